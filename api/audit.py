@@ -1,0 +1,124 @@
+"""The audit endpoints: recompute the event log's hash chain and check it against its signed checkpoints; read the
+read-access log (who read which case's state or history, when)."""
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from api.auth import principal_of, require_role
+from api.params import AgencyFilter, NameFilter, problems, query_error
+from application.cases import CaseService
+from application.ports import ALL_AGENCIES, AccessLogEntry, AccessLogQuery
+from infrastructure.audit import AuditTrail, Verification
+
+
+class AuditReport(msgspec.Struct, frozen=True, kw_only=True):
+    """`head` is the recomputed chain head at `position`, the last event that verified."""
+
+    ok: bool
+    events_checked: int
+    head: str
+    position: int
+    first_bad_position: int | None
+    checkpoints_checked: int
+    problem: str | None
+
+
+def audit_report(result: Verification) -> AuditReport:
+    return AuditReport(
+        ok=result.ok,
+        events_checked=result.events_checked,
+        head=result.head,
+        position=result.position,
+        first_bad_position=result.first_bad_position,
+        checkpoints_checked=result.checkpoints_checked,
+        problem=result.problem,
+    )
+
+
+@get(
+    "/audit/verify",
+    tags=["audit"],
+    summary="Recompute the event log's hash chain from the raw events and check every stored checkpoint",
+    guards=[require_role("auditor")],
+    security=[{"bearer": []}],
+    responses=problems(401, 403),
+    sync_to_thread=True,
+)
+def verify_log(audit: NamedDependency[AuditTrail]) -> AuditReport:
+    """For auditors of any agency (the log is one for all): `ok` false names the first bad position and why."""
+    return audit_report(audit.verify())
+
+
+class AccessLogItem(msgspec.Struct, frozen=True, kw_only=True):
+    """One read: `agency` is the reader's (`*`: a funder's auditor), `case_agency` the case's; `what` is `state`,
+    `state?as_of_version=N`, `state?as_of=<instant>` or `history`; `personal_data` whether the answer showed the
+    client's personal data."""
+
+    id: int
+    at: datetime
+    subject: str
+    role: str
+    agency: str
+    case_id: UUID
+    case_agency: str
+    what: str
+    personal_data: bool
+
+
+class AccessLogPage(msgspec.Struct, frozen=True):
+    """Newest first; `next_cursor` (null on the last page) asks for the next, older page."""
+
+    items: list[AccessLogItem]
+    next_cursor: str | None
+
+
+def _item(entry: AccessLogEntry) -> AccessLogItem:
+    read = entry.read
+    return AccessLogItem(
+        id=entry.id,
+        at=read.at,
+        subject=read.subject,
+        role=read.role,
+        agency=read.agency,
+        case_id=read.case_id,
+        case_agency=read.case_agency,
+        what=read.what,
+        personal_data=read.personal_data,
+    )
+
+
+@get(
+    "/audit/access-log",
+    tags=["audit"],
+    summary="Who read which case's state or history, and when: the append-only read-access log, newest first",
+    guards=[require_role("auditor")],
+    security=[{"bearer": []}],
+    responses=problems(401, 403, 422),
+    sync_to_thread=True,
+)
+def access_log(
+    request: Request[Any, Any, Any],
+    service: NamedDependency[CaseService],
+    case_id: Annotated[UUID | None, QueryParameter(required=False, description="Reads of this case")] = None,
+    subject: NameFilter = None,
+    agency: AgencyFilter = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, QueryParameter(max_length=20, pattern=r"^[0-9]+$")] = None,
+) -> AccessLogPage:
+    """For auditors: reads of their agency's cases (a `*` auditor: of every agency's, or of one with `agency`)."""
+    principal = principal_of(request)
+    if principal.agency != ALL_AGENCIES:
+        agency = principal.agency
+    before = int(cursor) if cursor is not None else None
+    if before is not None and before > 2**62:
+        raise query_error("cursor", "not a cursor this service handed out")
+    query = AccessLogQuery(case_agency=agency, case_id=case_id, subject=subject, limit=limit, before=before)
+    entries = service.access_log(query)
+    next_cursor = str(entries[-1].id) if len(entries) == limit else None
+    return AccessLogPage(items=[_item(entry) for entry in entries], next_cursor=next_cursor)

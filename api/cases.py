@@ -1,0 +1,276 @@
+"""Case endpoints: thin handlers that decode (msgspec did), call the case service, encode."""
+
+import base64
+import binascii
+import hashlib
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import ResponseHeader
+from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+
+from api.auth import CASE_READERS, COUNSELLING, principal_of, require_role, sees_agency, sees_personal_data
+from api.params import READ_PROBLEMS, WRITE_PROBLEMS, NameFilter, problems, query_error
+from api.views import CaseListPage, CaseView, HistoryView, case_view, history_view, list_item
+from application.cases import CaseService, Recorded
+from application.errors import CaseNotFound, VersionNotFound
+from application.ports import ALL_AGENCIES, CaseListQuery, IdempotencyClaim, Principal
+from domain.case import Case
+from domain.steps import CounsellorAssigned, OpenCase, Step
+from domain.vocabulary import CaseStatus, Stage
+
+AnyRequest = Request[Any, Any, Any]
+Service = NamedDependency[CaseService]
+CaseId = FromPath[UUID]
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Makes a retried POST safe: a retry gets the first answer and records nothing.",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        max_length=100,
+        description="The ETag (case version) the write is based on; a stale one is refused with 412.",
+    ),
+]
+WRITE_HEADERS = [
+    ResponseHeader(name="ETag", description="The case's version after the write", documentation_only=True),
+    ResponseHeader(name="Location", description="The case", documentation_only=True),
+    ResponseHeader(
+        name="Lotse-Position",
+        description="The write's position in the global event log; pass it as min_position to read your writes",
+        documentation_only=True,
+    ),
+    ResponseHeader(
+        name="Idempotent-Replayed",
+        description="true when an Idempotency-Key matched an earlier request: nothing was recorded again",
+        documentation_only=True,
+    ),
+]
+# Beyond any version a case can reach: answered as "no such version" without asking the database.
+MAX_VERSION = 2**31 - 1
+
+
+class CasesController(Controller):
+    path = "/cases"
+    security = [{"bearer": []}]  # noqa: RUF012 - Litestar reads it as declared
+    tags = ["cases"]  # noqa: RUF012 - Litestar reads it as declared
+
+    @post(
+        guards=[require_role(*COUNSELLING)],
+        sync_to_thread=True,
+        summary="Open a case at first contact",
+        responses=problems(400, 401, 403, 409, 413, 422),
+        response_headers=WRITE_HEADERS,
+    )
+    def open_case(
+        self, data: JSONBody[OpenCase], request: AnyRequest, service: Service, idempotency_key: IdempotencyKey = None
+    ) -> Response[CaseView]:
+        principal = principal_of(request)
+        claim = _claim(principal, idempotency_key, "POST /cases", data)
+        recorded = service.open_case(principal.agency, data, principal.subject, idempotency=claim)
+        return _written(recorded, principal)
+
+    @post(
+        "/{case_id:uuid}/steps",
+        guards=[require_role(*COUNSELLING)],
+        sync_to_thread=True,
+        summary="Record one step of the client's journey",
+        responses=WRITE_PROBLEMS,
+        response_headers=WRITE_HEADERS,
+    )
+    def record_step(
+        self,
+        case_id: CaseId,
+        data: JSONBody[Step],
+        request: AnyRequest,
+        service: Service,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[CaseView]:
+        principal = principal_of(request)
+        if isinstance(data, CounsellorAssigned) and principal.role != "lead":
+            raise PermissionDeniedException("only a lead may reassign a case")
+        current = _visible_case(service, case_id, principal)
+        claim = _claim(principal, idempotency_key, f"POST /cases/{case_id}/steps", data)
+        expected = _expected_version(if_match, current.version)
+        recorded = service.record_step(case_id, data, principal.subject, expected_version=expected, idempotency=claim)
+        return _written(recorded, principal)
+
+    @delete(
+        "/{case_id:uuid}/personal-data",
+        guards=[require_role("lead")],
+        sync_to_thread=True,
+        summary="Erase the client's personal data (GDPR Art. 17)",
+        responses=problems(401, 403, 404, 409),
+    )
+    def erase_personal_data(self, case_id: CaseId, request: AnyRequest, service: Service) -> None:
+        principal = principal_of(request)
+        _visible_case(service, case_id, principal, personal_data=False)  # erasure never opens the data
+        service.erase_personal_data(case_id, principal.subject)
+
+    @get(
+        "/{case_id:uuid}",
+        guards=[require_role(*CASE_READERS)],
+        sync_to_thread=True,
+        summary="The case, now or as it was at a version or instant",
+        responses=READ_PROBLEMS,
+    )
+    def get_case(
+        self,
+        case_id: CaseId,
+        request: AnyRequest,
+        service: Service,
+        as_of_version: Annotated[int | None, QueryParameter(ge=1, required=False)] = None,
+        as_of: Annotated[datetime | None, QueryParameter(required=False)] = None,
+    ) -> Response[CaseView]:
+        """Personal data only for counsellors and leads (others never open them). Every read is recorded in the
+        read-access log (`GET /audit/access-log`) before it is answered."""
+        principal = principal_of(request)
+        if as_of_version is not None and as_of is not None:
+            raise query_error("as_of", "give as_of_version or as_of, not both")
+        show = sees_personal_data(principal)
+        current = _visible_case(service, case_id, principal, personal_data=show)
+        if as_of_version is not None and as_of_version > MAX_VERSION:
+            raise VersionNotFound(case_id, as_of_version, current.version)
+        what = "state"
+        if as_of_version is not None:
+            case = service.case_as_of_version(case_id, as_of_version, personal_data=show)
+            what = f"state?as_of_version={as_of_version}"
+        elif as_of is not None:
+            if as_of.tzinfo is None:
+                raise query_error("as_of", "an instant needs a time zone offset, e.g. 2026-03-02T10:00:00Z")
+            case = service.case_as_of(case_id, as_of, personal_data=show)
+            what = f"state?as_of={as_of.isoformat()}"
+        else:
+            case = current
+        view = case_view(case, show_personal=show)
+        service.record_read(principal, current, what, personal_data=view.personal is not None)
+        # Only the current state carries an ETag: a past version is nothing to base a write on.
+        return Response(view, headers={"ETag": _etag(case.version)} if case.version == current.version else None)
+
+    @get(
+        "/{case_id:uuid}/history",
+        guards=[require_role(*CASE_READERS)],
+        sync_to_thread=True,
+        summary="Every event of the case, oldest first",
+        responses=READ_PROBLEMS,
+    )
+    def get_history(self, case_id: CaseId, request: AnyRequest, service: Service) -> HistoryView:
+        """Personal data only for counsellors and leads. Every read is recorded in the read-access log."""
+        principal = principal_of(request)
+        show = sees_personal_data(principal)
+        current = _visible_case(service, case_id, principal, personal_data=show)
+        view = history_view(case_id, service.history(case_id, personal_data=show), show_personal=show)
+        service.record_read(principal, current, "history", personal_data=show and not current.personal_data_erased)
+        return view
+
+    @get(
+        guards=[require_role(*CASE_READERS)],
+        sync_to_thread=True,
+        summary="Cases of the caller's agency",
+        responses=problems(401, 403, 422),
+    )
+    def list_cases(
+        self,
+        request: AnyRequest,
+        service: Service,
+        counsellor: NameFilter = None,
+        status: Annotated[CaseStatus | None, QueryParameter()] = None,
+        stage: Annotated[Stage | None, QueryParameter()] = None,
+        agency: NameFilter = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> CaseListPage:
+        principal = principal_of(request)
+        if principal.agency != ALL_AGENCIES:
+            agency = principal.agency
+        query = CaseListQuery(
+            agency=agency,
+            counsellor=counsellor,
+            status=status,
+            stage=stage,
+            limit=limit,
+            after=_decode_cursor(cursor) if cursor else None,
+        )
+        summaries = service.list_cases(query)
+        next_cursor = None
+        if len(summaries) == limit:
+            last = summaries[-1]
+            next_cursor = _encode_cursor(last.opened_on, last.case_id)
+        return CaseListPage(items=[list_item(summary) for summary in summaries], next_cursor=next_cursor)
+
+
+def _visible_case(service: CaseService, case_id: UUID, principal: Principal, *, personal_data: bool = True) -> Case:
+    """The case, if the caller's agency may see it; another agency's case does not exist for the caller."""
+    case = service.get_case(case_id, personal_data=personal_data)
+    if not sees_agency(principal, case.agency):
+        raise CaseNotFound(case_id)
+    return case
+
+
+def _written(recorded: Recorded, principal: Principal) -> Response[CaseView]:
+    case = recorded.case
+    return Response(
+        case_view(case, show_personal=sees_personal_data(principal)),
+        status_code=201,
+        headers={
+            "ETag": _etag(case.version),
+            "Location": f"/cases/{case.id}",
+            "Lotse-Position": str(recorded.position),
+            "Idempotent-Replayed": "true" if recorded.replayed else "false",
+        },
+    )
+
+
+def _claim(principal: Principal, key: str | None, target: str, data: msgspec.Struct) -> IdempotencyClaim | None:
+    if key is None:
+        return None
+    fingerprint = hashlib.sha256(target.encode() + b"\n" + msgspec.json.encode(data)).hexdigest()
+    return IdempotencyClaim(scope=principal.scope, key=key, fingerprint=fingerprint)
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _expected_version(if_match: str | None, current: int) -> int | None:
+    """The version the writer's If-Match is based on (RFC 9110 §13.1.1: strong comparison, any tag of a list).
+
+    None: no precondition (`*` or no header). A list naming the current version expects it; a list that does
+    not expects a version that can never be current, so the write is refused with 412.
+    """
+    if if_match is None or if_match.strip() == "*":
+        return None
+    strong_versions = {
+        int(tag.strip('"'))
+        for tag in (part.strip() for part in if_match.split(","))
+        if tag.startswith('"') and tag.endswith('"') and tag.strip('"').isdigit()
+    }
+    return current if current in strong_versions else -1
+
+
+def _encode_cursor(opened_on: date, case_id: UUID) -> str:
+    return base64.urlsafe_b64encode(f"{opened_on.isoformat()}|{case_id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[date, UUID]:
+    try:
+        opened_on, _, case_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return date.fromisoformat(opened_on), UUID(case_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise query_error("cursor", "not a cursor this service handed out") from None

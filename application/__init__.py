@@ -1,0 +1,1 @@
+"""Use cases: the case service is the only door to the domain."""

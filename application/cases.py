@@ -1,0 +1,353 @@
+"""The case service: records steps as events and answers a case's state, past states and history."""
+
+import hashlib
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import takewhile
+from typing import Any, ClassVar, cast
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
+from eventsourcing.persistence import ApplicationRecorder, EventStore, IntegrityError, Mapper
+
+from application.errors import CaseNotFound, ConcurrentUpdate, IdempotencyKeyReused, StaleVersion, VersionNotFound
+from application.history import (
+    HistoryEntry,
+    entry_without_special_categories,
+    history_entry,
+    without_personal_data,
+)
+from application.ports import (
+    AccessLog,
+    AccessLogEntry,
+    AccessLogQuery,
+    CaseIndex,
+    CaseListQuery,
+    CaseRead,
+    CaseSummary,
+    EventLog,
+    IdempotencyClaim,
+    IdempotencyKeys,
+    Principal,
+    StaffDirectory,
+)
+from domain import decisions
+from domain import events as ev
+from domain.case import Case, CaseSnapshot
+from domain.evolution import evolve, project_case
+from domain.privacy import redacted, without_special_categories
+from domain.steps import OpenCase, StepCommand
+
+Clock = Callable[[], datetime]
+WRITE_ATTEMPTS = 5
+SNAPSHOT_SHAPE = hashlib.sha256(msgspec.json.encode(msgspec.json.schema(Case))).hexdigest()[:12]
+logger = logging.getLogger("lotse.cases")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The case after a write, and where its event stands in the global log.
+
+    `replayed` is true when an idempotency key matched: nothing was recorded, this is the first answer.
+    """
+
+    case: Case
+    position: int
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Ports:
+    staff: StaffDirectory
+    idempotency_keys: IdempotencyKeys
+    event_log: EventLog
+    case_index: CaseIndex
+    access_log: AccessLog
+
+
+class CaseService(Application[UUID]):
+    """One command per step type arrives through `record_step` (the step's type selects the rule set).
+
+    Reads take `personal_data`: with False they never open the client's sealed personal data (the roles that may
+    not see them, and statistics); the personal data block then reads as empty and free text as None.
+    """
+
+    name = "Lotse"
+    is_snapshotting_enabled = True
+    env: ClassVar[dict[str, str]] = {"DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}  # cases are immutable
+
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str],
+        mapper: Mapper[UUID],
+        clock: Clock,
+        zone: ZoneInfo,
+        connect_ports: Callable[[ApplicationRecorder], Ports],
+        snapshot_interval: int = 50,
+        sealed_mapper: Mapper[UUID] | None = None,
+    ) -> None:
+        self._mapper = mapper
+        self.sealed_mapper = sealed_mapper or mapper
+        self._clock = clock
+        self._zone = zone
+        self._snapshot_interval = snapshot_interval
+        super().__init__(env=dict(env))
+        self.ports = connect_ports(self.recorder)
+        self.sealed_events = self.factory.event_store(mapper=self.sealed_mapper, recorder=self.recorder)
+        snapshots = self.snapshots
+        self.sealed_repository: Repository[UUID] = Repository(
+            event_store=self.sealed_events,
+            snapshot_store=self.factory.event_store(mapper=self.sealed_mapper, recorder=snapshots.recorder)
+            if snapshots is not None
+            else None,
+        )
+        self._listeners: list[Callable[[], None]] = []
+        self._case_locks = [threading.Lock() for _ in range(64)]
+
+    def on_recorded(self, listener: Callable[[], None]) -> None:
+        """Calls `listener` after each write (to wake a projection follower in this process)."""
+        self._listeners.append(listener)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        for listener in self._listeners:
+            listener()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self._mapper
+
+    # Commands
+
+    def open_case(
+        self,
+        agency: str,
+        command: OpenCase,
+        recorded_by: str,
+        case_id: UUID | None = None,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> Recorded:
+        """Records the first contact; the new case belongs to the agency of whoever recorded it."""
+        if (earlier := self._earlier_answer(idempotency)) is not None:
+            return earlier
+        event = decisions.open_case(case_id or uuid4(), agency, command, self._context(recorded_by))
+        return self._save(evolve(None, event), event, idempotency)
+
+    def record_step(
+        self,
+        case_id: UUID,
+        step: StepCommand,
+        recorded_by: str,
+        expected_version: int | None = None,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> Recorded:
+        """Checks a step against the case's rules and records it; `expected_version` guards against lost updates.
+
+        With an idempotency claim, a retry of an earlier write is answered with that write's result.
+        """
+        if (earlier := self._earlier_answer(idempotency)) is not None:
+            return earlier
+        # Without If-Match the writer asked for "after whatever is there": a lost race is decided again
+        # against the newer case. With If-Match the writer must see the conflict.
+        attempts = 1 if expected_version is not None else WRITE_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            # Writers to one case in this process take turns, so only other processes can race them.
+            with self._lock_for(case_id):
+                case = self.get_case(case_id)
+                if expected_version is not None and expected_version != case.version:
+                    raise StaleVersion(expected_version, case.version)
+                event = decisions.record_step(case, step, self._context(recorded_by))
+                try:
+                    return self._save(evolve(case, event), event, idempotency)
+                except ConcurrentUpdate:
+                    if attempt == attempts:
+                        raise
+            time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 - jitter, not secrecy
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def erase_personal_data(self, case_id: UUID, recorded_by: str) -> Recorded:
+        """Erases the client's personal data; erasing an erased client again changes nothing (like any DELETE).
+
+        The event and the destruction of the client's key are one transaction; the personal data are never opened
+        for it, so a client whose key is missing from the key store can be erased too.
+        """
+        with self._lock_for(case_id):
+            case = self.get_case(case_id, personal_data=False)
+            if case.personal_data_erased:
+                position = self.ports.event_log.position_of(case.id, case.version)
+                return Recorded(case=case, position=position or 0, replayed=True)
+            event = decisions.erase_personal_data(case, self._context(recorded_by))
+            return self._save(evolve(case, event), event)
+
+    # Queries
+
+    def get_case(self, case_id: UUID, *, personal_data: bool = True) -> Case:
+        repository = self.repository if personal_data else self.sealed_repository
+        try:
+            return repository.get(case_id, projector_func=project_case)
+        except AggregateNotFoundError:
+            raise CaseNotFound(case_id) from None
+
+    def case_as_of_version(self, case_id: UUID, version: int, *, personal_data: bool = True) -> Case:
+        """The case as it was after its first `version` events (as it may be shown today: see `_as_permitted_now`)."""
+        repository = self.repository if personal_data else self.sealed_repository
+        try:
+            case = repository.get(case_id, version=version, projector_func=project_case)
+        except AggregateNotFoundError:
+            raise CaseNotFound(case_id) from None
+        if case.version != version:
+            raise VersionNotFound(case_id, version, case.version)
+        return self._as_permitted_now(case)
+
+    def case_as_of(self, case_id: UUID, instant: datetime, *, personal_data: bool = True) -> Case:
+        """The case as recorded at `instant`: every event recorded until then, none after.
+
+        The log's order decides, not the timestamps alone: an event stamped earlier than the one before it
+        (a replica's clock behind) must not be replayed without its predecessors.
+        """
+        events = takewhile(lambda event: event.timestamp <= instant, self._events(case_id, personal_data))
+        case = project_case(None, events)
+        if case is None:
+            raise CaseNotFound(case_id)
+        return self._as_permitted_now(case)
+
+    def history(self, case_id: UUID, *, personal_data: bool = True) -> list[HistoryEntry]:
+        """Every event of the case, oldest first, as it may be shown today.
+
+        Once the client is erased, personal fields read as erased in every entry; once the client withdrew consent to
+        special categories, disability and minority read as unknown in every entry recorded before the withdrawal.
+        """
+        events = list(self._events(case_id, personal_data))
+        if not events:
+            raise CaseNotFound(case_id)
+        entries = [history_entry(event) for event in events]
+        if any(isinstance(event, ev.PersonalDataErased) for event in events):
+            entries = [without_personal_data(entry) for entry in entries]
+        withdrawn = max((event.originator_version for event in events if _withdraws_consent(event)), default=0)
+        return [entry_without_special_categories(entry) if entry.version < withdrawn else entry for entry in entries]
+
+    def record_read(self, reader: Principal, case: Case, what: str, *, personal_data: bool) -> None:
+        """Appends who read which case, when and what to the access log; called before the answer leaves.
+
+        `case` is the case as it is now (its agency files the entry); `personal_data` says whether the answer shows
+        the client's personal data. Should the log refuse the entry, the read fails: no read goes unrecorded.
+        """
+        read = CaseRead(
+            at=self._clock(),
+            subject=reader.subject,
+            role=reader.role,
+            agency=reader.agency,
+            case_id=case.id,
+            case_agency=case.agency,
+            what=what,
+            personal_data=personal_data,
+        )
+        self.ports.access_log.record(read)
+
+    def access_log(self, query: AccessLogQuery) -> list[AccessLogEntry]:
+        """A page of the read-access log, newest first."""
+        return self.ports.access_log.query(query)
+
+    def list_cases(self, query: CaseListQuery) -> list[CaseSummary]:
+        """A page of the case list, newest first contact first."""
+        return self.ports.case_index.list(query)
+
+    def today(self) -> date:
+        return self._clock().astimezone(self._zone).date()
+
+    # Internals
+
+    def _lock_for(self, case_id: UUID) -> threading.Lock:
+        return self._case_locks[case_id.int % len(self._case_locks)]
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        # One table per shape of the case state: a new shape starts with no snapshots (old ones would not decode).
+        recorder = self.factory.aggregate_recorder(purpose=f"snapshots_{SNAPSHOT_SHAPE}")
+        return self.factory.event_store(mapper=self.mapper, recorder=recorder)
+
+    def _as_permitted_now(self, past: Case) -> Case:
+        """A past state as it may be shown today: erasure and the withdrawal of consent reach back in time.
+
+        A past state of an erased client shows no personal data either; a past state from before the client withdrew
+        consent to special categories shows disability and minority as unknown, as the case does since.
+        """
+        later = [
+            (stored.topic.partition("@")[0], stored) for stored in self.recorder.select_events(past.id, gt=past.version)
+        ]
+        if past.personal is not None and any(topic == ev.PersonalDataErased.TOPIC for topic, _ in later):
+            past = redacted(past)
+        withdrawals = (
+            cast(ev.CaseEvent, self.sealed_mapper.to_domain_event(stored))
+            for topic, stored in later
+            if topic == ev.ConsentChanged.TOPIC
+        )
+        if any(_withdraws_consent(event) for event in withdrawals):
+            past = without_special_categories(past)
+        return past
+
+    def _context(self, recorded_by: str) -> decisions.Context:
+        now = self._clock()
+        return decisions.Context(
+            recorded_by=recorded_by,
+            at=now,
+            today=now.astimezone(self._zone).date(),
+            is_active_counsellor=self.ports.staff.is_active_counsellor,
+        )
+
+    def _events(self, case_id: UUID, personal_data: bool = True) -> Iterator[ev.CaseEvent]:
+        store = self.events if personal_data else self.sealed_events
+        return cast(Iterator[ev.CaseEvent], iter(store.get(case_id)))
+
+    def _earlier_answer(self, claim: IdempotencyClaim | None) -> Recorded | None:
+        if claim is None:
+            return None
+        earlier = self.ports.idempotency_keys.find(claim.scope, claim.key)
+        if earlier is None:
+            return None
+        if earlier.fingerprint != claim.fingerprint:
+            raise IdempotencyKeyReused(claim.key)
+        case = self.case_as_of_version(earlier.case_id, earlier.version)
+        position = self.ports.event_log.position_of(earlier.case_id, earlier.version)
+        return Recorded(case=case, position=position or 0, replayed=True)
+
+    def _save(self, case: Case, event: ev.CaseEvent, idempotency: IdempotencyClaim | None = None) -> Recorded:
+        try:
+            recordings = self.save(event, idempotency=idempotency, case_summary=summary_of(case))
+        except IntegrityError:
+            # A concurrent retry with the same key may have won the race: answer as it was answered.
+            if (earlier := self._earlier_answer(idempotency)) is not None:
+                return earlier
+            raise ConcurrentUpdate(case.id, case.version) from None
+        if self.snapshots is not None and case.version % self._snapshot_interval == 0:
+            snapshot = CaseSnapshot(
+                originator_id=case.id, originator_version=case.version, timestamp=event.timestamp, state=case
+            )
+            try:
+                self.snapshots.put([snapshot])
+            except Exception:  # the step is committed; a missing snapshot only makes the next read replay more
+                logger.exception("snapshot of case %s at version %s failed", case.id, case.version)
+        if self.repository.cache is not None:
+            self.repository.cache.put(case.id, case)
+        return Recorded(case=case, position=recordings[-1].notification.id)
+
+
+def _withdraws_consent(event: ev.CaseEvent) -> bool:
+    return isinstance(event, ev.ConsentChanged) and not event.step.special_categories
+
+
+def summary_of(case: Case) -> CaseSummary:
+    return CaseSummary(
+        case_id=case.id,
+        agency=case.agency,
+        counsellor=case.counsellor,
+        status=case.status,
+        stage=case.stage,
+        opened_on=case.opened_on,
+        version=case.version,
+    )

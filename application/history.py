@@ -1,0 +1,59 @@
+"""The history of a case as an auditor reads it: every event with who recorded it and when."""
+
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+from domain import events as ev
+from domain.decisions import SPECIAL_CATEGORIES
+from domain.privacy import PERSONAL_FIELDS
+
+
+class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
+    version: int
+    type: str
+    date: date
+    recorded_at: datetime
+    recorded_by: str
+    data: dict[str, Any]
+
+
+def history_entry(event: ev.CaseEvent) -> HistoryEntry:
+    return HistoryEntry(
+        version=event.originator_version,
+        type=ev.event_type_name(event),
+        date=ev.occurred_on(event),
+        recorded_at=event.timestamp,
+        recorded_by=event.recorded_by,
+        data=_event_data(event),
+    )
+
+
+def _event_data(event: ev.CaseEvent) -> dict[str, Any]:
+    if isinstance(event, ev.StepRecorded):
+        data = msgspec.to_builtins(event.step)
+        data.pop("type", None)
+    else:
+        data = msgspec.to_builtins(event)
+        for envelope_field in ("originator_id", "originator_version", "timestamp", "recorded_by"):
+            data.pop(envelope_field, None)
+    data.pop("date", None)
+    return data  # type: ignore[no-any-return]
+
+
+def without_personal_data(entry: HistoryEntry) -> HistoryEntry:
+    personal = PERSONAL_FIELDS.get(entry.type, ())
+    if not personal:
+        return entry
+    data = {name: (None if name in personal else value) for name, value in entry.data.items()}
+    return msgspec.structs.replace(entry, data=data)
+
+
+def entry_without_special_categories(entry: HistoryEntry) -> HistoryEntry:
+    """The entry with recorded disability and minority read as unknown (the client withdrew consent since)."""
+    profile = entry.data.get("profile") if entry.type in ("case_opened", "profile_corrected") else None
+    if not isinstance(profile, dict) or not any(name in profile for name in SPECIAL_CATEGORIES):
+        return entry
+    unknown = {name: ("unknown" if name in SPECIAL_CATEGORIES else value) for name, value in profile.items()}
+    return msgspec.structs.replace(entry, data={**entry.data, "profile": unknown})

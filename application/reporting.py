@@ -1,0 +1,105 @@
+"""Funder statistics with their proof: the log position they were computed at and the log's digest there.
+
+Live answers come from the projection views; an `as_of_position` answer replays the raw events up to that
+position through the same definitions, so an auditor can check a published figure against the log itself.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import cast
+from uuid import UUID
+
+from application.cases import CaseService
+from application.ports import LogDigest, ViewQueries
+from application.statistics import (
+    Basis,
+    Counts,
+    FunnelFacts,
+    PathwayFunnel,
+    count_indicators,
+    funnel,
+    funnel_facts_of,
+    participant_of,
+)
+from domain.case import Case
+from domain.events import CaseEvent
+from domain.evolution import evolve
+from domain.funnel import FUNNEL_DEFINITION_VERSION
+from domain.indicators import DEFINITION_VERSION
+
+REPLAY_BATCH = 2000
+
+
+class PositionNotReached(LookupError):
+    def __init__(self, position: int, head: int) -> None:
+        super().__init__(f"the log has no position {position} yet (it is at {head})")
+        self.position = position
+        self.head = head
+
+
+@dataclass(frozen=True)
+class EsfFigures:
+    start: date
+    end: date
+    basis: Basis
+    position: int
+    digest: str
+    definition_version: str
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class FunnelFigures:
+    position: int
+    digest: str
+    definition_version: str
+    pathways: dict[str, PathwayFunnel]
+
+
+class Reporting:
+    def __init__(self, cases: CaseService, views: ViewQueries, digest: LogDigest) -> None:
+        self.cases = cases
+        self.views = views
+        self.digest = digest
+
+    def esf(
+        self, agency: str | None, start: date, end: date, basis: Basis, as_of_position: int | None = None
+    ) -> EsfFigures:
+        """ESF+ indicators by gender for the period, live from the view or replayed up to `as_of_position`."""
+        if as_of_position is None:
+            position, counts = self.views.indicator_counts(agency, start, end, basis)
+        else:
+            position = as_of_position
+            participants = (participant_of(case) for case in self.replay(as_of_position, agency))
+            counts = count_indicators(participants, start, end, basis)
+        return EsfFigures(start, end, basis, position, self.digest.head_at(position), DEFINITION_VERSION, counts)
+
+    def funnel(self, agency: str | None, as_of_position: int | None = None) -> FunnelFigures:
+        """The pathway funnel, live from the view or replayed up to `as_of_position`."""
+        facts: list[FunnelFacts]
+        if as_of_position is None:
+            position, rows = self.views.funnel_facts(agency)
+            facts = cast(list[FunnelFacts], rows)
+        else:
+            position = as_of_position
+            facts = [funnel_facts_of(case) for case in self.replay(as_of_position, agency)]
+        return FunnelFigures(position, self.digest.head_at(position), FUNNEL_DEFINITION_VERSION, funnel(facts))
+
+    def replay(self, position: int, agency: str | None) -> Iterator[Case]:
+        """Every case as it stood at `position` of the global log, rebuilt from the raw events alone."""
+        head = self.cases.recorder.max_notification_id() or 0
+        if position > head or position < 0:
+            raise PositionNotReached(position, head)
+        cases: dict[UUID, Case] = {}
+        start = 1
+        while start <= position:
+            notifications = self.cases.recorder.select_notifications(start=start, limit=REPLAY_BATCH, stop=position)
+            if not notifications:
+                break
+            for notification in notifications:
+                # Statistics need no personal data: the replay never opens them.
+                event = cast(CaseEvent, self.cases.sealed_mapper.to_domain_event(notification))
+                cases[event.originator_id] = evolve(cases.get(event.originator_id), event)
+            start = notifications[-1].id + 1
+        return (case for case in cases.values() if agency is None or case.agency == agency)

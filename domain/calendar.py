@@ -1,0 +1,14 @@
+"""Calendar arithmetic for legal deadlines (months are calendar months, clamped to the month's end)."""
+
+import calendar
+from datetime import date, timedelta
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_days(day: date, days: int) -> date:
+    return day + timedelta(days=days)

@@ -1,0 +1,170 @@
+"""The case aggregate: one client's journey at one agency, as immutable state evolved from its events."""
+
+from datetime import date, datetime
+from typing import ClassVar, Literal
+from uuid import UUID
+
+import msgspec
+
+from domain.steps import PersonalData, Profile, Situation
+from domain.vocabulary import (
+    CaseStatus,
+    Chamber,
+    Channel,
+    CloseReason,
+    Compensation,
+    CourseKind,
+    DeadlineKind,
+    ExamResult,
+    ExamRoute,
+    Funding,
+    Instrument,
+    Pathway,
+    RecognitionOutcome,
+    ReferralSource,
+    ResponsibleBody,
+    Stage,
+)
+
+AssessmentStatus = Literal["started", "completed"]
+ApplicationStatus = Literal["applied", "receipt_confirmed", "documents_complete", "decided"]
+CourseStatus = Literal["enrolled", "completed", "dropped"]
+ExamStatus = Literal["admission_applied", "admission_granted", "admission_refused", "result_recorded"]
+
+
+class State(msgspec.Struct, frozen=True, kw_only=True):
+    """Immutable state: evolved by replacing, never by mutating."""
+
+
+class Assessment(State, frozen=True):
+    assessment_id: str
+    instrument: Instrument
+    status: AssessmentStatus
+    started_on: date
+    completed_on: date | None = None
+    recommended_pathway: Pathway | None = None
+    result: str | None = None
+
+
+class RecognitionApplication(State, frozen=True):
+    application_id: str
+    reference_occupation: str
+    responsible_body: ResponsibleBody
+    regulated: bool
+    fast_track: bool
+    status: ApplicationStatus
+    applied_on: date
+    receipt_confirmed_on: date | None = None
+    missing_documents: tuple[str, ...] = ()
+    documents_completed_on: date | None = None
+    decision_due: date | None = None
+    deadline_extended: bool = False
+    decided_on: date | None = None
+    outcome: RecognitionOutcome | None = None
+    substantial_differences: str | None = None
+    compensation: Compensation | None = None
+
+
+class Course(State, frozen=True):
+    course_id: str
+    kind: CourseKind
+    provider: str
+    funding: Funding
+    status: CourseStatus
+    enrolled_on: date
+    module: int | None = None
+    modules: int | None = None
+    planned_end: date | None = None
+    ended_on: date | None = None
+    certificate: bool | None = None
+    drop_reason: str | None = None
+
+
+class Exam(State, frozen=True):
+    exam_id: str
+    route: ExamRoute
+    occupation: str
+    chamber: Chamber
+    status: ExamStatus
+    admission_applied_on: date
+    admission_decided_on: date | None = None
+    admission_reason: str | None = None
+    result: ExamResult | None = None
+    result_on: date | None = None
+
+
+class Exit(State, frozen=True):
+    closed_on: date
+    reason: CloseReason
+    situation: Situation
+
+
+class FollowUp(State, frozen=True):
+    recorded_on: date
+    employed: bool
+    improved_situation: bool
+
+
+class Deadline(State, frozen=True):
+    kind: DeadlineKind
+    ref: str
+    due: date
+
+
+class Case(State, frozen=True):
+    """A case as of some version. The identity and version come from its event stream."""
+
+    id: UUID
+    version: int
+    created_on: datetime
+    modified_on: datetime
+    agency: str
+    counsellor: str
+    status: CaseStatus
+    stage: Stage
+    stage_before_exit: Stage
+    opened_on: date
+    channel: Channel
+    referral_source: ReferralSource
+    profile: Profile
+    personal: PersonalData | None
+    special_categories_consent: bool
+    last_contact_on: date
+    assessments: tuple[Assessment, ...] = ()
+    applications: tuple[RecognitionApplication, ...] = ()
+    courses: tuple[Course, ...] = ()
+    exams: tuple[Exam, ...] = ()
+    exit: Exit | None = None
+    follow_up: FollowUp | None = None
+
+    @property
+    def closed_on(self) -> date | None:
+        return self.exit.closed_on if self.exit else None
+
+    @property
+    def personal_data_erased(self) -> bool:
+        return self.personal is None
+
+    def assessment(self, assessment_id: str) -> Assessment | None:
+        return next((a for a in self.assessments if a.assessment_id == assessment_id), None)
+
+    def application(self, application_id: str) -> RecognitionApplication | None:
+        return next((a for a in self.applications if a.application_id == application_id), None)
+
+    def course(self, course_id: str) -> Course | None:
+        return next((c for c in self.courses if c.course_id == course_id), None)
+
+    def exam(self, exam_id: str) -> Exam | None:
+        return next((e for e in self.exams if e.exam_id == exam_id), None)
+
+
+class CaseSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """A case's state at a version, so long cases need not replay from their first event."""
+
+    TOPIC: ClassVar[str] = "lotse.case.Snapshot"
+    class_version: ClassVar[int] = 1
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    state: Case

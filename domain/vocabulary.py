@@ -1,0 +1,52 @@
+"""The value sets of the public API (API.md). Changing a name here changes the contract."""
+
+from typing import Annotated, Literal
+
+from msgspec import Meta
+
+Channel = Literal["walk_in", "phone", "email", "outreach_event", "referral"]
+ReferralSource = Literal[
+    "self", "jobcenter", "employment_agency", "employer", "migrant_organisation", "language_course", "other"
+]
+Gender = Literal["female", "male", "diverse", "unspecified"]
+LabourStatus = Literal["employed", "self_employed", "unemployed", "long_term_unemployed", "inactive"]
+YesNoUnknown = Literal["yes", "no", "unknown"]
+Instrument = Literal["profilpass", "myskills", "qualification_analysis", "other"]
+Pathway = Literal[
+    "recognition", "external_exam", "validation", "partial_qualifications", "retraining", "apprenticeship", "none"
+]
+ResponsibleBody = Literal["ihk_fosa", "hwk", "state_authority", "other"]
+RecognitionOutcome = Literal["full", "partial", "none"]
+Compensation = Literal["adaptation_course", "aptitude_test", "adaptation_qualification", "none"]
+CourseKind = Literal[
+    "exam_preparation",
+    "partial_qualification",
+    "adaptation_qualification",
+    "adaptation_course",
+    "language",
+    "retraining",
+]
+Funding = Literal[
+    "education_voucher", "sgb3_82", "qualification_allowance", "esf", "bildungsscheck", "employer", "self", "other"
+]
+ExamRoute = Literal["external_exam", "validation", "aptitude_test"]
+Chamber = Literal["ihk", "hwk", "state_authority", "other"]
+ExamResult = Literal["passed", "failed", "full", "predominant", "partial"]
+CloseReason = Literal[
+    "qualification_obtained", "recognition_obtained", "employment", "dropped_out", "moved_away", "no_contact", "other"
+]
+CaseStatus = Literal["open", "closed"]
+Stage = Literal["first_contact", "assessment", "recognition", "course", "exam", "closed"]
+DeadlineKind = Literal["recognition_decision", "follow_up", "no_contact"]
+
+# Bounds keep one request from exhausting memory or storage; they are part of the published schema.
+ClientId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+Subject = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")]
+ShortText = Annotated[str, Meta(min_length=1, max_length=200)]
+LongText = Annotated[str, Meta(max_length=4000)]
+CountryCode = Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
+BirthYear = Annotated[int, Meta(ge=1900, le=2100)]
+Isced = Annotated[int, Meta(ge=0, le=8)]
+Minutes = Annotated[int, Meta(ge=1, le=1440)]
+ModuleNumber = Annotated[int, Meta(ge=1, le=100)]
+TextList = Annotated[tuple[ShortText, ...], Meta(max_length=50)]

@@ -1,0 +1,1 @@
+"""Adapters: settings, event store persistence (SQLite, PostgreSQL), the composition root."""

@@ -1,0 +1,256 @@
+"""Stores case events as msgspec JSON under their explicit topics, with the client's personal data sealed.
+
+A topic carries its class version after `@` when it is above 1 (`lotse.case.X@2`); reading an older
+version decodes to a dict and runs the class's `upcast_vN_vN1` steps before typing it.
+
+Personal data (domain/privacy.py: the `personal` block of the first contact, the free text of the steps listed in
+PERSONAL_FIELDS, and where the case state keeps them in snapshots) never reach the database in clear. Each such
+value is replaced by an envelope `{"sealed": "<base64 nonce + AES-GCM ciphertext>", "key": "<case id>"}`: the value's
+JSON sealed under the case's data key (infrastructure/keys.py), authenticated together with the case id and the
+field's path, so a ciphertext moved to another case or field does not open. A value recorded when the case's key is
+already destroyed is stored as `{"erased": true, "key": "<case id>"}`. Empty fields (null) stay null.
+
+Reading opens the envelopes; a destroyed key reads as erased: the field is None (the personal data block too).
+A mapper that does not open envelopes (`opens_sealed=False`, for statistics and for roles that may not see personal
+data) reads every sealed value as None, and the personal data block as an empty one (present, not shown). A missing
+key, a key that does not fit or a ciphertext that does not open raise KeyStoreError, never garbage.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol, get_type_hints
+from uuid import UUID
+
+import msgspec
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
+from msgspec.structs import replace
+
+from application.errors import KeyStoreError
+from domain.case import CaseSnapshot
+from domain.events import EVENT_TYPES, CaseOpened, StepRecorded
+from domain.privacy import PERSONAL_FIELDS, PERSONAL_PARTS
+from infrastructure.keys import seal, unseal
+
+STORED_TYPES: dict[str, type[Any]] = {**EVENT_TYPES, CaseSnapshot.TOPIC: CaseSnapshot}
+_ENVELOPE = ("originator_id", "originator_version")
+EACH = "*"  # in a path: every item of a list
+Path = tuple[str, ...]
+_ERASED: Any = object()  # an opened envelope whose key is destroyed
+_UNOPENED: Any = object()  # an envelope this mapper does not open
+_PLACEHOLDERS: dict[type[Any], Any] = {msgspec.inspect.StructType: {}, msgspec.inspect.StrType: "-"}
+
+
+class Keys(Protocol):
+    """What the mapper asks of the key vault (infrastructure/keys.py)."""
+
+    def new_key(self, case_id: UUID) -> tuple[AESGCM, str]: ...
+
+    def cipher_for(self, case_id: UUID) -> AESGCM | None: ...
+
+
+@dataclass(frozen=True)
+class StoredEventWithKey(StoredEvent):
+    """A case's first event, with the case's new data key wrapped: the recorder stores both in one transaction."""
+
+    wrapped_key: str = ""
+
+
+class UnusedTranscoder(Transcoder):
+    """The mapper encodes with msgspec; the library's transcoder is never asked."""
+
+    def encode(self, obj: Any) -> bytes:
+        raise TypeError("UnusedTranscoder.encode")
+
+    def decode(self, data: bytes) -> Any:
+        raise TypeError("UnusedTranscoder.decode")
+
+
+def sealed_paths(cls: type[Any]) -> list[Path]:
+    """Where a stored type keeps personal data: paths into its JSON (`*`: each item of a list)."""
+    if issubclass(cls, CaseOpened):
+        return [(name,) for name in PERSONAL_FIELDS["case_opened"]]
+    if issubclass(cls, StepRecorded):
+        step_type = get_type_hints(cls)["step"]
+        tag = str(step_type.__struct_config__.tag)
+        return [("step", name) for name in PERSONAL_FIELDS.get(tag, ())]
+    if issubclass(cls, CaseSnapshot):
+        paths: list[Path] = [("state", "personal")]
+        return paths + [("state", part, EACH, name) for part, names in PERSONAL_PARTS.items() for name in names]
+    return []
+
+
+class MsgspecMapper(Mapper[UUID]):
+    def __init__(
+        self, stored_types: dict[str, type[Any]] | None = None, keys: Keys | None = None, *, opens_sealed: bool = True
+    ) -> None:
+        super().__init__(transcoder=UnusedTranscoder())
+        self.stored_types = STORED_TYPES if stored_types is None else stored_types
+        self.keys = keys
+        self.opens_sealed = opens_sealed
+        self._encoder = msgspec.json.Encoder()
+        self._decoders = {topic: msgspec.json.Decoder(cls) for topic, cls in self.stored_types.items()}
+        self._paths = {topic: paths for topic, cls in self.stored_types.items() if (paths := sealed_paths(cls))}
+        self._required = {topic: _not_nullable(self.stored_types[topic], paths) for topic, paths in self._paths.items()}
+
+    def sealed(self) -> "MsgspecMapper":
+        """A mapper over the same types that never opens personal data (statistics; roles that may not see them)."""
+        return MsgspecMapper(self.stored_types, self.keys, opens_sealed=False)
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        cls = type(domain_event)
+        version = getattr(cls, "class_version", 1)
+        topic = cls.TOPIC if version == 1 else f"{cls.TOPIC}@{version}"
+        paths = self._paths.get(cls.TOPIC)
+        if not paths:
+            return StoredEvent(
+                originator_id=domain_event.originator_id,
+                originator_version=domain_event.originator_version,
+                topic=topic,
+                state=self._encoder.encode(domain_event),
+            )
+        case_id: UUID = domain_event.originator_id
+        data = msgspec.json.decode(self._encoder.encode(domain_event))  # as stored: lists, ISO strings
+        wrapped_key = ""
+        cipher: AESGCM | None = None
+        values = [(place, key, path) for path in paths for place, key in _places(data, path) if place[key] is not None]
+        if isinstance(domain_event, CaseOpened):
+            if self.keys is None:
+                raise TypeError("no key vault: personal data are never stored in clear")
+            cipher, wrapped_key = self.keys.new_key(case_id)
+        elif values:
+            if self.keys is None:
+                raise TypeError("no key vault: personal data are never stored in clear")
+            cipher = self.keys.cipher_for(case_id)
+        for place, key, path in values:
+            if cipher is None:
+                place[key] = {"erased": True, "key": str(case_id)}
+            else:
+                plaintext = self._encoder.encode(place[key])
+                place[key] = {"sealed": seal(cipher, plaintext, _context(case_id, path)), "key": str(case_id)}
+        state = self._encoder.encode(data)
+        if wrapped_key:
+            return StoredEventWithKey(case_id, domain_event.originator_version, topic, state, wrapped_key=wrapped_key)
+        return StoredEvent(case_id, domain_event.originator_version, topic, state)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        name, _, version_text = stored_event.topic.partition("@")
+        try:
+            stored_version = int(version_text or 1)
+            cls = self.stored_types[name]
+            current = stored_version == getattr(cls, "class_version", 1)
+            paths = self._paths.get(name, [])
+            has_envelopes = bool(paths) and b'"key":' in stored_event.state
+            if current and not has_envelopes:
+                return self._decoders[name].decode(stored_event.state)
+            if stored_version > getattr(cls, "class_version", 1):
+                # Written by newer code: reading it with this class would silently drop what it added.
+                raise ValueError(f"stored class version {stored_version} is newer than this class's")
+            data = msgspec.json.decode(stored_event.state)
+            blanks = self._open(data, _case_id(stored_event.originator_id), name, paths) if has_envelopes else []
+            for from_version in range(stored_version, cls.class_version):
+                getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
+            return _blanked(msgspec.convert(data, cls), blanks)
+        except (KeyError, AttributeError, ValueError, msgspec.ValidationError) as error:
+            raise MapperDeserialisationError(
+                f"cannot read event {stored_event.originator_id} v{stored_event.originator_version} "
+                f"with topic '{stored_event.topic}': {error}"
+            ) from error
+
+    def _open(self, data: dict[str, Any], case_id: UUID, topic: str, paths: list[Path]) -> list[Path]:
+        """Opens the envelopes in place; answers the paths of required fields that must read as None afterwards."""
+        ciphers: dict[UUID, AESGCM | None] = {}
+        required = self._required.get(topic, {})
+        blanks: list[Path] = []
+        for path in paths:
+            for place, key in _places(data, path):
+                if not _is_envelope(place[key]):
+                    continue  # null, or (in a test's hand-made event) a plain value
+                value = self._opened(place[key], case_id, path, ciphers)
+                if value is _UNOPENED and path[-1] == "personal":
+                    place[key] = {}  # present but not opened: not to be mistaken for erased
+                elif value is _ERASED or value is _UNOPENED:
+                    place[key] = _PLACEHOLDERS[required[path]] if path in required else None
+                    if path in required:
+                        blanks.append(path)
+                else:
+                    place[key] = value
+        return blanks
+
+    def _opened(self, envelope: dict[str, Any], case_id: UUID, path: Path, ciphers: dict[UUID, AESGCM | None]) -> Any:
+        if not self.opens_sealed:
+            return _UNOPENED
+        if "sealed" not in envelope:
+            return _ERASED
+        if case_id not in ciphers:
+            if self.keys is None:
+                raise KeyStoreError("key_missing", "no key vault: this mapper cannot open personal data")
+            ciphers[case_id] = self.keys.cipher_for(case_id)
+        cipher = ciphers[case_id]
+        return _ERASED if cipher is None else self._unseal(cipher, envelope["sealed"], case_id, path)
+
+    def _unseal(self, cipher: AESGCM, sealed: Any, case_id: UUID, path: Path) -> Any:
+        try:
+            return msgspec.json.decode(unseal(cipher, str(sealed), _context(case_id, path)))
+        except (InvalidTag, ValueError):
+            raise KeyStoreError(
+                "key_mismatch",
+                f"personal data of case {case_id} ({'.'.join(p for p in path if p != EACH)}) do not open with the"
+                " case's key: the key store belongs to another database, or the event was altered",
+            ) from None
+
+
+def _is_envelope(value: Any) -> bool:
+    return isinstance(value, dict) and "key" in value and ("sealed" in value or "erased" in value)
+
+
+def _context(case_id: UUID, path: Path) -> bytes:
+    """What a sealed value is bound to: its case and its field."""
+    return f"lotse-sealed-v1\n{case_id}\n{'.'.join(p for p in path if p != EACH)}".encode()
+
+
+def _places(data: Any, path: Path) -> Iterator[tuple[Any, Any]]:
+    """Every (container, key) the path reaches in decoded JSON."""
+    head, rest = path[0], path[1:]
+    if head == EACH:
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                yield from ((data, index),) if not rest else _places(item, rest)
+        return
+    if not isinstance(data, dict) or head not in data:
+        return
+    if not rest:
+        yield data, head
+    else:
+        yield from _places(data[head], rest)
+
+
+def _not_nullable(cls: type[Any], paths: list[Path]) -> dict[Path, type[Any]]:
+    """The paths (without `*`) whose field takes no None, with the kind of placeholder that passes its validation."""
+    required: dict[Path, type[Any]] = {}
+    for path in paths:
+        if EACH in path:
+            continue  # list items are parts of the case state, whose free text is optional throughout
+        info: Any = msgspec.inspect.type_info(cls)
+        for name in path:
+            info = next(field.type for field in info.fields if field.name == name)
+        kinds = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+        if not any(isinstance(kind, msgspec.inspect.NoneType) for kind in kinds):
+            required[path] = type(kinds[0])
+    return required
+
+
+def _blanked(event: Any, paths: list[Path]) -> Any:
+    """The event with the required fields at `paths` set to None: erased, or not opened."""
+    for path in paths:
+        if len(path) == 1:
+            event = replace(event, **{path[0]: None})
+        else:
+            inner = getattr(event, path[0])
+            event = replace(event, **{path[0]: replace(inner, **{path[1]: None})})
+    return event
+
+
+def _case_id(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))

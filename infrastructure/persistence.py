@@ -1,0 +1,43 @@
+"""Chooses the event store from one setting: SQLite under the data directory, or PostgreSQL by URL."""
+
+from urllib.parse import parse_qs, unquote, urlparse
+
+from infrastructure.settings import Settings, SettingsError
+
+SUPPORTED_URL_OPTIONS = {"schema"}
+
+
+def event_store_env(settings: Settings) -> dict[str, str]:
+    """The eventsourcing library's configuration for the chosen backend."""
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.sqlite_path),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    if not settings.uses_postgres:
+        raise SettingsError("LOTSE_DATABASE_URL: expected postgresql://user:password@host:port/database")
+    url = urlparse(settings.database_url)
+    database = unquote(url.path.lstrip("/"))
+    if not database:
+        raise SettingsError("LOTSE_DATABASE_URL names no database")
+    query = parse_qs(url.query)
+    unsupported = sorted(set(query) - SUPPORTED_URL_OPTIONS)
+    if unsupported:
+        # Silently dropping an option such as sslmode would weaken what the operator asked for.
+        raise SettingsError(f"LOTSE_DATABASE_URL: unsupported option(s) {', '.join(unsupported)} (supported: schema)")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": database,
+        "POSTGRES_HOST": url.hostname or "localhost",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_SCHEMA": query.get("schema", [""])[0],
+        "POSTGRES_POOL_SIZE": str(settings.pool_size),
+        "POSTGRES_MAX_OVERFLOW": "0",
+        "POSTGRES_CONNECT_TIMEOUT": "3",
+        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_LOCK_TIMEOUT": "5",
+    }

@@ -1,0 +1,151 @@
+"""The projection runner: follows the event log and keeps every view exactly at its tracking position.
+
+Each batch of events is written to the views in one transaction together with the views' new positions, so a
+crash anywhere leaves each view at a position it fully reflects, and the next run resumes from there.
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import cast
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+
+from application.cases import CaseService
+from domain.case import Case
+from domain.events import CaseEvent
+from domain.evolution import evolve, project_case
+from infrastructure.sql import Database, DialectCursor
+from infrastructure.views import View
+
+TRACKING = "lotse_tracking"
+Progress = Callable[[int, int], None]
+
+
+class UnknownView(LookupError):
+    pass
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        service: CaseService,
+        database: Database,
+        views: Sequence[View],
+        batch_size: int = 500,
+        cache_size: int = 20_000,
+    ) -> None:
+        self.service = service
+        self.database = database
+        self.views = {view.name: view for view in views}
+        self.batch_size = batch_size
+        self._cache: OrderedDict[UUID, Case] = OrderedDict()
+        self._cache_size = cache_size
+        self._tracking = database.table(TRACKING)
+
+    def create_tables(self) -> None:
+        with self.database.transaction(commit=True) as cursor:
+            self.database.lock_schema(cursor, "views")
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self._tracking} (view TEXT PRIMARY KEY, position INTEGER NOT NULL)"
+            )
+            for name, view in self.views.items():
+                view.create(cursor)
+                cursor.execute(f"INSERT INTO {self._tracking} VALUES (?, 0) ON CONFLICT (view) DO NOTHING", (name,))
+
+    def positions(self) -> dict[str, int]:
+        rows = self.database.fetchall(f"SELECT view, position FROM {self._tracking}")
+        known = {str(name): int(position) for name, position in rows}
+        return {name: known.get(name, 0) for name in self.views}
+
+    def head(self) -> int:
+        return self.service.recorder.max_notification_id() or 0
+
+    def run_batch(self) -> int:
+        """Projects the next batch of events into every view behind it; returns how many events it read."""
+        seen = self.positions()
+        start = min(seen.values(), default=0)
+        notifications = self.service.recorder.select_notifications(start=start + 1, limit=self.batch_size)
+        if not notifications:
+            return 0
+        latest: dict[str, dict[UUID, Case]] = {name: {} for name in self.views}
+        for notification in notifications:
+            case = self._state_after(notification)
+            for name, position in seen.items():
+                if notification.id > position:
+                    latest[name][case.id] = case
+        last = notifications[-1].id
+        with self.database.transaction(commit=True) as cursor:
+            if self._locked_positions(cursor) != seen:
+                return 0  # another runner moved on meanwhile: start again from where it got to
+            for name, cases in latest.items():
+                if not cases:
+                    continue
+                for case in cases.values():
+                    self.views[name].write(cursor, case)
+                cursor.execute(f"UPDATE {self._tracking} SET position = ? WHERE view = ?", (last, name))
+        return len(notifications)
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Runs batches until every view is at the log's head (as it was when this started)."""
+        target = self.head()
+        processed = 0
+        while min(self.positions().values(), default=target) < target:
+            count = self.run_batch()
+            processed += count
+            if progress is not None:
+                progress(min(self.positions().values()), target)
+            if count == 0:
+                time.sleep(0.01)
+        return processed
+
+    def reset(self, names: Sequence[str]) -> None:
+        """Empties the named views and sets them back to position 0, in one transaction."""
+        for name in names:
+            if name not in self.views:
+                raise UnknownView(f"no view '{name}' (views: {', '.join(self.views)})")
+        with self.database.transaction(commit=True) as cursor:
+            for name in names:
+                self.views[name].clear(cursor)
+                cursor.execute(f"UPDATE {self._tracking} SET position = 0 WHERE view = ?", (name,))
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Waits until every view has reached `position`; false if that took longer than `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while min(self.positions().values(), default=position) < position:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def follow(self, stop: threading.Event, wait: Callable[[float], None], idle_seconds: float) -> None:
+        """Keeps the views caught up until `stop` is set; `wait` returns early when new events may be there."""
+        while not stop.is_set():
+            if self.run_batch() == 0:
+                wait(idle_seconds)
+
+    def _locked_positions(self, cursor: DialectCursor) -> dict[str, int]:
+        lock = " FOR UPDATE" if self.database.dialect == "postgres" else ""
+        cursor.execute(f"SELECT view, position FROM {self._tracking}{lock}")
+        known = {str(name): int(position) for name, position in cursor.fetchall()}
+        return {name: known.get(name, 0) for name in self.views}
+
+    def _state_after(self, notification: Notification) -> Case:
+        # Views need no personal data: events are read without opening them (no key store involved).
+        event = cast(CaseEvent, self.service.sealed_mapper.to_domain_event(notification))
+        cached = self._cache.pop(event.originator_id, None)
+        if event.originator_version == 1:
+            case = evolve(None, event)
+        elif cached is not None and cached.version == event.originator_version - 1:
+            case = evolve(cached, event)
+        else:
+            # Not in memory (or from another point of a rebuild): load it from the store, snapshots first.
+            case = self.service.sealed_repository.get(
+                event.originator_id, version=event.originator_version, projector_func=project_case
+            )
+        self._cache[case.id] = case
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return case

@@ -1,0 +1,88 @@
+"""Lotse's own tables beside the event store, on the event store's own connections.
+
+Statements are written with `?` placeholders and translated for psycopg; rows come back as tuples.
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal, Protocol
+
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+from psycopg.rows import tuple_row
+
+Dialect = Literal["sqlite", "postgres"]
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Database:
+    """A transaction on the event store's database, in either dialect."""
+
+    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+        self.datastore = datastore
+        self.dialect: Dialect = "sqlite" if isinstance(datastore, SQLiteDatastore) else "postgres"
+
+    def table(self, name: str) -> str:
+        """The table's name, qualified by the configured PostgreSQL schema."""
+        if isinstance(self.datastore, PostgresDatastore):
+            return f'"{self.datastore.schema}".{name}'
+        return name
+
+    def lock_schema(self, cursor: "DialectCursor", purpose: str) -> None:
+        """Serialises schema changes of processes starting together (PostgreSQL; SQLite has one writer anyway)."""
+        if isinstance(self.datastore, PostgresDatastore):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"lotse.{purpose} {self.datastore.schema}",))
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator["DialectCursor"]:
+        if isinstance(self.datastore, SQLiteDatastore):
+            with self.datastore.transaction(commit=commit) as cursor:
+                yield DialectCursor(cursor, "sqlite")
+        else:
+            with (
+                self.datastore.get_connection() as connection,
+                connection.transaction(force_rollback=not commit),
+                connection.cursor(row_factory=tuple_row) as cursor,
+            ):
+                yield DialectCursor(cursor, "postgres")
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        with self.transaction(commit=False) as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+            return tuple(row) if row is not None else None
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.transaction(commit=False) as cursor:
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()]
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with self.transaction(commit=True) as cursor:
+            cursor.execute(sql, params)
+
+
+class DialectCursor:
+    """A cursor that takes `?` placeholders in both dialects."""
+
+    def __init__(self, cursor: Any, dialect: Dialect) -> None:
+        self.cursor = cursor
+        self.dialect = dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        if self.dialect == "postgres":
+            sql = sql.replace("?", "%s")
+        self.cursor.execute(sql, tuple(params))
+
+    def fetchone(self) -> Any:
+        return self.cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return list(self.cursor.fetchall())

@@ -1,0 +1,135 @@
+"""Lotse's tables beside the library's event tables: idempotency keys and the staff directory."""
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from application.ports import CaseListQuery, CaseSummary, IdempotentWrite
+from infrastructure.sql import Database, DialectCursor
+
+IDEMPOTENCY_TABLE = "lotse_idempotency"
+STAFF_TABLE = "lotse_staff"
+CASE_INDEX_TABLE = "lotse_case_index"
+COUNSELLING_ROLES = ("counsellor", "lead")
+
+
+def create_tables(database: Database) -> None:
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {database.table(IDEMPOTENCY_TABLE)} ("
+        " scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+        " case_id TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (scope, key))",
+        f"CREATE TABLE IF NOT EXISTS {database.table(STAFF_TABLE)} ("
+        " agency TEXT NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,"
+        " active BOOLEAN NOT NULL, PRIMARY KEY (agency, subject))",
+        f"CREATE TABLE IF NOT EXISTS {database.table(CASE_INDEX_TABLE)} ("
+        " case_id TEXT PRIMARY KEY, agency TEXT NOT NULL, counsellor TEXT NOT NULL, status TEXT NOT NULL,"
+        " stage TEXT NOT NULL, opened_on TEXT NOT NULL, version INTEGER NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS lotse_case_index_by_agency"
+        f" ON {database.table(CASE_INDEX_TABLE)} (agency, opened_on DESC, case_id DESC)",
+    ]
+    with database.transaction(commit=True) as cursor:
+        database.lock_schema(cursor, "tables")
+        for statement in statements:
+            cursor.execute(statement)
+
+
+class SqlIdempotencyKeys:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def find(self, scope: str, key: str) -> IdempotentWrite | None:
+        row = self.database.fetchone(
+            f"SELECT fingerprint, case_id, version FROM {self.database.table(IDEMPOTENCY_TABLE)}"
+            " WHERE scope = ? AND key = ?",
+            (scope, key),
+        )
+        if row is None:
+            return None
+        return IdempotentWrite(fingerprint=row[0], case_id=UUID(row[1]), version=int(row[2]))
+
+
+class SqlStaffDirectory:
+    """Counsellors and leads known to Lotse: registered when a token is issued to them."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def is_active_counsellor(self, agency: str, subject: str) -> bool:
+        row = self.database.fetchone(
+            f"SELECT role, active FROM {self.database.table(STAFF_TABLE)} WHERE agency = ? AND subject = ?",
+            (agency, subject),
+        )
+        return row is not None and row[0] in COUNSELLING_ROLES and bool(row[1])
+
+    def register(self, agency: str, subject: str, role: str) -> None:
+        table = self.database.table(STAFF_TABLE)
+        with self.database.transaction(commit=True) as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE agency = ? AND subject = ?", (agency, subject))
+            cursor.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", (agency, subject, role, True))
+
+    def deactivate(self, agency: str, subject: str) -> bool:
+        table = self.database.table(STAFF_TABLE)
+        with self.database.transaction(commit=True) as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE agency = ? AND subject = ?", (agency, subject))
+            known = cursor.fetchone() is not None
+            cursor.execute(f"UPDATE {table} SET active = ? WHERE agency = ? AND subject = ?", (False, agency, subject))
+        return known
+
+
+def write_case_summary(cursor: DialectCursor, table: str, summary: CaseSummary) -> None:
+    """Upserts a case's list row; called inside the transaction that records the case's event."""
+    cursor.execute(
+        f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET"
+        " counsellor = excluded.counsellor, status = excluded.status, stage = excluded.stage,"
+        " version = excluded.version WHERE excluded.version > " + table + ".version",
+        (
+            str(summary.case_id),
+            summary.agency,
+            summary.counsellor,
+            summary.status,
+            summary.stage,
+            summary.opened_on.isoformat(),
+            summary.version,
+        ),
+    )
+
+
+class SqlCaseIndex:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def list(self, query: CaseListQuery) -> list[CaseSummary]:
+        conditions: list[str] = []
+        params: list[Any] = []
+        for column, value in (
+            ("agency", query.agency),
+            ("counsellor", query.counsellor),
+            ("status", query.status),
+            ("stage", query.stage),
+        ):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(value)
+        if query.after is not None:
+            opened_on, case_id = query.after
+            conditions.append("(opened_on < ? OR (opened_on = ? AND case_id < ?))")
+            params += [opened_on.isoformat(), opened_on.isoformat(), str(case_id)]
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = self.database.fetchall(
+            f"SELECT case_id, agency, counsellor, status, stage, opened_on, version"
+            f" FROM {self.database.table(CASE_INDEX_TABLE)} {where}"
+            " ORDER BY opened_on DESC, case_id DESC LIMIT ?",
+            [*params, query.limit],
+        )
+        return [
+            CaseSummary(
+                case_id=UUID(row[0]),
+                agency=row[1],
+                counsellor=row[2],
+                status=row[3],
+                stage=row[4],
+                opened_on=date.fromisoformat(row[5]),
+                version=int(row[6]),
+            )
+            for row in rows
+        ]

@@ -1,0 +1,317 @@
+"""Who calls, what they send, and small readers of the answers, shared by the HTTP tests."""
+
+import copy
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from application.ports import Principal
+
+Client = AsyncTestClient[Litestar]
+Json = dict[str, Any]
+
+# Berlin's 10:00 on Monday, 1 June 2026: "today" for the service unless a test moves the clock.
+NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+TODAY = date(2026, 6, 1)
+AGENCY = "koeln"
+OTHER_AGENCY = "bonn"
+
+COUNSELLOR = Principal(subject="ayse", role="counsellor", agency=AGENCY)
+SECOND_COUNSELLOR = Principal(subject="ben", role="counsellor", agency=AGENCY)
+LEAD = Principal(subject="lea", role="lead", agency=AGENCY)
+AUDITOR = Principal(subject="otto", role="auditor", agency=AGENCY)
+ANALYST = Principal(subject="anna", role="analyst", agency=AGENCY)
+FUNDER_AUDITOR = Principal(subject="fritz", role="auditor", agency="*")
+OTHER_COUNSELLOR = Principal(subject="carla", role="counsellor", agency=OTHER_AGENCY)
+OTHER_LEAD = Principal(subject="lena", role="lead", agency=OTHER_AGENCY)
+
+STAFF = [
+    (who.agency, who.subject, who.role) for who in (COUNSELLOR, SECOND_COUNSELLOR, LEAD, OTHER_COUNSELLOR, OTHER_LEAD)
+]
+
+PERSONAL = {"name": "Ayşe Yılmaz", "email": "ayse@example.org", "phone": "+49 221 1234", "address": "Domstraße 1"}
+
+
+def case_body(**changes: Any) -> Json:
+    """The body of `POST /cases` as API.md shows it; keyword arguments replace top-level fields."""
+    body: Json = {
+        "first_contact_on": "2026-01-05",
+        "channel": "walk_in",
+        "referral_source": "jobcenter",
+        "counsellor": "ayse",
+        "profile": {
+            "birth_year": 1985,
+            "gender": "female",
+            "labour_status": "unemployed",
+            "isced": 3,
+            "foreign_background": True,
+            "third_country_national": True,
+            "disability": "unknown",
+            "minority": "unknown",
+            "homeless": False,
+            "rural": False,
+            "qualification_country": "TR",
+            "target_occupation": "Kaufmann im Einzelhandel",
+        },
+        "personal": dict(PERSONAL),
+        "consent": {"special_categories": False},
+    }
+    body.update(copy.deepcopy(changes))
+    return body
+
+
+def session_step(day: str = "2026-01-07", minutes: int = 45, **changes: Any) -> Json:
+    return {"type": "counselling_session_held", "date": day, "minutes": minutes, "topics": ["recognition"], **changes}
+
+
+CLOSING = {
+    "type": "case_closed",
+    "date": "2026-05-15",
+    "reason": "qualification_obtained",
+    "situation": {
+        "job_searching": True,
+        "in_education_or_training": False,
+        "qualification_gained": True,
+        "employed": False,
+    },
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the journey: who records it and the body they send."""
+
+    who: Principal
+    body: Json
+
+
+# Every step type of API.md's table, in the order the brief tells the journey, as the domain accepts it.
+JOURNEY: list[Step] = [
+    Step(
+        COUNSELLOR,
+        {"type": "profile_corrected", "date": "2026-01-06", "profile": {"labour_status": "long_term_unemployed"}},
+    ),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "counselling_session_held",
+            "date": "2026-01-07",
+            "minutes": 60,
+            "topics": ["recognition", "language"],
+            "note": "brought her diploma",
+        },
+    ),
+    Step(
+        COUNSELLOR,
+        {"type": "assessment_started", "date": "2026-01-12", "assessment_id": "a1", "instrument": "profilpass"},
+    ),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "assessment_completed",
+            "date": "2026-01-19",
+            "assessment_id": "a1",
+            "recommended_pathway": "recognition",
+            "result": "retail experience",
+        },
+    ),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "recognition_applied",
+            "date": "2026-01-20",
+            "application_id": "r1",
+            "reference_occupation": "Kaufmann im Einzelhandel",
+            "responsible_body": "ihk_fosa",
+            "regulated": False,
+            "fast_track": False,
+        },
+    ),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "recognition_receipt_confirmed",
+            "date": "2026-01-27",
+            "application_id": "r1",
+            "missing_documents": ["Arbeitszeugnis", "Lehrplan"],
+        },
+    ),
+    Step(COUNSELLOR, {"type": "recognition_documents_completed", "date": "2026-02-02", "application_id": "r1"}),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "recognition_deadline_extended",
+            "date": "2026-02-20",
+            "application_id": "r1",
+            "due": "2026-06-02",
+            "reason": "expert opinion needed",
+        },
+    ),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "recognition_decided",
+            "date": "2026-03-02",
+            "application_id": "r1",
+            "outcome": "partial",
+            "substantial_differences": "Warenwirtschaft, Rechnungswesen",
+            "compensation": "adaptation_qualification",
+        },
+    ),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "course_enrolled",
+            "date": "2026-03-09",
+            "course_id": "c1",
+            "kind": "adaptation_qualification",
+            "provider": "Bildungswerk Köln",
+            "funding": "esf",
+            "module": 1,
+            "modules": 3,
+            "planned_end": "2026-04-10",
+        },
+    ),
+    Step(COUNSELLOR, {"type": "course_completed", "date": "2026-04-10", "course_id": "c1", "certificate": True}),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "course_enrolled",
+            "date": "2026-03-16",
+            "course_id": "c2",
+            "kind": "language",
+            "provider": "VHS Köln",
+            "funding": "education_voucher",
+        },
+    ),
+    Step(COUNSELLOR, {"type": "course_dropped", "date": "2026-04-01", "course_id": "c2", "reason": "schedule clash"}),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "exam_admission_applied",
+            "date": "2026-04-13",
+            "exam_id": "e1",
+            "route": "external_exam",
+            "occupation": "Kaufmann im Einzelhandel",
+            "chamber": "ihk",
+        },
+    ),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "exam_admission_decided",
+            "date": "2026-04-20",
+            "exam_id": "e1",
+            "granted": True,
+            "reason": "experience",
+        },
+    ),
+    Step(COUNSELLOR, {"type": "exam_result_recorded", "date": "2026-05-11", "exam_id": "e1", "result": "passed"}),
+    Step(LEAD, {"type": "counsellor_assigned", "date": "2026-05-12", "counsellor": "ben", "reason": "transfer"}),
+    Step(SECOND_COUNSELLOR, CLOSING),
+    Step(
+        SECOND_COUNSELLOR,
+        {"type": "follow_up_recorded", "date": "2026-05-20", "employed": True, "improved_situation": True},
+    ),
+    Step(SECOND_COUNSELLOR, {"type": "case_reopened", "date": "2026-05-25", "reason": "wants a further qualification"}),
+    Step(SECOND_COUNSELLOR, {"type": "consent_changed", "date": "2026-05-26", "special_categories": True}),
+]
+
+# API.md's step table: every type a client may send.
+API_STEP_TYPES = {
+    "profile_corrected",
+    "counselling_session_held",
+    "assessment_started",
+    "assessment_completed",
+    "recognition_applied",
+    "recognition_receipt_confirmed",
+    "recognition_documents_completed",
+    "recognition_deadline_extended",
+    "recognition_decided",
+    "course_enrolled",
+    "course_completed",
+    "course_dropped",
+    "exam_admission_applied",
+    "exam_admission_decided",
+    "exam_result_recorded",
+    "counsellor_assigned",
+    "case_closed",
+    "case_reopened",
+    "follow_up_recorded",
+    "consent_changed",
+}
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_problem(response: httpx.Response, status: int, *, rule: str | None = None) -> Json:
+    """An RFC 9457 problem with the given status (and rule, when one is named); answers its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body: Json = response.json()
+    assert body["status"] == status
+    assert isinstance(body["type"], str)
+    assert body["type"]
+    assert isinstance(body["title"], str)
+    assert body["title"]
+    assert isinstance(body["detail"], str)
+    if rule is not None:
+        assert body.get("rule") == rule, body
+    return body
+
+
+def error_fields(response: httpx.Response) -> list[str]:
+    """The field paths a 422 names in `errors[].field`."""
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert all(isinstance(error["message"], str) and error["message"] for error in errors), errors
+    return [error["field"] for error in errors]
+
+
+async def open_case(client: Client, headers: dict[str, str], **changes: Any) -> Json:
+    """Opens a case and answers it (as the 201 carried it)."""
+    response = await client.post("/cases", json=case_body(**changes), headers=headers)
+    assert response.status_code == 201, response.text
+    case: Json = response.json()
+    return case
+
+
+async def read_case(client: Client, case_id: str, headers: dict[str, str]) -> Json:
+    response = await client.get(f"/cases/{case_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    case: Json = response.json()
+    return case
+
+
+async def event_count(client: Client, case_id: str, headers: dict[str, str]) -> int:
+    """How many events the case's history holds (to show that a refused request recorded nothing)."""
+    response = await client.get(f"/cases/{case_id}/history", headers=headers)
+    assert response.status_code == 200, response.text
+    return len(response.json()["events"])
+
+
+async def log_position(client: Client) -> int:
+    """The global event log's head, as the public readiness probe reports it."""
+    response = await client.get("/ready")
+    assert response.status_code == 200, response.text
+    position: int = response.json()["log_position"]
+    return position
+
+
+async def assert_nothing_recorded(
+    client: Client, case_id: str, headers: dict[str, str], version: int, head: int
+) -> None:
+    """The case is still at `version` with as many events, and the global log has not moved past `head`."""
+    assert (await read_case(client, case_id, headers))["version"] == version
+    assert await event_count(client, case_id, headers) == version
+    assert await log_position(client) == head

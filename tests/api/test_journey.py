@@ -1,0 +1,388 @@
+"""One client's whole journey over HTTP: every step type of API.md, the case, its history and its past states."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from application.ports import Principal
+from tests.api.conftest import FixedClock, Tokens
+from tests.api.helpers import (
+    API_STEP_TYPES,
+    AUDITOR,
+    COUNSELLOR,
+    JOURNEY,
+    LEAD,
+    NOW,
+    PERSONAL,
+    SECOND_COUNSELLOR,
+    Client,
+    Json,
+    assert_problem,
+    case_body,
+    etag,
+    open_case,
+    read_case,
+    session_step,
+)
+
+# What may differ between the case as answered then and as replayed now: personal data erased since.
+PERSONAL_FIELDS = ("personal", "personal_data_erased")
+
+
+@dataclass
+class Journey:
+    """`answers[v - 1]` is the 201 body that left the case at version v; `instants[v - 1]` when v was recorded."""
+
+    case_id: str = ""
+    answers: list[Json] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    instants: list[datetime] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    recorded_by: list[str] = field(default_factory=list)
+    bodies: list[Json] = field(default_factory=list)
+
+    def record(self, answer: Json, position: int, instant: datetime, step_type: str, who: Principal) -> None:
+        self.answers.append(answer)
+        self.positions.append(position)
+        self.instants.append(instant)
+        self.types.append(step_type)
+        self.recorded_by.append(who.subject)
+
+
+def assert_written(response: Any, version: int, case_id: str | None = None) -> Json:
+    """A write's answer: 201 with the case at its new version, its ETag, its Location and a log position."""
+    assert response.status_code == 201, response.text
+    body: Json = response.json()
+    assert body["version"] == version
+    assert response.headers["etag"] == etag(version)
+    if case_id is not None:
+        assert body["id"] == case_id
+    assert response.headers["location"] == f"/cases/{body['id']}"
+    assert int(response.headers["lotse-position"]) > 0
+    return body
+
+
+async def record_journey(client: Client, tokens: Tokens, clock: FixedClock, *, erase: bool = True) -> Journey:
+    """Opens a case and records every step of JOURNEY one minute apart, then (by default) erases as a lead."""
+    journey = Journey()
+    instant = clock.advance()
+    response = await client.post("/cases", json=case_body(), headers=tokens.headers(COUNSELLOR))
+    answer = assert_written(response, 1)
+    journey.case_id = answer["id"]
+    journey.bodies.append(case_body())
+    journey.record(answer, int(response.headers["lotse-position"]), instant, "case_opened", COUNSELLOR)
+    for number, step in enumerate(JOURNEY, start=2):
+        instant = clock.advance()
+        response = await client.post(
+            f"/cases/{journey.case_id}/steps", json=step.body, headers=tokens.headers(step.who)
+        )
+        answer = assert_written(response, number, journey.case_id)
+        journey.bodies.append(step.body)
+        journey.record(answer, int(response.headers["lotse-position"]), instant, step.body["type"], step.who)
+    if erase:
+        instant = clock.advance()
+        response = await client.delete(f"/cases/{journey.case_id}/personal-data", headers=tokens.headers(LEAD))
+        assert response.status_code == 204, response.text
+        assert response.content == b""
+        journey.instants.append(instant)
+        journey.types.append("personal_data_erased")
+        journey.recorded_by.append(LEAD.subject)
+    return journey
+
+
+# Free text about the client inside the case's parts: erased with the personal data, hidden from auditors.
+# Per step type, the free text about the client (domain/privacy.py): hidden from auditors and after erasure.
+PERSONAL_STEP_FIELDS = {
+    "counselling_session_held": ("note",),
+    "assessment_completed": ("result",),
+    "recognition_deadline_extended": ("reason",),
+    "recognition_decided": ("substantial_differences",),
+    "course_dropped": ("reason",),
+    "exam_admission_decided": ("reason",),
+    "counsellor_assigned": ("reason",),
+    "case_reopened": ("reason",),
+}
+FREE_TEXT = {"assessments": "result", "applications": "substantial_differences", "courses": "drop_reason"}
+FREE_TEXT |= {"exams": "admission_reason"}
+
+
+def without_personal(case: Json) -> Json:
+    """The case without its personal data block and with its parts' free text blanked."""
+    kept = {name: value for name, value in case.items() if name not in PERSONAL_FIELDS}
+    for part, text in FREE_TEXT.items():
+        kept[part] = [{**item, text: None} for item in kept.get(part, [])]
+    return kept
+
+
+def instant_of(text: str) -> datetime:
+    """An RFC 3339 UTC instant as the API writes it."""
+    assert text.endswith("Z"), text
+    return datetime.fromisoformat(text)
+
+
+def test_the_journey_covers_every_step_type_of_the_contract() -> None:
+    assert {step.body["type"] for step in JOURNEY} == API_STEP_TYPES
+
+
+async def test_every_step_answers_201_with_the_case_its_etag_location_and_a_rising_position(
+    client: Client, tokens: Tokens, clock: FixedClock
+) -> None:
+    journey = await record_journey(client, tokens, clock, erase=False)
+
+    assert [answer["version"] for answer in journey.answers] == list(range(1, len(JOURNEY) + 2))
+    assert journey.positions == sorted(set(journey.positions))  # strictly increasing
+    assert [instant_of(answer["recorded_at"]) for answer in journey.answers] == journey.instants
+    current = await client.get(f"/cases/{journey.case_id}", headers=tokens.headers(COUNSELLOR))
+    assert current.status_code == 200
+    assert current.headers["etag"] == etag(len(JOURNEY) + 1)
+    assert current.json() == journey.answers[-1]
+
+
+async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: Tokens, clock: FixedClock) -> None:
+    journey = await record_journey(client, tokens, clock, erase=False)
+    after = {step_type: answer for step_type, answer in zip(journey.types, journey.answers, strict=True)}
+
+    opened = after["case_opened"]
+    assert (opened["agency"], opened["counsellor"], opened["status"], opened["stage"]) == (
+        "koeln",
+        "ayse",
+        "open",
+        "first_contact",
+    )
+    assert opened["opened_on"] == "2026-01-05"
+    assert opened["closed_on"] is None
+    assert opened["personal"] == PERSONAL
+    assert opened["profile"]["labour_status"] == "unemployed"
+    assert opened["deadlines"] == [{"kind": "no_contact", "ref": "contact", "due": "2026-03-06"}]
+    assert after["profile_corrected"]["profile"]["labour_status"] == "long_term_unemployed"
+    assert after["profile_corrected"]["stage"] == "first_contact"  # corrections do not move the stage
+    assert after["counselling_session_held"]["stage"] == "first_contact"
+    assert after["assessment_started"]["stage"] == "assessment"
+    assert after["assessment_completed"]["assessments"] == [
+        {
+            "assessment_id": "a1",
+            "instrument": "profilpass",
+            "status": "completed",
+            "started_on": "2026-01-12",
+            "completed_on": "2026-01-19",
+            "recommended_pathway": "recognition",
+            "result": "retail experience",
+        }
+    ]
+    assert after["recognition_applied"]["stage"] == "recognition"
+    receipt = after["recognition_receipt_confirmed"]["applications"][0]
+    assert (receipt["status"], receipt["missing_documents"]) == ("receipt_confirmed", ["Arbeitszeugnis", "Lehrplan"])
+    complete = after["recognition_documents_completed"]
+    assert complete["applications"][0]["decision_due"] == "2026-05-02"  # three months after the documents
+    assert {"kind": "recognition_decision", "ref": "r1", "due": "2026-05-02"} in complete["deadlines"]
+    extended = after["recognition_deadline_extended"]["applications"][0]
+    assert (extended["decision_due"], extended["deadline_extended"]) == ("2026-06-02", True)
+    decided = after["recognition_decided"]
+    assert decided["applications"][0]["status"] == "decided"
+    assert decided["applications"][0]["outcome"] == "partial"
+    assert decided["applications"][0]["compensation"] == "adaptation_qualification"
+    assert all(deadline["kind"] != "recognition_decision" for deadline in decided["deadlines"])
+    courses = {course["course_id"]: course for course in after["course_dropped"]["courses"]}
+    assert (courses["c1"]["status"], courses["c1"]["certificate"], courses["c1"]["ended_on"]) == (
+        "completed",
+        True,
+        "2026-04-10",
+    )
+    assert (courses["c1"]["module"], courses["c1"]["modules"]) == (1, 3)
+    assert (courses["c2"]["status"], courses["c2"]["drop_reason"]) == ("dropped", "schedule clash")
+    assert after["course_enrolled"]["stage"] == "course"
+    assert after["exam_admission_applied"]["stage"] == "exam"
+    assert after["exam_admission_decided"]["exams"][0]["status"] == "admission_granted"
+    exam = after["exam_result_recorded"]["exams"][0]
+    assert (exam["status"], exam["result"], exam["result_on"]) == ("result_recorded", "passed", "2026-05-11")
+    reassigned = after["counsellor_assigned"]
+    assert (reassigned["counsellor"], reassigned["stage"]) == ("ben", "exam")  # reassignment keeps the stage
+    closed = after["case_closed"]
+    assert (closed["status"], closed["stage"], closed["closed_on"]) == ("closed", "closed", "2026-05-15")
+    assert closed["exit"]["reason"] == "qualification_obtained"
+    assert closed["deadlines"] == [{"kind": "follow_up", "ref": "exit", "due": "2026-11-15"}]
+    followed = after["follow_up_recorded"]
+    assert followed["follow_up"] == {"recorded_on": "2026-05-20", "employed": True, "improved_situation": True}
+    assert followed["deadlines"] == []
+    reopened = after["case_reopened"]
+    assert (reopened["status"], reopened["stage"], reopened["closed_on"]) == ("open", "exam", None)
+    consented = after["consent_changed"]
+    assert consented["special_categories_consent"] is True
+    assert consented["deadlines"] == [{"kind": "no_contact", "ref": "contact", "due": "2026-07-24"}]
+
+
+async def test_a_lead_erases_the_personal_data_and_the_case_reads_as_erased(
+    client: Client, tokens: Tokens, clock: FixedClock
+) -> None:
+    journey = await record_journey(client, tokens, clock)
+
+    for who in (COUNSELLOR, LEAD):
+        response = await client.get(f"/cases/{journey.case_id}", headers=tokens.headers(who))
+        assert response.headers["etag"] == etag(len(JOURNEY) + 2)
+        case = response.json()
+        assert case["version"] == len(JOURNEY) + 2
+        assert case["personal"] is None
+        assert case["personal_data_erased"] is True
+        assert instant_of(case["recorded_at"]) == journey.instants[-1]
+        unchanged = {"version": case["version"], "recorded_at": case["recorded_at"]}
+        assert without_personal(case) == without_personal({**journey.answers[-1], **unchanged})
+
+
+async def test_the_history_lists_every_event_oldest_first(client: Client, tokens: Tokens, clock: FixedClock) -> None:
+    journey = await record_journey(client, tokens, clock)
+
+    response = await client.get(f"/cases/{journey.case_id}/history", headers=tokens.headers(AUDITOR))
+
+    assert response.status_code == 200, response.text
+    history = response.json()
+    assert history["id"] == journey.case_id
+    events = history["events"]
+    assert [event["version"] for event in events] == list(range(1, len(JOURNEY) + 3))
+    assert [event["type"] for event in events] == journey.types
+    assert [instant_of(event["recorded_at"]) for event in events] == journey.instants
+    assert [event["recorded_by"] for event in events] == journey.recorded_by
+    assert set(journey.recorded_by) == {COUNSELLOR.subject, LEAD.subject, SECOND_COUNSELLOR.subject}
+    opened, *stepped, erased = events
+    assert opened["date"] == "2026-01-05"
+    assert opened["data"]["agency"] == "koeln"
+    assert opened["data"]["counsellor"] == "ayse"
+    assert opened["data"]["channel"] == "walk_in"
+    assert opened["data"]["referral_source"] == "jobcenter"
+    assert opened["data"]["profile"] == case_body()["profile"]
+    assert opened["data"]["personal"] is None  # an auditor never reads personal data
+    assert stepped[1]["type"] == "counselling_session_held"
+    assert stepped[1]["data"]["note"] is None
+    assert erased["date"] == NOW.date().isoformat()
+    for who in (COUNSELLOR, LEAD):
+        as_counselling = await client.get(f"/cases/{journey.case_id}/history", headers=tokens.headers(who))
+        assert as_counselling.json()["events"][0]["data"]["personal"] is None
+        assert as_counselling.json()["events"][2]["data"]["note"] is None
+        assert [event["data"].get("minutes") for event in as_counselling.json()["events"]][2] == 60
+    for event, step in zip(stepped, JOURNEY, strict=True):
+        assert event["date"] == step.body["date"], event
+        personal = PERSONAL_STEP_FIELDS.get(step.body["type"], ())
+        sent = {name: value for name, value in step.body.items() if name not in ("type", "date")}
+        expected = {name: None if name in personal else value for name, value in sent.items()}
+        assert {name: event["data"].get(name) for name in sent} == expected, event
+
+
+async def test_past_states_are_answered_by_version(client: Client, tokens: Tokens, clock: FixedClock) -> None:
+    journey = await record_journey(client, tokens, clock)
+
+    for version, answer in enumerate(journey.answers, start=1):
+        response = await client.get(
+            f"/cases/{journey.case_id}", params={"as_of_version": version}, headers=tokens.headers(LEAD)
+        )
+        assert response.status_code == 200, response.text
+        # Only the current state has an ETag: a past one is nothing to base a write on.
+        assert response.headers.get("etag") == (etag(version) if version == len(JOURNEY) + 2 else None)
+        assert without_personal(response.json()) == without_personal(answer), version
+        assert response.json()["personal"] is None  # erasure reaches back: no past state shows the client
+
+    beyond = await client.get(
+        f"/cases/{journey.case_id}", params={"as_of_version": len(JOURNEY) + 3}, headers=tokens.headers(LEAD)
+    )
+    assert_problem(beyond, 404)
+
+
+async def test_past_states_are_answered_by_instant(client: Client, tokens: Tokens, clock: FixedClock) -> None:
+    journey = await record_journey(client, tokens, clock)
+    headers = tokens.headers(AUDITOR)
+
+    for version, instant in enumerate(journey.instants[:-1], start=1):
+        for moment in (instant, instant + timedelta(seconds=30)):
+            response = await client.get(
+                f"/cases/{journey.case_id}", params={"as_of": moment.isoformat()}, headers=headers
+            )
+            assert response.status_code == 200, response.text
+            by_version = await client.get(
+                f"/cases/{journey.case_id}", params={"as_of_version": version}, headers=headers
+            )
+            assert response.json() == by_version.json(), (version, moment)
+            assert response.json()["version"] == version
+
+    in_berlin = journey.instants[2].astimezone(ZoneInfo("Europe/Berlin")).isoformat()
+    assert in_berlin.endswith("+02:00")
+    shifted = await client.get(f"/cases/{journey.case_id}", params={"as_of": in_berlin}, headers=headers)
+    assert shifted.json()["version"] == 3
+    before = await client.get(
+        f"/cases/{journey.case_id}", params={"as_of": (NOW - timedelta(days=1)).isoformat()}, headers=headers
+    )
+    assert_problem(before, 404)
+
+
+async def test_after_erasure_the_history_reads_personal_fields_as_null(
+    client: Client, tokens: Tokens, clock: FixedClock
+) -> None:
+    case = await open_case(client, tokens.headers(COUNSELLOR))
+    noted = await client.post(
+        f"/cases/{case['id']}/steps",
+        json=session_step(note="told me about her family"),
+        headers=tokens.headers(COUNSELLOR),
+    )
+    assert noted.status_code == 201
+    erased = await client.delete(f"/cases/{case['id']}/personal-data", headers=tokens.headers(LEAD))
+    assert erased.status_code == 204
+
+    for who in (COUNSELLOR, LEAD):
+        response = await client.get(f"/cases/{case['id']}/history", headers=tokens.headers(who))
+        opened, session, _ = response.json()["events"]
+        assert opened["data"]["personal"] is None
+        assert session["data"]["note"] is None
+
+
+async def test_after_erasure_past_states_read_personal_data_as_null(
+    client: Client, tokens: Tokens, clock: FixedClock
+) -> None:
+    case = await open_case(client, tokens.headers(COUNSELLOR))
+    clock.advance()
+    erased = await client.delete(f"/cases/{case['id']}/personal-data", headers=tokens.headers(LEAD))
+    assert erased.status_code == 204
+
+    for params in ({"as_of_version": "1"}, {"as_of": NOW.isoformat()}):
+        response = await client.get(f"/cases/{case['id']}", params=params, headers=tokens.headers(LEAD))
+        assert response.status_code == 200
+        assert response.json()["version"] == 1
+        assert response.json()["personal"] is None
+
+
+async def test_erasing_twice_is_idempotent_and_records_nothing(client: Client, tokens: Tokens) -> None:
+    case = await open_case(client, tokens.headers(COUNSELLOR))
+    first = await client.delete(f"/cases/{case['id']}/personal-data", headers=tokens.headers(LEAD))
+    assert first.status_code == 204
+
+    again = await client.delete(f"/cases/{case['id']}/personal-data", headers=tokens.headers(LEAD))
+
+    assert again.status_code == 204
+    assert (await read_case(client, case["id"], tokens.headers(LEAD)))["version"] == 2
+
+
+async def test_a_counsellor_may_open_a_case_for_a_colleague_and_defaults_to_herself(
+    client: Client, tokens: Tokens
+) -> None:
+    for_colleague = await open_case(client, tokens.headers(COUNSELLOR), counsellor="ben")
+    body = case_body()
+    del body["counsellor"]
+    for_herself = await client.post("/cases", json=body, headers=tokens.headers(SECOND_COUNSELLOR))
+
+    assert for_colleague["counsellor"] == "ben"
+    assert for_herself.status_code == 201
+    assert for_herself.json()["counsellor"] == "ben"
+    assert for_herself.json()["personal"] == PERSONAL
+
+
+async def test_today_is_judged_on_the_berlin_calendar(client: Client, tokens: Tokens, clock: FixedClock) -> None:
+    clock.set(datetime.fromisoformat("2026-06-01T22:30:00+00:00"))  # already 2 June in Berlin
+    case = await open_case(client, tokens.headers(COUNSELLOR), first_contact_on="2026-06-02")
+
+    tomorrow = await client.post(
+        f"/cases/{case['id']}/steps", json=session_step("2026-06-03"), headers=tokens.headers(COUNSELLOR)
+    )
+
+    assert case["opened_on"] == "2026-06-02"
+    assert_problem(tomorrow, 422, rule="date_not_in_future")
+    today = await client.post(
+        f"/cases/{case['id']}/steps", json=session_step("2026-06-02"), headers=tokens.headers(COUNSELLOR)
+    )
+    assert today.status_code == 201, today.text

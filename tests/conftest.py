@@ -1,0 +1,55 @@
+"""Backends for the tests: the embedded SQLite default and a real PostgreSQL server.
+
+PostgreSQL tests use LOTSE_TEST_DATABASE_URL, else 127.0.0.1:5432 database `test`; each test run gets its
+own schema, dropped afterwards. With CI=true a missing server fails the tests instead of skipping them.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from infrastructure.settings import Settings
+
+DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_base_url() -> str:
+    return os.environ.get("LOTSE_TEST_DATABASE_URL") or DEFAULT_TEST_DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    url = postgres_base_url()
+    try:
+        with psycopg.connect(url, connect_timeout=3) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI and did not answer at {url}: {error}")
+        pytest.skip(f"no PostgreSQL at {url}")
+    return url
+
+
+@pytest.fixture
+def postgres_schema_url(postgres_server: str) -> Iterator[str]:
+    """A fresh schema per test, so tests see only their own events and positions."""
+    schema = f"lotse_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in postgres_server else "?"
+    yield f"{postgres_server}{separator}schema={schema}"
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for one backend; every test that takes it runs on both."""
+    if request.param == "sqlite":
+        return Settings(data_dir=tmp_path / "data", snapshot_interval=5)
+    url = request.getfixturevalue("postgres_schema_url")
+    return Settings(database_url=url, data_dir=tmp_path / "data", snapshot_interval=5, pool_size=8)

@@ -1,0 +1,177 @@
+"""Shared pieces of the integration suite: a controllable clock, service builders that always close, commands.
+
+Every test here takes the `settings` fixture of tests/conftest.py, so it runs on SQLite and on PostgreSQL.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from application.cases import CaseService
+from domain import steps
+from infrastructure.bootstrap import build_case_service
+from infrastructure.settings import Settings
+
+START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+TICK = timedelta(minutes=1)
+AGENCY = "koeln"
+COUNSELLOR = "ayse"
+ACTIVE_COUNSELLORS = frozenset({(AGENCY, COUNSELLOR), (AGENCY, "ben")})
+
+
+def is_active_counsellor(agency: str, name: str) -> bool:
+    return (agency, name) in ACTIVE_COUNSELLORS
+
+
+class SteppingClock:
+    """Answers a later UTC instant at every call, one tick apart; safe to share between threads."""
+
+    def __init__(self, start: datetime = START, tick: timedelta = TICK) -> None:
+        self._next = start
+        self._tick = tick
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            now = self._next
+            self._next += self._tick
+            return now
+
+    def peek(self) -> datetime:
+        """The instant the next call will answer (without consuming it)."""
+        with self._lock:
+            return self._next
+
+
+ServiceFactory = Callable[..., CaseService]
+
+
+@pytest.fixture
+def clock() -> SteppingClock:
+    return SteppingClock()
+
+
+@pytest.fixture
+def make_service(settings: Settings, clock: SteppingClock) -> Iterator[ServiceFactory]:
+    """Builds services on the test's backend (one per call, like a restart or a second replica); closes them all."""
+    services: list[CaseService] = []
+
+    def make(**overrides: Any) -> CaseService:
+        options: dict[str, Any] = {"clock": clock, "is_active_counsellor": is_active_counsellor, **overrides}
+        service = build_case_service(settings, **options)
+        services.append(service)
+        return service
+
+    yield make
+    for service in reversed(services):
+        service.close()
+
+
+@pytest.fixture
+def service(make_service: ServiceFactory) -> CaseService:
+    return make_service()
+
+
+def open_case_command(first_contact_on: date = date(2026, 1, 5), **changes: object) -> steps.OpenCase:
+    fields: dict[str, Any] = {
+        "first_contact_on": first_contact_on,
+        "channel": "walk_in",
+        "referral_source": "jobcenter",
+        "counsellor": COUNSELLOR,
+        "profile": steps.Profile(
+            birth_year=1985,
+            gender="female",
+            labour_status="unemployed",
+            isced=3,
+            foreign_background=True,
+            third_country_national=True,
+            qualification_country="TR",
+            target_occupation="Kaufmann im Einzelhandel",
+        ),
+        "personal": steps.PersonalData(
+            name="Ayşe Yılmaz", email="ayse@example.org", phone="+49 221 1234", address="Domstraße 1"
+        ),
+        "consent": steps.Consent(special_categories=False),
+    }
+    fields.update(changes)
+    return steps.OpenCase(**fields)
+
+
+def session(day: date, minutes: int = 45, topic: str = "recognition") -> steps.CounsellingSessionHeld:
+    return steps.CounsellingSessionHeld(date=day, minutes=minutes, topics=(topic,), note="met at the desk")
+
+
+def every_step() -> list[steps.StepCommand]:
+    """One journey that uses all 20 step types of API.md, in an order the domain accepts."""
+    return [
+        steps.ProfileCorrected(
+            date=date(2026, 1, 6), profile=steps.ProfileChanges(labour_status="long_term_unemployed")
+        ),
+        steps.CounsellingSessionHeld(
+            date=date(2026, 1, 7), minutes=60, topics=("recognition", "language"), note="brought her diploma"
+        ),
+        steps.AssessmentStarted(date=date(2026, 1, 12), assessment_id="a1", instrument="profilpass"),
+        steps.AssessmentCompleted(
+            date=date(2026, 1, 19), assessment_id="a1", recommended_pathway="recognition", result="retail experience"
+        ),
+        steps.RecognitionApplied(
+            date=date(2026, 1, 20),
+            application_id="r1",
+            reference_occupation="Kaufmann im Einzelhandel",
+            responsible_body="ihk_fosa",
+            regulated=False,
+            fast_track=False,
+        ),
+        steps.RecognitionReceiptConfirmed(
+            date=date(2026, 1, 27), application_id="r1", missing_documents=("Arbeitszeugnis", "Lehrplan")
+        ),
+        steps.RecognitionDocumentsCompleted(date=date(2026, 2, 2), application_id="r1"),
+        steps.RecognitionDeadlineExtended(
+            date=date(2026, 2, 20), application_id="r1", due=date(2026, 6, 2), reason="expert opinion needed"
+        ),
+        steps.RecognitionDecided(
+            date=date(2026, 3, 2),
+            application_id="r1",
+            outcome="partial",
+            substantial_differences="Warenwirtschaft, Rechnungswesen",
+            compensation="adaptation_qualification",
+        ),
+        steps.CourseEnrolled(
+            date=date(2026, 3, 9),
+            course_id="c1",
+            kind="adaptation_qualification",
+            provider="Bildungswerk Köln",
+            funding="esf",
+            module=1,
+            modules=3,
+            planned_end=date(2026, 4, 10),
+        ),
+        steps.CourseCompleted(date=date(2026, 4, 10), course_id="c1", certificate=True),
+        steps.CourseEnrolled(
+            date=date(2026, 3, 16), course_id="c2", kind="language", provider="VHS Köln", funding="education_voucher"
+        ),
+        steps.CourseDropped(date=date(2026, 4, 1), course_id="c2", reason="schedule clash"),
+        steps.ConsentChanged(date=date(2026, 4, 2), special_categories=True),
+        steps.ExamAdmissionApplied(
+            date=date(2026, 4, 13), exam_id="e1", route="external_exam", occupation="Kaufmann", chamber="ihk"
+        ),
+        steps.ExamAdmissionDecided(date=date(2026, 4, 20), exam_id="e1", granted=True, reason="work experience"),
+        steps.ExamResultRecorded(date=date(2026, 5, 11), exam_id="e1", result="passed"),
+        steps.CounsellorAssigned(date=date(2026, 5, 12), counsellor="ben", reason="transfer"),
+        steps.CaseClosed(
+            date=date(2026, 5, 15),
+            reason="qualification_obtained",
+            situation=steps.Situation(
+                job_searching=True, in_education_or_training=False, qualification_gained=True, employed=False
+            ),
+        ),
+        steps.FollowUpRecorded(date=date(2026, 5, 20), employed=True, improved_situation=True),
+        steps.CaseReopened(date=date(2026, 5, 25), reason="wants a further qualification"),
+    ]
+
+
+def step_type(step: steps.StepCommand) -> str:
+    return str(step.__struct_config__.tag)

@@ -1,0 +1,200 @@
+"""Writers racing on a real database: optimistic concurrency loses no event and records none twice."""
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+import pytest
+
+from application.cases import CaseService, Recorded
+from application.errors import ConcurrentUpdate, StaleVersion
+from tests.integration.conftest import AGENCY, COUNSELLOR, ServiceFactory, open_case_command, session
+
+WRITERS = 8
+ROUNDS = 5
+BARRIER_TIMEOUT = 30
+
+
+@dataclass(frozen=True)
+class Outcome:
+    writer: int
+    recorded: Recorded | None = None
+    error: BaseException | None = None
+
+
+def race(tasks: list[Callable[[], Recorded]]) -> list[Outcome]:
+    """Runs the tasks in threads released at the same moment; answers each one's result or error."""
+    barrier = threading.Barrier(len(tasks), timeout=BARRIER_TIMEOUT)
+
+    def run(writer: int, task: Callable[[], Recorded]) -> Outcome:
+        barrier.wait()
+        try:
+            return Outcome(writer, recorded=task())
+        except Exception as error:
+            return Outcome(writer, error=error)
+
+    with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
+        futures = [pool.submit(run, writer, task) for writer, task in enumerate(tasks)]
+        return [future.result(timeout=BARRIER_TIMEOUT * 2) for future in futures]
+
+
+def topic_of(writer: int, round_: int) -> str:
+    return f"writer-{writer}-round-{round_}"
+
+
+def writers_for(services: list[CaseService], case_id: UUID, version: int, round_: int) -> list[Callable[[], Recorded]]:
+    def task(writer: int) -> Callable[[], Recorded]:
+        step = session(date(2026, 2, 1), minutes=writer + 1, topic=topic_of(writer, round_))
+        service = services[writer % len(services)]
+        return lambda: service.record_step(case_id, step, COUNSELLOR, expected_version=version)
+
+    return [task(writer) for writer in range(WRITERS)]
+
+
+def assert_exactly_one_wins(outcomes: list[Outcome], version: int) -> Outcome:
+    winners = [outcome for outcome in outcomes if outcome.recorded is not None]
+    losers = [outcome for outcome in outcomes if outcome.error is not None]
+    assert len(winners) == 1, [outcome.error for outcome in outcomes]
+    assert len(losers) == WRITERS - 1
+    for loser in losers:
+        assert isinstance(loser.error, StaleVersion | ConcurrentUpdate), repr(loser.error)
+    (winner,) = winners
+    assert winner.recorded is not None
+    assert winner.recorded.case.version == version + 1
+    return winner
+
+
+@pytest.mark.parametrize("instances", [1, 2, WRITERS], ids=["one-service", "two-services", "service-per-writer"])
+def test_writers_racing_on_one_case_record_exactly_one_step_per_round(
+    make_service: ServiceFactory, instances: int
+) -> None:
+    services = [make_service() for _ in range(instances)]
+    case_id = services[0].open_case(AGENCY, open_case_command(), COUNSELLOR).case.id
+    winning_topics = []
+    positions = []
+
+    for round_ in range(ROUNDS):
+        version = services[0].get_case(case_id).version
+        assert version == round_ + 1
+        outcomes = race(writers_for(services, case_id, version, round_))
+        winner = assert_exactly_one_wins(outcomes, version)
+        assert winner.recorded is not None
+        winning_topics.append(topic_of(winner.writer, round_))
+        positions.append(winner.recorded.position)
+        for service in services:  # no instance serves a stale case after losing the race
+            assert service.get_case(case_id) == winner.recorded.case
+
+    history = make_service().history(case_id)
+    assert [entry.version for entry in history] == list(range(1, ROUNDS + 2))
+    assert [entry.data["topics"][0] for entry in history[1:]] == winning_topics
+    assert positions == sorted(positions)
+    assert len(set(positions)) == ROUNDS
+
+
+def test_writers_without_expected_version_each_record_once(make_service: ServiceFactory) -> None:
+    """Without If-Match a racing writer may be refused, but what it was told was recorded is recorded, once."""
+    services = [make_service(), make_service()]
+    case_id = services[0].open_case(AGENCY, open_case_command(), COUNSELLOR).case.id
+
+    def task(writer: int) -> Callable[[], Recorded]:
+        step = session(date(2026, 2, 1), minutes=writer + 1, topic=topic_of(writer, 0))
+        return lambda: services[writer % 2].record_step(case_id, step, COUNSELLOR)
+
+    outcomes = race([task(writer) for writer in range(WRITERS)])
+
+    succeeded = [outcome for outcome in outcomes if outcome.recorded is not None]
+    assert succeeded
+    for outcome in outcomes:
+        if outcome.error is not None:
+            assert isinstance(outcome.error, ConcurrentUpdate), repr(outcome.error)
+    history = make_service().history(case_id)
+    assert len(history) == 1 + len(succeeded)
+    recorded_topics = sorted(entry.data["topics"][0] for entry in history[1:])
+    assert recorded_topics == sorted(topic_of(outcome.writer, 0) for outcome in succeeded)
+    versions = sorted(outcome.recorded.case.version for outcome in succeeded if outcome.recorded)
+    assert versions == [entry.version for entry in history[1:]]
+
+
+def test_writers_on_distinct_cases_all_succeed(service: CaseService, make_service: ServiceFactory) -> None:
+    steps_per_case = 10
+
+    def journey(writer: int) -> Callable[[], Recorded]:
+        def run() -> Recorded:
+            recorded = service.open_case(AGENCY, open_case_command(), COUNSELLOR)
+            for day in range(steps_per_case):
+                step = session(date(2026, 1, 6 + day), minutes=writer + 1, topic=topic_of(writer, day))
+                recorded = service.record_step(recorded.case.id, step, COUNSELLOR, expected_version=day + 1)
+            return recorded
+
+        return run
+
+    outcomes = race([journey(writer) for writer in range(WRITERS)])
+
+    assert [outcome.error for outcome in outcomes] == [None] * WRITERS
+    restarted = make_service()
+    case_ids = set()
+    for outcome in outcomes:
+        assert outcome.recorded is not None
+        case = outcome.recorded.case
+        case_ids.add(case.id)
+        assert case.version == steps_per_case + 1
+        assert restarted.get_case(case.id) == case
+        history = restarted.history(case.id)
+        assert [entry.data.get("topics", ("-",))[0] for entry in history[1:]] == [
+            topic_of(outcome.writer, day) for day in range(steps_per_case)
+        ]
+    assert len(case_ids) == WRITERS
+    logged = restarted.recorder.select_notifications(start=None, limit=1000)
+    assert len(logged) == WRITERS * (steps_per_case + 1)
+    assert len({notification.id for notification in logged}) == len(logged)
+
+
+# Stale writers and the aggregate cache
+
+
+def test_a_writer_with_an_old_version_is_told_the_case_moved_on(service: CaseService) -> None:
+    recorded = service.open_case(AGENCY, open_case_command(), COUNSELLOR)
+    case_id = recorded.case.id
+    service.record_step(case_id, session(date(2026, 1, 6)), COUNSELLOR, expected_version=1)
+
+    with pytest.raises(StaleVersion) as raised:
+        service.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=1)
+
+    assert (raised.value.expected, raised.value.actual) == (1, 2)
+    assert len(service.history(case_id)) == 2
+    with pytest.raises(StaleVersion):
+        service.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=3)
+    assert service.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=2).case.version == 3
+
+
+def test_a_cached_case_is_not_served_stale_after_another_instance_wrote(make_service: ServiceFactory) -> None:
+    first, second = make_service(), make_service()
+    case_id = first.open_case(AGENCY, open_case_command(), COUNSELLOR).case.id
+    cached = second.get_case(case_id)  # the second instance now holds version 1 in its cache
+    assert cached.version == 1
+
+    written = first.record_step(case_id, session(date(2026, 1, 6)), COUNSELLOR, expected_version=1)
+
+    assert second.get_case(case_id) == written.case
+    with pytest.raises(StaleVersion) as raised:
+        second.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=1)
+    assert raised.value.actual == 2
+    again = second.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=2)
+    assert again.case.version == 3
+    # And the other way round: the first instance's cached case catches up with the second's write.
+    assert first.get_case(case_id) == again.case
+    assert first.record_step(case_id, session(date(2026, 1, 8)), COUNSELLOR).case.version == 4
+    assert [entry.version for entry in second.history(case_id)] == [1, 2, 3, 4]
+
+
+def test_an_erasure_by_another_instance_is_seen_at_once(make_service: ServiceFactory) -> None:
+    first, second = make_service(), make_service()
+    case_id = first.open_case(AGENCY, open_case_command(), COUNSELLOR).case.id
+    assert second.get_case(case_id).personal is not None
+
+    first.erase_personal_data(case_id, "lead")
+
+    assert second.get_case(case_id).personal is None

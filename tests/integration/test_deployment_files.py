@@ -1,0 +1,34 @@
+"""compose.yaml and the README agree: the services the README promises, the settings it documents."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_compose_runs_the_api_the_worker_and_postgresql() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"db", "lotse", "worker"}
+    assert services["lotse"]["command"][:2] == ["lotse", "serve"]
+    assert services["worker"]["command"] == ["lotse", "worker"]
+    assert services["lotse"]["environment"]["LOTSE_DATABASE_URL"].startswith("postgresql://")
+    assert services["db"]["image"].startswith("postgres:")
+
+
+def test_every_setting_compose_uses_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"\| `(LOTSE_[A-Z_]+)` \|", readme))
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    used = {name for service in compose["services"].values() for name in service.get("environment", {})}
+    assert {name for name in used if name.startswith("LOTSE_")} <= documented
+
+
+def test_every_setting_the_code_reads_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"\| `(LOTSE_[A-Z_]+)` \|", readme))
+    code = "\n".join(path.read_text() for path in (ROOT / "infrastructure").glob("*.py"))
+    read = set(re.findall(r'"(LOTSE_[A-Z_]+)"', code))
+    assert read <= documented, read - documented

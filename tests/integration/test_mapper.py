@@ -1,0 +1,200 @@
+"""Stored events stay readable when their class changes: explicit topics, class versions and upcasters."""
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+import msgspec
+import pytest
+from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
+
+from application.cases import CaseService
+from application.errors import KeyStoreError
+from infrastructure.bootstrap import key_vault_of
+from infrastructure.mapper import STORED_TYPES, MsgspecMapper
+from tests.integration.conftest import AGENCY, COUNSELLOR, open_case_command
+
+RECORDED_AT = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+
+
+class NoteTaken(msgspec.Struct, frozen=True, kw_only=True):
+    """Test-only event at class version 2: version 1 stored `text`; version 2 calls it `note` and adds `minutes`."""
+
+    TOPIC: ClassVar[str] = "X"
+    class_version: ClassVar[int] = 2
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    recorded_by: str
+    note: str
+    minutes: int
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["note"] = state.pop("text")
+        state["minutes"] = 0
+
+
+class NoteTakenV3(msgspec.Struct, frozen=True, kw_only=True):
+    """Version 3 of the same event: `minutes` became `duration_minutes`; reading v1 runs both upcasters."""
+
+    TOPIC: ClassVar[str] = "X"
+    class_version: ClassVar[int] = 3
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    recorded_by: str
+    note: str
+    duration_minutes: int
+
+    upcast_v1_v2 = NoteTaken.upcast_v1_v2
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["duration_minutes"] = state.pop("minutes")
+
+
+def stored_v1(originator_id: UUID, version: int = 1, text: str = "first meeting") -> StoredEvent:
+    """What version 1 of the class wrote: topic without a version, the old field name."""
+    state = {
+        "originator_id": str(originator_id),
+        "originator_version": version,
+        "timestamp": "2026-06-01T08:00:00Z",
+        "recorded_by": COUNSELLOR,
+        "text": text,
+    }
+    return StoredEvent(
+        originator_id=originator_id, originator_version=version, topic="X", state=msgspec.json.encode(state)
+    )
+
+
+def test_an_event_stored_by_an_older_class_version_is_upcast_when_read() -> None:
+    mapper = MsgspecMapper(stored_types={**STORED_TYPES, "X": NoteTaken})
+    case_id = uuid4()
+
+    event = mapper.to_domain_event(stored_v1(case_id))
+
+    assert event == NoteTaken(
+        originator_id=case_id,
+        originator_version=1,
+        timestamp=RECORDED_AT,
+        recorded_by=COUNSELLOR,
+        note="first meeting",
+        minutes=0,
+    )
+
+
+def test_an_event_of_the_current_class_version_round_trips_under_a_versioned_topic() -> None:
+    mapper = MsgspecMapper(stored_types={"X": NoteTaken})
+    event = NoteTaken(
+        originator_id=uuid4(),
+        originator_version=3,
+        timestamp=RECORDED_AT,
+        recorded_by=COUNSELLOR,
+        note="second meeting",
+        minutes=30,
+    )
+
+    stored = mapper.to_stored_event(event)
+
+    assert stored.topic == "X@2"
+    assert mapper.to_domain_event(stored) == event
+
+
+def test_upcasters_run_in_order_across_several_versions() -> None:
+    mapper = MsgspecMapper(stored_types={"X": NoteTakenV3})
+    case_id = uuid4()
+
+    from_v1 = mapper.to_domain_event(stored_v1(case_id))
+    from_v2 = mapper.to_domain_event(
+        mapper_v2_stored(case_id, note="from v2", minutes=45),
+    )
+
+    assert (from_v1.note, from_v1.duration_minutes) == ("first meeting", 0)
+    assert (from_v2.note, from_v2.duration_minutes) == ("from v2", 45)
+
+
+def mapper_v2_stored(case_id: UUID, note: str, minutes: int) -> StoredEvent:
+    v2 = NoteTaken(
+        originator_id=case_id,
+        originator_version=2,
+        timestamp=RECORDED_AT,
+        recorded_by=COUNSELLOR,
+        note=note,
+        minutes=minutes,
+    )
+    return MsgspecMapper(stored_types={"X": NoteTaken}).to_stored_event(v2)
+
+
+@pytest.mark.parametrize(
+    "topic",
+    ["lotse.case.NoSuchEvent", "Y", "domain.events.CaseOpened", "X@two", "X@0", ""],
+    ids=["unknown-lotse-topic", "unknown-topic", "module-path", "bad-version", "version-zero", "empty"],
+)
+def test_an_unreadable_topic_is_a_mapper_error(topic: str) -> None:
+    mapper = MsgspecMapper(stored_types={**STORED_TYPES, "X": NoteTaken})
+    stored = stored_v1(uuid4())
+
+    with pytest.raises(MapperDeserialisationError):
+        mapper.to_domain_event(StoredEvent(stored.originator_id, stored.originator_version, topic, stored.state))
+
+
+def test_an_event_written_by_a_newer_class_version_is_not_read_as_an_older_one() -> None:
+    """After a rollback, version-2 code must not silently drop what version 3 stored."""
+    newer = MsgspecMapper(stored_types={"X": NoteTakenV3})
+    event = NoteTakenV3(
+        originator_id=uuid4(),
+        originator_version=1,
+        timestamp=RECORDED_AT,
+        recorded_by=COUNSELLOR,
+        note="from the future",
+        duration_minutes=20,
+    )
+    stored = newer.to_stored_event(event)
+    assert stored.topic == "X@3"
+    # Also carries every field version 2 needs, so only the version in the topic tells them apart.
+    state = {**msgspec.json.decode(stored.state), "minutes": 20}
+    stored = StoredEvent(stored.originator_id, stored.originator_version, stored.topic, msgspec.json.encode(state))
+
+    with pytest.raises(MapperDeserialisationError):
+        MsgspecMapper(stored_types={"X": NoteTaken}).to_domain_event(stored)
+
+
+def test_a_stored_state_that_does_not_fit_its_class_is_a_mapper_error() -> None:
+    mapper = MsgspecMapper(stored_types={"X": NoteTaken})
+    stored = stored_v1(uuid4())
+    broken = StoredEvent(stored.originator_id, stored.originator_version, "X@2", b'{"note": 1}')
+
+    with pytest.raises(MapperDeserialisationError):
+        mapper.to_domain_event(broken)
+
+
+def test_an_old_event_in_the_database_is_upcast_when_read_back(service: CaseService) -> None:
+    """Written on this backend as version 1 would have written it; read with the version-2 class."""
+    case_id = uuid4()
+    service.recorder.insert_events([stored_v1(case_id, 1, "first"), stored_v1(case_id, 2, "second")])
+    mapper = MsgspecMapper(stored_types={**STORED_TYPES, "X": NoteTaken})
+
+    events = [mapper.to_domain_event(stored) for stored in service.recorder.select_events(case_id)]
+
+    assert [(event.originator_version, event.note, event.minutes) for event in events] == [
+        (1, "first", 0),
+        (2, "second", 0),
+    ]
+    assert all(isinstance(event, NoteTaken) for event in events)
+
+
+def test_case_events_in_the_database_decode_with_the_default_mapper(service: CaseService) -> None:
+    case_id = service.open_case(AGENCY, open_case_command(), COUNSELLOR).case.id
+    (stored,) = service.recorder.select_events(case_id)
+
+    assert stored.topic == "lotse.case.CaseOpened"
+    event = MsgspecMapper(keys=key_vault_of(service)).to_domain_event(stored)
+    assert event.originator_id == case_id
+    assert event.agency == AGENCY
+    assert event.personal == open_case_command().personal
+    # Personal data are sealed: a mapper without the key vault cannot open them, and says so.
+    with pytest.raises(KeyStoreError):
+        MsgspecMapper().to_domain_event(stored)

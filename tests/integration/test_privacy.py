@@ -1,0 +1,349 @@
+"""Personal data sealed under a key per client, on both backends: never in clear in the database, erased by
+destroying the key (the log untouched, every statistic unchanged), and a clear error — never garbage — when the
+master key is wrong or the key store lost."""
+
+import base64
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+import pytest
+
+from application.cases import CaseService
+from application.errors import KeyStoreError
+from application.ports import CaseListQuery
+from application.synthetic import load_demo
+from domain import steps
+from domain.events import PersonalDataErased
+from domain.privacy import PERSONAL_FIELDS, redacted
+from infrastructure.bootstrap import build_audit_trail, build_case_service, build_projections, key_vault_of, utc_now
+from infrastructure.settings import Settings
+from infrastructure.sql import Database
+from infrastructure.views import CASELOAD, DEADLINES, FUNNEL, INDICATORS, PARTICIPANTS
+from tests.integration.conftest import (
+    AGENCY,
+    COUNSELLOR,
+    START,
+    ServiceFactory,
+    SteppingClock,
+    every_step,
+    is_active_counsellor,
+    open_case_command,
+    step_type,
+)
+from tests.raw_log import RawLog
+from tests.raw_store import assert_nothing_in_clear, change_keys, key_row, raw_database
+
+
+class CountingDigest:
+    """A stand-in for the audit chain's digest: these tests compare figures, not digests."""
+
+    def head_at(self, position: int) -> str:
+        return f"digest-at-{position}"
+
+
+@dataclass
+class Sealed:
+    """A journey whose every personal value carries a marker no other data contain."""
+
+    case_id: UUID
+    personal: steps.PersonalData
+    secrets: list[str]  # every personal value recorded
+    public: str  # a value recorded in clear (not personal): the scan must find it
+
+
+def record_sealed_journey(service: CaseService, marker: str | None = None) -> Sealed:
+    marker = marker or uuid4().hex[:12]
+    personal = steps.PersonalData(
+        name=f"Name {marker}", email=f"mail-{marker}@example.org", phone=f"+49 {marker}", address=f"Street {marker}"
+    )
+    secrets = [value for value in msgspec.structs.astuple(personal) if value]
+    case = service.open_case(AGENCY, open_case_command(personal=personal), COUNSELLOR).case
+    for step in every_step():
+        texts = {name: f"{step_type(step)} {name} {marker}" for name in PERSONAL_FIELDS.get(step_type(step), ())}
+        if isinstance(step, steps.CourseEnrolled):
+            texts["provider"] = f"Provider {marker}"
+        secrets += [text for name, text in texts.items() if name != "provider"]
+        case = service.record_step(case.id, msgspec.structs.replace(step, **texts), COUNSELLOR).case
+    return Sealed(case.id, personal, secrets, f"Provider {marker}")
+
+
+@pytest.fixture
+def sealed(service: CaseService) -> Sealed:
+    return record_sealed_journey(service)
+
+
+def test_personal_data_are_stored_only_sealed(service: CaseService, settings: Settings, sealed: Sealed) -> None:
+    snapshots = service.snapshots
+    assert snapshots is not None
+    assert list(snapshots.get(sealed.case_id)), "snapshots hold the case state: they are scanned too"
+    free_text = sum(len(fields) for name, fields in PERSONAL_FIELDS.items() if name != "case_opened")
+    assert len(sealed.secrets) == 4 + free_text  # the personal data block and every step's free text
+
+    assert_nothing_in_clear(settings, sealed.secrets, sealed.public)
+    opened = next(iter(service.recorder.select_events(sealed.case_id)))
+    envelope = msgspec.json.decode(opened.state)["personal"]
+    assert set(envelope) == {"sealed", "key"}
+    assert envelope["key"] == str(sealed.case_id)
+
+
+def test_counselling_reads_open_them_and_other_reads_never_do(make_service: ServiceFactory, sealed: Sealed) -> None:
+    restarted = make_service()  # nothing cached: everything comes from the store
+
+    case = restarted.get_case(sealed.case_id)
+    assert case.personal == sealed.personal
+    assert case.assessments[0].result is not None
+    assert case.assessments[0].result in sealed.secrets
+    notes = [entry.data["note"] for entry in restarted.history(sealed.case_id) if "note" in entry.data]
+    assert notes
+    assert notes[0] in sealed.secrets
+
+    unopened = restarted.get_case(sealed.case_id, personal_data=False)
+    assert unopened.personal == steps.PersonalData()  # present, not opened: not to be mistaken for erased
+    assert not unopened.personal_data_erased
+    assert unopened.assessments[0].result is None
+    for entry in restarted.history(sealed.case_id, personal_data=False):
+        for name in PERSONAL_FIELDS.get(entry.type, ()):
+            assert entry.data[name] in (None, msgspec.to_builtins(steps.PersonalData())), entry
+    assert redacted(unopened) == redacted(case)  # everything else reads the same
+
+
+def test_erasure_destroys_the_key_and_leaves_the_log_untouched(
+    service: CaseService, make_service: ServiceFactory, settings: Settings, sealed: Sealed
+) -> None:
+    raw = RawLog(settings)
+    before = raw.rows()
+    wrapped, erased_at = key_row(settings, sealed.case_id) or (None, None)
+    assert wrapped is not None
+    assert erased_at is None
+
+    recorded = service.erase_personal_data(sealed.case_id, "lea")
+
+    after = raw.rows()
+    assert after[: len(before)] == before  # not one byte of the log changed
+    assert [row[3] for row in after[len(before) :]] == [PersonalDataErased.TOPIC]
+    assert recorded.case.personal_data_erased
+    destroyed, erased_at = key_row(settings, sealed.case_id) or ("missing", None)
+    assert destroyed is None
+    assert erased_at is not None
+    assert build_audit_trail(service, settings).verify().ok
+    assert_nothing_in_clear(settings, sealed.secrets, sealed.public)
+
+    for reader in (service, make_service()):  # this process, and one that never held the key
+        for personal_data in (True, False):
+            case = reader.get_case(sealed.case_id, personal_data=personal_data)
+            assert case.personal is None
+            assert case.personal_data_erased
+            for version in range(1, recorded.case.version + 1):
+                past = reader.case_as_of_version(sealed.case_id, version, personal_data=personal_data)
+                assert past.personal is None, version
+                assert all(assessment.result is None for assessment in past.assessments)
+            at = reader.case_as_of(sealed.case_id, START + timedelta(minutes=3), personal_data=personal_data)
+            assert at.personal is None
+            history = reader.history(sealed.case_id, personal_data=personal_data)
+            for entry in history:
+                for name in PERSONAL_FIELDS.get(entry.type, ()):
+                    assert entry.data[name] is None, entry
+            assert [entry.version for entry in history] == list(range(1, recorded.case.version + 1))
+
+
+def test_a_step_recorded_after_the_erasure_keeps_no_free_text(
+    service: CaseService, make_service: ServiceFactory, settings: Settings, sealed: Sealed
+) -> None:
+    service.erase_personal_data(sealed.case_id, "lea")
+    late = f"after the erasure {uuid4().hex}"
+
+    answered = service.record_step(
+        sealed.case_id, steps.CounsellingSessionHeld(date=date(2026, 5, 28), minutes=30, note=late), COUNSELLOR
+    ).case
+
+    assert answered.personal_data_erased
+    assert make_service().history(sealed.case_id)[-1].data["note"] is None
+    assert_nothing_in_clear(settings, [*sealed.secrets, late], sealed.public)
+    last = list(service.recorder.select_events(sealed.case_id))[-1]
+    assert msgspec.json.decode(last.state)["step"]["note"] == {"erased": True, "key": str(sealed.case_id)}
+
+
+def view_rows(service: CaseService) -> dict[str, list[tuple[Any, ...]]]:
+    database = Database(service.recorder.datastore)  # type: ignore[attr-defined]
+    return {
+        table: sorted(database.fetchall(f"SELECT * FROM {database.table(table)}"), key=repr)
+        for table in (CASELOAD, DEADLINES, PARTICIPANTS, INDICATORS, FUNNEL)
+    }
+
+
+def test_statistics_are_identical_before_and_after_erasure(make_service: ServiceFactory) -> None:
+    service = make_service(clock=utc_now, is_active_counsellor=None)
+    load_demo(service, cases=40, seed=3)
+    projections = build_projections(service, CountingDigest())
+    projections.runner.catch_up()
+    reporting = projections.reporting
+    period = (date(2000, 1, 1), date(2100, 1, 1))
+
+    def figures(as_of_position: int | None = None) -> Any:
+        esf = [
+            reporting.esf(agency, *period, basis, as_of_position).counts
+            for agency in (None, "koeln")
+            for basis in ("entry", "exit")
+        ]
+        return esf, reporting.funnel(None, as_of_position).pathways
+
+    position = projections.runner.head()
+    before, views_before = figures(), view_rows(service)
+    assert sum(before[0][0]["EECO01"].values()) > 0
+    cases = [summary.case_id for summary in service.list_cases(CaseListQuery(agency=None, limit=10_000))]
+    for case_id in cases:
+        service.erase_personal_data(case_id, "lea")
+    projections.runner.catch_up()
+
+    assert projections.runner.head() == position + len(cases)
+    assert figures() == before  # live, from the views
+    assert figures(as_of_position=position + len(cases)) == before  # replayed from the raw events
+    assert figures(as_of_position=position) == before  # what was published before the erasure
+    assert view_rows(service) == views_before
+
+
+def start(settings: Settings) -> None:
+    """Starts (and stops) a service, as `lotse serve` would."""
+    build_case_service(settings).close()
+
+
+def test_a_wrong_master_key_stops_the_start(make_service: ServiceFactory, settings: Settings) -> None:
+    record_sealed_journey(make_service())
+
+    with pytest.raises(KeyStoreError, match="master key does not open the key store") as caught:
+        start(replace(settings, master_key="ab" * 32))
+
+    assert caught.value.reason == "wrong_master_key"
+    start(settings)  # the right key still opens it: nothing was changed by the refused start
+
+
+@pytest.mark.parametrize("loss", ["emptied", "dropped"])
+def test_a_lost_key_store_stops_the_start(make_service: ServiceFactory, settings: Settings, loss: str) -> None:
+    record_sealed_journey(make_service())
+    change_keys(settings, "DELETE FROM {keys}" if loss == "emptied" else "DROP TABLE {keys}")
+
+    with pytest.raises(KeyStoreError, match="lost its check record") as caught:
+        start(settings)
+
+    assert caught.value.reason == "key_store_lost"
+
+
+def test_a_missing_key_is_a_clear_error_for_that_case_alone(make_service: ServiceFactory, settings: Settings) -> None:
+    service = make_service()
+    lost, kept = record_sealed_journey(service), record_sealed_journey(service)
+    change_keys(settings, "DELETE FROM {keys} WHERE case_id = ?", (str(lost.case_id),))
+    restarted = make_service()
+
+    for read in (
+        lambda: restarted.get_case(lost.case_id),
+        lambda: restarted.history(lost.case_id),
+        lambda: restarted.case_as_of_version(lost.case_id, 1),
+    ):
+        with pytest.raises(KeyStoreError, match=f"holds no key for case {lost.case_id}") as caught:
+            read()
+        assert caught.value.reason == "key_missing"
+    assert restarted.get_case(kept.case_id).personal == kept.personal
+    assert restarted.get_case(lost.case_id, personal_data=False).version == len(every_step()) + 1
+    projections = build_projections(restarted, CountingDigest())
+    assert projections.runner.catch_up() > 0  # statistics never need a key
+
+    restarted.erase_personal_data(lost.case_id, "lea")  # erasure needs no key either
+    assert restarted.get_case(lost.case_id).personal is None
+    assert key_row(settings, lost.case_id) is not None
+
+
+def test_a_key_moved_to_another_case_does_not_open(make_service: ServiceFactory, settings: Settings) -> None:
+    service = make_service()
+    first, second = record_sealed_journey(service), record_sealed_journey(service)
+    second_key = key_row(settings, second.case_id)
+    assert second_key is not None
+    change_keys(settings, "UPDATE {keys} SET wrapped_key = ? WHERE case_id = ?", (second_key[0], str(first.case_id)))
+
+    with pytest.raises(KeyStoreError) as caught:
+        make_service().get_case(first.case_id)
+
+    assert caught.value.reason == "key_mismatch"
+
+
+def test_the_master_key_wraps_every_key_and_is_never_stored(
+    service: CaseService, settings: Settings, sealed: Sealed
+) -> None:
+    master = (settings.data_dir / "master.key").read_text().strip()
+    assert (settings.data_dir / "master.key").stat().st_mode & 0o777 == 0o600
+    raw = raw_database(settings)
+
+    assert master.encode() not in raw
+    assert bytes.fromhex(master) not in raw
+    assert key_vault_of(service).cipher_for(sealed.case_id) is not None
+
+
+def test_withdrawn_consent_reaches_back_in_reads_but_not_in_published_figures(
+    service: CaseService, clock: SteppingClock
+) -> None:
+    profile = msgspec.structs.replace(open_case_command().profile, disability="yes", minority="yes")
+    opened = service.open_case(
+        AGENCY, open_case_command(profile=profile, consent=steps.Consent(special_categories=True)), COUNSELLOR
+    ).case
+    corrected = service.record_step(
+        opened.id,
+        steps.ProfileCorrected(date=date(2026, 1, 6), profile=steps.ProfileChanges(minority="no")),
+        COUNSELLOR,
+    ).case
+    projections = build_projections(service, CountingDigest())
+    projections.runner.catch_up()
+    published_at = projections.runner.head()
+    period = (date(2026, 1, 1), date(2026, 12, 31))
+    published = projections.reporting.esf(None, *period, "entry")
+    assert (published.counts["EECO12"]["total"], published.counts["EECO15"]["total"]) == (1, 0)
+
+    service.record_step(opened.id, steps.ConsentChanged(date=date(2026, 1, 7), special_categories=False), COUNSELLOR)
+    projections.runner.catch_up()
+
+    now = projections.reporting.esf(None, *period, "entry")
+    assert now.counts["EECO12"]["total"] == 0  # no longer used from the withdrawal on
+    assert projections.reporting.esf(None, *period, "entry", as_of_position=published_at) == published
+    for version in (1, corrected.version):
+        past = service.case_as_of_version(opened.id, version)
+        assert (past.profile.disability, past.profile.minority) == ("unknown", "unknown"), version
+        assert past.special_categories_consent  # that consent was given then is a fact, not special-category data
+    instant = service.case_as_of(opened.id, clock.peek())
+    assert instant.profile.disability == "unknown"
+    history = service.history(opened.id)
+    assert history[0].data["profile"]["disability"] == "unknown"
+    assert history[0].data["profile"]["minority"] == "unknown"
+    assert history[0].data["profile"]["gender"] == "female"  # the rest of the profile stays
+    assert history[1].data["profile"] == {"minority": "unknown"}
+
+    service.record_step(opened.id, steps.ConsentChanged(date=date(2026, 1, 8), special_categories=True), COUNSELLOR)
+    again = service.record_step(
+        opened.id,
+        steps.ProfileCorrected(date=date(2026, 1, 9), profile=steps.ProfileChanges(disability="yes")),
+        COUNSELLOR,
+    ).case
+    assert service.history(opened.id)[-1].data["profile"] == {"disability": "yes"}  # recorded after a new consent
+    assert service.case_as_of_version(opened.id, again.version).profile.disability == "yes"
+    assert service.case_as_of_version(opened.id, 1).profile.disability == "unknown"
+
+
+def test_the_destroyed_key_leaves_no_trace_in_the_sqlite_files(tmp_path: Path) -> None:
+    """SQLite alone: PostgreSQL keeps old row versions until VACUUM (README: Privacy)."""
+    settings = Settings(data_dir=tmp_path / "data", snapshot_interval=5)
+    service = build_case_service(settings, clock=SteppingClock(), is_active_counsellor=is_active_counsellor)
+    try:
+        sealed = record_sealed_journey(service)
+        row = key_row(settings, sealed.case_id)
+        assert row is not None
+        wrapped = str(row[0]).encode()
+        assert wrapped in raw_database(settings)
+
+        service.erase_personal_data(sealed.case_id, "lea")
+        key_vault_of(service).compact()
+
+        assert wrapped not in raw_database(settings)
+        assert base64.b64decode(wrapped) not in raw_database(settings)
+    finally:
+        service.close()

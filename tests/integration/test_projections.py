@@ -1,0 +1,266 @@
+"""The projection views on both backends, checked against the cases themselves and against their own rebuild.
+
+The expected figures are computed here, independently of domain/indicators.py, from the case states.
+"""
+
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+
+from application.cases import CaseService
+from application.ports import CaseListQuery
+from application.statistics import COLUMNS
+from application.synthetic import load_demo
+from domain.case import Case
+from domain.deadlines import deadlines
+from infrastructure.bootstrap import Projections, build_projections, utc_now
+from infrastructure.projections import ProjectionRunner
+from infrastructure.sql import Database
+from infrastructure.views import CASELOAD, DEADLINES, FUNNEL, INDICATORS, PARTICIPANTS
+from tests.integration.conftest import ServiceFactory
+
+CASES = 150
+PERIODS = [
+    (date(2020, 1, 1), date(2030, 12, 31)),
+    (date(2025, 1, 1), date(2025, 12, 31)),
+    (date(2026, 1, 1), date(2026, 6, 30)),
+]
+
+
+class CountingDigest:
+    """A stand-in for the audit chain: names the position, which is all these tests compare."""
+
+    def head_at(self, position: int) -> str:
+        return f"digest-at-{position}"
+
+
+@dataclass
+class Loaded:
+    service: CaseService
+    projections: Projections
+    cases: list[Case]
+
+
+@pytest.fixture
+def loaded(make_service: ServiceFactory) -> Loaded:
+    service = make_service(clock=utc_now, is_active_counsellor=None)
+    load_demo(service, cases=CASES, seed=11)
+    projections = build_projections(service, CountingDigest())
+    projections.runner.catch_up()
+    ids = [summary.case_id for summary in service.list_cases(CaseListQuery(agency=None, limit=10_000))]
+    return Loaded(service, projections, [service.get_case(case_id) for case_id in ids])
+
+
+def expected_codes(case: Case) -> set[str]:
+    """The regulation's definitions, written out again without looking at domain/indicators.py."""
+    p = case.profile
+    age = case.opened_on.year - p.birth_year
+    codes = {"EECO01"}
+    codes |= {"EECO02"} if p.labour_status in ("unemployed", "long_term_unemployed") else set()
+    codes |= {"EECO03"} if p.labour_status == "long_term_unemployed" else set()
+    codes |= {"EECO04"} if p.labour_status == "inactive" else set()
+    codes |= {"EECO05"} if p.labour_status in ("employed", "self_employed") else set()
+    codes |= {"EECO06"} if age < 18 else {"EECO07"} if age < 30 else {"EECO08"} if age >= 55 else set()
+    codes |= {"EECO09"} if p.isced <= 2 else {"EECO10"} if p.isced <= 4 else {"EECO11"}
+    codes |= {"EECO12"} if case.special_categories_consent and p.disability == "yes" else set()
+    codes |= {"EECO13"} if p.third_country_national else set()
+    codes |= {"EECO14"} if p.foreign_background else set()
+    codes |= {"EECO15"} if case.special_categories_consent and p.minority == "yes" else set()
+    codes |= {"EECO16"} if p.homeless else set()
+    codes |= {"EECO17"} if p.rural else set()
+    if case.exit is not None:
+        s = case.exit.situation
+        for code, flag in (
+            ("EECR01", s.job_searching),
+            ("EECR02", s.in_education_or_training),
+            ("EECR03", s.qualification_gained),
+            ("EECR04", s.employed),
+        ):
+            codes |= {code} if flag else set()
+        if case.follow_up is not None:
+            codes |= {"EECR05"} if case.follow_up.employed else set()
+            employed_at_entry = p.labour_status in ("employed", "self_employed")
+            codes |= {"EECR06"} if case.follow_up.improved_situation and employed_at_entry else set()
+    return codes
+
+
+def expected_counts(
+    cases: list[Case], start: date, end: date, basis: str, agency: str | None
+) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for case in cases:
+        if agency is not None and case.agency != agency:
+            continue
+        for code in expected_codes(case):
+            if basis == "entry":
+                day = case.opened_on
+            elif code in ("EECR05", "EECR06"):
+                day = case.follow_up.recorded_on if case.follow_up else None
+            else:
+                day = case.closed_on
+            if day is not None and start <= day <= end:
+                counts[code][case.profile.gender] += 1
+                counts[code]["total"] += 1
+    return counts
+
+
+def test_every_indicator_equals_an_independent_count(loaded: Loaded) -> None:
+    for start, end in PERIODS:
+        for basis in ("entry", "exit"):
+            for agency in (None, "koeln"):
+                figures = loaded.projections.reporting.esf(agency, start, end, basis)  # type: ignore[arg-type]
+                expected = expected_counts(loaded.cases, start, end, basis, agency)
+                for code, row in figures.counts.items():
+                    wanted = {column: expected[code][column] for column in COLUMNS}
+                    assert row == wanted, (code, start, end, basis, agency)
+                assert figures.position == loaded.projections.runner.head()
+
+
+def test_the_demo_data_give_plausible_figures(loaded: Loaded) -> None:
+    figures = loaded.projections.reporting.esf(None, date(2000, 1, 1), date(2100, 1, 1), "entry")
+    assert figures.counts["EECO01"]["total"] == CASES
+    assert 0 < figures.counts["EECR03"]["total"] < CASES
+    assert figures.counts["EECO01"]["female"] > 0
+    assert figures.counts["EECO01"]["male"] > 0
+
+
+def test_caseload_and_deadlines_follow_the_cases(loaded: Loaded) -> None:
+    today = loaded.service.today()
+    queries = loaded.projections.queries
+    for agency in ("koeln", "duesseldorf"):
+        mine = [case for case in loaded.cases if case.agency == agency]
+        by_counsellor: dict[str, Counter[str]] = defaultdict(Counter)
+        overdue: Counter[str] = Counter()
+        for case in mine:
+            if case.status == "open":
+                by_counsellor[case.counsellor][case.stage] += 1
+            overdue[case.counsellor] += sum(deadline.due < today for deadline in deadlines(case))
+        entries = queries.caseload(agency, None, today)
+        assert {entry.counsellor: dict(entry.by_stage) for entry in entries if entry.open} == {
+            name: dict(stages) for name, stages in by_counsellor.items()
+        }
+        assert {entry.counsellor: entry.overdue for entry in entries if entry.overdue} == {
+            name: count for name, count in overdue.items() if count
+        }
+        listed = {(d.case_id, d.kind, d.ref, d.due) for d in queries.deadlines(agency, None, None)}
+        assert listed == {(case.id, d.kind, d.ref, d.due) for case in mine for d in deadlines(case)}
+
+
+def view_tables(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        table: sorted(database.fetchall(f"SELECT * FROM {database.table(table)}"), key=repr)
+        for table in (CASELOAD, DEADLINES, PARTICIPANTS, INDICATORS, FUNNEL)
+    }
+
+
+def test_a_rebuild_equals_the_incremental_views(loaded: Loaded) -> None:
+    runner = loaded.projections.runner
+    incremental = view_tables(runner.database)
+
+    runner.reset(list(runner.views))
+    assert all(position == 0 for position in runner.positions().values())
+    assert all(not rows for rows in view_tables(runner.database).values())
+    runner.catch_up()
+
+    assert view_tables(runner.database) == incremental
+
+
+def test_a_rebuild_of_one_view_leaves_the_others_alone(loaded: Loaded) -> None:
+    runner = loaded.projections.runner
+    before = view_tables(runner.database)
+    head = runner.head()
+
+    runner.reset(["funnel"])
+    assert runner.positions() == {"caseload": head, "deadlines": head, "esf": head, "funnel": 0}
+    runner.catch_up()
+
+    assert runner.positions() == dict.fromkeys(runner.views, head)
+    assert view_tables(runner.database) == before
+
+
+def stepping(runner: ProjectionRunner) -> Iterator[int]:
+    """Runs the runner batch by batch, yielding the views' position after each."""
+    while runner.run_batch():
+        yield min(runner.positions().values())
+
+
+def test_as_of_position_equals_what_the_live_views_said_at_that_position(make_service: ServiceFactory) -> None:
+    service = make_service(clock=utc_now, is_active_counsellor=None)
+    load_demo(service, cases=60, seed=5)
+    projections = build_projections(service, CountingDigest())
+    projections.runner.batch_size = 97
+    reporting = projections.reporting
+    period = (date(2000, 1, 1), date(2100, 1, 1))
+    live: dict[int, tuple[Any, Any, Any]] = {}
+    for position in stepping(projections.runner):
+        live[position] = (
+            reporting.esf(None, *period, "entry"),
+            reporting.esf("koeln", *period, "exit"),
+            reporting.funnel(None),
+        )
+    load_demo(service, cases=10, seed=6)  # the log moves on; the past answers must not
+    projections.runner.catch_up()
+
+    assert len(live) >= 5
+    for position, (entry, exit_koeln, funnel) in live.items():
+        assert entry.position == exit_koeln.position == funnel.position == position
+        assert reporting.esf(None, *period, "entry", as_of_position=position) == entry
+        assert reporting.esf("koeln", *period, "exit", as_of_position=position) == exit_koeln
+        assert reporting.funnel(None, as_of_position=position) == funnel
+
+
+def test_two_runners_at_once_keep_the_views_exact(make_service: ServiceFactory) -> None:
+    service = make_service(clock=utc_now, is_active_counsellor=None)
+    load_demo(service, cases=40, seed=9)
+    first = build_projections(service, CountingDigest()).runner
+    second = ProjectionRunner(
+        make_service(clock=utc_now, is_active_counsellor=None),
+        first.database,
+        list(first.views.values()),
+        batch_size=50,
+    )
+    first.batch_size = 70
+
+    threads = [threading.Thread(target=runner.catch_up) for runner in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    together = view_tables(first.database)
+
+    first.reset(list(first.views))
+    first.catch_up()
+    assert view_tables(first.database) == together
+
+
+def test_the_view_contract_holds_for_every_view(make_service: ServiceFactory) -> None:
+    """Each view: writing a state twice equals writing it once; a newer state replaces the older; clear empties."""
+    service = make_service(clock=utc_now, is_active_counsellor=None)
+    load_demo(service, cases=3, seed=1)
+    ids = [summary.case_id for summary in service.list_cases(CaseListQuery(agency=None, limit=10))]
+    runner = build_projections(service, CountingDigest()).runner
+    database = runner.database
+    for view in runner.views.values():
+        for case_id in ids:
+            latest = service.get_case(case_id)
+            first = service.case_as_of_version(case_id, 1)
+            with database.transaction(commit=True) as cursor:
+                view.clear(cursor)
+                view.write(cursor, latest)
+            only_latest = view_tables(database)
+            with database.transaction(commit=True) as cursor:
+                view.clear(cursor)
+                view.write(cursor, first)
+                view.write(cursor, latest)
+            assert view_tables(database) == only_latest, view.name
+            with database.transaction(commit=True) as cursor:
+                view.write(cursor, latest)
+            assert view_tables(database) == only_latest, view.name
+        with database.transaction(commit=True) as cursor:
+            view.clear(cursor)
+    assert all(not rows for rows in view_tables(database).values())

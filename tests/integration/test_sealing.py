@@ -1,0 +1,241 @@
+"""The mapper seals personal data and opens them again, with the key vault's keys (here an in-memory stand-in):
+every personal field, in events and snapshots, bound to its case and field; and the master key's settings."""
+
+import base64
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.persistence import StoredEvent
+
+from application.errors import KeyStoreError
+from domain import decisions, steps
+from domain.case import CaseSnapshot
+from domain.events import CaseEvent, CaseOpened, CounsellingSessionHeld
+from domain.evolution import evolve
+from domain.privacy import PERSONAL_FIELDS
+from infrastructure.keys import MASTER_KEY_FILE, master_key, parse_master_key
+from infrastructure.mapper import MsgspecMapper, StoredEventWithKey
+from infrastructure.settings import Settings, SettingsError
+from tests.integration.conftest import AGENCY, COUNSELLOR, every_step, open_case_command, step_type
+
+AT = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+
+
+class MemoryKeys:
+    """The key vault's part the mapper uses, in memory: `erase` destroys a key."""
+
+    def __init__(self) -> None:
+        self.keys: dict[UUID, AESGCM | None] = {}
+
+    def new_key(self, case_id: UUID) -> tuple[AESGCM, str]:
+        key = AESGCM.generate_key(bit_length=256)
+        self.keys[case_id] = AESGCM(key)
+        return self.keys[case_id], base64.b64encode(key).decode()  # the vault wraps it; this stand-in need not
+
+    def cipher_for(self, case_id: UUID) -> AESGCM | None:
+        if case_id not in self.keys:
+            raise KeyStoreError("key_missing", f"no key for case {case_id}")
+        return self.keys[case_id]
+
+    def erase(self, case_id: UUID) -> None:
+        self.keys[case_id] = None
+
+
+def journey(marker: str) -> list[CaseEvent]:
+    """Every event type of a case, each personal field holding a marked value."""
+    context = decisions.Context(
+        recorded_by=COUNSELLOR, at=AT, today=date(2026, 6, 1), is_active_counsellor=lambda *_: True
+    )
+    personal = steps.PersonalData(name=f"name {marker}", email=f"{marker}@example.org", address=f"street {marker}")
+    opened = decisions.open_case(uuid4(), AGENCY, open_case_command(personal=personal), context)
+    events: list[CaseEvent] = [opened]
+    case = evolve(None, opened)
+    for step in every_step():
+        texts = {name: f"{name} {marker}" for name in PERSONAL_FIELDS.get(step_type(step), ())}
+        event = decisions.record_step(case, msgspec.structs.replace(step, **texts), context)
+        events.append(event)
+        case = evolve(case, event)
+    return events
+
+
+@pytest.fixture
+def keys() -> MemoryKeys:
+    return MemoryKeys()
+
+
+@pytest.fixture
+def mapper(keys: MemoryKeys) -> MsgspecMapper:
+    return MsgspecMapper(keys=keys)
+
+
+def test_every_event_round_trips_and_no_personal_value_is_stored_in_clear(mapper: MsgspecMapper) -> None:
+    marker = uuid4().hex
+    events = journey(marker)
+
+    stored = [mapper.to_stored_event(event) for event in events]
+
+    assert [mapper.to_domain_event(item) for item in stored] == events
+    assert not [item.topic for item in stored if marker.encode() in item.state]
+    assert isinstance(stored[0], StoredEventWithKey)
+    assert stored[0].wrapped_key
+    assert not any(isinstance(item, StoredEventWithKey) for item in stored[1:])
+    sealed_fields = [
+        name
+        for item in stored
+        for name, value in (msgspec.json.decode(item.state).get("step") or msgspec.json.decode(item.state)).items()
+        if isinstance(value, dict) and "sealed" in value
+    ]
+    assert len(sealed_fields) == sum(len(fields) for fields in PERSONAL_FIELDS.values())
+
+
+def test_an_event_without_personal_data_is_stored_as_before(mapper: MsgspecMapper) -> None:
+    session = next(event for event in journey("x") if isinstance(event, CounsellingSessionHeld))
+    silent = msgspec.structs.replace(session, step=msgspec.structs.replace(session.step, note=None))
+
+    stored = mapper.to_stored_event(silent)
+
+    assert stored.state == msgspec.json.encode(silent)
+    assert mapper.to_domain_event(stored) == silent
+
+
+def test_snapshots_are_sealed_too(mapper: MsgspecMapper) -> None:
+    marker = uuid4().hex
+    events = journey(marker)
+    for event in events:
+        mapper.to_stored_event(event)  # creates the case's key
+    case = None
+    for event in events:
+        case = evolve(case, event)
+    assert case is not None
+    snapshot = CaseSnapshot(originator_id=case.id, originator_version=case.version, timestamp=AT, state=case)
+
+    stored = mapper.to_stored_event(snapshot)
+
+    assert marker.encode() not in stored.state
+    assert mapper.to_domain_event(stored) == snapshot
+
+
+def moved(item: StoredEvent, **changes: Any) -> StoredEvent:
+    fields = {"originator_id": item.originator_id, "originator_version": item.originator_version}
+    return StoredEvent(**{**fields, "topic": item.topic, "state": item.state, **changes})
+
+
+def test_a_sealed_value_opens_only_in_its_own_case_and_field(mapper: MsgspecMapper, keys: MemoryKeys) -> None:
+    first, second = journey("first"), journey("second")
+    stored_first = [mapper.to_stored_event(event) for event in first]
+    stored_second = [mapper.to_stored_event(event) for event in second]
+    session = next(i for i, event in enumerate(first) if isinstance(event, CounsellingSessionHeld))
+
+    # Into another case: the other case's key does not open it.
+    with pytest.raises(KeyStoreError) as caught:
+        mapper.to_domain_event(moved(stored_first[session], originator_id=stored_second[0].originator_id))
+    assert caught.value.reason == "key_mismatch"
+    # Into another field of the same case: bound to its field, it does not open there either.
+    note = msgspec.json.decode(stored_first[session].state)["step"]["note"]
+    opened = msgspec.json.decode(stored_first[0].state)
+    opened["personal"] = note
+    with pytest.raises(KeyStoreError):
+        mapper.to_domain_event(moved(stored_first[0], state=msgspec.json.encode(opened)))
+    # One flipped bit: the ciphertext does not authenticate.
+    note["sealed"] = base64.b64encode(
+        bytes([base64.b64decode(note["sealed"])[0] ^ 1]) + base64.b64decode(note["sealed"])[1:]
+    ).decode()
+    changed = msgspec.json.decode(stored_first[session].state)
+    changed["step"]["note"] = note
+    with pytest.raises(KeyStoreError):
+        mapper.to_domain_event(moved(stored_first[session], state=msgspec.json.encode(changed)))
+
+
+def test_an_erased_key_reads_every_personal_field_as_none(mapper: MsgspecMapper, keys: MemoryKeys) -> None:
+    events = journey("gone")
+    stored = [mapper.to_stored_event(event) for event in events]
+    keys.erase(events[0].originator_id)
+
+    read = [mapper.to_domain_event(item) for item in stored]
+
+    assert isinstance(read[0], CaseOpened)
+    assert read[0].personal is None
+    assert read[0].profile == events[0].profile  # nothing else changes
+    for event in read[1:]:
+        step = event.step  # type: ignore[attr-defined]
+        for name in PERSONAL_FIELDS.get(step_type(step), ()):
+            assert getattr(step, name) is None, step  # also where the field is required (course_dropped's reason)
+    reopened = next(event for event in read[1:] if step_type(event.step) == "case_reopened")  # type: ignore[attr-defined]
+    assert reopened.step.reason is None  # type: ignore[attr-defined]
+    # Written after the erasure: stored as erased, never in clear.
+    late = mapper.to_stored_event(events[2])
+    assert b"note" in late.state
+    assert msgspec.json.decode(late.state)["step"]["note"] == {"erased": True, "key": str(events[0].originator_id)}
+
+
+def test_a_mapper_that_does_not_open_shows_the_block_as_present_and_the_text_as_none(mapper: MsgspecMapper) -> None:
+    events = journey("closed")
+    stored = [mapper.to_stored_event(event) for event in events]
+    sealed = mapper.sealed()
+    sealed.keys = None  # it never asks for a key
+
+    read = [sealed.to_domain_event(item) for item in stored]
+
+    assert read[0].personal == steps.PersonalData()  # type: ignore[attr-defined]
+    assert all(
+        getattr(event.step, name) is None  # type: ignore[attr-defined]
+        for event in read[1:]
+        for name in PERSONAL_FIELDS.get(step_type(event.step), ())  # type: ignore[attr-defined]
+    )
+
+
+def test_without_a_key_vault_personal_data_are_never_stored() -> None:
+    with pytest.raises(TypeError, match="never stored in clear"):
+        MsgspecMapper().to_stored_event(journey("nowhere")[0])
+
+
+def test_a_missing_key_is_an_error_not_an_erasure(mapper: MsgspecMapper, keys: MemoryKeys) -> None:
+    events = journey("missing")
+    stored = mapper.to_stored_event(events[0])
+    del keys.keys[events[0].originator_id]
+
+    with pytest.raises(KeyStoreError, match="no key for case"):
+        mapper.to_domain_event(stored)
+
+
+# The master key
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ab" * 32,
+        "AB" * 32,
+        base64.b64encode(bytes(range(32))).decode(),
+        base64.urlsafe_b64encode(b"\xfb" * 32).decode(),
+    ],
+    ids=["hex", "upper-hex", "base64", "urlsafe-base64"],
+)
+def test_the_master_key_is_given_in_hex_or_base64(text: str) -> None:
+    assert len(parse_master_key(f" {text}\n", "LOTSE_MASTER_KEY")) == 32
+
+
+@pytest.mark.parametrize("text", ["", "ab" * 31, "ab" * 33, "not a key", base64.b64encode(b"x" * 16).decode()])
+def test_a_master_key_of_the_wrong_size_or_shape_is_refused(text: str) -> None:
+    with pytest.raises(SettingsError, match="LOTSE_MASTER_KEY: the master key must be 32 bytes"):
+        master_key(Settings(master_key=text or " "))
+
+
+def test_a_generated_master_key_is_kept_private_and_reused(tmp_path: Path) -> None:
+    first = master_key(Settings(data_dir=tmp_path))
+
+    assert master_key(Settings(data_dir=tmp_path)) == first
+    assert (tmp_path / MASTER_KEY_FILE).stat().st_mode & 0o777 == 0o600
+    assert [path.name for path in tmp_path.iterdir()] == [MASTER_KEY_FILE]
+    assert master_key(Settings(data_dir=tmp_path, master_key="cd" * 32)) == bytes.fromhex("cd" * 32)
+
+
+def test_a_damaged_master_key_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / MASTER_KEY_FILE).write_text("truncated")
+    with pytest.raises(SettingsError, match=MASTER_KEY_FILE):
+        master_key(Settings(data_dir=tmp_path))

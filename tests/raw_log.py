@@ -1,0 +1,146 @@
+"""The event log as a database superuser sees it: raw rows, changed behind Lotse's back with the triggers bypassed.
+
+SQLite: a plain sqlite3 connection that drops the append-only triggers first. PostgreSQL: a superuser connection
+with `session_replication_role = replica`, which fires no triggers. The tamper tests use it as an attacker would.
+"""
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+from uuid import UUID
+
+import psycopg
+
+from infrastructure.audit import CHAIN_TABLE, CHECKPOINT_TABLE, GENESIS, chain_link
+from infrastructure.settings import Settings
+from tests.conftest import postgres_base_url
+
+Row = tuple[int, UUID, int, str, bytes]
+
+
+class RawLog:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.postgres = settings.uses_postgres
+        if self.postgres:
+            assert settings.database_url is not None
+            schema = parse_qs(urlparse(settings.database_url).query)["schema"][0]
+            self.events = f'"{schema}".lotse_events'
+            self.chain = f'"{schema}".{CHAIN_TABLE}'
+            self.checkpoints = f'"{schema}".{CHECKPOINT_TABLE}'
+            self.position = "notification_id"
+        else:
+            self.events, self.chain, self.checkpoints = "stored_events", CHAIN_TABLE, CHECKPOINT_TABLE
+            self.position = "rowid"
+
+    @contextmanager
+    def connection(self, *, bypass_triggers: bool = True) -> Iterator[Any]:
+        """A connection in one transaction, committed at the end; with the append-only triggers bypassed."""
+        if self.postgres:
+            with psycopg.connect(postgres_base_url()) as connection:
+                if bypass_triggers:
+                    connection.execute("SET session_replication_role = replica")
+                yield connection
+            return
+        connection = sqlite3.connect(self.settings.sqlite_path, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE" if bypass_triggers else "BEGIN")
+            if bypass_triggers:
+                names = connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+                for (name,) in names:
+                    connection.execute(f"DROP TRIGGER {name}")
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        finally:
+            connection.close()
+
+    def execute(self, connection: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+        if self.postgres:
+            return connection.execute(sql.replace("?", "%s"), tuple(params))
+        return connection.execute(sql, tuple(params))
+
+    def rows(self) -> list[Row]:
+        with self.connection(bypass_triggers=False) as connection:
+            rows = self.execute(
+                connection,
+                f"SELECT {self.position}, originator_id, originator_version, topic, state FROM {self.events}"
+                f" ORDER BY {self.position}",
+            ).fetchall()
+        return [(int(r[0]), UUID(str(r[1])), int(r[2]), r[3], bytes(r[4])) for r in rows]
+
+    def positions(self) -> list[int]:
+        return [row[0] for row in self.rows()]
+
+    def links(self) -> list[tuple[int, str]]:
+        with self.connection(bypass_triggers=False) as connection:
+            rows = self.execute(connection, f"SELECT position, link FROM {self.chain} ORDER BY position").fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    # What an attacker with the database's superuser would do
+
+    def set_payload(self, position: int, payload: bytes) -> None:
+        with self.connection() as connection:
+            self.execute(
+                connection, f"UPDATE {self.events} SET state = ? WHERE {self.position} = ?", (payload, position)
+            )
+
+    def flip_byte(self, position: int, index: int = 10) -> None:
+        """Changes one byte of one event's stored payload (one bit of it, in fact)."""
+        payload = bytearray(next(row[4] for row in self.rows() if row[0] == position))
+        payload[index] ^= 0x01
+        self.set_payload(position, bytes(payload))
+
+    def delete(self, position: int) -> None:
+        with self.connection() as connection:
+            self.execute(connection, f"DELETE FROM {self.events} WHERE {self.position} = ?", (position,))
+
+    def swap(self, first: int, second: int) -> None:
+        """Reorders two events: each takes the other's place in the global sequence."""
+        with self.connection() as connection:
+            for old, new in ((first, -1), (second, first), (-1, second)):
+                self.execute(
+                    connection, f"UPDATE {self.events} SET {self.position} = ? WHERE {self.position} = ?", (new, old)
+                )
+
+    def forge(self, position: int, case_id: UUID, version: int, topic: str, payload: bytes) -> None:
+        """Inserts an event at `position`, moving every later event one place up to make room."""
+        key: Any = case_id if self.postgres else case_id.hex
+        later = [p for p in self.positions() if p >= position]
+        with self.connection() as connection:
+            for old in sorted(later, reverse=True):
+                self.execute(
+                    connection,
+                    f"UPDATE {self.events} SET {self.position} = ? WHERE {self.position} = ?",
+                    (old + 1, old),
+                )
+            self.execute(
+                connection,
+                f"INSERT INTO {self.events} ({self.position}, originator_id, originator_version, topic, state)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (position, key, version, topic, payload),
+            )
+
+    def rewrite_chain(self) -> None:
+        """Recomputes every link over the events as they are now, as an attacker who knows the encoding would."""
+        previous, links = GENESIS, []
+        for position, case_id, version, topic, payload in self.rows():
+            previous = chain_link(previous, position, case_id, version, topic, payload)
+            links.append((position, previous))
+        with self.connection() as connection:
+            self.execute(connection, f"DELETE FROM {self.chain}")
+            for position, link in links:
+                self.execute(connection, f"INSERT INTO {self.chain} (position, link) VALUES (?, ?)", (position, link))
+
+    def delete_checkpoints(self) -> None:
+        with self.connection() as connection:
+            self.execute(connection, f"DELETE FROM {self.checkpoints}")
+
+    def delete_links(self, after: int = 0) -> None:
+        with self.connection() as connection:
+            self.execute(connection, f"DELETE FROM {self.chain} WHERE position > ?", (after,))

@@ -1,0 +1,175 @@
+"""The step union as the API decodes it from JSON: the contract's names and bounds are enforced by msgspec."""
+
+from datetime import date
+from typing import Any, get_args
+
+import msgspec
+import pytest
+
+from domain import steps
+from tests.unit.factories import step
+
+
+def decode(body: dict[str, Any]) -> steps.StepCommand:
+    return msgspec.json.decode(msgspec.json.encode(body), type=steps.Step)
+
+
+def test_a_step_is_decoded_by_its_type() -> None:
+    decoded = decode(
+        {
+            "type": "recognition_applied",
+            "date": "2026-03-02",
+            "application_id": "anerkennung-1",
+            "reference_occupation": "Elektroniker",
+            "responsible_body": "hwk",
+            "fast_track": True,
+        }
+    )
+    assert decoded == steps.RecognitionApplied(
+        date=date(2026, 3, 2),
+        application_id="anerkennung-1",
+        reference_occupation="Elektroniker",
+        responsible_body="hwk",
+        fast_track=True,
+    )
+    assert decoded.regulated is False
+
+
+def test_every_step_type_round_trips_through_json() -> None:
+    for kind in get_args(steps.Step):
+        command = step(kind, 10)
+        encoded = msgspec.json.encode(command)
+        assert msgspec.json.decode(encoded, type=dict)["type"] == kind.__struct_config__.tag
+        assert msgspec.json.decode(encoded, type=steps.Step) == command
+
+
+def test_profile_correction_decodes_only_the_named_attributes() -> None:
+    decoded = decode(
+        {"type": "profile_corrected", "date": "2026-03-02", "profile": {"isced": 4, "qualification_country": None}}
+    )
+    assert isinstance(decoded, steps.ProfileCorrected)
+    assert decoded.profile.changed() == {"isced": 4, "qualification_country": None}
+
+
+def test_the_api_names_of_the_step_types() -> None:
+    tags = {kind.__struct_config__.tag for kind in get_args(steps.Step)}
+    assert tags == {
+        "profile_corrected",
+        "counselling_session_held",
+        "assessment_started",
+        "assessment_completed",
+        "recognition_applied",
+        "recognition_receipt_confirmed",
+        "recognition_documents_completed",
+        "recognition_deadline_extended",
+        "recognition_decided",
+        "course_enrolled",
+        "course_completed",
+        "course_dropped",
+        "exam_admission_applied",
+        "exam_admission_decided",
+        "exam_result_recorded",
+        "counsellor_assigned",
+        "case_closed",
+        "case_reopened",
+        "follow_up_recorded",
+        "consent_changed",
+    }
+
+
+SESSION = {"type": "counselling_session_held", "date": "2026-03-02", "minutes": 45}
+EXAM_RESULT = {"type": "exam_result_recorded", "date": "2026-03-02", "exam_id": "e1", "result": "passed"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param({**SESSION, "type": "case_deleted"}, "Invalid value 'case_deleted'", id="unknown type"),
+        pytest.param({k: v for k, v in SESSION.items() if k != "type"}, "missing required field `type`", id="no type"),
+        pytest.param({**EXAM_RESULT, "result": "excellent"}, "$.result", id="wrong enum"),
+        pytest.param(
+            {"type": "case_closed", "date": "2026-03-02", "reason": "other", "situation": {"employed": True}},
+            "$.situation",
+            id="missing nested field",
+        ),
+        pytest.param({k: v for k, v in EXAM_RESULT.items() if k != "exam_id"}, "`exam_id`", id="missing field"),
+        pytest.param({**SESSION, "duration": 45}, "unknown field `duration`", id="unknown field"),
+        pytest.param(
+            {"type": "profile_corrected", "date": "2026-03-02", "profile": {"eye_colour": "brown"}},
+            "unknown field `eye_colour`",
+            id="unknown nested field",
+        ),
+        pytest.param(
+            {"type": "case_reopened", "date": "2026-03-02", "reason": "x" * 201}, "$.reason", id="over-long string"
+        ),
+        pytest.param({"type": "case_reopened", "date": "2026-03-02", "reason": ""}, "$.reason", id="empty string"),
+        pytest.param({**SESSION, "note": "n" * 4001}, "$.note", id="over-long note"),
+        pytest.param({**SESSION, "topics": ["t"] * 51}, "$.topics", id="too many topics"),
+        pytest.param({**SESSION, "minutes": 0}, "$.minutes", id="minutes below one"),
+        pytest.param({**SESSION, "minutes": "45"}, "$.minutes", id="minutes as string"),
+        pytest.param({**SESSION, "date": "2026-02-30"}, "$.date", id="impossible date"),
+        pytest.param({**SESSION, "date": "02.03.2026"}, "$.date", id="not ISO date"),
+        pytest.param({**EXAM_RESULT, "exam_id": "-starts-with-dash"}, "$.exam_id", id="id pattern"),
+        pytest.param({**EXAM_RESULT, "exam_id": "e" * 65}, "$.exam_id", id="over-long id"),
+        pytest.param(
+            {"type": "counsellor_assigned", "date": "2026-03-02", "counsellor": "ben smith"},
+            "$.counsellor",
+            id="subject pattern",
+        ),
+        pytest.param(
+            {"type": "profile_corrected", "date": "2026-03-02", "profile": {"isced": 9}}, "$.profile.isced", id="isced"
+        ),
+        pytest.param(
+            {"type": "profile_corrected", "date": "2026-03-02", "profile": {"qualification_country": "tur"}},
+            "$.profile.qualification_country",
+            id="country code",
+        ),
+        pytest.param(
+            {
+                "type": "course_enrolled",
+                "date": "2026-03-02",
+                "course_id": "c1",
+                "kind": "exam_preparation",
+                "provider": "VHS",
+                "funding": "lottery",
+            },
+            "$.funding",
+            id="wrong funding",
+        ),
+    ],
+)
+def test_invalid_bodies_are_validation_errors(body: dict[str, Any], message: str) -> None:
+    with pytest.raises(msgspec.ValidationError) as caught:
+        decode(body)
+    assert message in str(caught.value)
+
+
+def test_open_case_rejects_unknown_fields_and_bad_values() -> None:
+    body = {
+        "first_contact_on": "2026-03-02",
+        "channel": "walk_in",
+        "referral_source": "self",
+        "profile": {
+            "birth_year": 1988,
+            "gender": "female",
+            "labour_status": "unemployed",
+            "isced": 3,
+            "foreign_background": True,
+            "third_country_national": False,
+        },
+    }
+    opened = msgspec.json.decode(msgspec.json.encode(body), type=steps.OpenCase)
+    assert (opened.profile.disability, opened.profile.minority, opened.consent.special_categories) == (
+        "unknown",
+        "unknown",
+        False,
+    )
+    assert opened.personal == steps.PersonalData()
+    for bad in (
+        {**body, "channel": "carrier_pigeon"},
+        {**body, "agency": "elsewhere"},
+        {**body, "profile": {**body["profile"], "disability": "maybe"}},
+        {**body, "profile": {**body["profile"], "birth_year": 1899}},
+    ):
+        with pytest.raises(msgspec.ValidationError):
+            msgspec.json.decode(msgspec.json.encode(bad), type=steps.OpenCase)

@@ -1,0 +1,331 @@
+"""Competence assessments, courses and exams (external exam, validation, aptitude test)."""
+
+from datetime import date
+
+import pytest
+
+from domain import events as ev
+from domain import steps
+from domain.errors import InvalidStep, RuleViolated
+from tests.unit.factories import (
+    apply,
+    case_with_exam,
+    day,
+    expect_refusal,
+    opened_case,
+    profile,
+    record,
+    step,
+)
+
+# Assessments
+
+
+def test_starting_an_assessment_adds_it_and_moves_to_assessment() -> None:
+    command = step(steps.AssessmentStarted, 7, instrument="myskills")
+    event, case = record(opened_case(), command)
+
+    assert type(event) is ev.AssessmentStarted
+    assert case.stage == "assessment"
+    assessment = case.assessment("a1")
+    assert assessment is not None
+    assert (assessment.status, assessment.instrument, assessment.started_on) == ("started", "myskills", day(7))
+
+
+def test_completing_an_assessment_records_result_and_recommended_pathway() -> None:
+    case = apply(opened_case(), step(steps.AssessmentStarted, 7))
+    command = step(steps.AssessmentCompleted, 14, recommended_pathway="external_exam", result="strong retail skills")
+    event, case = record(case, command)
+
+    assert type(event) is ev.AssessmentCompleted
+    assessment = case.assessment("a1")
+    assert assessment is not None
+    assert assessment.status == "completed"
+    assert assessment.completed_on == day(14)
+    assert (assessment.recommended_pathway, assessment.result) == ("external_exam", "strong retail skills")
+    assert case.stage == "assessment"
+
+
+def test_assessment_id_is_unique_within_the_case() -> None:
+    case = apply(opened_case(), step(steps.AssessmentStarted, 7))
+    expect_refusal(case, step(steps.AssessmentStarted, 8), RuleViolated, "assessment_id_unique", "assessment_id")
+
+
+def test_completion_needs_a_started_assessment() -> None:
+    expect_refusal(
+        opened_case(), step(steps.AssessmentCompleted, 8), RuleViolated, "completion_needs_assessment", "assessment_id"
+    )
+
+
+def test_an_assessment_completes_once() -> None:
+    case = apply(opened_case(), step(steps.AssessmentStarted, 7), step(steps.AssessmentCompleted, 8))
+    expect_refusal(case, step(steps.AssessmentCompleted, 9), RuleViolated, "assessment_completes_once")
+
+
+def test_completion_is_not_before_the_start() -> None:
+    case = apply(opened_case(), step(steps.AssessmentStarted, 7))
+    expect_refusal(case, step(steps.AssessmentCompleted, 6), InvalidStep, "date_not_before_reference", "date")
+
+
+# Courses
+
+
+def test_enrolling_in_a_course_adds_it_and_moves_to_course() -> None:
+    command = step(
+        steps.CourseEnrolled,
+        20,
+        kind="partial_qualification",
+        funding="esf",
+        module=2,
+        modules=5,
+        planned_end=date(2026, 9, 30),
+    )
+    event, case = record(opened_case(), command)
+
+    assert type(event) is ev.CourseEnrolled
+    assert case.stage == "course"
+    course = case.course("c1")
+    assert course is not None
+    assert (course.status, course.enrolled_on, course.kind, course.funding) == (
+        "enrolled",
+        day(20),
+        "partial_qualification",
+        "esf",
+    )
+    assert (course.module, course.modules, course.planned_end) == (2, 5, date(2026, 9, 30))
+
+
+def test_the_last_module_may_be_enrolled() -> None:
+    _, case = record(opened_case(), step(steps.CourseEnrolled, 20, module=5, modules=5))
+    course = case.course("c1")
+    assert course is not None
+    assert (course.module, course.modules) == (5, 5)
+
+
+def test_completing_a_course_records_the_certificate() -> None:
+    case = apply(opened_case(), step(steps.CourseEnrolled, 20))
+    event, case = record(case, step(steps.CourseCompleted, 80, certificate=True))
+
+    assert type(event) is ev.CourseCompleted
+    course = case.course("c1")
+    assert course is not None
+    assert (course.status, course.ended_on, course.certificate) == ("completed", day(80), True)
+    assert case.stage == "course"
+
+
+def test_dropping_a_course_records_the_reason() -> None:
+    case = apply(opened_case(), step(steps.CourseEnrolled, 20))
+    event, case = record(case, step(steps.CourseDropped, 30, reason="found a job"))
+
+    assert type(event) is ev.CourseDropped
+    course = case.course("c1")
+    assert course is not None
+    assert (course.status, course.ended_on, course.drop_reason) == ("dropped", day(30), "found a job")
+
+
+def test_course_id_is_unique_within_the_case() -> None:
+    case = apply(opened_case(), step(steps.CourseEnrolled, 20))
+    expect_refusal(case, step(steps.CourseEnrolled, 21), RuleViolated, "course_id_unique", "course_id")
+
+
+def test_module_lies_within_the_modules() -> None:
+    expect_refusal(
+        opened_case(),
+        step(steps.CourseEnrolled, 20, module=6, modules=5),
+        InvalidStep,
+        "module_within_modules",
+        "module",
+    )
+
+
+def test_planned_end_is_not_before_the_enrolment() -> None:
+    command = step(steps.CourseEnrolled, 20, planned_end=day(19))
+    expect_refusal(opened_case(), command, InvalidStep, "planned_end_after_start", "planned_end")
+
+
+@pytest.mark.parametrize("kind", [steps.CourseCompleted, steps.CourseDropped])
+def test_course_end_needs_an_enrolment(kind: type[steps.StepCommand]) -> None:
+    expect_refusal(opened_case(), step(kind, 30), RuleViolated, "course_end_needs_enrolment", "course_id")
+
+
+@pytest.mark.parametrize("first", [steps.CourseCompleted, steps.CourseDropped])
+@pytest.mark.parametrize("second", [steps.CourseCompleted, steps.CourseDropped])
+def test_a_course_ends_once(first: type[steps.StepCommand], second: type[steps.StepCommand]) -> None:
+    case = apply(opened_case(), step(steps.CourseEnrolled, 20), step(first, 30))
+    expect_refusal(case, step(second, 40), RuleViolated, "course_ends_once")
+
+
+@pytest.mark.parametrize("kind", [steps.CourseCompleted, steps.CourseDropped])
+def test_course_end_is_not_before_the_enrolment(kind: type[steps.StepCommand]) -> None:
+    case = apply(opened_case(), step(steps.CourseEnrolled, 20))
+    expect_refusal(case, step(kind, 19), InvalidStep, "date_not_before_reference", "date")
+
+
+# Exams
+
+
+def test_applying_for_exam_admission_adds_the_exam_and_moves_to_exam() -> None:
+    command = step(steps.ExamAdmissionApplied, 10, route="external_exam", chamber="hwk", occupation="Tischler")
+    event, case = record(opened_case(), command)
+
+    assert type(event) is ev.ExamAdmissionApplied
+    assert case.stage == "exam"
+    exam = case.exam("e1")
+    assert exam is not None
+    assert (exam.status, exam.route, exam.chamber, exam.admission_applied_on) == (
+        "admission_applied",
+        "external_exam",
+        "hwk",
+        day(10),
+    )
+
+
+@pytest.mark.parametrize(("granted", "status"), [(True, "admission_granted"), (False, "admission_refused")])
+def test_admission_decision_grants_or_refuses(granted: bool, status: str) -> None:
+    case = case_with_exam(granted=None)
+    event, case = record(case, step(steps.ExamAdmissionDecided, 20, granted=granted, reason="4.5 years of work"))
+
+    assert type(event) is ev.ExamAdmissionDecided
+    exam = case.exam("e1")
+    assert exam is not None
+    assert (exam.status, exam.admission_decided_on, exam.admission_reason) == (status, day(20), "4.5 years of work")
+
+
+@pytest.mark.parametrize(
+    ("route", "result"),
+    [
+        ("external_exam", "passed"),
+        ("external_exam", "failed"),
+        ("aptitude_test", "passed"),
+        ("validation", "full"),
+        ("validation", "predominant"),
+    ],
+)
+def test_exam_result_is_recorded(route: str, result: str) -> None:
+    case = case_with_exam(route=route)
+    event, case = record(case, step(steps.ExamResultRecorded, 60, result=result))
+
+    assert type(event) is ev.ExamResultRecorded
+    exam = case.exam("e1")
+    assert exam is not None
+    assert (exam.status, exam.result, exam.result_on) == ("result_recorded", result, day(60))
+    assert case.stage == "exam"
+
+
+def test_partial_comparability_is_recorded_for_a_person_with_disability() -> None:
+    case = case_with_exam(route="validation", consent=True, profile=profile(disability="yes"))
+    _, case = record(case, step(steps.ExamResultRecorded, 60, result="partial"))
+    exam = case.exam("e1")
+    assert exam is not None
+    assert exam.result == "partial"
+
+
+def test_exam_id_is_unique_within_the_case() -> None:
+    expect_refusal(
+        case_with_exam(granted=None), step(steps.ExamAdmissionApplied, 11), RuleViolated, "exam_id_unique", "exam_id"
+    )
+
+
+@pytest.mark.parametrize(("birth_year", "accepted"), [(2002, False), (2001, True), (1960, True)])
+def test_validation_is_open_from_the_age_of_25(birth_year: int, accepted: bool) -> None:
+    case = opened_case(profile=profile(birth_year=birth_year))
+    command = step(steps.ExamAdmissionApplied, date(2026, 1, 10), route="validation")
+    if accepted:
+        _, case = record(case, command)
+        assert case.exam("e1") is not None
+    else:
+        expect_refusal(case, command, InvalidStep, "validation_needs_age_25", "route")
+
+
+def test_the_age_limit_applies_only_to_validation() -> None:
+    case = opened_case(profile=profile(birth_year=2005))
+    _, case = record(case, step(steps.ExamAdmissionApplied, 10, route="external_exam"))
+    assert case.exam("e1") is not None
+
+
+def test_admission_decision_needs_an_admission_application() -> None:
+    expect_refusal(
+        opened_case(),
+        step(steps.ExamAdmissionDecided, 20),
+        RuleViolated,
+        "admission_decision_needs_application",
+        "exam_id",
+    )
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_admission_is_decided_once(granted: bool) -> None:
+    expect_refusal(
+        case_with_exam(granted=granted), step(steps.ExamAdmissionDecided, 30), RuleViolated, "admission_decided_once"
+    )
+
+
+def test_admission_decision_is_not_before_the_application() -> None:
+    expect_refusal(
+        case_with_exam(granted=None),
+        step(steps.ExamAdmissionDecided, 9),
+        InvalidStep,
+        "date_not_before_reference",
+        "date",
+    )
+
+
+@pytest.mark.parametrize("granted", [None, False])
+def test_result_needs_a_granted_admission(granted: bool | None) -> None:
+    expect_refusal(
+        case_with_exam(granted=granted),
+        step(steps.ExamResultRecorded, 60),
+        RuleViolated,
+        "result_needs_admission_granted",
+        "exam_id",
+    )
+
+
+def test_result_needs_an_exam() -> None:
+    expect_refusal(
+        opened_case(), step(steps.ExamResultRecorded, 60), RuleViolated, "result_needs_admission_granted", "exam_id"
+    )
+
+
+def test_an_exam_has_one_result() -> None:
+    case = apply(case_with_exam(), step(steps.ExamResultRecorded, 60, result="failed"))
+    expect_refusal(case, step(steps.ExamResultRecorded, 61, result="passed"), RuleViolated, "exam_result_once")
+
+
+@pytest.mark.parametrize(
+    ("route", "result"),
+    [
+        ("external_exam", "full"),
+        ("external_exam", "predominant"),
+        ("external_exam", "partial"),
+        ("aptitude_test", "full"),
+        ("validation", "passed"),
+        ("validation", "failed"),
+    ],
+)
+def test_result_fits_the_route(route: str, result: str) -> None:
+    expect_refusal(
+        case_with_exam(route=route),
+        step(steps.ExamResultRecorded, 60, result=result),
+        InvalidStep,
+        "result_fits_route",
+        "result",
+    )
+
+
+@pytest.mark.parametrize("disability", ["no", "unknown"])
+def test_partial_comparability_needs_a_disability(disability: str) -> None:
+    case = case_with_exam(route="validation", consent=True, profile=profile(disability=disability))
+    expect_refusal(
+        case,
+        step(steps.ExamResultRecorded, 60, result="partial"),
+        InvalidStep,
+        "partial_comparability_needs_disability",
+        "result",
+    )
+
+
+def test_result_is_not_before_the_admission() -> None:
+    expect_refusal(
+        case_with_exam(), step(steps.ExamResultRecorded, 19), InvalidStep, "date_not_before_reference", "date"
+    )
