@@ -11,16 +11,16 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import retry
-from psycopg import Cursor
-from psycopg.rows import DictRow, tuple_row
+from psycopg.rows import tuple_row
 
 from application.ports import CaseSummary, IdempotencyClaim
 from domain.events import PersonalDataErased
 from infrastructure.audit import CHAIN_TABLE, append_links
+from infrastructure.group_commit import GroupCommit, Write
 from infrastructure.keys import KEYS_TABLE, KeyVault, destroy_key, insert_key
 from infrastructure.mapper import StoredEventWithKey
 from infrastructure.sql import DialectCursor
@@ -82,14 +82,26 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
 # The library retries a failed database call ten times, 0.2 s apart; with the pool waiting for a connection each
 # time, a request would hang for a minute while PostgreSQL is down. Two attempts answer 503 within seconds.
 _fail_fast = retry((InterfaceError, OperationalError), max_attempts=2, wait=0.1)
-_insert_events_once = PostgresApplicationRecorder.insert_events.__wrapped__
 
 
 class PostgresCaseRecorder(PostgresApplicationRecorder):
+    """Records events in transactions of its own making, several writers' at once (infrastructure/group_commit.py).
+
+    The library's own insert path sends the transaction as a psycopg pipeline; when a statement before the events'
+    INSERT failed (say, a reused idempotency key), the pipeline sometimes reported only "pipeline aborted", which
+    hid the constraint that refused the write. Plain statements report the constraint, every time.
+    """
+
     key_vault: KeyVault | None = None  # set by the composition root
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.group_commit = GroupCommit(_fail_fast(self._commit_batch))
+
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        positions: Sequence[int] | None = _fail_fast(_insert_events_once)(self, stored_events, **kwargs)
+        if not stored_events:
+            return []
+        positions = self.group_commit.commit(Write(stored_events, kwargs))
         _forget_erased(self.key_vault, stored_events)
         return positions
 
@@ -97,22 +109,37 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
     select_notifications = _fail_fast(PostgresApplicationRecorder.select_notifications.__wrapped__)
     max_notification_id = _fail_fast(PostgresApplicationRecorder.max_notification_id.__wrapped__)
 
-    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        super()._insert_events(curs, stored_events, **kwargs)
-        _write_beside_events(DialectCursor(curs, "postgres"), f'"{self.datastore.schema}".', stored_events, kwargs)
+    def _commit_batch(self, batch: Sequence[Write]) -> list[Sequence[int]]:
+        stored_events = [stored for write in batch for stored in write.stored_events]
+        with self.datastore.get_connection() as connection, connection.transaction():
+            with connection.cursor(row_factory=tuple_row) as cursor:
+                beside = DialectCursor(cursor, "postgres")
+                for write in batch:
+                    _write_beside_events(beside, f'"{self.datastore.schema}".', write.stored_events, write.beside)
+            with connection.cursor() as cursor:
+                # From here to the commit no other writer can record: positions are handed out in commit order,
+                # and the last link read below is the previous event's.
+                self._lock_table(cursor)
+                self._notify_channel(cursor)
+                cursor.execute(
+                    self.insert_events_statement,
+                    ([self.construct_pg_stored_event(*_fields(stored)) for stored in stored_events],),
+                )
+                positions = [row["notification_id"] for row in cursor.fetchall()]
+            if len(positions) != len(stored_events):
+                raise ProgrammingError(f"expected {len(stored_events)} positions, the database gave {len(positions)}")
+            with connection.cursor(row_factory=tuple_row) as cursor:
+                append_links(
+                    DialectCursor(cursor, "postgres"),
+                    f'"{self.datastore.schema}".{CHAIN_TABLE}',
+                    list(zip(positions, stored_events, strict=True)),
+                )
+        answers: list[Sequence[int]] = []
+        for write in batch:
+            answers.append(positions[: len(write.stored_events)])
+            positions = positions[len(write.stored_events) :]
+        return answers
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        # Runs while the transaction holds the events table's EXCLUSIVE lock: the last link read here is the
-        # previous event's, and no other writer can chain in between. In pipeline mode the links' INSERT goes
-        # out with the COMMIT; should it fail, the commit fails and raises (as IntegrityError), nothing is kept.
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        assert positions is not None
-        with curs.connection.cursor(row_factory=tuple_row) as chain_cursor:
-            append_links(
-                DialectCursor(chain_cursor, "postgres"),
-                f'"{self.datastore.schema}".{CHAIN_TABLE}',
-                list(zip(positions, stored_events, strict=True)),
-            )
-        return positions
+
+def _fields(stored: StoredEvent) -> tuple[Any, int, str, bytes]:
+    return stored.originator_id, stored.originator_version, stored.topic, stored.state

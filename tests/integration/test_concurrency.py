@@ -11,7 +11,10 @@ import pytest
 
 from application.cases import CaseService, Recorded
 from application.errors import ConcurrentUpdate, StaleVersion
+from infrastructure.bootstrap import build_audit_trail
+from infrastructure.settings import Settings
 from tests.integration.conftest import AGENCY, COUNSELLOR, ServiceFactory, open_case_command, session
+from tests.raw_log import RawLog
 
 WRITERS = 8
 ROUNDS = 5
@@ -198,3 +201,30 @@ def test_an_erasure_by_another_instance_is_seen_at_once(make_service: ServiceFac
     first.erase_personal_data(case_id, "lead")
 
     assert second.get_case(case_id).personal is None
+
+
+# Group commit
+
+
+def test_concurrent_writers_are_each_answered_with_their_own_event_and_share_commits_on_postgres(
+    service: CaseService, settings: Settings
+) -> None:
+    opened = [service.open_case(AGENCY, open_case_command(), COUNSELLOR) for _ in range(32)]
+
+    def first_session(case_id: UUID, writer: int) -> Callable[[], Recorded]:
+        return lambda: service.record_step(case_id, session(date(2026, 1, 6), minutes=writer + 1), COUNSELLOR)
+
+    outcomes = race([first_session(recorded.case.id, writer) for writer, recorded in enumerate(opened)])
+
+    assert [outcome.error for outcome in outcomes] == [None] * 32
+    for outcome in outcomes:
+        assert outcome.recorded is not None
+        case_id = outcome.recorded.case.id
+        assert service.history(case_id)[-1].data["minutes"] == outcome.writer + 1
+        assert service.ports.event_log.position_of(case_id, 2) == outcome.recorded.position
+    assert build_audit_trail(service, settings).verify().ok
+    if settings.uses_postgres:  # SQLite has one writer at a time by design; PostgreSQL commits writers together
+        raw = RawLog(settings)
+        with raw.connection(bypass_triggers=False) as connection:
+            rows = connection.execute(f"SELECT xmin::text FROM {raw.events} WHERE originator_version = 2").fetchall()
+        assert len({xmin for (xmin,) in rows}) < 32  # fewer transactions (WAL flushes) than writers
