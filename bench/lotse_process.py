@@ -24,12 +24,12 @@ def free_port() -> int:
 class LotseServer:
     """Starts, kills and restarts one server process on fixed settings and port."""
 
-    def __init__(self, settings: Settings, log: Path) -> None:
+    def __init__(self, settings: Settings, log: Path, projections: str = "inline") -> None:
         # Load tests send far more than a person would: the per-token rate limit would only get in the way.
         self.env = {
             **os.environ,
             "LOTSE_DATA_DIR": str(settings.data_dir),
-            "LOTSE_PROJECTIONS": "inline",
+            "LOTSE_PROJECTIONS": projections,
             "LOTSE_RATE_LIMIT_PER_MINUTE": "10000000",
         }
         self.env.pop("LOTSE_DATABASE_URL", None)

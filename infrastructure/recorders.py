@@ -96,7 +96,7 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.group_commit = GroupCommit(_fail_fast(self._commit_batch))
+        self.group_commit = GroupCommit(_fail_fast(self.commit_batch))
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
@@ -109,7 +109,8 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
     select_notifications = _fail_fast(PostgresApplicationRecorder.select_notifications.__wrapped__)
     max_notification_id = _fail_fast(PostgresApplicationRecorder.max_notification_id.__wrapped__)
 
-    def _commit_batch(self, batch: Sequence[Write]) -> list[Sequence[int]]:
+    def commit_batch(self, batch: Sequence[Write]) -> list[Sequence[int]]:
+        """Records the writes in one transaction; answers each write's positions (group commit, bulk loading)."""
         stored_events = [stored for write in batch for stored in write.stored_events]
         with self.datastore.get_connection() as connection, connection.transaction():
             with connection.cursor(row_factory=tuple_row) as cursor:

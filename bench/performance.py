@@ -1,0 +1,294 @@
+"""Lotse against raw PostgreSQL, side by side in one run: `python -m bench.performance [--mode quick|full]`.
+
+Prints a table: each row is what Lotse achieved, what plain psycopg achieved on the same server in the same run,
+their ratio, and the target of issue 8. Everything happens in a schema of its own, dropped at the end.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import msgspec
+import psycopg
+
+from application.cases import CaseService
+from bench.bulk_load import Loaded, load_caseload
+from bench.http_load import peak_memory_mb, percentile, read_latencies, step_rate
+from bench.load_and_faults import OPENING
+from bench.lotse_process import LOTSE, LotseServer
+from bench.raw_postgres import commit_rate, copy_rate, median_seconds, query_latencies, select_case_seconds
+from domain import steps
+from domain.evolution import project_case
+from infrastructure.bootstrap import build_case_service, build_log_digest, build_projections
+from infrastructure.settings import Settings
+from infrastructure.views import CASELOAD, DEADLINES, FUNNEL, INDICATORS, PARTICIPANTS
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    write_seconds: float
+    rebuild_cases: int  # the first load, rebuilt from position 0
+    total_cases: int  # the scale at which reads, the as-of recompute and memory are measured
+    reads: int
+
+
+MODES = {
+    "quick": Sizes(write_seconds=3, rebuild_cases=1_500, total_cases=3_000, reads=40),
+    "full": Sizes(write_seconds=15, rebuild_cases=50_000, total_cases=100_000, reads=300),
+}
+SEED = 2026
+
+
+@dataclass
+class Row:
+    measurement: str
+    lotse: str
+    raw: str
+    ratio: str
+    target: str
+
+    def cells(self) -> list[str]:
+        return [self.measurement, self.lotse, self.raw, self.ratio, self.target]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.performance", description=__doc__)
+    parser.add_argument("--mode", choices=sorted(MODES), default="quick")
+    parser.add_argument("--database-url", default=os.environ.get("LOTSE_BENCH_DATABASE_URL", DEFAULT_URL))
+    args = parser.parse_args(argv)
+    sizes = MODES[args.mode]
+    rows: list[Row] = []
+    with _scratch_schema(args.database_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
+        settings = Settings(database_url=url, data_dir=Path(directory) / "data")
+        _say(f"PostgreSQL {_server_facts(args.database_url)}; mode {args.mode}; schema {schema}")
+        rows += _writes(settings, args.database_url, schema, sizes, Path(directory))
+        rows += _replay(settings, args.database_url, schema)
+        rows += _rebuild_reads_and_memory(settings, args.database_url, schema, sizes, Path(directory))
+    print(render(rows, args.mode))
+    return 0
+
+
+def _writes(settings: Settings, raw_url: str, schema: str, sizes: Sizes, directory: Path) -> list[Row]:
+    rows = []
+    server = LotseServer(settings, directory / "serve-writes.log")
+    server.start()
+    try:
+        token = server.token("ayse", "counsellor")
+        for clients in (1, 8, 32):
+            raw = commit_rate(raw_url, schema, clients, sizes.write_seconds)
+            lotse, failed = step_rate(server, token, clients, sizes.write_seconds)
+            _say(f"writes, {clients} clients: Lotse {lotse:.0f}/s ({failed} not 201), raw {raw:.0f}/s")
+            target = "≥ 0.5× (aim 1.0×)" if clients == 32 else ""
+            rows.append(
+                Row(f"record a step over HTTP, {clients} client(s)", f"{lotse:,.0f} steps/s", f"{raw:,.0f} commits/s",
+                    f"{lotse / raw:.2f}×", target)
+            )  # fmt: skip
+    finally:
+        server.stop()
+    return rows
+
+
+def _replay(settings: Settings, raw_url: str, schema: str) -> list[Row]:
+    service = build_case_service(settings)
+    try:
+        case_id = _case_of_200_events(service)
+        service.repository.cache = None  # every read replays: no answer from memory
+        raw = select_case_seconds(raw_url, schema, str(case_id), repeat=50)
+        measured = {
+            "state, with snapshots": median_seconds(lambda: service.get_case(case_id), 50),
+            "state, without snapshots": median_seconds(lambda: project_case(None, service.events.get(case_id)), 50),
+            "history": median_seconds(lambda: service.history(case_id), 50),
+        }
+    finally:
+        service.close()
+    _say(
+        f"replay of 200 events: raw SELECT {raw * 1000:.2f} ms, "
+        + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in measured.items())
+    )
+    return [
+        Row(f"replay a 200-event case: {what}", f"{seconds * 1000:.2f} ms", f"{raw * 1000:.2f} ms (SELECT)",
+            f"{seconds / raw:.2f}×", "≤ 2×")
+        for what, seconds in measured.items()
+    ]  # fmt: skip
+
+
+def _case_of_200_events(service: CaseService) -> uuid.UUID:
+    first_contact = date.today() - timedelta(days=400)
+    opening = msgspec.convert({**OPENING, "first_contact_on": first_contact.isoformat()}, steps.OpenCase)
+    case = service.open_case("koeln", opening, "ayse").case
+    for day in range(199):
+        session = steps.CounsellingSessionHeld(
+            date=first_contact + timedelta(days=day), minutes=45, topics=("Beratung",)
+        )
+        service.record_step(case.id, session, "ayse")
+    return case.id
+
+
+def _rebuild_reads_and_memory(
+    settings: Settings, raw_url: str, schema: str, sizes: Sizes, directory: Path
+) -> list[Row]:
+    service = build_case_service(settings)
+    try:
+        first = _load(service, sizes.rebuild_cases, SEED)
+        projections = build_projections(service, build_log_digest(service))
+        projections.runner.create_tables()
+        projections.runner.reset(list(projections.runner.views))
+        started = time.perf_counter()
+        rebuilt = projections.runner.catch_up()
+        rebuild_seconds = time.perf_counter() - started
+        head = projections.runner.head()
+        copied, copy_seconds = copy_rate(raw_url, schema, up_to=head)
+        _say(f"rebuild: {rebuilt} events in {rebuild_seconds:.1f} s; raw COPY {copied} rows in {copy_seconds:.2f} s")
+        second = _load(service, sizes.total_cases - sizes.rebuild_cases, SEED + 1)
+    finally:
+        service.close()
+    rebuild_rate, copy_rate_ = rebuilt / rebuild_seconds, copied / copy_seconds
+    rows = [
+        Row(f"rebuild all projections from {rebuilt:,} events", f"{rebuild_rate:,.0f} events/s",
+            f"{copy_rate_:,.0f} rows/s (COPY)", f"{rebuild_rate / copy_rate_:.2f}×", "≥ 0.3×"),
+    ]  # fmt: skip
+    cases, events = first.cases + second.cases, first.events + second.events
+    worker_peak = _worker_catches_up(settings, directory)
+    server = LotseServer(settings, directory / "serve-reads.log", projections="worker")
+    server.start()
+    try:
+        rows += _reads(server, raw_url, schema, sizes, f"{cases:,} cases / {events:,} events")
+        rows.append(_as_of(server, raw_url, schema))
+        assert server.process is not None
+        server_peak = peak_memory_mb(server.process.pid)
+    finally:
+        server.stop()
+    rows.append(Row("peak resident memory: server", f"{server_peak:.0f} MB", "", "", "≤ 300 MB"))
+    rows.append(Row("peak resident memory: worker", f"{worker_peak:.0f} MB", "", "", "≤ 300 MB"))
+    return rows
+
+
+def _load(service: CaseService, cases: int, seed: int) -> Loaded:
+    loaded = load_caseload(
+        service,
+        cases,
+        seed,
+        progress=lambda done: _say(f"  loaded {done.cases:,} cases, {done.events:,} events", end="\r"),
+    )
+    _say(f"loaded {loaded.cases:,} cases with {loaded.events:,} events in {loaded.seconds:.1f} s" + " " * 20)
+    return loaded
+
+
+def _worker_catches_up(settings: Settings, directory: Path) -> float:
+    """Runs `lotse worker` until the views reach the log's head; answers its peak resident memory."""
+    service = build_case_service(settings)
+    try:
+        runner = build_projections(service, build_log_digest(service)).runner
+        head = runner.head()
+        env = {**os.environ, "LOTSE_DATA_DIR": str(settings.data_dir), "LOTSE_DATABASE_URL": str(settings.database_url)}
+        with (directory / "worker.log").open("ab") as log:
+            worker = subprocess.Popen([*LOTSE, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        started = time.perf_counter()
+        while min(runner.positions().values()) < head:
+            if worker.poll() is not None:
+                raise RuntimeError(f"lotse worker stopped; see {directory / 'worker.log'}")
+            time.sleep(0.2)
+        peak = peak_memory_mb(worker.pid)
+        worker.terminate()
+        worker.wait(timeout=30)
+        _say(f"worker caught up to {head:,} in {time.perf_counter() - started:.1f} s, peak {peak:.0f} MB")
+        return peak
+    finally:
+        service.close()
+
+
+READS = {
+    "GET /caseload": ("lead", "/caseload", f"SELECT * FROM {{s}}.{CASELOAD} WHERE agency = %s"),
+    "GET /deadlines": ("lead", "/deadlines", f"SELECT * FROM {{s}}.{DEADLINES} WHERE agency = %s"),
+    "GET /statistics/esf": (
+        "analyst",
+        "/statistics/esf?from=2024-01-01&to=2026-12-31",
+        f"SELECT p.gender, i.code FROM {{s}}.{PARTICIPANTS} p JOIN {{s}}.{INDICATORS} i USING (case_id)"
+        " WHERE p.agency = %s",
+    ),
+    "GET /statistics/funnel": ("analyst", "/statistics/funnel", f"SELECT * FROM {{s}}.{FUNNEL} WHERE agency = %s"),
+}
+
+
+def _reads(server: LotseServer, raw_url: str, schema: str, sizes: Sizes, scale: str) -> list[Row]:
+    rows = []
+    tokens = {"lead": server.token("petra", "lead"), "analyst": server.token("fiona", "analyst")}
+    for name, (role, path, raw_query) in READS.items():
+        lotse = read_latencies(server, tokens[role], path, sizes.reads)
+        raw = query_latencies(raw_url, raw_query.format(s=f'"{schema}"'), ("koeln",), sizes.reads)
+        p50, p95, p99 = (percentile(lotse, share) * 1000 for share in (0.5, 0.95, 0.99))
+        raw95 = percentile(raw, 0.95) * 1000
+        _say(f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms; raw SELECT p95 {raw95:.1f} ms")
+        rows.append(
+            Row(f"{name} at {scale}: p50 / p95 / p99", f"{p50:.1f} / {p95:.1f} / {p99:.1f} ms",
+                f"{raw95:.1f} ms p95 (SELECT of the view rows)", f"{p95 / raw95:.1f}×", "p95 ≤ 50 ms")
+        )  # fmt: skip
+    return rows
+
+
+def _as_of(server: LotseServer, raw_url: str, schema: str) -> Row:
+    token = server.token("fiona", "analyst")
+    head = int(read_head(raw_url, schema))
+    path = f"/statistics/esf?from=2024-01-01&to=2026-12-31&as_of_position={head}"
+    started = time.perf_counter()
+    read_latencies(server, token, path, repeat=0)  # one request (the warm-up is the measurement)
+    seconds = time.perf_counter() - started
+    copied, copy_seconds = copy_rate(raw_url, schema, up_to=head)
+    _say(f"as-of recompute over {head:,} events: {seconds:.1f} s; raw COPY of {copied:,} rows {copy_seconds:.2f} s")
+    return Row(f"statistics as_of_position over the full log ({head:,} events)", f"{seconds:.1f} s",
+               f"{copy_seconds:.2f} s (COPY)", f"{seconds / copy_seconds:.0f}×", "≤ 60 s")  # fmt: skip
+
+
+def read_head(raw_url: str, schema: str) -> int:
+    with psycopg.connect(raw_url) as connection:
+        row = connection.execute(f'SELECT max(notification_id) FROM "{schema}".lotse_events').fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def render(rows: list[Row], mode: str) -> str:
+    header = ["Measurement", "Lotse", "Raw PostgreSQL, same run", "Ratio", "Target"]
+    lines = [f"Mode: {mode}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _server_facts(url: str) -> str:
+    with psycopg.connect(url) as connection:
+
+        def show(setting: str) -> str:
+            row = connection.execute(f"SHOW {setting}").fetchone()
+            return str(row[0]) if row else "?"
+
+        return f"{show('server_version')} (fsync {show('fsync')}, synchronous_commit {show('synchronous_commit')})"
+
+
+@contextmanager
+def _scratch_schema(url: str) -> Iterator[tuple[str, str]]:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{separator}schema={schema}", schema
+    finally:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _say(message: str, end: str = "\n") -> None:
+    print(message, end=end, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
