@@ -6,8 +6,9 @@ the product's recorder (`commit_batch`: case index, data keys and hash-chain lin
 Only the HTTP round trip and the one-transaction-per-step are skipped: a few hundred cases share a transaction.
 """
 
+import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -26,6 +27,9 @@ from infrastructure.mapper import MsgspecMapper
 from infrastructure.recorders import PostgresCaseRecorder
 
 CASES_PER_TRANSACTION = 250
+# `lotse demo`'s journeys hold the milestones and a first session; a real journey has follow-up sessions between
+# them too. About 1.4 sessions before each milestone give the ~20 events per case of the benchmark's target scale.
+SESSIONS_BEFORE_A_MILESTONE = (1, 1, 1, 2, 2)
 
 
 @dataclass
@@ -65,12 +69,13 @@ def load_caseload(
     mapper = MsgspecMapper()
     mapper.keys = keys
     loaded, started, writes = Loaded(), time.perf_counter(), []
+    rng = random.Random(seed)
     today, now = service.today(), datetime.now().astimezone()
     for journey in journeys(cases, seed, today):
         lead = AGENCIES[journey.agency]["lead"][0]
         opening = decisions.open_case(uuid4(), journey.agency, journey.opening, _context(journey.counsellor, now))
         case, events = evolve(None, opening), [opening]
-        for step in journey.steps:
+        for step in _with_sessions(journey.steps, rng):
             author = lead if isinstance(step, s.CounsellorAssigned) else journey.counsellor
             try:
                 event = decisions.record_step(case, step, _context(author, now))
@@ -91,6 +96,15 @@ def load_caseload(
         recorder.commit_batch(writes)
     loaded.seconds = time.perf_counter() - started
     return loaded
+
+
+def _with_sessions(milestones: list[s.StepCommand], rng: random.Random) -> Iterator[s.StepCommand]:
+    for milestone in milestones:
+        for _ in range(rng.choice(SESSIONS_BEFORE_A_MILESTONE)):
+            yield s.CounsellingSessionHeld(
+                date=milestone.date, minutes=rng.choice((30, 45, 60)), topics=("Folgeberatung",)
+            )
+        yield milestone
 
 
 def _context(author: str, now: datetime) -> decisions.Context:

@@ -81,19 +81,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _writes(settings: Settings, raw_url: str, schema: str, sizes: Sizes, directory: Path) -> list[Row]:
     rows = []
-    server = LotseServer(settings, directory / "serve-writes.log")
+    server = LotseServer(settings, directory / "serve-writes.log", projections="worker")
     server.start()
     try:
         token = server.token("ayse", "counsellor")
-        for clients in (1, 8, 32):
-            raw = commit_rate(raw_url, schema, clients, sizes.write_seconds)
-            lotse, failed = step_rate(server, token, clients, sizes.write_seconds)
-            _say(f"writes, {clients} clients: Lotse {lotse:.0f}/s ({failed} not 201), raw {raw:.0f}/s")
-            target = "≥ 0.5× (aim 1.0×)" if clients == 32 else ""
-            rows.append(
-                Row(f"record a step over HTTP, {clients} client(s)", f"{lotse:,.0f} steps/s", f"{raw:,.0f} commits/s",
-                    f"{lotse / raw:.2f}×", target)
-            )  # fmt: skip
+        with _worker(settings, directory):
+            for clients in (1, 8, 32):
+                raw = commit_rate(raw_url, schema, clients, sizes.write_seconds)
+                lotse, failed = step_rate(server, token, clients, sizes.write_seconds)
+                _say(f"writes, {clients} clients: Lotse {lotse:.0f}/s ({failed} not 201), raw {raw:.0f}/s")
+                target = "≥ 0.5× (aim 1.0×)" if clients == 32 else ""
+                measurement = f"record a step over HTTP, {clients} client(s)"
+                rate, ceiling = f"{lotse:,.0f} steps/s", f"{raw:,.0f} commits/s"
+                rows.append(Row(measurement, rate, ceiling, f"{lotse / raw:.2f}×", target))
     finally:
         server.stop()
     return rows
@@ -185,23 +185,32 @@ def _load(service: CaseService, cases: int, seed: int) -> Loaded:
     return loaded
 
 
+@contextmanager
+def _worker(settings: Settings, directory: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`lotse worker` as the PostgreSQL deployment runs it: a process of its own beside the server."""
+    env = {**os.environ, "LOTSE_DATA_DIR": str(settings.data_dir), "LOTSE_DATABASE_URL": str(settings.database_url)}
+    with (directory / "worker.log").open("ab") as log:
+        worker = subprocess.Popen([*LOTSE, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
 def _worker_catches_up(settings: Settings, directory: Path) -> float:
     """Runs `lotse worker` until the views reach the log's head; answers its peak resident memory."""
     service = build_case_service(settings)
     try:
         runner = build_projections(service, build_log_digest(service)).runner
         head = runner.head()
-        env = {**os.environ, "LOTSE_DATA_DIR": str(settings.data_dir), "LOTSE_DATABASE_URL": str(settings.database_url)}
-        with (directory / "worker.log").open("ab") as log:
-            worker = subprocess.Popen([*LOTSE, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
         started = time.perf_counter()
-        while min(runner.positions().values()) < head:
-            if worker.poll() is not None:
-                raise RuntimeError(f"lotse worker stopped; see {directory / 'worker.log'}")
-            time.sleep(0.2)
-        peak = peak_memory_mb(worker.pid)
-        worker.terminate()
-        worker.wait(timeout=30)
+        with _worker(settings, directory) as worker:
+            while min(runner.positions().values()) < head:
+                if worker.poll() is not None:
+                    raise RuntimeError(f"lotse worker stopped; see {directory / 'worker.log'}")
+                time.sleep(0.2)
+            peak = peak_memory_mb(worker.pid)
         _say(f"worker caught up to {head:,} in {time.perf_counter() - started:.1f} s, peak {peak:.0f} MB")
         return peak
     finally:

@@ -41,7 +41,11 @@ class Database:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"lotse.{purpose} {self.datastore.schema}",))
 
     @contextmanager
-    def transaction(self, *, commit: bool) -> Iterator["DialectCursor"]:
+    def transaction(self, *, commit: bool, flush: bool = True) -> Iterator["DialectCursor"]:
+        """`flush=False`: PostgreSQL may answer the commit before its WAL reaches the disk (asynchronous commit).
+
+        Only for data that can be derived again: a crash may lose the last such commits, never half of one.
+        """
         if isinstance(self.datastore, SQLiteDatastore):
             with self.datastore.transaction(commit=commit) as cursor:
                 yield DialectCursor(cursor, "sqlite")
@@ -51,6 +55,8 @@ class Database:
                 connection.transaction(force_rollback=not commit),
                 connection.cursor(row_factory=tuple_row) as cursor,
             ):
+                if not flush:
+                    cursor.execute("SET LOCAL synchronous_commit = off")
                 yield DialectCursor(cursor, "postgres")
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
