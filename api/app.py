@@ -16,6 +16,7 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 from api.audit import access_log, verify_log
 from api.auth import COUNSELLING, BearerTokenAuthentication, RateLimiter
 from api.cases import CasesController
+from api.dashboard import dashboard_router
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
 from api.projections import ProjectionsController
 from api.views import Health, Readiness
@@ -124,6 +125,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             verify_log,
             access_log,
             create_static_files_router(path=SWAGGER_ASSETS, directories=[swagger_ui_path], include_in_schema=False),
+            dashboard_router(),
         ],
         dependencies={
             "service": _constant(service),

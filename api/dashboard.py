@@ -1,0 +1,29 @@
+"""The dashboard: German pages for each role, a client of the JSON API and nothing more.
+
+The pages are static files shipped in the package (no CDN: the dashboard works on an intranet without internet
+access). They hold no data and need no token to load: the user signs in with a bearer token, and every figure comes
+from the API with that token, so the API's role limits are the dashboard's.
+"""
+
+from pathlib import Path
+
+from litestar import Router
+from litestar.datastructures import CacheControlHeader
+from litestar.static_files import create_static_files_router
+
+DASHBOARD_PATH = "/dashboard"
+DASHBOARD_FILES = Path(__file__).with_name("dashboard_static")
+
+
+def dashboard_router() -> Router:
+    """Serves the dashboard's files under /dashboard, outside the OpenAPI schema and without a token."""
+    return create_static_files_router(
+        path=DASHBOARD_PATH,
+        directories=[DASHBOARD_FILES],
+        html_mode=True,
+        name="dashboard",
+        include_in_schema=False,
+        opt={"exclude_from_auth": True},
+        # Revalidated on every load, so an upgrade of the service never leaves a browser on stale pages.
+        cache_control=CacheControlHeader(no_cache=True),
+    )

@@ -1,0 +1,93 @@
+// The dashboard's only source of data: the Lotse JSON API, called with the signed-in user's bearer token.
+
+import { currentSession } from "./session.js";
+
+export const UNAUTHORISED_EVENT = "lotse:unauthorised";
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(explanation(status, detail));
+    this.status = status;
+  }
+}
+
+function explanation(status, detail) {
+  switch (status) {
+    case 0:
+      return "Der Lotse-Dienst ist nicht erreichbar. Bitte prüfen Sie die Verbindung und versuchen Sie es erneut.";
+    case 401:
+      return "Ihre Anmeldung ist ungültig oder abgelaufen. Bitte melden Sie sich mit einem gültigen Token an.";
+    case 403:
+      return "Ihre Rolle darf diese Angaben nicht sehen.";
+    case 404:
+      return "Nicht gefunden – den Fall gibt es nicht, oder er gehört zu einem anderen Träger.";
+    case 412:
+      return "Der Fall wurde inzwischen geändert. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.";
+    case 429:
+      return "Zu viele Anfragen in kurzer Zeit. Bitte warten Sie einen Moment.";
+    case 503:
+      return "Der Dienst ist gerade nicht bereit (Datenbank oder Auswertungen im Rückstand). Bitte gleich noch einmal versuchen.";
+    default:
+      return detail ? `Die Anfrage wurde abgelehnt (${status}): ${detail}` : `Die Anfrage ist fehlgeschlagen (${status}).`;
+  }
+}
+
+function url(path, query = {}) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== null && value !== undefined && value !== "") search.set(name, String(value));
+  }
+  const encoded = search.toString();
+  return encoded ? `${path}?${encoded}` : path;
+}
+
+async function call(path, { query, accept = "application/json", method = "GET", body, headers = {}, token } = {}) {
+  const bearer = token ?? currentSession()?.token;
+  let response;
+  try {
+    response = await fetch(url(path, query), {
+      method,
+      headers: {
+        Accept: accept,
+        Authorization: `Bearer ${bearer}`,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
+    if (response.status === 401 && token === undefined) window.dispatchEvent(new Event(UNAUTHORISED_EVENT));
+    throw new ApiError(response.status, problem.detail ?? null);
+  }
+  return response;
+}
+
+export async function getJson(path, query, options = {}) {
+  return (await call(path, { query, ...options })).json();
+}
+
+export async function getCsv(path, query) {
+  return (await call(path, { query, accept: "text/csv" })).blob();
+}
+
+// Records one step; answers the case after it and the step's log position (to wait for the views with).
+export async function recordStep(caseId, step, version) {
+  const response = await call(`/cases/${caseId}/steps`, { method: "POST", body: step, headers: { "If-Match": `"${version}"` } });
+  return { case: await response.json(), position: Number(response.headers.get("Lotse-Position")) };
+}
+
+// Every page of a paginated list, up to a bound that keeps a page small.
+export async function getAllPages(path, query, bound = 1000) {
+  const items = [];
+  let cursor = null;
+  do {
+    const page = await getJson(path, { ...query, limit: 200, cursor });
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && items.length < bound);
+  return items;
+}

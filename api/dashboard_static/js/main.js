@@ -1,0 +1,129 @@
+// The dashboard's shell: sign-in, the navigation each role may use, and the page named in the address (#/page/…).
+
+import { ApiError, UNAUTHORISED_EVENT, getJson } from "./api.js";
+import { h, message } from "./dom.js";
+import { ROLES, label } from "./labels.js";
+import { currentSession, forget, readToken, remember } from "./session.js";
+
+// Which role sees which page follows API.md's role table; the API refuses the rest anyway.
+const PAGES = {
+  "meine-faelle": { title: "Meine Fälle", roles: ["counsellor", "lead"], load: () => import("./pages/my-cases.js") },
+  team: { title: "Team", roles: ["lead"], load: () => import("./pages/team.js") },
+  fallverlauf: { title: "Fallverlauf", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/timeline.js") },
+  foerderstatistik: { title: "Förderstatistik", roles: ["auditor", "analyst"], load: () => import("./pages/statistics.js") },
+};
+const START_PAGES = { counsellor: "meine-faelle", lead: "team", auditor: "foerderstatistik", analyst: "foerderstatistik" };
+
+const elements = {
+  signIn: document.getElementById("sign-in"),
+  form: document.getElementById("sign-in-form"),
+  token: document.getElementById("token"),
+  error: document.getElementById("sign-in-error"),
+  navigation: document.getElementById("navigation"),
+  account: document.getElementById("account"),
+  who: document.getElementById("who"),
+  page: document.getElementById("page"),
+  main: document.getElementById("inhalt"),
+};
+
+function route() {
+  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const [name, ...rest] = path.split("/").filter(Boolean);
+  return { name, rest, params: new URLSearchParams(query) };
+}
+
+function showSignIn(reason) {
+  elements.signIn.hidden = false;
+  elements.navigation.hidden = true;
+  elements.account.hidden = true;
+  elements.page.replaceChildren();
+  elements.error.hidden = !reason;
+  elements.error.textContent = reason ?? "";
+  document.title = "Anmelden – Lotse";
+  elements.token.focus();
+}
+
+function showNavigation(session, current) {
+  const links = Object.entries(PAGES)
+    .filter(([, page]) => page.roles.includes(session.role))
+    .map(([name, page]) => h("li", {}, h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : null }, page.title)));
+  elements.navigation.replaceChildren(h("ul", {}, links));
+  elements.who.textContent = `${session.subject} · ${label(ROLES, session.role)} · ${session.agency === "*" ? "alle Träger" : session.agency}`;
+  elements.navigation.hidden = false;
+  elements.account.hidden = false;
+  elements.signIn.hidden = true;
+}
+
+let rendering = 0;
+
+async function render() {
+  const session = currentSession();
+  if (!session) {
+    showSignIn();
+    return;
+  }
+  const { name, rest, params } = route();
+  if (!PAGES[name]) {
+    location.replace(`#/${START_PAGES[session.role] ?? "foerderstatistik"}`);
+    return;
+  }
+  const page = PAGES[name];
+  showNavigation(session, name);
+  document.title = `${page.title} – Lotse`;
+  const container = h("section", { class: "page", "aria-labelledby": "page-title", "aria-busy": "true" }, h("h1", { id: "page-title", tabindex: "-1" }, page.title));
+  elements.page.replaceChildren(container);
+  const mine = ++rendering;
+  if (!page.roles.includes(session.role)) {
+    const allowed = page.roles.map((role) => label(ROLES, role)).join(", ");
+    container.append(message(`Die Seite „${page.title}“ ist für Ihre Rolle (${label(ROLES, session.role)}) nicht freigegeben. Sie steht diesen Rollen offen: ${allowed}.`, "error"));
+  } else {
+    try {
+      const module = await page.load();
+      await module.render(container, { session, rest, params, isCurrent: () => mine === rendering });
+    } catch (error) {
+      if (mine !== rendering) return;
+      container.append(message(error instanceof ApiError ? error.message : `Die Seite konnte nicht geladen werden: ${error.message}`, "error"));
+    }
+  }
+  container.removeAttribute("aria-busy");
+  if (mine === rendering) container.querySelector("h1").focus({ preventScroll: true });
+}
+
+elements.form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const session = readToken(elements.token.value);
+  if (!session) {
+    showSignIn("Das ist kein Lotse-Token. Ein Token beginnt mit „lotse1.“ – bitte vollständig einfügen.");
+    return;
+  }
+  try {
+    // Any call proves the token; the caseload is one every role may read and it is small.
+    await getJson("/caseload", { counsellor: session.role === "counsellor" ? session.subject : undefined }, { token: session.token });
+  } catch (error) {
+    showSignIn(error instanceof ApiError && error.status === 401 ? "Anmeldung fehlgeschlagen: Das Token ist ungültig oder abgelaufen." : error.message);
+    return;
+  }
+  elements.token.value = "";
+  remember(session);
+  if (route().name && PAGES[route().name]) render();
+  else location.hash = `#/${START_PAGES[session.role]}`;
+});
+
+document.getElementById("sign-out").addEventListener("click", () => {
+  forget();
+  history.replaceState(null, "", location.pathname);
+  showSignIn();
+});
+
+// The skip link moves focus without touching the address, which names the page.
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  elements.main.focus();
+});
+
+window.addEventListener(UNAUTHORISED_EVENT, () => {
+  forget();
+  showSignIn("Ihre Anmeldung ist abgelaufen oder wurde widerrufen. Bitte melden Sie sich neu an.");
+});
+window.addEventListener("hashchange", render);
+render();

@@ -1,0 +1,93 @@
+// "Meine Fälle": the signed-in counsellor's open cases by stage, and her overdue and upcoming deadlines.
+
+import { getAllPages, getJson } from "../api.js";
+import { caseLink, formatDay, formatNumber, h, isoDay, message, section, table, today } from "../dom.js";
+import { DEADLINE_KINDS, DEADLINE_REFS, STAGES, label } from "../labels.js";
+
+const STAGE_ORDER = Object.keys(STAGES);
+const UPCOMING_DAYS = 30;
+
+export async function render(container, { session }) {
+  const mine = { counsellor: session.subject };
+  const [caseload, deadlines, cases] = await Promise.all([
+    getJson("/caseload", mine),
+    getJson("/deadlines", mine),
+    getAllPages("/cases", { ...mine, status: "open" }),
+  ]);
+  const load = caseload[0] ?? { open: 0, by_stage: {}, overdue: 0 };
+  const overdue = deadlines.filter((deadline) => deadline.overdue);
+  const horizon = new Date(`${today()}T00:00:00`);
+  horizon.setDate(horizon.getDate() + UPCOMING_DAYS);
+  const upcoming = deadlines.filter((deadline) => !deadline.overdue && deadline.due <= isoDay(horizon));
+  const later = deadlines.filter((deadline) => !deadline.overdue && deadline.due > isoDay(horizon));
+
+  container.append(
+    h(
+      "dl",
+      { class: "figures", id: "caseload" },
+      figure("Offene Fälle", load.open, "open"),
+      figure("Überfällige Fristen", load.overdue, "overdue"),
+      figure(`In ${UPCOMING_DAYS} Tagen fällig`, upcoming.length, "upcoming"),
+    ),
+    h(
+      "div",
+      { class: "columns" },
+      h(
+        "div",
+        {},
+        section(
+          "Offene Fälle nach Phase",
+          table({
+            id: "by-stage",
+            columns: ["Phase", "Fälle"],
+            rows: STAGE_ORDER.filter((stage) => stage in load.by_stage).map((stage) => [label(STAGES, stage), formatNumber(load.by_stage[stage])]),
+          }),
+        ),
+        section(
+          "Offene Fälle",
+          cases.length === 0
+            ? message("Sie haben keine offenen Fälle.")
+            : table({
+                id: "open-cases",
+                columns: ["Fall", "Phase", "Erstkontakt", "Version"],
+                numeric: (index) => index === 3,
+                rows: sortByStage(cases).map((item) => [caseLink(item.id), label(STAGES, item.stage), formatDay(item.opened_on), formatNumber(item.version)]),
+              }),
+        ),
+      ),
+      h(
+        "div",
+        {},
+        section("Überfällige Fristen", deadlineTable("overdue-deadlines", overdue, "Keine überfälligen Fristen.")),
+        section(`In den nächsten ${UPCOMING_DAYS} Tagen fällig`, deadlineTable("upcoming-deadlines", upcoming, "Keine Fristen in den nächsten Tagen.")),
+        later.length
+          ? h("details", {}, h("summary", {}, `Später fällig (${formatNumber(later.length)})`), deadlineTable("later-deadlines", later, ""))
+          : null,
+      ),
+    ),
+  );
+}
+
+function figure(term, value, name) {
+  return h("div", { class: "figure" }, h("dt", {}, term), h("dd", { "data-figure": name }, formatNumber(value)));
+}
+
+export function deadlineTable(id, deadlines, empty, withCounsellor = false) {
+  if (deadlines.length === 0) return message(empty);
+  return table({
+    id,
+    columns: ["Fall", "Fällig am", "Art", "Bezug", ...(withCounsellor ? ["Beratung"] : [])],
+    numeric: () => false,
+    rows: deadlines.map((deadline) => [
+      caseLink(deadline.case_id),
+      formatDay(deadline.due),
+      label(DEADLINE_KINDS, deadline.kind),
+      deadline.kind === "recognition_decision" ? `Antrag ${deadline.ref}` : label(DEADLINE_REFS, deadline.ref),
+      ...(withCounsellor ? [deadline.counsellor] : []),
+    ]),
+  });
+}
+
+function sortByStage(cases) {
+  return [...cases].sort((a, b) => STAGE_ORDER.indexOf(a.stage) - STAGE_ORDER.indexOf(b.stage) || a.opened_on.localeCompare(b.opened_on));
+}

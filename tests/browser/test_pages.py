@@ -1,0 +1,247 @@
+"""Each page shows the figures the API returns to the signed-in role."""
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Tab
+from tests.browser.helpers import (
+    FUNNEL_STAGES,
+    GENDER_COLUMNS,
+    PATHWAYS,
+    STAGES,
+    SUPPRESSED,
+    figure,
+    short,
+    table_rows,
+)
+
+
+def test_my_cases_show_the_counsellors_caseload_and_deadlines(tab: Tab) -> None:
+    demo = tab.demo
+    tab.sign_in("counsellor")
+    page = tab.page
+
+    [caseload] = demo.api("counsellor", "/caseload")
+    deadlines = demo.api("counsellor", "/deadlines")
+    open_cases = demo.all_pages("counsellor", "/cases", counsellor="ayse", status="open")
+    assert figure(page.locator("[data-figure=open]").inner_text()) == caseload["open"] == len(open_cases)
+    assert figure(page.locator("[data-figure=overdue]").inner_text()) == caseload["overdue"]
+    by_stage = {row[0]: figure(row[1]) for row in table_rows(page, "#by-stage")}
+    assert by_stage == {STAGES[stage]: count for stage, count in caseload["by_stage"].items()}
+    assert {row[0] for row in table_rows(page, "#open-cases")} == {short(item["id"]) for item in open_cases}
+    overdue = [short(item["case_id"]) for item in deadlines if item["overdue"]]
+    assert [row[0] for row in table_rows(page, "#overdue-deadlines")] == overdue
+    shown_later = [
+        row[0] for selector in ("#upcoming-deadlines", "#later-deadlines") for row in table_rows(page, selector)
+    ]
+    assert shown_later == [short(item["case_id"]) for item in deadlines if not item["overdue"]]
+    assert tab.unlabelled_controls() == []
+    tab.screenshot("meine-faelle", readme=True)
+
+
+def test_a_case_opens_as_a_timeline_of_who_recorded_what_when(tab: Tab) -> None:
+    demo = tab.demo
+    tab.sign_in("counsellor")
+    page = tab.page
+    first = page.locator("#open-cases tbody a").first
+    case_id = (first.get_attribute("href") or "").rsplit("/", 1)[-1]
+
+    first.click()
+    tab.settle()
+
+    case = demo.api("counsellor", f"/cases/{case_id}")
+    history = demo.api("counsellor", f"/cases/{case_id}/history")
+    assert page.locator("#page h1").inner_text() == f"Fallverlauf – Fall {short(case_id)}"
+    entries = page.locator("#timeline > li")
+    assert [int(version) for version in entries.evaluate_all("(items) => items.map((i) => i.dataset.version)")] == [
+        event["version"] for event in history["events"]
+    ]
+    assert page.locator("#timeline .who").all_inner_texts() == [event["recorded_by"] for event in history["events"]]
+    state = page.locator("#case-state")
+    assert state.locator("h3").inner_text() == f"Aktueller Stand (Version {case['version']})"
+    assert case["personal"]["name"] in state.inner_text()  # a counsellor reads the client's name
+    assert STAGES[case["stage"]] in state.inner_text()
+    assert page.locator("#as-of-form").count() == 0  # replaying versions is the auditors' tool
+    tab.screenshot("fallverlauf")
+
+
+def test_an_auditor_views_a_case_as_of_a_version_and_verifies_the_log(tab: Tab) -> None:
+    demo = tab.demo
+    closed = demo.api("auditor", "/cases", status="closed", limit=1)["items"][0]
+    tab.sign_in("auditor")
+    tab.open(f"#/fallverlauf/{closed['id']}")
+    page = tab.page
+    state = page.locator("#case-state")
+    assert "Name" not in state.locator("dt").all_inner_texts()  # no personal data for auditors
+
+    page.get_by_label(re.compile("Stand bei Version")).fill("2")
+    page.get_by_role("button", name="Stand anzeigen").click()
+
+    as_of = demo.api("auditor", f"/cases/{closed['id']}", as_of_version=2)
+    expect(state.locator("h3")).to_have_text(f"Stand bei Version 2 von {closed['version']}")
+    assert STAGES[as_of["stage"]] in state.inner_text()
+    later = page.locator("#timeline > li.later")
+    assert later.count() == closed["version"] - 2
+
+    page.get_by_role("button", name="Ereignisprotokoll jetzt prüfen").click()
+    page.wait_for_selector("#verification-figures")
+    report = demo.api("auditor", "/audit/verify")
+    assert report["ok"]
+    assert "Unverändert" in page.locator("#verification").inner_text()
+    figures = dict(
+        zip(
+            page.locator("#verification-figures dt").all_inner_texts(),
+            page.locator("#verification-figures dd").all_inner_texts(),
+            strict=True,
+        )
+    )
+    assert figure(figures["Geprüfte Ereignisse"]) == report["events_checked"]
+    assert figure(figures["Bis Position"]) == report["position"]
+    assert figures["Kettenkopf"] == report["head"]
+    assert tab.unlabelled_controls() == []
+    tab.screenshot("fallverlauf-pruefung", readme=True)
+
+
+def test_the_team_page_shows_each_counsellors_caseload_and_the_overdue_items(tab: Tab) -> None:
+    demo = tab.demo
+    tab.sign_in("lead")
+    page = tab.page
+
+    caseload = demo.api("lead", "/caseload")
+    deadlines = demo.api("lead", "/deadlines")
+    shown = {row[0]: [figure(cell) for cell in row[1:]] for row in table_rows(page, "#caseload-table")}
+    assert shown == {
+        entry["counsellor"]: [
+            entry["open"],
+            *(entry["by_stage"].get(stage, 0) for stage in list(STAGES)[:-1]),
+            entry["overdue"],
+        ]
+        for entry in caseload
+    }
+    overdue = [(short(item["case_id"]), item["counsellor"]) for item in deadlines if item["overdue"]]
+    assert [(row[0], row[4]) for row in table_rows(page, "#team-overdue-deadlines")] == overdue
+    assert tab.unlabelled_controls() == []
+    tab.screenshot("team", readme=True)
+
+
+def test_a_lead_reassigns_a_case_to_another_counsellor(tab: Tab) -> None:
+    demo = tab.demo
+    tab.sign_in("lead")
+    page = tab.page
+
+    page.get_by_label("Bisherige Beratung").select_option("maria")
+    case_select = page.get_by_label("Fall", exact=True)
+    expect(case_select).to_be_enabled()
+    case_id = case_select.locator("option").nth(1).get_attribute("value")
+    assert case_id
+    case_select.select_option(case_id)
+    page.get_by_label("Neue Beratung").fill("jonas")
+    page.get_by_label("Grund (freiwillig)").fill("Urlaubsvertretung")
+    page.get_by_role("button", name="Zuweisen").click()
+
+    expect(page.locator("#reassign-status")).to_have_text(f"Fall {short(case_id)} ist jetzt bei jonas.")
+    case = demo.api("lead", f"/cases/{case_id}")
+    assert case["counsellor"] == "jonas"
+    last = demo.api("lead", f"/cases/{case_id}/history")["events"][-1]
+    assert (last["type"], last["recorded_by"], last["data"]["reason"]) == (
+        "counsellor_assigned",
+        "petra",
+        "Urlaubsvertretung",
+    )
+    demo.wait_for_views()
+    page.wait_for_load_state("networkidle")
+    shown = {row[0]: figure(row[1]) for row in table_rows(page, "#caseload-table")}
+    assert shown == {entry["counsellor"]: entry["open"] for entry in demo.api("lead", "/caseload")}
+
+
+def test_the_funder_statistics_show_the_exact_figures_with_their_proof(tab: Tab) -> None:
+    demo = tab.demo
+    tab.sign_in("auditor")
+    tab.open("#/foerderstatistik?von=2025-01-01&bis=2025-12-31&basis=entry")
+    page = tab.page
+    period = {"from": "2025-01-01", "to": "2025-12-31"}
+
+    esf = demo.api("auditor", "/statistics/esf", basis="entry", **period)
+    exits = demo.api("auditor", "/statistics/esf", basis="exit", **period)
+    funnel = demo.api("auditor", "/statistics/funnel")
+    assert figure(page.locator("#esf-position").inner_text()) == esf["as_of_position"]
+    assert page.locator("#esf-digest").inner_text() == esf["digest"]
+    assert esf_table(tab) == esf["indicators"]
+    assert SUPPRESSED not in page.locator("#esf-table").inner_text()  # an auditor sees exact figures
+    assert funnel_table(tab) == {
+        PATHWAYS[name]: [row["reached"][stage] for stage in FUNNEL_STAGES] for name, row in funnel["pathways"].items()
+    }
+    monthly = [
+        demo.api(
+            "auditor",
+            "/statistics/esf",
+            basis="entry",
+            **{"from": f"2025-{month:02d}-01", "to": month_end(2025, month)},
+        )
+        for month in range(1, 13)
+    ]
+    assert [figure(row[1]) for row in table_rows(page, "#entries-table")] == [
+        answer["indicators"]["EECO01"]["total"] for answer in monthly
+    ]
+    assert [figure(row[1]) for row in table_rows(page, "#outcomes-table")] == [
+        exits["indicators"][code]["total"] for code in ("EECR01", "EECR02", "EECR03", "EECR04")
+    ]
+    assert page.locator("canvas").count() == 3
+    assert tab.unlabelled_controls() == []
+    tab.screenshot("foerderstatistik", readme=True)
+    page.get_by_role("heading", name="Eintritte je Monat").evaluate("(heading) => heading.scrollIntoView()")
+    tab.screenshot("foerderstatistik-diagramme", readme=True)
+
+
+def test_an_analyst_sees_suppressed_cells_as_suppressed(tab: Tab) -> None:
+    demo = tab.demo
+    tab.sign_in("analyst")
+    page = tab.page
+    assert page.locator("#page h1").inner_text() == "Förderstatistik"
+    start, end = page.get_by_label("von").input_value(), page.get_by_label("bis").input_value()
+
+    esf = demo.api("analyst", "/statistics/esf", basis="entry", **{"from": start, "to": end})
+    assert esf["suppressed"]
+    assert esf_table(tab) == esf["indicators"]
+    assert figure(page.locator("#suppression-note").inner_text().split()[0]) == len(esf["suppressed"])
+    funnel = demo.api("analyst", "/statistics/funnel")
+    assert funnel_table(tab) == {
+        PATHWAYS[name]: [row["reached"][stage] for stage in FUNNEL_STAGES] for name, row in funnel["pathways"].items()
+    }
+    tab.screenshot("foerderstatistik-auswertung")
+
+
+def test_the_statistics_download_as_the_api_answers_them_in_csv(tab: Tab) -> None:
+    demo = tab.demo
+    tab.sign_in("auditor")
+    tab.open("#/foerderstatistik?von=2026-01-01&bis=2026-06-30&basis=exit")
+    page = tab.page
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="ESF+-Indikatoren als CSV").click()
+
+    saved = download.value
+    assert saved.suggested_filename == "esf-indikatoren_2026-01-01_2026-06-30_exit.csv"
+    csv = demo.api(
+        "auditor", "/statistics/esf", accept="text/csv", basis="exit", **{"from": "2026-01-01", "to": "2026-06-30"}
+    )
+    assert Path(saved.path()).read_text(encoding="utf-8") == csv
+
+
+def esf_table(tab: Tab) -> dict[str, dict[str, int | None]]:
+    return {
+        row[0].split()[0]: dict(zip(GENDER_COLUMNS, map(figure, row[1:]), strict=True))
+        for row in table_rows(tab.page, "#esf-table")
+    }
+
+
+def funnel_table(tab: Tab) -> dict[str, list[int | None]]:
+    return {row[0]: [figure(cell) for cell in row[1:]] for row in table_rows(tab.page, "#funnel-table")}
+
+
+def month_end(year: int, month: int) -> str:
+    first_of_next = date(year + month // 12, month % 12 + 1, 1)
+    return (first_of_next - timedelta(days=1)).isoformat()
