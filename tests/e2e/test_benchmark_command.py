@@ -1,0 +1,44 @@
+"""`python -m bench.performance --mode quick`, as the README gives it: it runs to the end and prints every row."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROWS = [
+    r"record a step over HTTP, 1 client\(s\)",
+    r"record a step over HTTP, 8 client\(s\)",
+    r"record a step over HTTP, 32 client\(s\)",
+    r"replay a 200-event case: state, with snapshots",
+    r"replay a 200-event case: state, without snapshots",
+    r"replay a 200-event case: history",
+    r"rebuild all projections from [\d,]+ events",
+    r"GET /caseload at [\d,]+ cases / [\d,]+ events",
+    r"GET /deadlines at",
+    r"GET /statistics/esf at",
+    r"GET /statistics/funnel at",
+    r"statistics as_of_position over the full log",
+    r"peak resident memory: server",
+    r"peak resident memory: worker",
+]
+
+
+@pytest.mark.postgres
+def test_the_quick_benchmark_prints_every_row_with_a_same_run_baseline(postgres_server: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.performance", "--mode", "quick", "--database-url", postgres_server],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert len(table) == 1 + len(ROWS)
+    for pattern, line in zip(ROWS, table[1:], strict=True):
+        assert re.match(rf"\| {pattern}", line), line
+    for line in table[1:13]:  # every throughput and latency row is set against the raw baseline of this run
+        assert re.search(r"\| [\d.]+× \|", line), line
+    assert re.findall(r"\((\d+) not 201\)", result.stderr) == ["0", "0", "0"]  # no write refused under load
