@@ -105,10 +105,15 @@ class CasesController(Controller):
         principal = principal_of(request)
         if isinstance(data, CounsellorAssigned) and principal.role != "lead":
             raise PermissionDeniedException("only a lead may reassign a case")
-        current = _visible_case(service, case_id, principal)
         claim = _claim(principal, idempotency_key, f"POST /cases/{case_id}/steps", data)
-        expected = _expected_version(if_match, current.version)
-        recorded = service.record_step(case_id, data, principal.subject, expected_version=expected, idempotency=claim)
+        recorded = service.record_step(
+            case_id,
+            data,
+            principal.subject,
+            expected_version=_accepted_versions(if_match),
+            idempotency=claim,
+            agency=principal.agency,
+        )
         return _written(recorded, principal)
 
     @delete(
@@ -248,20 +253,19 @@ def _etag(version: int) -> str:
     return f'"{version}"'
 
 
-def _expected_version(if_match: str | None, current: int) -> int | None:
-    """The version the writer's If-Match is based on (RFC 9110 §13.1.1: strong comparison, any tag of a list).
+def _accepted_versions(if_match: str | None) -> frozenset[int] | None:
+    """The versions the writer's If-Match accepts (RFC 9110 §13.1.1: strong comparison, any tag of a list).
 
-    None: no precondition (`*` or no header). A list naming the current version expects it; a list that does
-    not expects a version that can never be current, so the write is refused with 412.
+    None: no precondition (`*` or no header). A list with no strong version tag accepts no version, so the write
+    is refused with 412.
     """
     if if_match is None or if_match.strip() == "*":
         return None
-    strong_versions = {
+    return frozenset(
         int(tag.strip('"'))
         for tag in (part.strip() for part in if_match.split(","))
         if tag.startswith('"') and tag.endswith('"') and tag.strip('"').isdigit()
-    }
-    return current if current in strong_versions else -1
+    )
 
 
 def _encode_cursor(opened_on: date, case_id: UUID) -> str:

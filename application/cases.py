@@ -25,6 +25,7 @@ from application.history import (
     without_personal_data,
 )
 from application.ports import (
+    ALL_AGENCIES,
     AccessLog,
     AccessLogEntry,
     AccessLogQuery,
@@ -144,24 +145,30 @@ class CaseService(Application[UUID]):
         case_id: UUID,
         step: StepCommand,
         recorded_by: str,
-        expected_version: int | None = None,
+        expected_version: int | frozenset[int] | None = None,
         idempotency: IdempotencyClaim | None = None,
+        agency: str = ALL_AGENCIES,
     ) -> Recorded:
         """Checks a step against the case's rules and records it; `expected_version` guards against lost updates.
 
-        With an idempotency claim, a retry of an earlier write is answered with that write's result.
+        `expected_version` may be a set: the versions any of which the writer accepts (an If-Match list). `agency`
+        is the writer's: another agency's case is not found. With an idempotency claim, a retry of an earlier write
+        is answered with that write's result.
         """
         if (earlier := self._earlier_answer(idempotency)) is not None:
             return earlier
+        accepted = frozenset({expected_version}) if isinstance(expected_version, int) else expected_version
         # Without If-Match the writer asked for "after whatever is there": a lost race is decided again
         # against the newer case. With If-Match the writer must see the conflict.
-        attempts = 1 if expected_version is not None else WRITE_ATTEMPTS
+        attempts = 1 if accepted is not None else WRITE_ATTEMPTS
         for attempt in range(1, attempts + 1):
             # Writers to one case in this process take turns, so only other processes can race them.
             with self._lock_for(case_id):
                 case = self.get_case(case_id)
-                if expected_version is not None and expected_version != case.version:
-                    raise StaleVersion(expected_version, case.version)
+                if agency not in (ALL_AGENCIES, case.agency):
+                    raise CaseNotFound(case_id)
+                if accepted is not None and case.version not in accepted:
+                    raise StaleVersion(max(accepted, default=-1), case.version)
                 event = decisions.record_step(case, step, self._context(recorded_by))
                 try:
                     return self._save(evolve(case, event), event, idempotency)
