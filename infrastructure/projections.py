@@ -21,7 +21,7 @@ from infrastructure.sql import Database, DialectCursor
 from infrastructure.views import View
 
 TRACKING = "lotse_tracking"
-GATHER_SECONDS = 0.01
+GATHER_SECONDS = 0.02
 Progress = Callable[[int, int], None]
 
 

@@ -16,6 +16,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
 
 from application.ports import CaseSummary, IdempotencyClaim
 from domain.events import PersonalDataErased
@@ -97,6 +98,9 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.group_commit = GroupCommit(_fail_fast(self.commit_batch))
+        self._lock_and_notify = SQL("; ").join(
+            [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]
+        )
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
@@ -120,8 +124,7 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             with connection.cursor() as cursor:
                 # From here to the commit no other writer can record: positions are handed out in commit order,
                 # and the last link read below is the previous event's.
-                self._lock_table(cursor)
-                self._notify_channel(cursor)
+                cursor.execute(self._lock_and_notify)  # one round trip for the three statements
                 cursor.execute(
                     self.insert_events_statement,
                     ([self.construct_pg_stored_event(*_fields(stored)) for stored in stored_events],),
