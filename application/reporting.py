@@ -15,7 +15,6 @@ from application.ports import LogDigest, ViewQueries
 from application.statistics import (
     Basis,
     Counts,
-    FunnelFacts,
     PathwayFunnel,
     count_indicators,
     funnel,
@@ -77,14 +76,12 @@ class Reporting:
 
     def funnel(self, agency: str | None, as_of_position: int | None = None) -> FunnelFigures:
         """The pathway funnel, live from the view or replayed up to `as_of_position`."""
-        facts: list[FunnelFacts]
         if as_of_position is None:
-            position, rows = self.views.funnel_facts(agency)
-            facts = cast(list[FunnelFacts], rows)
+            position, pathways = self.views.funnel(agency)
         else:
             position = as_of_position
-            facts = [funnel_facts_of(case) for case in self.replay(as_of_position, agency)]
-        return FunnelFigures(position, self.digest.head_at(position), FUNNEL_DEFINITION_VERSION, funnel(facts))
+            pathways = funnel(funnel_facts_of(case) for case in self.replay(as_of_position, agency))
+        return FunnelFigures(position, self.digest.head_at(position), FUNNEL_DEFINITION_VERSION, pathways)
 
     def replay(self, position: int, agency: str | None) -> Iterator[Case]:
         """Every case as it stood at `position` of the global log, rebuilt from the raw events alone."""

@@ -53,8 +53,14 @@ class ProjectionRunner:
                 f"CREATE TABLE IF NOT EXISTS {self._tracking} (view TEXT PRIMARY KEY, position INTEGER NOT NULL)"
             )
             for name, view in self.views.items():
+                # A view that gained a table since its rows were written (a new release) starts again from the
+                # first event: its tables are emptied and it rebuilds while the others stay as they are.
+                grown = not all(self.database.has_table(cursor, table) for table in view.tables)
                 view.create(cursor)
                 cursor.execute(f"INSERT INTO {self._tracking} VALUES (?, 0) ON CONFLICT (view) DO NOTHING", (name,))
+                if grown:
+                    view.clear(cursor)
+                    cursor.execute(f"UPDATE {self._tracking} SET position = 0 WHERE view = ?", (name,))
 
     def positions(self) -> dict[str, int]:
         rows = self.database.fetchall(f"SELECT view, position FROM {self._tracking}")

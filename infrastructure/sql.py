@@ -35,6 +35,14 @@ class Database:
             return f'"{self.datastore.schema}".{name}'
         return name
 
+    def has_table(self, cursor: "DialectCursor", name: str) -> bool:
+        if isinstance(self.datastore, PostgresDatastore):
+            cursor.execute("SELECT to_regclass(?) IS NOT NULL", (self.table(name),))
+        else:
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)", (name,))
+        row = cursor.fetchone()
+        return bool(row[0]) if row is not None else False
+
     def lock_schema(self, cursor: "DialectCursor", purpose: str) -> None:
         """Serialises schema changes of processes starting together (PostgreSQL; SQLite has one writer anyway)."""
         if isinstance(self.datastore, PostgresDatastore):

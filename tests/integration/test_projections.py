@@ -21,7 +21,7 @@ from domain.deadlines import deadlines
 from infrastructure.bootstrap import Projections, build_projections, utc_now
 from infrastructure.projections import ProjectionRunner
 from infrastructure.sql import Database
-from infrastructure.views import CASELOAD, DEADLINES, FUNNEL, INDICATORS, PARTICIPANTS
+from infrastructure.views import CASELOAD, DEADLINES, FUNNEL, INDICATOR_DAYS, INDICATORS, PARTICIPANTS
 from tests.integration.conftest import ServiceFactory
 
 CASES = 150
@@ -154,7 +154,7 @@ def test_caseload_and_deadlines_follow_the_cases(loaded: Loaded) -> None:
 def view_tables(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     return {
         table: sorted(database.fetchall(f"SELECT * FROM {database.table(table)}"), key=repr)
-        for table in (CASELOAD, DEADLINES, PARTICIPANTS, INDICATORS, FUNNEL)
+        for table in (CASELOAD, DEADLINES, PARTICIPANTS, INDICATORS, INDICATOR_DAYS, FUNNEL)
     }
 
 
@@ -264,3 +264,17 @@ def test_the_view_contract_holds_for_every_view(make_service: ServiceFactory) ->
         with database.transaction(commit=True) as cursor:
             view.clear(cursor)
     assert all(not rows for rows in view_tables(database).values())
+
+
+def test_a_view_that_gained_a_table_in_a_new_release_rebuilds_and_the_others_stay(loaded: Loaded) -> None:
+    runner = loaded.projections.runner
+    before = view_tables(runner.database)
+    head = runner.head()
+    with runner.database.transaction(commit=True) as cursor:  # the esf view as an older release left it
+        cursor.execute(f"DROP TABLE {runner.database.table(INDICATOR_DAYS)}")
+
+    runner.create_tables()  # what every start does
+
+    assert runner.positions() == {"caseload": head, "deadlines": head, "esf": 0, "funnel": head}
+    runner.catch_up()
+    assert view_tables(runner.database) == before
