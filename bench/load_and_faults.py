@@ -26,7 +26,7 @@ from bench.lotse_process import LotseServer
 from infrastructure.bootstrap import build_case_service, build_log_digest, build_projections
 from infrastructure.settings import Settings
 from infrastructure.sql import Database
-from infrastructure.views import CASELOAD, DEADLINES, FUNNEL, INDICATOR_DAYS, INDICATORS, PARTICIPANTS
+from infrastructure.statistics_views import VIEW_TABLES
 
 OPENING = {
     "first_contact_on": "2026-01-05",
@@ -130,10 +130,7 @@ class WriteLoad:
 
 
 def _view_tables(database: Database) -> dict[str, list[tuple[Any, ...]]]:
-    return {
-        name: sorted(database.fetchall(f"SELECT * FROM {database.table(name)}"), key=repr)
-        for name in (CASELOAD, DEADLINES, PARTICIPANTS, INDICATORS, INDICATOR_DAYS, FUNNEL)
-    }
+    return {name: sorted(database.fetchall(f"SELECT * FROM {database.table(name)}"), key=repr) for name in VIEW_TABLES}
 
 
 def _postgres(action: str) -> None:

@@ -26,8 +26,9 @@ from infrastructure.recorders import PostgresCaseRecorder, SQLiteCaseRecorder
 from infrastructure.retention import SqlRetentionCandidates
 from infrastructure.settings import Settings
 from infrastructure.sql import Database
+from infrastructure.statistics_views import FunnelView, IndicatorsView
 from infrastructure.tables import SqlCaseIndex, SqlIdempotencyKeys, SqlStaffDirectory, create_tables
-from infrastructure.views import tracked_views
+from infrastructure.views import CaseloadView, DeadlinesView, View
 
 CounsellorCheck = Callable[[str, str], bool]
 logger = logging.getLogger("lotse.projections")
@@ -150,7 +151,13 @@ def build_log_digest(service: CaseService) -> LogDigest:
 def build_projections(service: CaseService, digest: LogDigest, batch_size: int = 500) -> Projections:
     """The views, their runner and the reporting on top, on the case service's own database."""
     database = Database(service.recorder.datastore)  # type: ignore[attr-defined]
-    runner = ProjectionRunner(service, database, tracked_views(database), batch_size=batch_size)
+    views: list[View] = [
+        CaseloadView(database),
+        DeadlinesView(database),
+        IndicatorsView(database),
+        FunnelView(database),
+    ]
+    runner = ProjectionRunner(service, database, views, batch_size=batch_size)
     runner.create_tables()
     queries = SqlViewQueries(runner)
     return Projections(runner=runner, queries=queries, reporting=Reporting(service, queries, digest))

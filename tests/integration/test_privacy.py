@@ -22,7 +22,7 @@ from domain.privacy import PERSONAL_FIELDS, redacted
 from infrastructure.bootstrap import build_audit_trail, build_case_service, build_projections, key_vault_of, utc_now
 from infrastructure.settings import Settings
 from infrastructure.sql import Database
-from infrastructure.views import CASELOAD, DEADLINES, FUNNEL, INDICATOR_DAYS, INDICATORS, PARTICIPANTS
+from infrastructure.statistics_views import VIEW_TABLES
 from tests.integration.conftest import (
     AGENCY,
     COUNSELLOR,
@@ -170,8 +170,7 @@ def test_a_step_recorded_after_the_erasure_keeps_no_free_text(
 def view_rows(service: CaseService) -> dict[str, list[tuple[Any, ...]]]:
     database = Database(service.recorder.datastore)  # type: ignore[attr-defined]
     return {
-        table: sorted(database.fetchall(f"SELECT * FROM {database.table(table)}"), key=repr)
-        for table in (CASELOAD, DEADLINES, PARTICIPANTS, INDICATORS, INDICATOR_DAYS, FUNNEL)
+        table: sorted(database.fetchall(f"SELECT * FROM {database.table(table)}"), key=repr) for table in VIEW_TABLES
     }
 
 

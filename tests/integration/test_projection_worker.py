@@ -15,7 +15,7 @@ from application.synthetic import load_demo
 from infrastructure.bootstrap import Projections, build_case_service, build_log_digest, build_projections
 from infrastructure.settings import Settings
 from infrastructure.sql import Database
-from infrastructure.views import CASELOAD, DEADLINES, FUNNEL, INDICATOR_DAYS, INDICATORS, PARTICIPANTS
+from infrastructure.statistics_views import VIEW_TABLES
 
 KILLS = 3
 
@@ -38,10 +38,7 @@ def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
 
 
 def tables(database: Database) -> dict[str, list[tuple[Any, ...]]]:
-    return {
-        name: sorted(database.fetchall(f"SELECT * FROM {database.table(name)}"), key=repr)
-        for name in (CASELOAD, DEADLINES, PARTICIPANTS, INDICATORS, INDICATOR_DAYS, FUNNEL)
-    }
+    return {name: sorted(database.fetchall(f"SELECT * FROM {database.table(name)}"), key=repr) for name in VIEW_TABLES}
 
 
 @pytest.fixture

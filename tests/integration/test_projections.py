@@ -21,7 +21,7 @@ from domain.deadlines import deadlines
 from infrastructure.bootstrap import Projections, build_projections, utc_now
 from infrastructure.projections import ProjectionRunner
 from infrastructure.sql import Database
-from infrastructure.views import CASELOAD, DEADLINES, FUNNEL, INDICATOR_DAYS, INDICATORS, PARTICIPANTS
+from infrastructure.statistics_views import INDICATOR_DAYS, VIEW_TABLES
 from tests.integration.conftest import ServiceFactory
 
 CASES = 150
@@ -153,8 +153,7 @@ def test_caseload_and_deadlines_follow_the_cases(loaded: Loaded) -> None:
 
 def view_tables(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     return {
-        table: sorted(database.fetchall(f"SELECT * FROM {database.table(table)}"), key=repr)
-        for table in (CASELOAD, DEADLINES, PARTICIPANTS, INDICATORS, INDICATOR_DAYS, FUNNEL)
+        table: sorted(database.fetchall(f"SELECT * FROM {database.table(table)}"), key=repr) for table in VIEW_TABLES
     }
 
 

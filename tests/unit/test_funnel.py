@@ -1,10 +1,16 @@
 """The pathway funnel: which pathway a journey took, and the day it first reached each stage."""
 
+import statistics
+from collections import Counter
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain import steps
 from domain.case import Case
 from domain.funnel import FUNNEL_STAGES, PATHWAYS, funnel_position, pathway_of
+from infrastructure.read_models import median_of_counts
 from tests.unit.factories import OPENED_ON, apply, day, opened_case, step
 
 
@@ -251,3 +257,11 @@ def test_validation_journey_reaches_every_stage() -> None:
     assert position.pathway == "validation"
     assert list(position.reached) == list(FUNNEL_STAGES)
     assert [position.reached[stage] for stage in FUNNEL_STAGES] == [OPENED_ON, *map(day, (3, 10, 90, 95, 95))]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=800), max_size=60))
+def test_the_median_from_counts_per_value_is_the_median_of_the_values(days: list[int]) -> None:
+    histogram = sorted(Counter(days).items())
+
+    expected = float(statistics.median(days)) if days else None
+    assert median_of_counts(histogram) == expected
