@@ -10,7 +10,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -73,12 +73,14 @@ def load_caseload(
     today, now = service.today(), datetime.now().astimezone()
     for journey in journeys(cases, seed, today):
         lead = AGENCIES[journey.agency]["lead"][0]
-        opening = decisions.open_case(uuid4(), journey.agency, journey.opening, _context(journey.counsellor, now))
+        opening = decisions.open_case(
+            uuid4(), journey.agency, journey.opening, _context(journey.counsellor, now, today)
+        )
         case, events = evolve(None, opening), [opening]
         for step in _with_sessions(journey.steps, rng):
             author = lead if isinstance(step, s.CounsellorAssigned) else journey.counsellor
             try:
-                event = decisions.record_step(case, step, _context(author, now))
+                event = decisions.record_step(case, step, _context(author, now, today))
             except DomainError:
                 continue
             case = evolve(case, event)
@@ -107,7 +109,6 @@ def _with_sessions(milestones: list[s.StepCommand], rng: random.Random) -> Itera
         yield milestone
 
 
-def _context(author: str, now: datetime) -> decisions.Context:
-    return decisions.Context(
-        recorded_by=author, at=now, today=now.date(), is_active_counsellor=lambda agency, name: True
-    )
+def _context(author: str, now: datetime, today: date) -> decisions.Context:
+    """As the service would decide: `today` is the service's, in its time zone, as the journeys were dated."""
+    return decisions.Context(recorded_by=author, at=now, today=today, is_active_counsellor=lambda agency, name: True)

@@ -30,7 +30,8 @@ from domain import steps
 from domain.evolution import project_case
 from infrastructure.bootstrap import build_case_service, build_log_digest, build_projections
 from infrastructure.settings import Settings
-from infrastructure.views import CASELOAD, DEADLINES, FUNNEL, INDICATORS, PARTICIPANTS
+from infrastructure.statistics_views import FUNNEL_SPANS, INDICATOR_DAYS
+from infrastructure.views import CASELOAD, DEADLINES
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -217,16 +218,20 @@ def _worker_catches_up(settings: Settings, directory: Path) -> float:
         service.close()
 
 
+# Each baseline selects the view rows that the endpoint's answer is made from.
 READS = {
     "GET /caseload": ("lead", "/caseload", f"SELECT * FROM {{s}}.{CASELOAD} WHERE agency = %s"),
     "GET /deadlines": ("lead", "/deadlines", f"SELECT * FROM {{s}}.{DEADLINES} WHERE agency = %s"),
     "GET /statistics/esf": (
         "analyst",
         "/statistics/esf?from=2024-01-01&to=2026-12-31",
-        f"SELECT p.gender, i.code FROM {{s}}.{PARTICIPANTS} p JOIN {{s}}.{INDICATORS} i USING (case_id)"
-        " WHERE p.agency = %s",
+        f"SELECT * FROM {{s}}.{INDICATOR_DAYS} WHERE agency = %s AND basis = 'entry'",
     ),
-    "GET /statistics/funnel": ("analyst", "/statistics/funnel", f"SELECT * FROM {{s}}.{FUNNEL} WHERE agency = %s"),
+    "GET /statistics/funnel": (
+        "analyst",
+        "/statistics/funnel",
+        f"SELECT * FROM {{s}}.{FUNNEL_SPANS} WHERE agency = %s",
+    ),
 }
 
 
