@@ -10,7 +10,7 @@ from application.ports import CaseSummary
 from domain.case import Assessment, Case, Course, Deadline, Exam, Exit, FollowUp, RecognitionApplication
 from domain.deadlines import deadlines
 from domain.privacy import redacted
-from domain.steps import PersonalData, Profile
+from domain.records import PersonalData, Profile
 from domain.vocabulary import CaseStatus, Channel, ReferralSource, Stage
 
 

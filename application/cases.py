@@ -44,7 +44,7 @@ from domain import events as ev
 from domain.case import Case, CaseSnapshot
 from domain.evolution import evolve, project_case
 from domain.privacy import redacted, without_special_categories
-from domain.steps import OpenCase, StepCommand
+from domain.steps import OpenCase, Step
 
 Clock = Callable[[], datetime]
 WRITE_ATTEMPTS = 5
@@ -143,7 +143,7 @@ class CaseService(Application[UUID]):
     def record_step(
         self,
         case_id: UUID,
-        step: StepCommand,
+        step: Step,
         recorded_by: str,
         expected_version: int | frozenset[int] | None = None,
         idempotency: IdempotencyClaim | None = None,
@@ -345,7 +345,7 @@ class CaseService(Application[UUID]):
 
 
 def _withdraws_consent(event: ev.CaseEvent) -> bool:
-    return isinstance(event, ev.ConsentChanged) and not event.step.special_categories
+    return isinstance(event, ev.ConsentChanged) and not event.special_categories
 
 
 def summary_of(case: Case) -> CaseSummary:

@@ -31,15 +31,10 @@ def history_entry(event: ev.CaseEvent) -> HistoryEntry:
 
 
 def _event_data(event: ev.CaseEvent) -> dict[str, Any]:
-    if isinstance(event, ev.StepRecorded):
-        data = msgspec.to_builtins(event.step)
-        data.pop("type", None)
-    else:
-        data = msgspec.to_builtins(event)
-        for envelope_field in ("originator_id", "originator_version", "timestamp", "recorded_by"):
-            data.pop(envelope_field, None)
-    data.pop("date", None)
-    return data  # type: ignore[no-any-return]
+    data: dict[str, Any] = msgspec.to_builtins(event)
+    for envelope_field in (*ev.ENVELOPE_FIELDS, "date"):
+        data.pop(envelope_field, None)
+    return data
 
 
 def without_personal_data(entry: HistoryEntry) -> HistoryEntry:

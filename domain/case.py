@@ -6,7 +6,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.steps import PersonalData, Profile, Situation
+from domain.records import PersonalData, Profile, Situation
 from domain.vocabulary import (
     CaseStatus,
     Chamber,

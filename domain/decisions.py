@@ -3,10 +3,13 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar, assert_never
 from uuid import UUID
 
+import msgspec
+
 from domain import events as ev
-from domain import steps
+from domain import records, steps
 from domain.case import Case
 from domain.errors import InvalidStep, RuleViolated
 from domain.steps import Profile, ProfileChanges
@@ -52,13 +55,13 @@ def open_case(case_id: UUID, agency: str, command: steps.OpenCase, context: Cont
         first_contact_on=command.first_contact_on,
         channel=command.channel,
         referral_source=command.referral_source,
-        profile=command.profile,
-        personal=command.personal,
-        consent=command.consent,
+        profile=_recorded(command.profile, records.Profile),
+        personal=_recorded(command.personal, records.PersonalData),
+        consent=_recorded(command.consent, records.Consent),
     )
 
 
-def record_step(case: Case, step: steps.StepCommand, context: Context) -> ev.StepRecorded:
+def record_step(case: Case, step: steps.Step, context: Context) -> ev.StepRecorded:
     """Checks the step against the case's rules and returns the event that records it."""
     if case.status == "closed" and not _allowed_on_closed_case(step):
         raise RuleViolated(
@@ -70,14 +73,28 @@ def record_step(case: Case, step: steps.StepCommand, context: Context) -> ev.Ste
             "date_before_first_contact", f"date {step.date} is before the first contact on {case.opened_on}", "date"
         )
     _check(case, step, context)
-    event_class = ev.STEP_EVENTS[type(step)]
-    return event_class(
-        originator_id=case.id,
-        originator_version=case.version + 1,
-        timestamp=context.at,
-        recorded_by=context.recorded_by,
-        step=step,
-    )
+    envelope = {
+        "originator_id": case.id,
+        "originator_version": case.version + 1,
+        "timestamp": context.at,
+        "recorded_by": context.recorded_by,
+    }
+    return _recorded(step, STEP_EVENTS[type(step)], envelope)
+
+
+# Each step command is recorded as the event of the same type name; the event keeps the command's fields as facts.
+STEP_EVENTS: dict[type[steps.StepCommand], type[ev.StepRecorded]] = {
+    command: ev.STEP_EVENT_TYPES[str(command.__struct_config__.tag)] for command in steps.StepCommand.__subclasses__()
+}
+
+
+Stored = TypeVar("Stored")
+
+
+def _recorded(command: msgspec.Struct, stored_type: type[Stored], extra: dict[str, Any] | None = None) -> Stored:
+    """The command's data as the stored type (events and their values are types of their own, not commands)."""
+    data = msgspec.to_builtins(command) | (extra or {})
+    return msgspec.convert(data, stored_type)
 
 
 def erase_personal_data(case: Case, context: Context) -> ev.PersonalDataErased:
@@ -325,7 +342,7 @@ def _check_consent_changed(case: Case, step: steps.ConsentChanged) -> None:
         raise RuleViolated("consent_changes", f"consent to special categories is already {state}", "special_categories")
 
 
-def _check(case: Case, step: steps.StepCommand, context: Context) -> None:  # noqa: C901, PLR0912 - one per type
+def _check(case: Case, step: steps.Step, context: Context) -> None:  # noqa: C901, PLR0912 - one per type
     match step:
         case steps.ProfileCorrected():
             _check_profile_corrected(case, step)
@@ -365,3 +382,5 @@ def _check(case: Case, step: steps.StepCommand, context: Context) -> None:  # no
             _check_case_closed(case, step)
         case steps.CounsellingSessionHeld():
             pass  # only the rules common to every step
+        case _:
+            assert_never(step)

@@ -1,21 +1,39 @@
 """What happened to a case: immutable facts, each with a stable topic that names it in the store.
 
-Topics never follow the Python module path, so classes can move without breaking stored history.
-A schema change raises `class_version` and adds an `upcast_vN_vN1(data)` static method.
+Events are not the API's commands (domain/steps.py): they have fields of their own, carry no request limits and
+ignore fields they do not know, so what a release changes about requests never makes stored history unreadable.
+Topics never follow the Python module path, so classes can move without breaking stored history. A schema change
+raises `class_version` and adds an `upcast_vN_vN1(data)` static method, which the mapper runs on older payloads;
+a stored event is never rewritten.
 """
 
 from datetime import date, datetime
-from typing import ClassVar, get_type_hints
+from typing import Any, ClassVar
 from uuid import UUID
 
 import msgspec
 
-from domain import steps
-from domain.vocabulary import Channel, ReferralSource
+from domain.records import Consent, PersonalData, Profile, ProfileChanges, Situation
+from domain.vocabulary import (
+    Chamber,
+    Channel,
+    CloseReason,
+    Compensation,
+    CourseKind,
+    ExamResult,
+    ExamRoute,
+    Funding,
+    Instrument,
+    Pathway,
+    RecognitionOutcome,
+    ReferralSource,
+    ResponsibleBody,
+)
 
 
 class CaseEvent(msgspec.Struct, frozen=True, kw_only=True):
     TOPIC: ClassVar[str]
+    TYPE: ClassVar[str]  # the step type as the API names it
     class_version: ClassVar[int] = 1
 
     originator_id: UUID
@@ -26,146 +44,229 @@ class CaseEvent(msgspec.Struct, frozen=True, kw_only=True):
 
 class CaseOpened(CaseEvent, frozen=True, kw_only=True):
     TOPIC = "lotse.case.CaseOpened"
+    TYPE = "case_opened"
     agency: str
     counsellor: str
     first_contact_on: date
     channel: Channel
     referral_source: ReferralSource
-    profile: steps.Profile
-    personal: steps.PersonalData | None  # None: erased (the client's key is destroyed)
-    consent: steps.Consent
+    profile: Profile
+    personal: PersonalData | None  # None: erased (the client's key is destroyed)
+    consent: Consent
 
 
 class PersonalDataErased(CaseEvent, frozen=True, kw_only=True):
     TOPIC = "lotse.case.PersonalDataErased"
+    TYPE = "personal_data_erased"
     erased_on: date
 
 
 class StepRecorded(CaseEvent, frozen=True, kw_only=True):
-    """A journey step as the counsellor recorded it."""
+    """A journey step as the counsellor recorded it; `date` is when it happened.
 
-    step: steps.StepCommand
+    Version 1 (release 0.1) nested the step's fields under `step`, beside its `type`; version 2 keeps them on the
+    event itself. Free text about the client is None once it is erased (or not opened for the reader).
+    """
+
+    class_version = 2
+    date: date
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> None:
+        step = data.pop("step")
+        step.pop("type", None)
+        data.update(step)
 
 
 class ProfileCorrected(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.ProfileCorrected"
-    step: steps.ProfileCorrected
+    TYPE = "profile_corrected"
+    profile: ProfileChanges
 
 
 class CounsellingSessionHeld(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.CounsellingSessionHeld"
-    step: steps.CounsellingSessionHeld
+    TYPE = "counselling_session_held"
+    minutes: int
+    topics: tuple[str, ...] = ()
+    note: str | None = None
 
 
 class AssessmentStarted(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.AssessmentStarted"
-    step: steps.AssessmentStarted
+    TYPE = "assessment_started"
+    assessment_id: str
+    instrument: Instrument
 
 
 class AssessmentCompleted(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.AssessmentCompleted"
-    step: steps.AssessmentCompleted
+    TYPE = "assessment_completed"
+    assessment_id: str
+    recommended_pathway: Pathway
+    result: str | None = None
 
 
 class RecognitionApplied(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.RecognitionApplied"
-    step: steps.RecognitionApplied
+    TYPE = "recognition_applied"
+    application_id: str
+    reference_occupation: str
+    responsible_body: ResponsibleBody
+    regulated: bool = False
+    fast_track: bool = False
 
 
 class RecognitionReceiptConfirmed(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.RecognitionReceiptConfirmed"
-    step: steps.RecognitionReceiptConfirmed
+    TYPE = "recognition_receipt_confirmed"
+    application_id: str
+    missing_documents: tuple[str, ...] = ()
 
 
 class RecognitionDocumentsCompleted(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.RecognitionDocumentsCompleted"
-    step: steps.RecognitionDocumentsCompleted
+    TYPE = "recognition_documents_completed"
+    application_id: str
 
 
 class RecognitionDeadlineExtended(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.RecognitionDeadlineExtended"
-    step: steps.RecognitionDeadlineExtended
+    TYPE = "recognition_deadline_extended"
+    application_id: str
+    due: date
+    reason: str | None = None
 
 
 class RecognitionDecided(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.RecognitionDecided"
-    step: steps.RecognitionDecided
+    TYPE = "recognition_decided"
+    application_id: str
+    outcome: RecognitionOutcome
+    substantial_differences: str | None = None
+    compensation: Compensation = "none"
 
 
 class CourseEnrolled(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.CourseEnrolled"
-    step: steps.CourseEnrolled
+    TYPE = "course_enrolled"
+    course_id: str
+    kind: CourseKind
+    provider: str
+    funding: Funding
+    module: int | None = None
+    modules: int | None = None
+    planned_end: date | None = None
 
 
 class CourseCompleted(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.CourseCompleted"
-    step: steps.CourseCompleted
+    TYPE = "course_completed"
+    course_id: str
+    certificate: bool
 
 
 class CourseDropped(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.CourseDropped"
-    step: steps.CourseDropped
+    TYPE = "course_dropped"
+    course_id: str
+    reason: str | None = None
 
 
 class ExamAdmissionApplied(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.ExamAdmissionApplied"
-    step: steps.ExamAdmissionApplied
+    TYPE = "exam_admission_applied"
+    exam_id: str
+    route: ExamRoute
+    occupation: str
+    chamber: Chamber
 
 
 class ExamAdmissionDecided(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.ExamAdmissionDecided"
-    step: steps.ExamAdmissionDecided
+    TYPE = "exam_admission_decided"
+    exam_id: str
+    granted: bool
+    reason: str | None = None
 
 
 class ExamResultRecorded(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.ExamResultRecorded"
-    step: steps.ExamResultRecorded
+    TYPE = "exam_result_recorded"
+    exam_id: str
+    result: ExamResult
 
 
 class CounsellorAssigned(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.CounsellorAssigned"
-    step: steps.CounsellorAssigned
+    TYPE = "counsellor_assigned"
+    counsellor: str
+    reason: str | None = None
 
 
 class CaseClosed(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.CaseClosed"
-    step: steps.CaseClosed
+    TYPE = "case_closed"
+    reason: CloseReason
+    situation: Situation
 
 
 class CaseReopened(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.CaseReopened"
-    step: steps.CaseReopened
+    TYPE = "case_reopened"
+    reason: str | None = None
 
 
 class FollowUpRecorded(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.FollowUpRecorded"
-    step: steps.FollowUpRecorded
+    TYPE = "follow_up_recorded"
+    employed: bool
+    improved_situation: bool
 
 
 class ConsentChanged(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.ConsentChanged"
-    step: steps.ConsentChanged
+    TYPE = "consent_changed"
+    special_categories: bool
 
 
-STEP_EVENTS: dict[type[steps.StepCommand], type[StepRecorded]] = {
-    get_type_hints(event_class)["step"]: event_class for event_class in StepRecorded.__subclasses__()
-}
-
+StepEvent = (
+    ProfileCorrected
+    | CounsellingSessionHeld
+    | AssessmentStarted
+    | AssessmentCompleted
+    | RecognitionApplied
+    | RecognitionReceiptConfirmed
+    | RecognitionDocumentsCompleted
+    | RecognitionDeadlineExtended
+    | RecognitionDecided
+    | CourseEnrolled
+    | CourseCompleted
+    | CourseDropped
+    | ExamAdmissionApplied
+    | ExamAdmissionDecided
+    | ExamResultRecorded
+    | CounsellorAssigned
+    | CaseClosed
+    | CaseReopened
+    | FollowUpRecorded
+    | ConsentChanged
+)
+STEP_EVENT_TYPES: dict[str, type[StepRecorded]] = {cls.TYPE: cls for cls in StepRecorded.__subclasses__()}
 _EVENT_CLASSES: tuple[type[CaseEvent], ...] = (CaseOpened, PersonalDataErased, *StepRecorded.__subclasses__())
 EVENT_TYPES: dict[str, type[CaseEvent]] = {event_class.TOPIC: event_class for event_class in _EVENT_CLASSES}
+ENVELOPE_FIELDS = ("originator_id", "originator_version", "timestamp", "recorded_by")
 
 
 def event_type_name(event: CaseEvent) -> str:
     """The step type as the API names it (`recognition_applied`, …)."""
-    if isinstance(event, StepRecorded):
-        return str(event.step.__struct_config__.tag)
-    return "case_opened" if isinstance(event, CaseOpened) else "personal_data_erased"
+    return type(event).TYPE
 
 
 def occurred_on(event: CaseEvent) -> date:
     """The day the event happened in the client's journey (not when it was recorded)."""
     if isinstance(event, StepRecorded):
-        return event.step.date
+        return event.date
     if isinstance(event, CaseOpened):
         return event.first_contact_on
     if isinstance(event, PersonalDataErased):

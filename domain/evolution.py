@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import date
+from typing import assert_never, cast, get_args
 
 from msgspec.structs import replace
 
@@ -66,12 +67,12 @@ def evolve(case: Case | None, event: ev.CaseEvent) -> Case:
     case = replace(case, version=event.originator_version, modified_on=event.timestamp)
     if isinstance(event, ev.PersonalDataErased):
         return redacted(case)
-    assert isinstance(event, ev.StepRecorded)
-    case = _apply_step(case, event)
+    assert isinstance(event, get_args(ev.StepEvent)), f"not a step event: {type(event).__name__}"
+    case = _apply_step(case, cast(ev.StepEvent, event))
     if (stage := STAGE_OF.get(type(event))) is not None:
         case = replace(case, stage=stage)
     if not isinstance(event, NOT_CONTACT):
-        case = replace(case, last_contact_on=max(case.last_contact_on, event.step.date))
+        case = replace(case, last_contact_on=max(case.last_contact_on, event.date))
     if case.personal_data_erased:
         # Free text recorded after the erasure is not kept either (it is stored as erased, never in clear).
         case = redacted(case)
@@ -99,19 +100,18 @@ def _opened(event: ev.CaseOpened) -> Case:
     )
 
 
-def _apply_step(case: Case, event: ev.StepRecorded) -> Case:  # noqa: C901, PLR0911, PLR0912 - one branch per step type
-    step = event.step
+def _apply_step(case: Case, event: ev.StepEvent) -> Case:  # noqa: C901, PLR0911, PLR0912 - one branch per step type
     match event:
-        case ev.ProfileCorrected(step=s):
+        case ev.ProfileCorrected() as s:
             return replace(case, profile=replace(case.profile, **s.profile.changed()))
         case ev.CounsellingSessionHeld():
             return case
-        case ev.AssessmentStarted(step=s):
+        case ev.AssessmentStarted() as s:
             started = Assessment(
                 assessment_id=s.assessment_id, instrument=s.instrument, status="started", started_on=s.date
             )
             return replace(case, assessments=(*case.assessments, started))
-        case ev.AssessmentCompleted(step=s):
+        case ev.AssessmentCompleted() as s:
             return _replace_assessment(
                 case,
                 s.assessment_id,
@@ -120,7 +120,7 @@ def _apply_step(case: Case, event: ev.StepRecorded) -> Case:  # noqa: C901, PLR0
                 recommended_pathway=s.recommended_pathway,
                 result=s.result,
             )
-        case ev.RecognitionApplied(step=s):
+        case ev.RecognitionApplied() as s:
             applied = RecognitionApplication(
                 application_id=s.application_id,
                 reference_occupation=s.reference_occupation,
@@ -131,7 +131,7 @@ def _apply_step(case: Case, event: ev.StepRecorded) -> Case:  # noqa: C901, PLR0
                 applied_on=s.date,
             )
             return replace(case, applications=(*case.applications, applied))
-        case ev.RecognitionReceiptConfirmed(step=s):
+        case ev.RecognitionReceiptConfirmed() as s:
             application = case.application(s.application_id)
             assert application is not None
             if application.documents_completed_on is not None:
@@ -144,7 +144,7 @@ def _apply_step(case: Case, event: ev.StepRecorded) -> Case:  # noqa: C901, PLR0
                 receipt_confirmed_on=s.date,
                 missing_documents=s.missing_documents,
             )
-        case ev.RecognitionDocumentsCompleted(step=s):
+        case ev.RecognitionDocumentsCompleted() as s:
             application = case.application(s.application_id)
             assert application is not None
             return _replace_application(
@@ -155,9 +155,9 @@ def _apply_step(case: Case, event: ev.StepRecorded) -> Case:  # noqa: C901, PLR0
                 missing_documents=(),
                 decision_due=decision_due(s.date, application.fast_track),
             )
-        case ev.RecognitionDeadlineExtended(step=s):
+        case ev.RecognitionDeadlineExtended() as s:
             return _replace_application(case, s.application_id, decision_due=s.due, deadline_extended=True)
-        case ev.RecognitionDecided(step=s):
+        case ev.RecognitionDecided() as s:
             return _replace_application(
                 case,
                 s.application_id,
@@ -167,7 +167,7 @@ def _apply_step(case: Case, event: ev.StepRecorded) -> Case:  # noqa: C901, PLR0
                 substantial_differences=s.substantial_differences,
                 compensation=s.compensation,
             )
-        case ev.CourseEnrolled(step=s):
+        case ev.CourseEnrolled() as s:
             enrolled = Course(
                 course_id=s.course_id,
                 kind=s.kind,
@@ -180,11 +180,11 @@ def _apply_step(case: Case, event: ev.StepRecorded) -> Case:  # noqa: C901, PLR0
                 planned_end=s.planned_end,
             )
             return replace(case, courses=(*case.courses, enrolled))
-        case ev.CourseCompleted(step=s):
+        case ev.CourseCompleted() as s:
             return _replace_course(case, s.course_id, status="completed", ended_on=s.date, certificate=s.certificate)
-        case ev.CourseDropped(step=s):
+        case ev.CourseDropped() as s:
             return _replace_course(case, s.course_id, status="dropped", ended_on=s.date, drop_reason=s.reason)
-        case ev.ExamAdmissionApplied(step=s):
+        case ev.ExamAdmissionApplied() as s:
             applied_exam = Exam(
                 exam_id=s.exam_id,
                 route=s.route,
@@ -194,7 +194,7 @@ def _apply_step(case: Case, event: ev.StepRecorded) -> Case:  # noqa: C901, PLR0
                 admission_applied_on=s.date,
             )
             return replace(case, exams=(*case.exams, applied_exam))
-        case ev.ExamAdmissionDecided(step=s):
+        case ev.ExamAdmissionDecided() as s:
             return _replace_exam(
                 case,
                 s.exam_id,
@@ -202,11 +202,11 @@ def _apply_step(case: Case, event: ev.StepRecorded) -> Case:  # noqa: C901, PLR0
                 admission_decided_on=s.date,
                 admission_reason=s.reason,
             )
-        case ev.ExamResultRecorded(step=s):
+        case ev.ExamResultRecorded() as s:
             return _replace_exam(case, s.exam_id, status="result_recorded", result=s.result, result_on=s.date)
-        case ev.CounsellorAssigned(step=s):
+        case ev.CounsellorAssigned() as s:
             return replace(case, counsellor=s.counsellor)
-        case ev.CaseClosed(step=s):
+        case ev.CaseClosed() as s:
             return replace(
                 case,
                 status="closed",
@@ -217,16 +217,16 @@ def _apply_step(case: Case, event: ev.StepRecorded) -> Case:  # noqa: C901, PLR0
             )
         case ev.CaseReopened():
             return replace(case, status="open", stage=case.stage_before_exit, exit=None, follow_up=None)
-        case ev.FollowUpRecorded(step=s):
+        case ev.FollowUpRecorded() as s:
             follow_up = FollowUp(recorded_on=s.date, employed=s.employed, improved_situation=s.improved_situation)
             return replace(case, follow_up=follow_up)
-        case ev.ConsentChanged(step=s):
+        case ev.ConsentChanged() as s:
             if s.special_categories:
                 return replace(case, special_categories_consent=True)
             # Without consent the special categories are no longer known to the service.
             profile = replace(case.profile, disability="unknown", minority="unknown")
             return replace(case, special_categories_consent=False, profile=profile)
-    raise TypeError(f"no evolution for {type(step).__name__}")
+    assert_never(event)
 
 
 def _replace_assessment(case: Case, assessment_id: str, **changes: object) -> Case:

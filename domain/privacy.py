@@ -7,7 +7,7 @@ clear, and used only while the client consents.
 
 from msgspec.structs import replace
 
-from domain import steps
+from domain import events
 from domain.case import Case
 from domain.decisions import SPECIAL_CATEGORIES
 
@@ -32,7 +32,7 @@ PERSONAL_PARTS: dict[str, tuple[str, ...]] = {
     "exams": ("admission_reason",),
 }
 
-STEP_TYPES = {str(cls.__struct_config__.tag) for cls in steps.StepCommand.__subclasses__()}
+STEP_TYPES = set(events.STEP_EVENT_TYPES)
 
 
 def redacted(case: Case) -> Case:

@@ -10,22 +10,23 @@ JSON sealed under the case's data key (infrastructure/keys.py), authenticated to
 field's path, so a ciphertext moved to another case or field does not open. A value recorded when the case's key is
 already destroyed is stored as `{"erased": true, "key": "<case id>"}`. Empty fields (null) stay null.
 
-Reading opens the envelopes; a destroyed key reads as erased: the field is None (the personal data block too).
-A mapper that does not open envelopes (`opens_sealed=False`, for statistics and for roles that may not see personal
-data) reads every sealed value as None, and the personal data block as an empty one (present, not shown). A missing
-key, a key that does not fit or a ciphertext that does not open raise KeyStoreError, never garbage.
+Reading opens the envelopes where the stored class version kept them (release 0.1's step events nested their
+fields under `step`, and their sealed values are bound to that path), then upcasts. A destroyed key reads as
+erased: the field is None (the personal data block too). A mapper that does not open envelopes
+(`opens_sealed=False`, for statistics and for roles that may not see personal data) reads every sealed value as
+None, and the personal data block as an empty one (present, not shown). A missing key, a key that does not fit or a
+ciphertext that does not open raise KeyStoreError, never garbage.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, get_type_hints
+from typing import Any, Protocol
 from uuid import UUID
 
 import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
-from msgspec.structs import replace
 
 from application.errors import KeyStoreError
 from domain.case import CaseSnapshot
@@ -39,7 +40,6 @@ EACH = "*"  # in a path: every item of a list
 Path = tuple[str, ...]
 _ERASED: Any = object()  # an opened envelope whose key is destroyed
 _UNOPENED: Any = object()  # an envelope this mapper does not open
-_PLACEHOLDERS: dict[type[Any], Any] = {msgspec.inspect.StructType: {}, msgspec.inspect.StrType: "-"}
 
 
 class Keys(Protocol):
@@ -67,14 +67,16 @@ class UnusedTranscoder(Transcoder):
         raise TypeError("UnusedTranscoder.decode")
 
 
-def sealed_paths(cls: type[Any]) -> list[Path]:
-    """Where a stored type keeps personal data: paths into its JSON (`*`: each item of a list)."""
+def sealed_paths(cls: type[Any], version: int | None = None) -> list[Path]:
+    """Where a stored type keeps personal data, in the layout of a class version (default: the current one).
+
+    Paths lead into the stored JSON (`*`: each item of a list).
+    """
     if issubclass(cls, CaseOpened):
         return [(name,) for name in PERSONAL_FIELDS["case_opened"]]
     if issubclass(cls, StepRecorded):
-        step_type = get_type_hints(cls)["step"]
-        tag = str(step_type.__struct_config__.tag)
-        return [("step", name) for name in PERSONAL_FIELDS.get(tag, ())]
+        nested: Path = ("step",) if (version or cls.class_version) == 1 else ()
+        return [(*nested, name) for name in PERSONAL_FIELDS.get(cls.TYPE, ())]
     if issubclass(cls, CaseSnapshot):
         paths: list[Path] = [("state", "personal")]
         return paths + [("state", part, EACH, name) for part, names in PERSONAL_PARTS.items() for name in names]
@@ -92,7 +94,6 @@ class MsgspecMapper(Mapper[UUID]):
         self._encoder = msgspec.json.Encoder()
         self._decoders = {topic: msgspec.json.Decoder(cls) for topic, cls in self.stored_types.items()}
         self._paths = {topic: paths for topic, cls in self.stored_types.items() if (paths := sealed_paths(cls))}
-        self._required = {topic: _not_nullable(self.stored_types[topic], paths) for topic, paths in self._paths.items()}
 
     def sealed(self) -> "MsgspecMapper":
         """A mapper over the same types that never opens personal data (statistics; roles that may not see them)."""
@@ -140,7 +141,7 @@ class MsgspecMapper(Mapper[UUID]):
             stored_version = int(version_text or 1)
             cls = self.stored_types[name]
             current = stored_version == getattr(cls, "class_version", 1)
-            paths = self._paths.get(name, [])
+            paths = self._paths.get(name, []) if current else sealed_paths(cls, stored_version)
             has_envelopes = bool(paths) and b'"key":' in stored_event.state
             if current and not has_envelopes:
                 return self._decoders[name].decode(stored_event.state)
@@ -148,21 +149,20 @@ class MsgspecMapper(Mapper[UUID]):
                 # Written by newer code: reading it with this class would silently drop what it added.
                 raise ValueError(f"stored class version {stored_version} is newer than this class's")
             data = msgspec.json.decode(stored_event.state)
-            blanks = self._open(data, _case_id(stored_event.originator_id), name, paths) if has_envelopes else []
+            if has_envelopes:
+                self._open(data, _case_id(stored_event.originator_id), paths)
             for from_version in range(stored_version, cls.class_version):
                 getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
-            return _blanked(msgspec.convert(data, cls), blanks)
+            return msgspec.convert(data, cls)
         except (KeyError, AttributeError, ValueError, msgspec.ValidationError) as error:
             raise MapperDeserialisationError(
                 f"cannot read event {stored_event.originator_id} v{stored_event.originator_version} "
                 f"with topic '{stored_event.topic}': {error}"
             ) from error
 
-    def _open(self, data: dict[str, Any], case_id: UUID, topic: str, paths: list[Path]) -> list[Path]:
-        """Opens the envelopes in place; answers the paths of required fields that must read as None afterwards."""
+    def _open(self, data: dict[str, Any], case_id: UUID, paths: list[Path]) -> None:
+        """Opens the envelopes in place; erased or unopened values read as None (the personal data block as empty)."""
         ciphers: dict[UUID, AESGCM | None] = {}
-        required = self._required.get(topic, {})
-        blanks: list[Path] = []
         for path in paths:
             for place, key in _places(data, path):
                 if not _is_envelope(place[key]):
@@ -171,12 +171,9 @@ class MsgspecMapper(Mapper[UUID]):
                 if value is _UNOPENED and path[-1] == "personal":
                     place[key] = {}  # present but not opened: not to be mistaken for erased
                 elif value is _ERASED or value is _UNOPENED:
-                    place[key] = _PLACEHOLDERS[required[path]] if path in required else None
-                    if path in required:
-                        blanks.append(path)
+                    place[key] = None
                 else:
                     place[key] = value
-        return blanks
 
     def _opened(self, envelope: dict[str, Any], case_id: UUID, path: Path, ciphers: dict[UUID, AESGCM | None]) -> Any:
         if not self.opens_sealed:
@@ -224,32 +221,6 @@ def _places(data: Any, path: Path) -> Iterator[tuple[Any, Any]]:
         yield data, head
     else:
         yield from _places(data[head], rest)
-
-
-def _not_nullable(cls: type[Any], paths: list[Path]) -> dict[Path, type[Any]]:
-    """The paths (without `*`) whose field takes no None, with the kind of placeholder that passes its validation."""
-    required: dict[Path, type[Any]] = {}
-    for path in paths:
-        if EACH in path:
-            continue  # list items are parts of the case state, whose free text is optional throughout
-        info: Any = msgspec.inspect.type_info(cls)
-        for name in path:
-            info = next(field.type for field in info.fields if field.name == name)
-        kinds = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
-        if not any(isinstance(kind, msgspec.inspect.NoneType) for kind in kinds):
-            required[path] = type(kinds[0])
-    return required
-
-
-def _blanked(event: Any, paths: list[Path]) -> Any:
-    """The event with the required fields at `paths` set to None: erased, or not opened."""
-    for path in paths:
-        if len(path) == 1:
-            event = replace(event, **{path[0]: None})
-        else:
-            inner = getattr(event, path[0])
-            event = replace(event, **{path[0]: replace(inner, **{path[1]: None})})
-    return event
 
 
 def _case_id(value: Any) -> UUID:

@@ -11,12 +11,13 @@ from uuid import UUID, uuid4
 
 import msgspec
 import pytest
+from msgspec import to_builtins
 
 from application.cases import CaseService
 from application.errors import KeyStoreError
 from application.ports import CaseListQuery
 from application.synthetic import load_demo
-from domain import steps
+from domain import records, steps
 from domain.events import PersonalDataErased
 from domain.privacy import PERSONAL_FIELDS, redacted
 from infrastructure.bootstrap import build_audit_trail, build_case_service, build_projections, key_vault_of, utc_now
@@ -94,7 +95,7 @@ def test_counselling_reads_open_them_and_other_reads_never_do(make_service: Serv
     restarted = make_service()  # nothing cached: everything comes from the store
 
     case = restarted.get_case(sealed.case_id)
-    assert case.personal == sealed.personal
+    assert to_builtins(case.personal) == to_builtins(sealed.personal)
     assert case.assessments[0].result is not None
     assert case.assessments[0].result in sealed.secrets
     notes = [entry.data["note"] for entry in restarted.history(sealed.case_id) if "note" in entry.data]
@@ -102,7 +103,7 @@ def test_counselling_reads_open_them_and_other_reads_never_do(make_service: Serv
     assert notes[0] in sealed.secrets
 
     unopened = restarted.get_case(sealed.case_id, personal_data=False)
-    assert unopened.personal == steps.PersonalData()  # present, not opened: not to be mistaken for erased
+    assert unopened.personal == records.PersonalData()  # present, not opened: not to be mistaken for erased
     assert not unopened.personal_data_erased
     assert unopened.assessments[0].result is None
     for entry in restarted.history(sealed.case_id, personal_data=False):
@@ -164,7 +165,7 @@ def test_a_step_recorded_after_the_erasure_keeps_no_free_text(
     assert make_service().history(sealed.case_id)[-1].data["note"] is None
     assert_nothing_in_clear(settings, [*sealed.secrets, late], sealed.public)
     last = list(service.recorder.select_events(sealed.case_id))[-1]
-    assert msgspec.json.decode(last.state)["step"]["note"] == {"erased": True, "key": str(sealed.case_id)}
+    assert msgspec.json.decode(last.state)["note"] == {"erased": True, "key": str(sealed.case_id)}
 
 
 def view_rows(service: CaseService) -> dict[str, list[tuple[Any, ...]]]:
@@ -245,7 +246,7 @@ def test_a_missing_key_is_a_clear_error_for_that_case_alone(make_service: Servic
         with pytest.raises(KeyStoreError, match=f"holds no key for case {lost.case_id}") as caught:
             read()
         assert caught.value.reason == "key_missing"
-    assert restarted.get_case(kept.case_id).personal == kept.personal
+    assert to_builtins(restarted.get_case(kept.case_id).personal) == to_builtins(kept.personal)
     assert restarted.get_case(lost.case_id, personal_data=False).version == len(every_step()) + 1
     projections = build_projections(restarted, CountingDigest())
     assert projections.runner.catch_up() > 0  # statistics never need a key

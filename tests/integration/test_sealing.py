@@ -13,12 +13,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import StoredEvent
 
 from application.errors import KeyStoreError
-from domain import decisions, steps
+from domain import decisions, records, steps
 from domain.case import CaseSnapshot
-from domain.events import CaseEvent, CaseOpened, CounsellingSessionHeld
+from domain.events import CaseEvent, CaseOpened, CaseReopened, CounsellingSessionHeld, event_type_name
 from domain.evolution import evolve
 from domain.privacy import PERSONAL_FIELDS
-from infrastructure.keys import MASTER_KEY_FILE, master_key, parse_master_key
+from infrastructure.keys import MASTER_KEY_FILE, master_key, parse_master_key, seal
 from infrastructure.mapper import MsgspecMapper, StoredEventWithKey
 from infrastructure.settings import Settings, SettingsError
 from tests.integration.conftest import AGENCY, COUNSELLOR, every_step, open_case_command, step_type
@@ -87,7 +87,7 @@ def test_every_event_round_trips_and_no_personal_value_is_stored_in_clear(mapper
     sealed_fields = [
         name
         for item in stored
-        for name, value in (msgspec.json.decode(item.state).get("step") or msgspec.json.decode(item.state)).items()
+        for name, value in msgspec.json.decode(item.state).items()
         if isinstance(value, dict) and "sealed" in value
     ]
     assert len(sealed_fields) == sum(len(fields) for fields in PERSONAL_FIELDS.values())
@@ -95,7 +95,7 @@ def test_every_event_round_trips_and_no_personal_value_is_stored_in_clear(mapper
 
 def test_an_event_without_personal_data_is_stored_as_before(mapper: MsgspecMapper) -> None:
     session = next(event for event in journey("x") if isinstance(event, CounsellingSessionHeld))
-    silent = msgspec.structs.replace(session, step=msgspec.structs.replace(session.step, note=None))
+    silent = msgspec.structs.replace(session, note=None)
 
     stored = mapper.to_stored_event(silent)
 
@@ -136,7 +136,7 @@ def test_a_sealed_value_opens_only_in_its_own_case_and_field(mapper: MsgspecMapp
         mapper.to_domain_event(moved(stored_first[session], originator_id=stored_second[0].originator_id))
     assert caught.value.reason == "key_mismatch"
     # Into another field of the same case: bound to its field, it does not open there either.
-    note = msgspec.json.decode(stored_first[session].state)["step"]["note"]
+    note = msgspec.json.decode(stored_first[session].state)["note"]
     opened = msgspec.json.decode(stored_first[0].state)
     opened["personal"] = note
     with pytest.raises(KeyStoreError):
@@ -146,7 +146,7 @@ def test_a_sealed_value_opens_only_in_its_own_case_and_field(mapper: MsgspecMapp
         bytes([base64.b64decode(note["sealed"])[0] ^ 1]) + base64.b64decode(note["sealed"])[1:]
     ).decode()
     changed = msgspec.json.decode(stored_first[session].state)
-    changed["step"]["note"] = note
+    changed["note"] = note
     with pytest.raises(KeyStoreError):
         mapper.to_domain_event(moved(stored_first[session], state=msgspec.json.encode(changed)))
 
@@ -162,15 +162,14 @@ def test_an_erased_key_reads_every_personal_field_as_none(mapper: MsgspecMapper,
     assert read[0].personal is None
     assert read[0].profile == events[0].profile  # nothing else changes
     for event in read[1:]:
-        step = event.step  # type: ignore[attr-defined]
-        for name in PERSONAL_FIELDS.get(step_type(step), ()):
-            assert getattr(step, name) is None, step  # also where the field is required (course_dropped's reason)
-    reopened = next(event for event in read[1:] if step_type(event.step) == "case_reopened")  # type: ignore[attr-defined]
-    assert reopened.step.reason is None  # type: ignore[attr-defined]
+        for name in PERSONAL_FIELDS.get(event_type_name(event), ()):
+            assert getattr(event, name) is None, event  # also where a command requires it (course_dropped's reason)
+    reopened = next(event for event in read[1:] if isinstance(event, CaseReopened))
+    assert reopened.reason is None
     # Written after the erasure: stored as erased, never in clear.
     late = mapper.to_stored_event(events[2])
     assert b"note" in late.state
-    assert msgspec.json.decode(late.state)["step"]["note"] == {"erased": True, "key": str(events[0].originator_id)}
+    assert msgspec.json.decode(late.state)["note"] == {"erased": True, "key": str(events[0].originator_id)}
 
 
 def test_a_mapper_that_does_not_open_shows_the_block_as_present_and_the_text_as_none(mapper: MsgspecMapper) -> None:
@@ -181,11 +180,9 @@ def test_a_mapper_that_does_not_open_shows_the_block_as_present_and_the_text_as_
 
     read = [sealed.to_domain_event(item) for item in stored]
 
-    assert read[0].personal == steps.PersonalData()  # type: ignore[attr-defined]
+    assert read[0].personal == records.PersonalData()  # type: ignore[attr-defined]
     assert all(
-        getattr(event.step, name) is None  # type: ignore[attr-defined]
-        for event in read[1:]
-        for name in PERSONAL_FIELDS.get(step_type(event.step), ())  # type: ignore[attr-defined]
+        getattr(event, name) is None for event in read[1:] for name in PERSONAL_FIELDS.get(event_type_name(event), ())
     )
 
 
@@ -239,3 +236,57 @@ def test_a_damaged_master_key_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / MASTER_KEY_FILE).write_text("truncated")
     with pytest.raises(SettingsError, match=MASTER_KEY_FILE):
         master_key(Settings(data_dir=tmp_path))
+
+
+# Release 0.1's layout: step events nested the step command under "step", with its "type" beside its fields, and
+# their sealed values are bound to that path ("step.note"). Such events are read, never rewritten.
+
+
+def as_release_0_1_wrote_it(mapper: MsgspecMapper, keys: MemoryKeys, event: CaseEvent) -> StoredEvent:
+    """The stored form 0.1 gave the event: topic without a version, fields under "step", sealed at "step.<name>"."""
+    data = msgspec.to_builtins(event)
+    envelope = {name: data.pop(name) for name in ("originator_id", "originator_version", "timestamp", "recorded_by")}
+    case_id = event.originator_id
+    cipher = keys.cipher_for(case_id)
+    for name in PERSONAL_FIELDS.get(event_type_name(event), ()):
+        if data.get(name) is not None:
+            context = f"lotse-sealed-v1\n{case_id}\nstep.{name}".encode()
+            sealed = seal(cipher, msgspec.json.encode(data[name]), context) if cipher is not None else None
+            data[name] = {"sealed": sealed, "key": str(case_id)} if sealed else {"erased": True, "key": str(case_id)}
+    state = msgspec.json.encode({**envelope, "step": {"type": event_type_name(event), **data}})
+    return StoredEvent(case_id, event.originator_version, type(event).TOPIC, state)
+
+
+def test_step_events_stored_by_release_0_1_read_as_the_current_events(mapper: MsgspecMapper, keys: MemoryKeys) -> None:
+    events = journey("old")
+    mapper.to_stored_event(events[0])  # the case's key
+    old = [as_release_0_1_wrote_it(mapper, keys, event) for event in events[1:]]
+
+    assert [mapper.to_domain_event(item) for item in old] == events[1:]
+    assert all(b'"step":' in item.state and "@" not in item.topic for item in old)
+
+
+def test_release_0_1_payloads_read_erased_and_unopened_too(mapper: MsgspecMapper, keys: MemoryKeys) -> None:
+    events = journey("old and gone")
+    mapper.to_stored_event(events[0])
+    old = [as_release_0_1_wrote_it(mapper, keys, event) for event in events[1:]]
+    sealed_reader = mapper.sealed()
+    unopened = [sealed_reader.to_domain_event(item) for item in old]
+    keys.erase(events[0].originator_id)
+    erased = [mapper.to_domain_event(item) for item in old]
+
+    for read in (unopened, erased):
+        assert all(
+            getattr(event, name) is None for event in read for name in PERSONAL_FIELDS.get(event_type_name(event), ())
+        )
+        assert [event.originator_version for event in read] == [event.originator_version for event in events[1:]]
+
+
+def test_fields_a_release_does_not_know_are_ignored_when_reading(mapper: MsgspecMapper) -> None:
+    session = next(event for event in journey("x") if isinstance(event, CounsellingSessionHeld))
+    stored = mapper.to_stored_event(msgspec.structs.replace(session, note=None))
+    later = msgspec.json.decode(stored.state) | {"mode": "video", "language": "tr"}  # as a later release might add
+
+    read = mapper.to_domain_event(moved(stored, state=msgspec.json.encode(later)))
+
+    assert read == msgspec.structs.replace(session, note=None)

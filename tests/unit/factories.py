@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
+import msgspec
 import pytest
 
 from domain import decisions, steps
@@ -178,3 +179,16 @@ def case_with_exam(*, route: str = "external_exam", granted: bool | None = True,
 
 def closed_case(*, on: date | int = 40, before: Iterable[steps.StepCommand] = ()) -> Case:
     return apply(opened_case(), *before, step(steps.CaseClosed, on))
+
+
+def facts_of(event: ev.StepRecorded) -> dict[str, Any]:
+    """What an event records about the step, without who recorded it when (the envelope)."""
+    data: dict[str, Any] = msgspec.to_builtins(event)
+    return {name: value for name, value in data.items() if name not in ev.ENVELOPE_FIELDS}
+
+
+def asked_of(command: steps.StepCommand) -> dict[str, Any]:
+    """What the command asked to record, without its type tag."""
+    data: dict[str, Any] = msgspec.to_builtins(command)
+    data.pop("type")
+    return data

@@ -1,11 +1,12 @@
 """Every step type end to end, the stage a case is at, and the deadlines a counsellor watches."""
 
 from datetime import date
+from typing import get_args
 
 import pytest
 
+from domain import decisions, steps
 from domain import events as ev
-from domain import steps
 from domain.calendar import add_days, add_months
 from domain.case import Case, Deadline
 from domain.deadlines import deadlines
@@ -13,11 +14,13 @@ from domain.vocabulary import Stage
 from tests.unit.factories import (
     CONTEXT,
     apply,
+    asked_of,
     case_with_application,
     case_with_documents_complete,
     case_with_exam,
     closed_case,
     day,
+    facts_of,
     opened_case,
     record,
     step,
@@ -54,7 +57,7 @@ EVERY_STEP_TYPE: list[tuple[Case, steps.StepCommand, Stage]] = [
 
 
 def test_the_table_covers_every_step_type() -> None:
-    assert {type(command) for _, command, _ in EVERY_STEP_TYPE} == set(ev.STEP_EVENTS)
+    assert {type(command) for _, command, _ in EVERY_STEP_TYPE} == set(get_args(steps.Step))
 
 
 @pytest.mark.parametrize(
@@ -65,10 +68,10 @@ def test_the_table_covers_every_step_type() -> None:
 def test_every_step_type_is_recorded_as_its_event(before: Case, command: steps.StepCommand, stage: Stage) -> None:
     event, after = record(before, command)
 
-    assert type(event) is ev.STEP_EVENTS[type(command)]
+    assert type(event) is decisions.STEP_EVENTS[type(command)]
     assert ev.event_type_name(event) == command.__struct_config__.tag
     assert ev.occurred_on(event) == command.date
-    assert event.step == command
+    assert facts_of(event) == asked_of(command)
     assert (event.originator_id, event.originator_version) == (before.id, before.version + 1)
     assert (event.timestamp, event.recorded_by) == (CONTEXT.at, CONTEXT.recorded_by)
     assert after.version == before.version + 1

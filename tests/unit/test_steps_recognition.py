@@ -10,10 +10,12 @@ from domain.deadlines import deadlines
 from domain.errors import InvalidStep, RuleViolated
 from tests.unit.factories import (
     apply,
+    asked_of,
     case_with_application,
     case_with_documents_complete,
     day,
     expect_refusal,
+    facts_of,
     opened_case,
     record,
     step,
@@ -27,7 +29,7 @@ def test_applying_for_recognition_adds_the_application_and_moves_to_recognition(
     event, case = record(opened_case(), command)
 
     assert type(event) is ev.RecognitionApplied
-    assert event.step == command
+    assert facts_of(event) == asked_of(command)
     assert case.stage == "recognition"
     application = case.application("r1")
     assert application is not None
