@@ -112,6 +112,14 @@ def _key_context(case_id: UUID | str) -> bytes:
     return f"lotse-key-v1\n{case_id}".encode()
 
 
+def create_keys_table(database: Database) -> None:
+    """The key table: one row per case (its wrapped data key, or a tombstone once erased) and the check record."""
+    database.execute(
+        f"CREATE TABLE IF NOT EXISTS {database.table(KEYS_TABLE)} (case_id TEXT PRIMARY KEY, wrapped_key TEXT,"
+        " created_at TEXT NOT NULL, erased_at TEXT)"
+    )
+
+
 # The vault
 
 

@@ -1,0 +1,131 @@
+"""Versioned schema migrations: what each release adds to the database, applied once and recorded there.
+
+The database keeps the migrations it has in `lotse_schema_migrations`; this release knows its list. Migrations only
+add (tables, indexes, triggers, columns with defaults): none rewrites or drops a stored event, so every release reads
+the history of the ones before it. Each migration is idempotent, so one interrupted half-way simply runs again. An
+installation of release 0.1 has no record at all: migration 1 finds its tables in place and records itself.
+
+The embedded SQLite default migrates when it starts. On PostgreSQL the database owner runs `lotse migrate`; the
+server and the worker only check that the schema is the one this release was built for and refuse to start
+otherwise, naming the command to run (an older release also refuses a schema a newer one migrated).
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from eventsourcing.postgres import PostgresDatastore
+
+from infrastructure.access_log import create_access_log_table
+from infrastructure.audit import create_audit_tables
+from infrastructure.keys import create_keys_table
+from infrastructure.sql import Database
+from infrastructure.tables import create_tables
+
+MIGRATIONS_TABLE = "lotse_schema_migrations"
+
+
+class SchemaMismatch(RuntimeError):
+    """The database's schema is not the one this release works with."""
+
+
+@dataclass(frozen=True)
+class SchemaTarget:
+    """The installation a migration works on."""
+
+    database: Database
+    events_table: str
+    create_event_store_tables: Callable[[], None]  # the event store library's own tables
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[SchemaTarget], None]
+
+
+def _release_0_1(target: SchemaTarget) -> None:
+    target.create_event_store_tables()
+    create_keys_table(target.database)
+    create_tables(target.database)
+    create_audit_tables(target.database, target.events_table)
+    create_access_log_table(target.database)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1, "release 0.1: event log, keys, audit chain, access log, case list, staff, idempotency keys", _release_0_1
+    ),
+)
+LATEST = MIGRATIONS[-1].version
+
+
+def applied_versions(database: Database) -> set[int]:
+    """The migrations the database has; none for a new database or an installation of release 0.1."""
+    with database.transaction(commit=False) as cursor:
+        if not database.has_table(cursor, MIGRATIONS_TABLE):
+            return set()
+        cursor.execute(f"SELECT version FROM {database.table(MIGRATIONS_TABLE)}")
+        return {int(row[0]) for row in cursor.fetchall()}
+
+
+def migrate(target: SchemaTarget) -> list[Migration]:
+    """Applies the migrations the database does not have yet, in order; answers those it applied.
+
+    Processes migrating at the same moment take turns (PostgreSQL: an advisory lock; SQLite: its write lock and
+    idempotent statements), so each migration is recorded once.
+    """
+    database = target.database
+    with _migrating(database):
+        _refuse_newer(database)
+        database.execute(
+            f"CREATE TABLE IF NOT EXISTS {database.table(MIGRATIONS_TABLE)}"
+            " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        done = applied_versions(database)
+        applied: list[Migration] = []
+        for migration in MIGRATIONS:
+            if migration.version in done:
+                continue
+            migration.apply(target)
+            database.execute(
+                f"INSERT INTO {database.table(MIGRATIONS_TABLE)} (version, name, applied_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (version) DO NOTHING",
+                (migration.version, migration.name, datetime.now(UTC).isoformat()),
+            )
+            applied.append(migration)
+        return applied
+
+
+def require_current(database: Database) -> None:
+    """Raises SchemaMismatch unless the database has exactly this release's migrations."""
+    _refuse_newer(database)
+    missing = [migration.version for migration in MIGRATIONS if migration.version not in applied_versions(database)]
+    if missing:
+        raise SchemaMismatch(
+            f"the database lacks schema migration(s) {', '.join(map(str, missing))} of this release: run"
+            " `lotse migrate` (as the database owner: LOTSE_OWNER_DATABASE_URL, else LOTSE_DATABASE_URL) first"
+        )
+
+
+def _refuse_newer(database: Database) -> None:
+    newer = sorted(version for version in applied_versions(database) if version > LATEST)
+    if newer:
+        raise SchemaMismatch(
+            f"the database has schema migration(s) {', '.join(map(str, newer))} of a newer release of Lotse"
+            f" (this one knows up to {LATEST}): run that release, or a newer one"
+        )
+
+
+@contextmanager
+def _migrating(database: Database) -> Iterator[None]:
+    datastore = database.datastore
+    if not isinstance(datastore, PostgresDatastore):
+        yield
+        return
+    with datastore.get_connection() as connection, connection.transaction():
+        # Held until this transaction ends: a second `lotse migrate` (or a replica starting) waits here.
+        connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"lotse.migrate {datastore.schema}",))
+        yield
