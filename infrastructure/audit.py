@@ -10,7 +10,6 @@ the checkpoints. The README's "Audit" section documents the encoding for auditor
 """
 
 import hashlib
-import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from eventsourcing.persistence import PersistenceError, StoredEvent
 
+from infrastructure.secret_files import write_secret_once
 from infrastructure.settings import Settings, SettingsError
 from infrastructure.sql import Database, DialectCursor
 
@@ -189,18 +189,10 @@ def audit_signing_key(settings: Settings) -> Ed25519PrivateKey:
 
 
 def _generate_key_file(path: Path) -> None:
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process generated it first: use theirs
-        return
-    with os.fdopen(descriptor, "wb") as key_file:
-        key_file.write(pem)
+    write_secret_once(path, pem)
 
 
 # Verification

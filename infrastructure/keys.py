@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.sqlite import SQLiteDatastore
 
 from application.errors import KeyStoreError
+from infrastructure.secret_files import write_secret_once
 from infrastructure.settings import Settings, SettingsError
 from infrastructure.sql import Database, DialectCursor
 
@@ -77,20 +78,7 @@ def parse_master_key(text: str, source: str) -> bytes:
 
 
 def _generate_key_file(path: Path) -> None:
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written whole under a temporary name, then linked into place: a concurrent starter never reads half a key.
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as key_file:
-        key_file.write(secrets.token_hex(KEY_BYTES) + "\n")
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        pass  # another process was first: use its key
-    finally:
-        temporary.unlink()
+    write_secret_once(path, (secrets.token_hex(KEY_BYTES) + "\n").encode())
 
 
 # Sealing
