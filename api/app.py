@@ -1,4 +1,4 @@
-"""The app factory: wires settings, persistence, tokens and routes into one Litestar app."""
+"""The app factory: the HTTP app on a Lotse the composition root built (infrastructure/bootstrap.py)."""
 
 import threading
 import time
@@ -14,24 +14,18 @@ from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from api.audit import access_log, verify_log
-from api.auth import COUNSELLING, BearerTokenAuthentication, RateLimiter
+from api.auth import BearerTokenAuthentication, RateLimiter
 from api.cases import CasesController
 from api.dashboard import dashboard_router
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
 from api.projections import ProjectionsController
 from api.views import Health, Readiness
-from application.cases import CaseService, Clock
-from application.ports import Principal, StaffDirectory
-from infrastructure.bootstrap import (
-    ProjectionFollower,
-    build_audit_trail,
-    build_case_service,
-    build_log_digest,
-    build_projections,
-    utc_now,
-)
+from application.cases import Clock
+from application.policy import COUNSELLING
+from application.ports import Principal, StaffDirectory, ViewQueries
+from infrastructure.bootstrap import Lotse, bootstrap, utc_now
 from infrastructure.settings import Settings
-from infrastructure.tokens import InvalidToken, TokenCodec, signing_key
+from infrastructure.tokens import InvalidToken
 
 # Under /schema, which needs no token; shipped in the package so the UI works on an intranet without a CDN.
 SWAGGER_ASSETS = "/schema/assets"
@@ -44,10 +38,10 @@ def health() -> Health:
 
 @get("/ready", tags=["operations"], summary="Readiness: the database answers", sync_to_thread=True)
 def ready(
-    service: NamedDependency[CaseService], backend: NamedDependency[str]
+    views: NamedDependency[ViewQueries], backend: NamedDependency[str]
 ) -> Response[Readiness] | Response[Problem]:
     try:
-        position = service.recorder.max_notification_id() or 0
+        position = views.head()
     except Exception:
         return problem(503, "database-unavailable", "Not ready", "the database is not reachable")
     return Response(Readiness(status="ready", database=backend, log_position=position))
@@ -83,19 +77,17 @@ def _constant(value: object) -> Provide:
 
 def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
     """Builds the whole service for the given settings; tests build their own with their own settings."""
-    service = build_case_service(settings, clock=clock)
-    projections = build_projections(service, build_log_digest(service), settings.projection_batch_size)
-    follower = ProjectionFollower(projections.runner, settings.projection_poll_seconds)
-    if settings.projections == "inline":
-        service.on_recorded(follower.wake)
-    tokens = TokenCodec(signing_key(settings))
-    audit = build_audit_trail(service, settings, clock)
+    return app_for(bootstrap(settings, clock=clock))
 
-    staff = ActiveStaff(service.ports.staff)
+
+def app_for(lotse: Lotse) -> Litestar:
+    """The HTTP API on a Lotse the composition root built; the app's shutdown closes it."""
+    settings = lotse.settings
+    staff = ActiveStaff(lotse.staff)
 
     def verify(token: str) -> Principal | None:
         try:
-            principal = tokens.verify(token, clock())
+            principal = lotse.tokens.verify(token, lotse.clock())
         except InvalidToken:
             return None
         # A counsellor or lead who has left keeps her token until it expires; the directory revokes it now.
@@ -109,12 +101,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
 
     async def start_following() -> None:
         if settings.projections == "inline":
-            follower.start()
-
-    def shut_down() -> None:
-        if settings.projections == "inline":
-            follower.stop()
-        service.close()
+            lotse.follower.start()
 
     return Litestar(
         route_handlers=[
@@ -128,11 +115,10 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
             dashboard_router(),
         ],
         dependencies={
-            "service": _constant(service),
-            "views": _constant(projections.queries),
-            "reporting": _constant(projections.reporting),
-            "audit": _constant(audit),
-            "backend": _constant("postgresql" if settings.uses_postgres else "sqlite"),
+            "workspace": _constant(lotse.workspace),
+            "views": _constant(lotse.projections.queries),
+            "audit": _constant(lotse.audit),
+            "backend": _constant(lotse.backend),
         },
         middleware=[
             DefineMiddleware(
@@ -142,7 +128,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
         on_startup=[limit_threads_to_pool, start_following],
-        on_shutdown=[shut_down],
+        on_shutdown=[lotse.close],
         openapi_config=OpenAPIConfig(
             title="Lotse",
             version="0.1.0",

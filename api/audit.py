@@ -12,8 +12,9 @@ from litestar.params import QueryParameter
 
 from api.auth import principal_of, require_role
 from api.params import AgencyFilter, NameFilter, problems, query_error
-from application.cases import CaseService
-from application.ports import ALL_AGENCIES, AccessLogEntry, AccessLogQuery
+from application.policy import AUDITORS
+from application.ports import AccessLogEntry, AccessLogQuery
+from application.workspace import Workspace
 from infrastructure.audit import AuditTrail, Verification
 
 
@@ -45,7 +46,7 @@ def audit_report(result: Verification) -> AuditReport:
     "/audit/verify",
     tags=["audit"],
     summary="Recompute the event log's hash chain from the raw events and check every stored checkpoint",
-    guards=[require_role("auditor")],
+    guards=[require_role(AUDITORS)],
     security=[{"bearer": []}],
     responses=problems(401, 403),
     sync_to_thread=True,
@@ -57,8 +58,8 @@ def verify_log(audit: NamedDependency[AuditTrail]) -> AuditReport:
 
 class AccessLogItem(msgspec.Struct, frozen=True, kw_only=True):
     """One read: `agency` is the reader's (`*`: a funder's auditor), `case_agency` the case's; `what` is `state`,
-    `state?as_of_version=N`, `state?as_of=<instant>` or `history`; `personal_data` whether the answer showed the
-    client's personal data."""
+    `state?as_of_version=N`, `state?as_of=<instant>`, `history` or `replay?as_of_version=N` (a retried write answered
+    with the case as it left it); `personal_data` whether the answer showed the client's personal data."""
 
     id: int
     at: datetime
@@ -97,14 +98,14 @@ def _item(entry: AccessLogEntry) -> AccessLogItem:
     "/audit/access-log",
     tags=["audit"],
     summary="Who read which case's state or history, and when: the append-only read-access log, newest first",
-    guards=[require_role("auditor")],
+    guards=[require_role(AUDITORS)],
     security=[{"bearer": []}],
     responses=problems(401, 403, 422),
     sync_to_thread=True,
 )
 def access_log(
     request: Request[Any, Any, Any],
-    service: NamedDependency[CaseService],
+    workspace: NamedDependency[Workspace],
     case_id: Annotated[UUID | None, QueryParameter(required=False, description="Reads of this case")] = None,
     subject: NameFilter = None,
     agency: AgencyFilter = None,
@@ -112,13 +113,10 @@ def access_log(
     cursor: Annotated[str | None, QueryParameter(max_length=20, pattern=r"^[0-9]+$")] = None,
 ) -> AccessLogPage:
     """For auditors: reads of their agency's cases (a `*` auditor: of every agency's, or of one with `agency`)."""
-    principal = principal_of(request)
-    if principal.agency != ALL_AGENCIES:
-        agency = principal.agency
     before = int(cursor) if cursor is not None else None
     if before is not None and before > 2**62:
         raise query_error("cursor", "not a cursor this service handed out")
     query = AccessLogQuery(case_agency=agency, case_id=case_id, subject=subject, limit=limit, before=before)
-    entries = service.access_log(query)
+    entries = workspace.access_log(principal_of(request), query)
     next_cursor = str(entries[-1].id) if len(entries) == limit else None
     return AccessLogPage(items=[_item(entry) for entry in entries], next_cursor=next_cursor)

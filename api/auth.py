@@ -1,4 +1,5 @@
-"""Bearer-token authentication and the role guards of API.md's role table."""
+"""Bearer-token authentication, and guards that refuse a role early (the use cases decide again, by the same table:
+application/policy.py)."""
 
 import threading
 import time
@@ -7,17 +8,17 @@ from typing import Any
 
 import anyio.to_thread
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, TooManyRequestsException
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
-from application.ports import ALL_AGENCIES, Principal
+from application.policy import require
+from application.ports import Principal, Role
 
 TokenVerifier = Callable[[str], Principal | None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 PUBLIC_PATHS = ["^/health$", "^/schema", "^/ready$"]
-COUNSELLING = ("counsellor", "lead")
-CASE_READERS = ("counsellor", "lead", "auditor")
 
 
 class RateLimiter:
@@ -66,18 +67,10 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return user
 
 
-def require_role(*roles: str) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+def require_role(roles: tuple[Role, ...]) -> Guard:
+    """Refuses other roles before the request's body is read (PermissionDenied: 403)."""
+
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        role = principal_of(connection).role
-        if role not in roles:
-            raise PermissionDeniedException(f"the role '{role}' may not do this (allowed: {', '.join(roles)})")
+        require(principal_of(connection), roles)
 
     return guard
-
-
-def sees_agency(principal: Principal, agency: str) -> bool:
-    return principal.agency in (agency, ALL_AGENCIES)
-
-
-def sees_personal_data(principal: Principal) -> bool:
-    return principal.role in COUNSELLING

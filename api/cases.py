@@ -1,4 +1,4 @@
-"""Case endpoints: thin handlers that decode (msgspec did), call the case service, encode."""
+"""Case endpoints: thin handlers that decode (msgspec did), call the use case with the principal, encode."""
 
 import base64
 import binascii
@@ -11,21 +11,19 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from api.auth import CASE_READERS, COUNSELLING, principal_of, require_role, sees_agency, sees_personal_data
+from api.auth import principal_of, require_role
 from api.params import READ_PROBLEMS, WRITE_PROBLEMS, NameFilter, problems, query_error
-from api.views import CaseListPage, CaseView, HistoryView, case_view, history_view, list_item
-from application.cases import CaseService, Recorded
-from application.errors import CaseNotFound, VersionNotFound
-from application.ports import ALL_AGENCIES, CaseListQuery, IdempotencyClaim, Principal
-from domain.case import Case
-from domain.steps import CounsellorAssigned, OpenCase, Step
+from api.views import CaseListPage, CaseView, HistoryView, case_view, list_item
+from application.policy import CASE_READERS, COUNSELLING, LEADS
+from application.ports import CaseListQuery, RetryKey
+from application.workspace import Workspace, Written
+from domain.steps import OpenCase, Step
 from domain.vocabulary import CaseStatus, Stage
 
 AnyRequest = Request[Any, Any, Any]
-Service = NamedDependency[CaseService]
+Cases = NamedDependency[Workspace]
 CaseId = FromPath[UUID]
 IdempotencyKey = Annotated[
     str | None,
@@ -61,8 +59,6 @@ WRITE_HEADERS = [
         documentation_only=True,
     ),
 ]
-# Beyond any version a case can reach: answered as "no such version" without asking the database.
-MAX_VERSION = 2**31 - 1
 
 
 class CasesController(Controller):
@@ -71,23 +67,21 @@ class CasesController(Controller):
     tags = ["cases"]  # noqa: RUF012 - Litestar reads it as declared
 
     @post(
-        guards=[require_role(*COUNSELLING)],
+        guards=[require_role(COUNSELLING)],
         sync_to_thread=True,
         summary="Open a case at first contact",
         responses=problems(400, 401, 403, 409, 413, 422),
         response_headers=WRITE_HEADERS,
     )
     def open_case(
-        self, data: JSONBody[OpenCase], request: AnyRequest, service: Service, idempotency_key: IdempotencyKey = None
+        self, data: JSONBody[OpenCase], request: AnyRequest, workspace: Cases, idempotency_key: IdempotencyKey = None
     ) -> Response[CaseView]:
-        principal = principal_of(request)
-        claim = _claim(principal, idempotency_key, "POST /cases", data)
-        recorded = service.open_case(principal.agency, data, principal.subject, idempotency=claim)
-        return _written(recorded, principal)
+        retry = _retry(idempotency_key, "POST /cases", data)
+        return _written(workspace.open_case(principal_of(request), data, retry))
 
     @post(
         "/{case_id:uuid}/steps",
-        guards=[require_role(*COUNSELLING)],
+        guards=[require_role(COUNSELLING)],
         sync_to_thread=True,
         summary="Record one step of the client's journey",
         responses=WRITE_PROBLEMS,
@@ -98,39 +92,32 @@ class CasesController(Controller):
         case_id: CaseId,
         data: JSONBody[Step],
         request: AnyRequest,
-        service: Service,
+        workspace: Cases,
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[CaseView]:
-        principal = principal_of(request)
-        if isinstance(data, CounsellorAssigned) and principal.role != "lead":
-            raise PermissionDeniedException("only a lead may reassign a case")
-        claim = _claim(principal, idempotency_key, f"POST /cases/{case_id}/steps", data)
-        recorded = service.record_step(
+        recorded = workspace.record_step(
+            principal_of(request),
             case_id,
             data,
-            principal.subject,
             expected_version=_accepted_versions(if_match),
-            idempotency=claim,
-            agency=principal.agency,
+            retry=_retry(idempotency_key, f"POST /cases/{case_id}/steps", data),
         )
-        return _written(recorded, principal)
+        return _written(recorded)
 
     @delete(
         "/{case_id:uuid}/personal-data",
-        guards=[require_role("lead")],
+        guards=[require_role(LEADS)],
         sync_to_thread=True,
         summary="Erase the client's personal data (GDPR Art. 17)",
         responses=problems(401, 403, 404, 409),
     )
-    def erase_personal_data(self, case_id: CaseId, request: AnyRequest, service: Service) -> None:
-        principal = principal_of(request)
-        _visible_case(service, case_id, principal, personal_data=False)  # erasure never opens the data
-        service.erase_personal_data(case_id, principal.subject)
+    def erase_personal_data(self, case_id: CaseId, request: AnyRequest, workspace: Cases) -> None:
+        workspace.erase_personal_data(principal_of(request), case_id)
 
     @get(
         "/{case_id:uuid}",
-        guards=[require_role(*CASE_READERS)],
+        guards=[require_role(CASE_READERS)],
         sync_to_thread=True,
         summary="The case, now or as it was at a version or instant",
         responses=READ_PROBLEMS,
@@ -139,53 +126,29 @@ class CasesController(Controller):
         self,
         case_id: CaseId,
         request: AnyRequest,
-        service: Service,
+        workspace: Cases,
         as_of_version: Annotated[int | None, QueryParameter(ge=1, required=False)] = None,
         as_of: Annotated[datetime | None, QueryParameter(required=False)] = None,
     ) -> Response[CaseView]:
         """Personal data only for counsellors and leads (others never open them). Every read is recorded in the
         read-access log (`GET /audit/access-log`) before it is answered."""
-        principal = principal_of(request)
-        if as_of_version is not None and as_of is not None:
-            raise query_error("as_of", "give as_of_version or as_of, not both")
-        show = sees_personal_data(principal)
-        current = _visible_case(service, case_id, principal, personal_data=show)
-        if as_of_version is not None and as_of_version > MAX_VERSION:
-            raise VersionNotFound(case_id, as_of_version, current.version)
-        what = "state"
-        if as_of_version is not None:
-            case = service.case_as_of_version(case_id, as_of_version, personal_data=show)
-            what = f"state?as_of_version={as_of_version}"
-        elif as_of is not None:
-            if as_of.tzinfo is None:
-                raise query_error("as_of", "an instant needs a time zone offset, e.g. 2026-03-02T10:00:00Z")
-            case = service.case_as_of(case_id, as_of, personal_data=show)
-            what = f"state?as_of={as_of.isoformat()}"
-        else:
-            case = current
-        view = case_view(case, show_personal=show)
-        service.record_read(principal, current, what, personal_data=view.personal is not None)
+        state = workspace.read_case(principal_of(request), case_id, as_of_version=as_of_version, as_of=as_of)
         # Only the current state carries an ETag: a past version is nothing to base a write on.
-        return Response(view, headers={"ETag": _etag(case.version)} if case.version == current.version else None)
+        return Response(case_view(state), headers={"ETag": _etag(state.case.version)} if state.is_current else None)
 
     @get(
         "/{case_id:uuid}/history",
-        guards=[require_role(*CASE_READERS)],
+        guards=[require_role(CASE_READERS)],
         sync_to_thread=True,
         summary="Every event of the case, oldest first",
         responses=READ_PROBLEMS,
     )
-    def get_history(self, case_id: CaseId, request: AnyRequest, service: Service) -> HistoryView:
+    def get_history(self, case_id: CaseId, request: AnyRequest, workspace: Cases) -> HistoryView:
         """Personal data only for counsellors and leads. Every read is recorded in the read-access log."""
-        principal = principal_of(request)
-        show = sees_personal_data(principal)
-        current = _visible_case(service, case_id, principal, personal_data=show)
-        view = history_view(case_id, service.history(case_id, personal_data=show), show_personal=show)
-        service.record_read(principal, current, "history", personal_data=show and not current.personal_data_erased)
-        return view
+        return HistoryView(id=case_id, events=workspace.read_history(principal_of(request), case_id))
 
     @get(
-        guards=[require_role(*CASE_READERS)],
+        guards=[require_role(CASE_READERS)],
         sync_to_thread=True,
         summary="Cases of the caller's agency",
         responses=problems(401, 403, 422),
@@ -193,7 +156,7 @@ class CasesController(Controller):
     def list_cases(
         self,
         request: AnyRequest,
-        service: Service,
+        workspace: Cases,
         counsellor: NameFilter = None,
         status: Annotated[CaseStatus | None, QueryParameter()] = None,
         stage: Annotated[Stage | None, QueryParameter()] = None,
@@ -201,9 +164,6 @@ class CasesController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> CaseListPage:
-        principal = principal_of(request)
-        if principal.agency != ALL_AGENCIES:
-            agency = principal.agency
         query = CaseListQuery(
             agency=agency,
             counsellor=counsellor,
@@ -212,7 +172,7 @@ class CasesController(Controller):
             limit=limit,
             after=_decode_cursor(cursor) if cursor else None,
         )
-        summaries = service.list_cases(query)
+        summaries = workspace.list_cases(principal_of(request), query)
         next_cursor = None
         if len(summaries) == limit:
             last = summaries[-1]
@@ -220,33 +180,25 @@ class CasesController(Controller):
         return CaseListPage(items=[list_item(summary) for summary in summaries], next_cursor=next_cursor)
 
 
-def _visible_case(service: CaseService, case_id: UUID, principal: Principal, *, personal_data: bool = True) -> Case:
-    """The case, if the caller's agency may see it; another agency's case does not exist for the caller."""
-    case = service.get_case(case_id, personal_data=personal_data)
-    if not sees_agency(principal, case.agency):
-        raise CaseNotFound(case_id)
-    return case
-
-
-def _written(recorded: Recorded, principal: Principal) -> Response[CaseView]:
-    case = recorded.case
+def _written(written: Written) -> Response[CaseView]:
+    case = written.case
     return Response(
-        case_view(case, show_personal=sees_personal_data(principal)),
+        case_view(written),
         status_code=201,
         headers={
             "ETag": _etag(case.version),
             "Location": f"/cases/{case.id}",
-            "Lotse-Position": str(recorded.position),
-            "Idempotent-Replayed": "true" if recorded.replayed else "false",
+            "Lotse-Position": str(written.position),
+            "Idempotent-Replayed": "true" if written.replayed else "false",
         },
     )
 
 
-def _claim(principal: Principal, key: str | None, target: str, data: msgspec.Struct) -> IdempotencyClaim | None:
+def _retry(key: str | None, target: str, data: msgspec.Struct) -> RetryKey | None:
     if key is None:
         return None
     fingerprint = hashlib.sha256(target.encode() + b"\n" + msgspec.json.encode(data)).hexdigest()
-    return IdempotencyClaim(scope=principal.scope, key=key, fingerprint=fingerprint)
+    return RetryKey(key=key, fingerprint=fingerprint)
 
 
 def _etag(version: int) -> str:

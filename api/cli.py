@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from application.errors import KeyStoreError
-from application.ports import ALL_AGENCIES, ROLES, Principal
+from application.policy import COUNSELLING
+from application.ports import ALL_AGENCIES, ROLES, Principal, Role, role_named
 from infrastructure import audit_cli, privacy_cli
-from infrastructure.bootstrap import build_case_service, utc_now
+from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.settings import Settings, SettingsError
-from infrastructure.tokens import InvalidClaims, TokenCodec, signing_key
+from infrastructure.tokens import InvalidClaims
 
 MAX_DAYS = 366
 
@@ -58,28 +59,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> int:  # noqa: PLR0911 - one branch per command
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
+    lotse = bootstrap(settings)
+    try:
+        return _command(lotse, args)
+    finally:
+        lotse.close()
+
+
+def _command(lotse: Lotse, args: argparse.Namespace) -> int:  # noqa: PLR0911 - one branch per command
     if args.command == "token":
-        return _issue_token(settings, args.subject, args.role, args.agency, args.days)
+        return _issue_token(lotse, args.subject, role_named(args.role), args.agency, args.days)
     if args.command == "staff":
-        service = build_case_service(settings)
-        try:
-            known = service.ports.staff.deactivate(args.agency, args.subject)
-        finally:
-            service.close()
+        known = lotse.staff.deactivate(args.agency, args.subject)
         print(f"{args.subject}@{args.agency}: {'deactivated' if known else 'not in the staff directory'}")
         return 0 if known else 1
     if args.command == "worker":
-        return _worker(settings)
+        from infrastructure.projections_cli import run_worker  # noqa: PLC0415
+
+        return run_worker(lotse)
     if args.command == "audit":
-        return audit_cli.run(settings, args)
+        return audit_cli.run(lotse, args)
     if args.command in ("erase", "retention"):
-        return privacy_cli.run(settings, args)
+        return privacy_cli.run(lotse, args)
     if args.command == "projections":
-        return _projections(settings, args.action, getattr(args, "names", []))
-    return _demo(settings, args.cases, args.seed)
+        from infrastructure.projections_cli import rebuild, status  # noqa: PLC0415
+
+        return status(lotse) if args.action == "status" else rebuild(lotse, args.names)
+    return _demo(lotse, args.cases, args.seed)
 
 
 def _serve(settings: Settings, host: str, port: int) -> int:
@@ -91,42 +100,21 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     return 0
 
 
-def _issue_token(settings: Settings, subject: str, role: str, agency: str, days: int) -> int:
+def _issue_token(lotse: Lotse, subject: str, role: Role, agency: str, days: int) -> int:
     if not 1 <= days <= MAX_DAYS:
         raise InvalidClaims(f"--days must be between 1 and {MAX_DAYS}")
     principal = Principal(subject=subject, role=role, agency=agency)
-    token = TokenCodec(signing_key(settings)).issue(principal, utc_now(), timedelta(days=days))
-    if role in ("counsellor", "lead") and agency != ALL_AGENCIES:
-        service = build_case_service(settings)
-        try:
-            service.ports.staff.register(agency, subject, role)
-        finally:
-            service.close()
+    token = lotse.tokens.issue(principal, lotse.clock(), timedelta(days=days))
+    if role in COUNSELLING and agency != ALL_AGENCIES:
+        lotse.staff.register(agency, subject, role)
     print(token)
     return 0
 
 
-def _worker(settings: Settings) -> int:
-    from infrastructure.projections_cli import run_worker  # noqa: PLC0415
-
-    return run_worker(settings)
-
-
-def _projections(settings: Settings, action: str, names: list[str]) -> int:
-    from infrastructure.projections_cli import rebuild, status  # noqa: PLC0415
-
-    return status(settings) if action == "status" else rebuild(settings, names)
-
-
-def _demo(settings: Settings, cases: int, seed: int) -> int:
+def _demo(lotse: Lotse, cases: int, seed: int) -> int:
     from application.synthetic import load_demo  # noqa: PLC0415
 
-    service = build_case_service(settings)
-    try:
-        summary = load_demo(service, cases=cases, seed=seed)
-    finally:
-        service.close()
-    print(summary)
+    print(load_demo(lotse.cases, lotse.staff, cases=cases, seed=seed))
     return 0
 
 

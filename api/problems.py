@@ -14,7 +14,9 @@ from application.errors import (
     CaseNotFound,
     ConcurrentUpdate,
     IdempotencyKeyReused,
+    InvalidQuery,
     KeyStoreError,
+    PermissionDenied,
     StaleVersion,
     VersionNotFound,
     ViewLagging,
@@ -71,6 +73,15 @@ def on_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Respon
     errors = [_field_error(item) for item in items]
     detail = "; ".join(f"{error.field}: {error.message}" for error in errors) or exc.detail
     return problem(422, "invalid-request", "Invalid request", detail, errors=errors)
+
+
+def on_invalid_query(_: Request[Any, Any, Any], exc: InvalidQuery) -> Response[Problem]:
+    errors = [FieldError(field=exc.field, message=exc.message)]
+    return problem(422, "invalid-request", "Invalid request", str(exc), errors=errors)
+
+
+def on_permission_denied(_: Request[Any, Any, Any], exc: PermissionDenied) -> Response[Problem]:
+    return problem(403, "forbidden", "Forbidden", str(exc))
 
 
 def on_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
@@ -152,6 +163,8 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[P
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ValidationException: on_validation,
+    InvalidQuery: on_invalid_query,
+    PermissionDenied: on_permission_denied,
     DomainError: on_domain_error,
     CaseNotFound: on_not_found,
     VersionNotFound: on_not_found,

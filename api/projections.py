@@ -5,11 +5,10 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import QueryParameter
 
-from api.auth import COUNSELLING, principal_of, require_role
-from api.params import AgencyFilter, AsOfPosition, MinPosition, NameFilter, problems, query_error
+from api.auth import principal_of, require_role
+from api.params import AgencyFilter, AsOfPosition, MinPosition, NameFilter, problems
 from api.views_statistics import (
     CaseloadView,
     DeadlineView,
@@ -20,13 +19,11 @@ from api.views_statistics import (
     funnel_csv,
     funnel_view,
 )
-from application.cases import CaseService
-from application.errors import ViewLagging
-from application.ports import ALL_AGENCIES, Principal, ViewQueries
-from application.reporting import Reporting
+from application.policy import CASE_READERS
+from application.workspace import Workspace
 
-MIN_POSITION_WAIT_SECONDS = 5.0
 AnyRequest = Request[Any, Any, Any]
+Figures = NamedDependency[Workspace]
 
 
 class ProjectionsController(Controller):
@@ -42,21 +39,19 @@ class ProjectionsController(Controller):
     def caseload(
         self,
         request: AnyRequest,
-        service: NamedDependency[CaseService],
-        views: NamedDependency[ViewQueries],
+        workspace: Figures,
         counsellor: NameFilter = None,
         agency: AgencyFilter = None,
         min_position: MinPosition = None,
     ) -> list[CaseloadView]:
-        principal = principal_of(request)
-        counsellor = _counsellor_filter(principal, counsellor)
-        _wait(views, min_position)
-        entries = views.caseload(_agency(principal, agency), counsellor, service.today())
+        entries = workspace.caseload(
+            principal_of(request), counsellor=counsellor, agency=agency, min_position=min_position
+        )
         return [CaseloadView(e.counsellor, e.open, e.by_stage, e.overdue) for e in entries]
 
     @get(
         "/deadlines",
-        guards=[require_role(*COUNSELLING, "auditor")],
+        guards=[require_role(CASE_READERS)],
         sync_to_thread=True,
         summary="Due and overdue deadlines",
         responses=problems(401, 403, 422, 503),
@@ -64,19 +59,20 @@ class ProjectionsController(Controller):
     def deadlines(
         self,
         request: AnyRequest,
-        service: NamedDependency[CaseService],
-        views: NamedDependency[ViewQueries],
+        workspace: Figures,
         due_before: Annotated[date | None, QueryParameter()] = None,
         counsellor: NameFilter = None,
         agency: AgencyFilter = None,
         min_position: MinPosition = None,
     ) -> list[DeadlineView]:
-        principal = principal_of(request)
-        counsellor = _counsellor_filter(principal, counsellor)
-        _wait(views, min_position)
-        today = service.today()
-        entries = views.deadlines(_agency(principal, agency), counsellor, due_before)
-        return [DeadlineView(e.case_id, e.counsellor, e.kind, e.ref, e.due, e.due < today) for e in entries]
+        due = workspace.deadlines(
+            principal_of(request),
+            due_before=due_before,
+            counsellor=counsellor,
+            agency=agency,
+            min_position=min_position,
+        )
+        return [DeadlineView(e.case_id, e.counsellor, e.kind, e.ref, e.due, e.due < due.today) for e in due.entries]
 
     @get(
         "/statistics/esf",
@@ -87,8 +83,7 @@ class ProjectionsController(Controller):
     def esf(
         self,
         request: AnyRequest,
-        reporting: NamedDependency[Reporting],
-        views: NamedDependency[ViewQueries],
+        workspace: Figures,
         start: Annotated[date, QueryParameter(name="from")],
         end: Annotated[date, QueryParameter(name="to")],
         basis: Annotated[Literal["entry", "exit"], QueryParameter()] = "entry",
@@ -96,12 +91,17 @@ class ProjectionsController(Controller):
         as_of_position: AsOfPosition = None,
         min_position: MinPosition = None,
     ) -> Response[EsfStatistics] | Response[str]:
-        principal = principal_of(request)
-        if start > end:
-            raise query_error("to", "the period ends before it starts")
-        _wait(views, min_position)
-        figures = reporting.esf(_agency(principal, agency), start, end, basis, as_of_position)
-        answer = esf_view(figures, _agency(principal, agency), suppressed=principal.role == "analyst")
+        answer = esf_view(
+            workspace.esf(
+                principal_of(request),
+                start,
+                end,
+                basis,
+                agency=agency,
+                as_of_position=as_of_position,
+                min_position=min_position,
+            )
+        )
         if _wants_csv(request):
             return Response(esf_csv(answer), media_type="text/csv; charset=utf-8")
         return Response(answer)
@@ -115,43 +115,19 @@ class ProjectionsController(Controller):
     def funnel(
         self,
         request: AnyRequest,
-        reporting: NamedDependency[Reporting],
-        views: NamedDependency[ViewQueries],
+        workspace: Figures,
         agency: AgencyFilter = None,
         as_of_position: AsOfPosition = None,
         min_position: MinPosition = None,
     ) -> Response[FunnelStatistics] | Response[str]:
-        principal = principal_of(request)
-        _wait(views, min_position)
-        figures = reporting.funnel(_agency(principal, agency), as_of_position)
-        answer = funnel_view(figures, _agency(principal, agency), suppressed=principal.role == "analyst")
+        answer = funnel_view(
+            workspace.funnel(
+                principal_of(request), agency=agency, as_of_position=as_of_position, min_position=min_position
+            )
+        )
         if _wants_csv(request):
             return Response(funnel_csv(answer), media_type="text/csv; charset=utf-8")
         return Response(answer)
-
-
-def _counsellor_filter(principal: Principal, wanted: str | None) -> str | None:
-    """A counsellor reads only her own caseload and deadlines; leads and auditors any counsellor's."""
-    if principal.role != "counsellor":
-        return wanted
-    if wanted not in (None, principal.subject):
-        raise PermissionDeniedException("a counsellor reads her own caseload and deadlines; a lead the agency's")
-    return principal.subject
-
-
-def _agency(principal: Principal, wanted: str | None) -> str | None:
-    """The agency whose figures the caller reads: her own, or any (or all) for a '*' token."""
-    return wanted if principal.agency == ALL_AGENCIES else principal.agency
-
-
-def _wait(views: ViewQueries, min_position: int | None) -> None:
-    if min_position is None:
-        return
-    if min_position > views.head():
-        # Every write answers a committed position, so one beyond the log's head was never handed out.
-        raise query_error("min_position", f"the log has no position {min_position} (it is at {views.head()})")
-    if not views.wait_for(min_position, MIN_POSITION_WAIT_SECONDS):
-        raise ViewLagging(min_position)
 
 
 def _wants_csv(request: AnyRequest) -> bool:

@@ -5,11 +5,11 @@ from uuid import UUID
 
 import msgspec
 
-from application.history import HistoryEntry, without_personal_data
+from application.history import HistoryEntry
 from application.ports import CaseSummary
-from domain.case import Assessment, Case, Course, Deadline, Exam, Exit, FollowUp, RecognitionApplication
+from application.workspace import Shown
+from domain.case import Assessment, Course, Deadline, Exam, Exit, FollowUp, RecognitionApplication
 from domain.deadlines import deadlines
-from domain.privacy import redacted
 from domain.records import PersonalData, Profile
 from domain.vocabulary import CaseStatus, Channel, ReferralSource, Stage
 
@@ -70,10 +70,9 @@ class Readiness(msgspec.Struct, frozen=True):
     log_position: int
 
 
-def case_view(case: Case, *, show_personal: bool) -> CaseView:
-    erased = case.personal_data_erased
-    if not show_personal:
-        case = redacted(case)
+def case_view(shown: Shown) -> CaseView:
+    """The case as the use case gave it: already without what the caller may not see."""
+    case = shown.case
     return CaseView(
         id=case.id,
         version=case.version,
@@ -87,7 +86,7 @@ def case_view(case: Case, *, show_personal: bool) -> CaseView:
         referral_source=case.referral_source,
         profile=case.profile,
         personal=case.personal,
-        personal_data_erased=erased,
+        personal_data_erased=shown.personal_data_erased,
         special_categories_consent=case.special_categories_consent,
         last_contact_on=case.last_contact_on,
         assessments=case.assessments,
@@ -99,12 +98,6 @@ def case_view(case: Case, *, show_personal: bool) -> CaseView:
         deadlines=deadlines(case),
         recorded_at=case.modified_on,
     )
-
-
-def history_view(case_id: UUID, entries: list[HistoryEntry], *, show_personal: bool) -> HistoryView:
-    if not show_personal:
-        entries = [without_personal_data(entry) for entry in entries]
-    return HistoryView(id=case_id, events=entries)
 
 
 def list_item(summary: CaseSummary) -> CaseListItem:

@@ -8,10 +8,8 @@ from uuid import UUID
 
 import msgspec
 
-from application.reporting import EsfFigures, FunnelFigures
-from application.statistics import COLUMNS, MIN_CELL, suppress
-
-Cell = int | None
+from application.statistics import COLUMNS, Cell
+from application.workspace import EsfAnswer, FunnelAnswer
 
 
 class CaseloadView(msgspec.Struct, frozen=True):
@@ -56,50 +54,34 @@ class FunnelStatistics(msgspec.Struct, frozen=True, kw_only=True):
     suppressed: list[str]
 
 
-def esf_view(figures: EsfFigures, agency: str | None, *, suppressed: bool) -> EsfStatistics:
-    cells: dict[str, dict[str, Cell]]
-    hidden: list[str] = []
-    if suppressed:
-        cells, hidden = suppress(figures.counts)
-    else:
-        cells = {code: dict(row) for code, row in figures.counts.items()}
+def esf_view(answer: EsfAnswer) -> EsfStatistics:
+    figures = answer.figures
     return EsfStatistics(
         start=figures.start,
         to=figures.end,
         basis=figures.basis,
-        agency=agency,
+        agency=answer.agency,
         as_of_position=figures.position,
         digest=figures.digest,
         definition_version=figures.definition_version,
-        indicators=cells,
-        suppressed=hidden,
+        indicators=answer.indicators,
+        suppressed=answer.suppressed,
     )
 
 
-def funnel_view(figures: FunnelFigures, agency: str | None, *, suppressed: bool) -> FunnelStatistics:
-    """The funnel; for analysts, counts under MIN_CELL and medians over fewer persons are hidden."""
-    hidden: list[str] = []
-    pathways = {}
-    for pathway, numbers in figures.pathways.items():
-        reached: dict[str, Cell] = dict(numbers.reached)
-        medians = dict(numbers.median_days)
-        if suppressed:
-            for stage, count in numbers.reached.items():
-                if count < MIN_CELL:
-                    reached[stage] = None
-                    hidden.append(f"{pathway}.reached.{stage}")
-            for step, persons in numbers.persons_per_median.items():
-                if persons < MIN_CELL:
-                    medians[step] = None
-                    hidden.append(f"{pathway}.median_days.{step}")
-        pathways[pathway] = PathwayStatistics(reached=reached, median_days=medians)
+def funnel_view(answer: FunnelAnswer) -> FunnelStatistics:
+    """The funnel; for analysts, counts under MIN_CELL and medians over fewer persons are null."""
+    figures = answer.figures
     return FunnelStatistics(
-        agency=agency,
+        agency=answer.agency,
         as_of_position=figures.position,
         digest=figures.digest,
         definition_version=figures.definition_version,
-        pathways=pathways,
-        suppressed=hidden,
+        pathways={
+            pathway: PathwayStatistics(reached=shown.reached, median_days=shown.median_days)
+            for pathway, shown in answer.pathways.items()
+        },
+        suppressed=answer.suppressed,
     )
 
 

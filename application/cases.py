@@ -5,7 +5,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import takewhile
@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
-from eventsourcing.persistence import ApplicationRecorder, EventStore, IntegrityError, Mapper
+from eventsourcing.persistence import ApplicationRecorder, EventStore, InfrastructureFactory, IntegrityError, Mapper
+from eventsourcing.utils import Environment
 
 from application.errors import CaseNotFound, ConcurrentUpdate, IdempotencyKeyReused, StaleVersion, VersionNotFound
 from application.history import (
@@ -33,11 +34,11 @@ from application.ports import (
     CaseListQuery,
     CaseRead,
     CaseSummary,
+    Counsellors,
     EventLog,
     IdempotencyClaim,
     IdempotencyKeys,
     Principal,
-    StaffDirectory,
 )
 from domain import decisions
 from domain import events as ev
@@ -66,7 +67,7 @@ class Recorded:
 
 @dataclass(frozen=True)
 class Ports:
-    staff: StaffDirectory
+    counsellors: Counsellors
     idempotency_keys: IdempotencyKeys
     event_log: EventLog
     case_index: CaseIndex
@@ -76,8 +77,13 @@ class Ports:
 class CaseService(Application[UUID]):
     """One command per step type arrives through `record_step` (the step's type selects the rule set).
 
-    Reads take `personal_data`: with False they never open the client's sealed personal data (the roles that may
-    not see them, and statistics); the personal data block then reads as empty and free text as None.
+    These are the mechanics, with every choice explicit; who may do what is decided by the use cases above them
+    (application/workspace.py). Reads take `personal_data`: with False they never open the client's sealed personal
+    data (the roles that may not see them, and statistics); the personal data block then reads as empty and free
+    text as None. Writes take the writer's `agency` (`*`: an operator's, any case).
+
+    Built by the composition root (infrastructure/bootstrap.py) from an infrastructure factory, the recorder and
+    the mappers it made for that factory's database: the library constructs nothing of its own.
     """
 
     name = "Lotse"
@@ -87,21 +93,26 @@ class CaseService(Application[UUID]):
     def __init__(
         self,
         *,
-        env: Mapping[str, str],
+        infrastructure: InfrastructureFactory[Any],
+        recorder: ApplicationRecorder,
         mapper: Mapper[UUID],
+        sealed_mapper: Mapper[UUID],
+        ports: Ports,
         clock: Clock,
         zone: ZoneInfo,
-        connect_ports: Callable[[ApplicationRecorder], Ports],
         snapshot_interval: int = 50,
-        sealed_mapper: Mapper[UUID] | None = None,
+        on_recorded: Sequence[Callable[[], None]] = (),
     ) -> None:
+        self._infrastructure = infrastructure
+        self._recorder = recorder
         self._mapper = mapper
-        self.sealed_mapper = sealed_mapper or mapper
+        self.sealed_mapper = sealed_mapper
+        self.ports = ports
         self._clock = clock
         self._zone = zone
         self._snapshot_interval = snapshot_interval
-        super().__init__(env=dict(env))
-        self.ports = connect_ports(self.recorder)
+        self._listeners = tuple(on_recorded)
+        super().__init__()
         self.sealed_events = self.factory.event_store(mapper=self.sealed_mapper, recorder=self.recorder)
         snapshots = self.snapshots
         self.sealed_repository: Repository[UUID] = Repository(
@@ -110,19 +121,30 @@ class CaseService(Application[UUID]):
             if snapshots is not None
             else None,
         )
-        self._listeners: list[Callable[[], None]] = []
         self._case_locks = [threading.Lock() for _ in range(64)]
 
-    def on_recorded(self, listener: Callable[[], None]) -> None:
-        """Calls `listener` after each write (to wake a projection follower in this process)."""
-        self._listeners.append(listener)
+    @classmethod
+    def configuration(cls, env: Mapping[str, str]) -> Environment:
+        """The library's configuration of this application: its own defaults, then `env` (never the process's
+        environment: settings are read once, by the entry point)."""
+        return Environment(cls.name, {**cls.env, "IS_SNAPSHOTTING_ENABLED": "y", **env})
 
-    def _notify(self, recordings: list[Any]) -> None:
-        for listener in self._listeners:
-            listener()
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        return self._infrastructure.env
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        return self._infrastructure
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        return self._recorder
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self._mapper
+
+    def _notify(self, recordings: list[Any]) -> None:
+        # After each write: wakes what follows the log in this process (the projection follower).
+        for listener in self._listeners:
+            listener()
 
     # Commands
 
@@ -147,13 +169,14 @@ class CaseService(Application[UUID]):
         recorded_by: str,
         expected_version: int | frozenset[int] | None = None,
         idempotency: IdempotencyClaim | None = None,
-        agency: str = ALL_AGENCIES,
+        *,
+        agency: str,
     ) -> Recorded:
         """Checks a step against the case's rules and records it; `expected_version` guards against lost updates.
 
         `expected_version` may be a set: the versions any of which the writer accepts (an If-Match list). `agency`
-        is the writer's: another agency's case is not found. With an idempotency claim, a retry of an earlier write
-        is answered with that write's result.
+        is the writer's (`*`: any case): another agency's case is not found. With an idempotency claim, a retry of an
+        earlier write is answered with that write's result.
         """
         if (earlier := self._earlier_answer(idempotency)) is not None:
             return earlier
@@ -164,7 +187,7 @@ class CaseService(Application[UUID]):
         for attempt in range(1, attempts + 1):
             # Writers to one case in this process take turns, so only other processes can race them.
             with self._lock_for(case_id):
-                case = self.get_case(case_id)
+                case = self.get_case(case_id, personal_data=True)
                 if agency not in (ALL_AGENCIES, case.agency):
                     raise CaseNotFound(case_id)
                 if accepted is not None and case.version not in accepted:
@@ -178,14 +201,17 @@ class CaseService(Application[UUID]):
             time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 - jitter, not secrecy
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def erase_personal_data(self, case_id: UUID, recorded_by: str) -> Recorded:
+    def erase_personal_data(self, case_id: UUID, recorded_by: str, *, agency: str) -> Recorded:
         """Erases the client's personal data; erasing an erased client again changes nothing (like any DELETE).
 
-        The event and the destruction of the client's key are one transaction; the personal data are never opened
-        for it, so a client whose key is missing from the key store can be erased too.
+        `agency` is the eraser's (`*`: an operator's, any case): another agency's case is not found. The event and
+        the destruction of the client's key are one transaction; the personal data are never opened for it, so a
+        client whose key is missing from the key store can be erased too.
         """
         with self._lock_for(case_id):
             case = self.get_case(case_id, personal_data=False)
+            if agency not in (ALL_AGENCIES, case.agency):
+                raise CaseNotFound(case_id)
             if case.personal_data_erased:
                 position = self.ports.event_log.position_of(case.id, case.version)
                 return Recorded(case=case, position=position or 0, replayed=True)
@@ -194,14 +220,14 @@ class CaseService(Application[UUID]):
 
     # Queries
 
-    def get_case(self, case_id: UUID, *, personal_data: bool = True) -> Case:
+    def get_case(self, case_id: UUID, *, personal_data: bool) -> Case:
         repository = self.repository if personal_data else self.sealed_repository
         try:
             return repository.get(case_id, projector_func=project_case)
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
 
-    def case_as_of_version(self, case_id: UUID, version: int, *, personal_data: bool = True) -> Case:
+    def case_as_of_version(self, case_id: UUID, version: int, *, personal_data: bool) -> Case:
         """The case as it was after its first `version` events (as it may be shown today: see `_as_permitted_now`)."""
         repository = self.repository if personal_data else self.sealed_repository
         try:
@@ -212,7 +238,7 @@ class CaseService(Application[UUID]):
             raise VersionNotFound(case_id, version, case.version)
         return self._as_permitted_now(case)
 
-    def case_as_of(self, case_id: UUID, instant: datetime, *, personal_data: bool = True) -> Case:
+    def case_as_of(self, case_id: UUID, instant: datetime, *, personal_data: bool) -> Case:
         """The case as recorded at `instant`: every event recorded until then, none after.
 
         The log's order decides, not the timestamps alone: an event stamped earlier than the one before it
@@ -224,7 +250,7 @@ class CaseService(Application[UUID]):
             raise CaseNotFound(case_id)
         return self._as_permitted_now(case)
 
-    def history(self, case_id: UUID, *, personal_data: bool = True) -> list[HistoryEntry]:
+    def history(self, case_id: UUID, *, personal_data: bool) -> list[HistoryEntry]:
         """Every event of the case, oldest first, as it may be shown today.
 
         Once the client is erased, personal fields read as erased in every entry; once the client withdrew consent to
@@ -304,10 +330,10 @@ class CaseService(Application[UUID]):
             recorded_by=recorded_by,
             at=now,
             today=now.astimezone(self._zone).date(),
-            is_active_counsellor=self.ports.staff.is_active_counsellor,
+            is_active_counsellor=self.ports.counsellors.is_active_counsellor,
         )
 
-    def _events(self, case_id: UUID, personal_data: bool = True) -> Iterator[ev.CaseEvent]:
+    def _events(self, case_id: UUID, personal_data: bool) -> Iterator[ev.CaseEvent]:
         store = self.events if personal_data else self.sealed_events
         return cast(Iterator[ev.CaseEvent], iter(store.get(case_id)))
 
@@ -319,7 +345,7 @@ class CaseService(Application[UUID]):
             return None
         if earlier.fingerprint != claim.fingerprint:
             raise IdempotencyKeyReused(claim.key)
-        case = self.case_as_of_version(earlier.case_id, earlier.version)
+        case = self.case_as_of_version(earlier.case_id, earlier.version, personal_data=True)
         position = self.ports.event_log.position_of(earlier.case_id, earlier.version)
         return Recorded(case=case, position=position or 0, replayed=True)
 

@@ -60,3 +60,16 @@ class KeyStoreError(Exception):
         super().__init__(detail)
         self.reason = reason  # wrong_master_key | key_store_lost | key_missing | key_mismatch
         self.detail = detail
+
+
+class PermissionDenied(Exception):
+    """The caller's role may not do this (the use case decides; the API answers 403)."""
+
+
+class InvalidQuery(ValueError):
+    """A query parameter that no answer can be given for; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message

@@ -2,8 +2,20 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, get_args, runtime_checkable
 from uuid import UUID
+
+Role = Literal["counsellor", "lead", "auditor", "analyst"]
+ROLES: tuple[Role, ...] = get_args(Role)
+ALL_AGENCIES = "*"
+
+
+def role_named(name: str) -> Role:
+    """The role of that name; ValueError for a name that is none."""
+    for role in ROLES:
+        if role == name:
+            return role
+    raise ValueError(f"unknown role '{name}' (one of {', '.join(ROLES)})")
 
 
 @dataclass(frozen=True)
@@ -11,6 +23,14 @@ class IdempotencyClaim:
     """A client's retry key, scoped to the caller, with a fingerprint of the request it first came with."""
 
     scope: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class RetryKey:
+    """A client's Idempotency-Key and a fingerprint of her request; the use case scopes it to the caller."""
+
     key: str
     fingerprint: str
 
@@ -28,10 +48,14 @@ class IdempotencyKeys(Protocol):
     def find(self, scope: str, key: str) -> IdempotentWrite | None: ...
 
 
-class StaffDirectory(Protocol):
+class Counsellors(Protocol):
+    """Who may be given a case (the domain's reassignment rule asks): the staff directory, or a test's fake."""
+
     def is_active_counsellor(self, agency: str, subject: str) -> bool: ...
 
-    def register(self, agency: str, subject: str, role: str) -> None: ...
+
+class StaffDirectory(Counsellors, Protocol):
+    def register(self, agency: str, subject: str, role: Role) -> None: ...
 
     def deactivate(self, agency: str, subject: str) -> bool: ...
 
@@ -67,16 +91,12 @@ class CaseIndex(Protocol):
     def list(self, query: CaseListQuery) -> list[CaseSummary]: ...
 
 
-ROLES = ("counsellor", "lead", "auditor", "analyst")
-ALL_AGENCIES = "*"
-
-
 @dataclass(frozen=True)
 class Principal:
     """Who calls: named by a verified token."""
 
     subject: str
-    role: str
+    role: Role
     agency: str
 
     @property
@@ -131,13 +151,14 @@ class CaseRead:
     """One read of a case's state or history, as the access log keeps it.
 
     `agency` is the reader's (`*` for a funder's auditor), `case_agency` the case's; `what` names the read as the
-    request did (`state`, `state?as_of_version=N`, `state?as_of=<instant>`, `history`); `personal_data` says whether
-    the answer showed the client's personal data.
+    request did (`state`, `state?as_of_version=N`, `state?as_of=<instant>`, `history`, or `replay?as_of_version=N`
+    for a retried write answered with the case as that write left it); `personal_data` says whether the answer
+    showed the client's personal data.
     """
 
     at: datetime
     subject: str
-    role: str
+    role: Role
     agency: str
     case_id: UUID
     case_agency: str

@@ -11,7 +11,7 @@ from datetime import date
 from uuid import UUID
 
 from application.cases import CaseService
-from application.ports import RetentionCandidates
+from application.ports import ALL_AGENCIES, RetentionCandidates
 
 RETENTION_SUBJECT = "lotse-retention"  # who the erasure events name as having recorded them
 
@@ -51,6 +51,6 @@ class Retention:
                 continue
             version = case.version
             if not dry_run:
-                version = self.cases.erase_personal_data(case_id, recorded_by).case.version
+                version = self.cases.erase_personal_data(case_id, recorded_by, agency=ALL_AGENCIES).case.version
             outcomes.append(RetentionOutcome(case_id, case.agency, case.closed_on, not dry_run, version))
         return outcomes

@@ -16,6 +16,7 @@ from domain.indicators import CODES, GENDERS, output_codes, result_codes
 
 Basis = Literal["entry", "exit"]
 Counts = dict[str, dict[str, int]]  # code → gender (and "total") → persons
+Cell = int | None  # a count as shown: None where it is suppressed
 MIN_CELL = 5  # fewer persons than this are not shown to analysts
 COLUMNS = (*GENDERS, "total")
 FOLLOW_UP_CODES = ("EECR05", "EECR06")
@@ -88,7 +89,7 @@ def count_indicators(participants: Iterable[Participant], start: date, end: date
     return counts
 
 
-def suppress(counts: Counts) -> tuple[dict[str, dict[str, int | None]], list[str]]:
+def suppress(counts: Counts) -> tuple[dict[str, dict[str, Cell]], list[str]]:
     """Hides cells under MIN_CELL, then enough further cells that no hidden one follows from the shown ones.
 
     Secondary suppression covers each row (the genders add up to the total) and the partitions of EECO01
@@ -107,11 +108,18 @@ def suppress(counts: Counts) -> tuple[dict[str, dict[str, int | None]], list[str
                 visible = [cell for cell in related if cell not in hidden]
                 hidden.add(min(visible, key=lambda cell: (counts[cell[0]][cell[1]], cell)))
                 changed = True
-    shown: dict[str, dict[str, int | None]] = {
+    shown: dict[str, dict[str, Cell]] = {
         code: {column: (None if (code, column) in hidden else value) for column, value in row.items()}
         for code, row in counts.items()
     }
     return shown, sorted(f"{code}.{column}" for code, column in hidden)
+
+
+def shown_indicators(counts: Counts, *, suppressed: bool) -> tuple[dict[str, dict[str, Cell]], list[str]]:
+    """The indicator counts as shown, and what was hidden (`suppressed`: by `suppress`)."""
+    if suppressed:
+        return suppress(counts)
+    return {code: dict(row) for code, row in counts.items()}, []
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,35 @@ class PathwayFunnel:
     reached: dict[str, int]
     median_days: dict[str, float | None]
     persons_per_median: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ShownPathway:
+    """A pathway's funnel as a reader sees it: None where a figure is suppressed."""
+
+    reached: dict[str, Cell]
+    median_days: dict[str, float | None]
+
+
+def shown_funnel(pathways: dict[str, PathwayFunnel], *, suppressed: bool) -> tuple[dict[str, ShownPathway], list[str]]:
+    """The funnel as shown, and what was hidden: with `suppressed`, counts under MIN_CELL and medians over fewer
+    persons."""
+    hidden: list[str] = []
+    shown = {}
+    for pathway, numbers in pathways.items():
+        reached: dict[str, Cell] = dict(numbers.reached)
+        medians = dict(numbers.median_days)
+        if suppressed:
+            for stage, count in numbers.reached.items():
+                if count < MIN_CELL:
+                    reached[stage] = None
+                    hidden.append(f"{pathway}.reached.{stage}")
+            for step, persons in numbers.persons_per_median.items():
+                if persons < MIN_CELL:
+                    medians[step] = None
+                    hidden.append(f"{pathway}.median_days.{step}")
+        shown[pathway] = ShownPathway(reached=reached, median_days=medians)
+    return shown, hidden
 
 
 def funnel(facts: Iterable[FunnelFacts]) -> dict[str, PathwayFunnel]:

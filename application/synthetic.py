@@ -11,10 +11,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from application.cases import CaseService
+from application.ports import Role, StaffDirectory
 from domain import steps as s
 from domain.errors import DomainError
 
-AGENCIES: dict[str, dict[str, list[str]]] = {
+AGENCIES: dict[str, dict[Role, list[str]]] = {
     "koeln": {"counsellor": ["ayse", "jonas", "maria"], "lead": ["petra"]},
     "duesseldorf": {"counsellor": ["lena", "tobias"], "lead": ["murat"]},
 }
@@ -53,11 +54,9 @@ class Journey:
     steps: list[s.StepCommand]
 
 
-def load_demo(service: CaseService, cases: int = 300, seed: int = 2026) -> DemoSummary:
-    for agency, roles in AGENCIES.items():
-        for role, names in roles.items():
-            for name in names:
-                service.ports.staff.register(agency, name, role)
+def load_demo(service: CaseService, staff: StaffDirectory, cases: int = 300, seed: int = 2026) -> DemoSummary:
+    """Registers the agencies' staff, then records the journeys as their counsellors (and leads) would."""
+    register_staff(staff)
     summary = DemoSummary()
     for journey in journeys(cases, seed, service.today()):
         recorded = service.open_case(journey.agency, journey.opening, journey.counsellor)
@@ -67,7 +66,7 @@ def load_demo(service: CaseService, cases: int = 300, seed: int = 2026) -> DemoS
         for step in journey.steps:
             author = _lead_of(journey.agency) if isinstance(step, s.CounsellorAssigned) else journey.counsellor
             try:
-                service.record_step(recorded.case.id, step, author)
+                service.record_step(recorded.case.id, step, author, agency=journey.agency)
             except DomainError:
                 summary.rejected_steps += 1
                 continue
@@ -75,6 +74,14 @@ def load_demo(service: CaseService, cases: int = 300, seed: int = 2026) -> DemoS
             if isinstance(step, s.CounsellorAssigned):
                 journey.counsellor = step.counsellor
     return summary
+
+
+def register_staff(staff: StaffDirectory) -> None:
+    """The demo's counsellors and leads, as `lotse token issue` registers them."""
+    for agency, roles in AGENCIES.items():
+        for role, names in roles.items():
+            for name in names:
+                staff.register(agency, name, role)
 
 
 def journeys(count: int, seed: int, today: date) -> Iterator[Journey]:

@@ -15,14 +15,15 @@ from uuid import UUID, uuid4
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from application.cases import CaseService, summary_of
-from application.synthetic import AGENCIES, journeys
+from application.cases import summary_of
+from application.synthetic import AGENCIES, journeys, register_staff
 from domain import decisions
 from domain import steps as s
 from domain.errors import DomainError
 from domain.evolution import evolve
-from infrastructure.bootstrap import key_vault_of
+from infrastructure.bootstrap import Lotse
 from infrastructure.group_commit import Write
+from infrastructure.keys import KeyVault
 from infrastructure.mapper import MsgspecMapper
 from infrastructure.recorders import PostgresCaseRecorder
 
@@ -42,8 +43,8 @@ class Loaded:
 class _KeysOfThisBatch:
     """The vault's fresh keys, remembered until the batch that writes them is committed."""
 
-    def __init__(self, service: CaseService) -> None:
-        self.vault = key_vault_of(service)
+    def __init__(self, vault: KeyVault) -> None:
+        self.vault = vault
         self.ciphers: dict[UUID, AESGCM] = {}
 
     def new_key(self, case_id: UUID) -> tuple[AESGCM, str]:
@@ -55,22 +56,16 @@ class _KeysOfThisBatch:
         return self.ciphers[case_id]
 
 
-def load_caseload(
-    service: CaseService, cases: int, seed: int, progress: Callable[[Loaded], None] | None = None
-) -> Loaded:
+def load_caseload(lotse: Lotse, cases: int, seed: int, progress: Callable[[Loaded], None] | None = None) -> Loaded:
     """Records `cases` synthetic journeys; answers how many cases and events it wrote."""
-    recorder = service.recorder
+    recorder = lotse.cases.recorder
     assert isinstance(recorder, PostgresCaseRecorder), "bulk loading is for PostgreSQL"
-    for agency, roles in AGENCIES.items():
-        for role, names in roles.items():
-            for name in names:
-                service.ports.staff.register(agency, name, role)
-    keys = _KeysOfThisBatch(service)
-    mapper = MsgspecMapper()
-    mapper.keys = keys
+    register_staff(lotse.staff)
+    keys = _KeysOfThisBatch(lotse.key_vault)
+    mapper = MsgspecMapper(keys=keys)
     loaded, started, writes = Loaded(), time.perf_counter(), []
     rng = random.Random(seed)
-    today, now = service.today(), datetime.now().astimezone()
+    today, now = lotse.cases.today(), datetime.now().astimezone()
     for journey in journeys(cases, seed, today):
         lead = AGENCIES[journey.agency]["lead"][0]
         opening = decisions.open_case(

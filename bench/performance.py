@@ -28,7 +28,7 @@ from bench.lotse_process import LOTSE, LotseServer
 from bench.raw_postgres import commit_rate, copy_rate, median_seconds, query_latencies, select_case_seconds
 from domain import steps
 from domain.evolution import project_case
-from infrastructure.bootstrap import build_case_service, build_log_digest, build_projections
+from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.settings import Settings
 from infrastructure.statistics_views import FUNNEL_SPANS, INDICATOR_DAYS
 from infrastructure.views import CASELOAD, DEADLINES
@@ -101,18 +101,19 @@ def _writes(settings: Settings, raw_url: str, schema: str, sizes: Sizes, directo
 
 
 def _replay(settings: Settings, raw_url: str, schema: str) -> list[Row]:
-    service = build_case_service(settings)
+    lotse = bootstrap(settings)
+    service = lotse.cases
     try:
         case_id = _case_of_200_events(service)
         service.repository.cache = None  # every read replays: no answer from memory
         raw = select_case_seconds(raw_url, schema, str(case_id), repeat=50)
         measured = {
-            "state, with snapshots": median_seconds(lambda: service.get_case(case_id), 50),
+            "state, with snapshots": median_seconds(lambda: service.get_case(case_id, personal_data=True), 50),
             "state, without snapshots": median_seconds(lambda: project_case(None, service.events.get(case_id)), 50),
-            "history": median_seconds(lambda: service.history(case_id), 50),
+            "history": median_seconds(lambda: service.history(case_id, personal_data=True), 50),
         }
     finally:
-        service.close()
+        lotse.close()
     _say(
         f"replay of 200 events: raw SELECT {raw * 1000:.2f} ms, "
         + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in measured.items())
@@ -132,18 +133,17 @@ def _case_of_200_events(service: CaseService) -> uuid.UUID:
         session = steps.CounsellingSessionHeld(
             date=first_contact + timedelta(days=day), minutes=45, topics=("Beratung",)
         )
-        service.record_step(case.id, session, "ayse")
+        service.record_step(case.id, session, "ayse", agency="koeln")
     return case.id
 
 
 def _rebuild_reads_and_memory(
     settings: Settings, raw_url: str, schema: str, sizes: Sizes, directory: Path
 ) -> list[Row]:
-    service = build_case_service(settings)
+    lotse = bootstrap(settings)
     try:
-        first = _load(service, sizes.rebuild_cases, SEED)
-        projections = build_projections(service, build_log_digest(service))
-        projections.runner.create_tables()
+        first = _load(lotse, sizes.rebuild_cases, SEED)
+        projections = lotse.projections
         projections.runner.reset(list(projections.runner.views))
         started = time.perf_counter()
         rebuilt = projections.runner.catch_up()
@@ -151,9 +151,9 @@ def _rebuild_reads_and_memory(
         head = projections.runner.head()
         copied, copy_seconds = copy_rate(raw_url, schema, up_to=head)
         _say(f"rebuild: {rebuilt} events in {rebuild_seconds:.1f} s; raw COPY {copied} rows in {copy_seconds:.2f} s")
-        second = _load(service, sizes.total_cases - sizes.rebuild_cases, SEED + 1)
+        second = _load(lotse, sizes.total_cases - sizes.rebuild_cases, SEED + 1)
     finally:
-        service.close()
+        lotse.close()
     rebuild_rate, copy_rate_ = rebuilt / rebuild_seconds, copied / copy_seconds
     rows = [
         Row(f"rebuild all projections from {rebuilt:,} events", f"{rebuild_rate:,.0f} events/s",
@@ -175,9 +175,9 @@ def _rebuild_reads_and_memory(
     return rows
 
 
-def _load(service: CaseService, cases: int, seed: int) -> Loaded:
+def _load(lotse: Lotse, cases: int, seed: int) -> Loaded:
     loaded = load_caseload(
-        service,
+        lotse,
         cases,
         seed,
         progress=lambda done: _say(f"  loaded {done.cases:,} cases, {done.events:,} events", end="\r"),
@@ -201,9 +201,9 @@ def _worker(settings: Settings, directory: Path) -> Iterator[subprocess.Popen[by
 
 def _worker_catches_up(settings: Settings, directory: Path) -> float:
     """Runs `lotse worker` until the views reach the log's head; answers its peak resident memory."""
-    service = build_case_service(settings)
+    lotse = bootstrap(settings)
     try:
-        runner = build_projections(service, build_log_digest(service)).runner
+        runner = lotse.projections.runner
         head = runner.head()
         started = time.perf_counter()
         with _worker(settings, directory) as worker:
@@ -215,7 +215,7 @@ def _worker_catches_up(settings: Settings, directory: Path) -> float:
         _say(f"worker caught up to {head:,} in {time.perf_counter() - started:.1f} s, peak {peak:.0f} MB")
         return peak
     finally:
-        service.close()
+        lotse.close()
 
 
 # Each baseline selects the view rows that the endpoint's answer is made from.

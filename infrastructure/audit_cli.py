@@ -2,8 +2,6 @@
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
@@ -18,8 +16,7 @@ from infrastructure.audit import (
     public_key_pem,
     restrict_role,
 )
-from infrastructure.bootstrap import build_audit_trail, build_case_service
-from infrastructure.settings import Settings
+from infrastructure.bootstrap import Lotse
 
 
 def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -40,36 +37,27 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     role.add_argument("role")
 
 
-def run(settings: Settings, args: argparse.Namespace) -> int:
+def run(lotse: Lotse, args: argparse.Namespace) -> int:
     """Runs one `lotse audit` command; answers the exit status."""
+    audit = lotse.audit
     try:
-        with _audit_trail(settings) as audit:
-            if args.action == "verify":
-                return _verify(audit, args.checkpoint, args.public_key)
-            if args.action == "checkpoint":
-                return _emit(encode_checkpoints(audit.checkpoint()), args.out)
-            if args.action == "checkpoints":
-                return _emit(encode_checkpoints(audit.checkpoints()), args.out)
-            if args.action == "export-public-key":
-                return _emit(public_key_pem(audit.public_key), args.out)
-            restrict_role(audit.database, audit.events_table, args.role)
-            print(
-                f"{args.role}: may read and insert events, links, checkpoints and access-log entries;"
-                " never change or remove them"
-            )
-            return 0
+        if args.action == "verify":
+            return _verify(audit, args.checkpoint, args.public_key)
+        if args.action == "checkpoint":
+            return _emit(encode_checkpoints(audit.checkpoint()), args.out)
+        if args.action == "checkpoints":
+            return _emit(encode_checkpoints(audit.checkpoints()), args.out)
+        if args.action == "export-public-key":
+            return _emit(public_key_pem(audit.public_key), args.out)
+        restrict_role(audit.database, audit.events_table, args.role)
+        print(
+            f"{args.role}: may read and insert events, links, checkpoints and access-log entries;"
+            " never change or remove them"
+        )
+        return 0
     except (AuditError, OSError) as error:
         print(f"lotse: {error}", file=sys.stderr)
         return 1
-
-
-@contextmanager
-def _audit_trail(settings: Settings) -> Iterator[AuditTrail]:
-    service = build_case_service(settings)
-    try:
-        yield build_audit_trail(service, settings)
-    finally:
-        service.close()
 
 
 def _verify(audit: AuditTrail, files: list[Path], public_key: Path | None) -> int:

@@ -4,6 +4,7 @@ Each batch of events is written to the views in one transaction together with th
 crash anywhere leaves each view at a position it fully reflects, and the next run resumes from there.
 """
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -23,6 +24,7 @@ from infrastructure.views import View
 TRACKING = "lotse_tracking"
 GATHER_SECONDS = 0.02
 Progress = Callable[[int, int], None]
+logger = logging.getLogger("lotse.projections")
 
 
 class UnknownView(LookupError):
@@ -164,3 +166,43 @@ class ProjectionRunner:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return case
+
+
+class ProjectionFollower:
+    """Follows the log inside this process: woken by each local write, polling for writes of other processes.
+
+    `written` is set by the case service after each write (its `on_recorded`); nothing waits on it until `start`.
+    """
+
+    def __init__(self, runner: ProjectionRunner, idle_seconds: float, written: threading.Event) -> None:
+        self.runner = runner
+        self.idle_seconds = idle_seconds
+        self._stop = threading.Event()
+        self._wake = written
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Starts following (again, if an earlier run was stopped; a running follower is left alone)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="lotse-projections", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _wait(self, seconds: float) -> None:
+        self._wake.wait(seconds)
+        self._wake.clear()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.runner.follow(self._stop, self._wait, self.idle_seconds)
+            except Exception:
+                logger.exception("projection follower failed; retrying")
+                self._stop.wait(self.idle_seconds)

@@ -8,12 +8,12 @@ its key, no erasure event with its key still there, and no destroyed key without
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore, SQLiteFactory
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
@@ -22,7 +22,7 @@ from application.ports import CaseSummary, IdempotencyClaim
 from domain.events import PersonalDataErased
 from infrastructure.audit import CHAIN_TABLE, append_links
 from infrastructure.group_commit import GroupCommit, Write
-from infrastructure.keys import KEYS_TABLE, KeyVault, destroy_key, insert_key
+from infrastructure.keys import KEYS_TABLE, destroy_key, insert_key
 from infrastructure.mapper import StoredEventWithKey
 from infrastructure.sql import DialectCursor
 from infrastructure.tables import CASE_INDEX_TABLE, IDEMPOTENCY_TABLE, write_case_summary
@@ -55,21 +55,27 @@ def _is_erasure(stored: StoredEvent) -> bool:
     return stored.topic.partition("@")[0] == PersonalDataErased.TOPIC
 
 
-def _forget_erased(vault: KeyVault | None, stored_events: Sequence[StoredEvent]) -> None:
+class KeyMemory(Protocol):
+    """What the recorder asks of the key vault (infrastructure/keys.py): to forget an erased client's key."""
+
+    def forget(self, case_id: UUID) -> None: ...
+
+
+def _forget_erased(keys: KeyMemory, stored_events: Sequence[StoredEvent]) -> None:
     """After the commit: this process no longer holds an erased client's key in memory."""
-    if vault is None:
-        return
     for stored in stored_events:
         if _is_erasure(stored):
-            vault.forget(UUID(str(stored.originator_id)))
+            keys.forget(UUID(str(stored.originator_id)))
 
 
 class SQLiteCaseRecorder(SQLiteApplicationRecorder):
-    key_vault: KeyVault | None = None  # set by the composition root
+    def __init__(self, datastore: SQLiteDatastore, *, keys: KeyMemory, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+        self.keys = keys
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         positions = super().insert_events(stored_events, **kwargs)
-        _forget_erased(self.key_vault, stored_events)
+        _forget_erased(self.keys, stored_events)
         return positions
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -93,10 +99,9 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
     hid the constraint that refused the write. Plain statements report the constraint, every time.
     """
 
-    key_vault: KeyVault | None = None  # set by the composition root
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, datastore: PostgresDatastore, *, keys: KeyMemory, events_table_name: str) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.keys = keys
         self.group_commit = GroupCommit(_fail_fast(self.commit_batch))
         self._lock_and_notify = SQL("; ").join(
             [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]
@@ -106,7 +111,7 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         if not stored_events:
             return []
         positions = self.group_commit.commit(Write(stored_events, kwargs))
-        _forget_erased(self.key_vault, stored_events)
+        _forget_erased(self.keys, stored_events)
         return positions
 
     select_events = _fail_fast(PostgresApplicationRecorder.select_events.__wrapped__)
@@ -147,3 +152,28 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
 
 def _fields(stored: StoredEvent) -> tuple[Any, int, str, bytes]:
     return stored.originator_id, stored.originator_version, stored.topic, stored.state
+
+
+CaseRecorder = SQLiteCaseRecorder | PostgresCaseRecorder
+CaseStore = SQLiteFactory | PostgresFactory
+
+
+def events_table_of(infrastructure: CaseStore) -> str:
+    """The events table the library's factory names for the application (unqualified)."""
+    if isinstance(infrastructure, PostgresFactory):
+        return f"{infrastructure.env.name.lower() or 'stored'}_events"
+    return "stored_events"
+
+
+def case_recorder(infrastructure: CaseStore, keys: KeyMemory) -> CaseRecorder:
+    """The application recorder of the factory's database, made as the library's factory makes its own (same table,
+    created unless CREATE_TABLE says no), with the key vault given at construction."""
+    recorder: CaseRecorder
+    table = events_table_of(infrastructure)
+    if isinstance(infrastructure, PostgresFactory):
+        recorder = PostgresCaseRecorder(infrastructure.datastore, keys=keys, events_table_name=table)
+    else:
+        recorder = SQLiteCaseRecorder(infrastructure.datastore, keys=keys, events_table_name=table)
+    if infrastructure.env_create_table():
+        recorder.create_table()
+    return recorder

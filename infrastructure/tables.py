@@ -1,16 +1,17 @@
-"""Lotse's tables beside the library's event tables: idempotency keys and the staff directory."""
+"""Lotse's tables beside the library's event tables: idempotency keys, the staff directory and the case list; and
+where an event stands in the log."""
 
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from application.ports import CaseListQuery, CaseSummary, IdempotentWrite
+from application.policy import COUNSELLING
+from application.ports import CaseListQuery, CaseSummary, IdempotentWrite, Role
 from infrastructure.sql import Database, DialectCursor
 
 IDEMPOTENCY_TABLE = "lotse_idempotency"
 STAFF_TABLE = "lotse_staff"
 CASE_INDEX_TABLE = "lotse_case_index"
-COUNSELLING_ROLES = ("counsellor", "lead")
 
 
 def create_tables(database: Database) -> None:
@@ -59,9 +60,9 @@ class SqlStaffDirectory:
             f"SELECT role, active FROM {self.database.table(STAFF_TABLE)} WHERE agency = ? AND subject = ?",
             (agency, subject),
         )
-        return row is not None and row[0] in COUNSELLING_ROLES and bool(row[1])
+        return row is not None and row[0] in COUNSELLING and bool(row[1])
 
-    def register(self, agency: str, subject: str, role: str) -> None:
+    def register(self, agency: str, subject: str, role: Role) -> None:
         table = self.database.table(STAFF_TABLE)
         with self.database.transaction(commit=True) as cursor:
             cursor.execute(f"DELETE FROM {table} WHERE agency = ? AND subject = ?", (agency, subject))
@@ -133,3 +134,19 @@ class SqlCaseIndex:
             )
             for row in rows
         ]
+
+
+class SqlEventLog:
+    """Where a case's event stands in the global log (application.ports.EventLog)."""
+
+    def __init__(self, database: Database, events_table: str) -> None:
+        self.database = database
+        position = "rowid" if database.dialect == "sqlite" else "notification_id"
+        self._select = (
+            f"SELECT {position} FROM {database.table(events_table)} WHERE originator_id = ? AND originator_version = ?"
+        )
+
+    def position_of(self, case_id: UUID, version: int) -> int | None:
+        key: Any = case_id.hex if self.database.dialect == "sqlite" else case_id
+        row = self.database.fetchone(self._select, (key, version))
+        return int(row[0]) if row else None

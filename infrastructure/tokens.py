@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from application.ports import ALL_AGENCIES, ROLES, Principal
+from application.ports import ALL_AGENCIES, ROLES, Principal, role_named
 from infrastructure.settings import Settings, SettingsError
 
 PREFIX = "lotse1"
@@ -112,9 +112,11 @@ class TokenCodec:
             raise InvalidToken("malformed token") from None
         if claims.exp <= now.timestamp():
             raise InvalidToken("token expired")
-        if claims.role not in ROLES:
-            raise InvalidToken("unknown role")
-        return Principal(subject=claims.sub, role=claims.role, agency=claims.agency)
+        try:
+            role = role_named(claims.role)
+        except ValueError:
+            raise InvalidToken("unknown role") from None
+        return Principal(subject=claims.sub, role=role, agency=claims.agency)
 
     def _sign(self, payload: str) -> str:
         return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())

@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from application.ports import Principal
-from infrastructure.bootstrap import build_case_service
+from infrastructure.bootstrap import bootstrap
 from infrastructure.settings import Settings
 from infrastructure.tokens import TokenCodec, signing_key
 from tests.api.helpers import NOW, STAFF
@@ -77,12 +77,12 @@ def clock() -> FixedClock:
 @pytest.fixture
 def staff(settings: Settings) -> None:
     """Registers the agencies' counsellors and leads as active staff (as `lotse token issue` does)."""
-    service = build_case_service(settings)
+    lotse = bootstrap(settings)
     try:
         for agency, subject, role in STAFF:
-            service.ports.staff.register(agency, subject, role)
+            lotse.staff.register(agency, subject, role)
     finally:
-        service.close()
+        lotse.close()
 
 
 @pytest.fixture

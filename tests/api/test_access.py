@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from application.ports import Principal
-from infrastructure.bootstrap import build_case_service
+from infrastructure.bootstrap import bootstrap
 from infrastructure.settings import Settings
 from tests.api.conftest import FixedClock, Tokens
 from tests.api.helpers import (
@@ -219,9 +219,9 @@ async def test_a_lead_of_another_agency_cannot_find_the_case_even_by_guessing_it
 
 async def test_a_counsellor_who_left_is_locked_out_at_once(client: Client, tokens: Tokens, settings: Settings) -> None:
     token = tokens.headers(SECOND_COUNSELLOR)
-    directory = build_case_service(settings)
+    directory = bootstrap(settings)
     try:
-        assert directory.ports.staff.deactivate(SECOND_COUNSELLOR.agency, SECOND_COUNSELLOR.subject)
+        assert directory.staff.deactivate(SECOND_COUNSELLOR.agency, SECOND_COUNSELLOR.subject)
     finally:
         directory.close()
 

@@ -7,7 +7,7 @@ from uuid import uuid4
 import pytest
 
 from application.ports import Principal
-from infrastructure.bootstrap import build_case_service
+from infrastructure.bootstrap import bootstrap
 from infrastructure.settings import Settings
 from tests.api.conftest import Tokens
 from tests.api.helpers import (
@@ -345,11 +345,11 @@ async def test_past_state_queries_are_checked(client: Client, tokens: Tokens) ->
 @pytest.fixture
 def ben_left(settings: Settings, staff: None) -> None:
     """Ben has left the agency: the operator deactivated him in the staff directory."""
-    service = build_case_service(settings)
+    lotse = bootstrap(settings)
     try:
-        assert service.ports.staff.deactivate(AGENCY, "ben")
+        assert lotse.staff.deactivate(AGENCY, "ben")
     finally:
-        service.close()
+        lotse.close()
 
 
 async def test_a_case_cannot_be_assigned_to_a_counsellor_who_left(

@@ -8,7 +8,7 @@ import pytest
 
 from application.ports import Principal
 from domain.steps import OpenCase
-from infrastructure.bootstrap import build_case_service
+from infrastructure.bootstrap import bootstrap
 from infrastructure.settings import Settings
 from tests.api.conftest import Tokens
 from tests.api.helpers import (
@@ -120,9 +120,9 @@ async def test_a_case_whose_key_is_lost_is_a_clear_problem_not_garbage(
     client: Client, tokens: Tokens, settings: Settings
 ) -> None:
     # Opened by another process: this app has never held the case or its key.
-    other = build_case_service(settings)
+    other = bootstrap(settings)
     try:
-        case_id = str(other.open_case("koeln", case_body_command(), "ayse").case.id)
+        case_id = str(other.cases.open_case("koeln", case_body_command(), "ayse").case.id)
     finally:
         other.close()
     change_keys(settings, "DELETE FROM {keys} WHERE case_id = ?", (case_id,))

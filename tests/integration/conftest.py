@@ -1,4 +1,4 @@
-"""Shared pieces of the integration suite: a controllable clock, service builders that always close, commands.
+"""Shared pieces of the integration suite: a controllable clock, builders of Lotse that always close, commands.
 
 Every test here takes the `settings` fixture of tests/conftest.py, so it runs on SQLite and on PostgreSQL.
 """
@@ -12,7 +12,7 @@ import pytest
 
 from application.cases import CaseService
 from domain import steps
-from infrastructure.bootstrap import build_case_service
+from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.settings import Settings
 
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
@@ -24,6 +24,13 @@ ACTIVE_COUNSELLORS = frozenset({(AGENCY, COUNSELLOR), (AGENCY, "ben")})
 
 def is_active_counsellor(agency: str, name: str) -> bool:
     return (agency, name) in ACTIVE_COUNSELLORS
+
+
+class KnownCounsellors:
+    """The domain's rule "reassigned only to an active counsellor" asks these instead of the staff directory."""
+
+    def is_active_counsellor(self, agency: str, subject: str) -> bool:
+        return is_active_counsellor(agency, subject)
 
 
 class SteppingClock:
@@ -46,6 +53,7 @@ class SteppingClock:
             return self._next
 
 
+LotseFactory = Callable[..., Lotse]
 ServiceFactory = Callable[..., CaseService]
 
 
@@ -55,24 +63,40 @@ def clock() -> SteppingClock:
 
 
 @pytest.fixture
-def make_service(settings: Settings, clock: SteppingClock) -> Iterator[ServiceFactory]:
-    """Builds services on the test's backend (one per call, like a restart or a second replica); closes them all."""
-    services: list[CaseService] = []
+def make_lotse(settings: Settings, clock: SteppingClock) -> Iterator[LotseFactory]:
+    """Builds Lotse on the test's backend (one per call, like a restart or a second replica); closes them all.
 
-    def make(**overrides: Any) -> CaseService:
-        options: dict[str, Any] = {"clock": clock, "is_active_counsellor": is_active_counsellor, **overrides}
-        service = build_case_service(settings, **options)
-        services.append(service)
-        return service
+    Keyword arguments go to `bootstrap`: by default the test's clock and KnownCounsellors (`counsellors=None`: the
+    staff directory).
+    """
+    built: list[Lotse] = []
+
+    def make(**overrides: Any) -> Lotse:
+        options: dict[str, Any] = {"clock": clock, "counsellors": KnownCounsellors(), **overrides}
+        lotse = bootstrap(settings, **options)
+        built.append(lotse)
+        return lotse
 
     yield make
-    for service in reversed(services):
-        service.close()
+    for lotse in reversed(built):
+        lotse.close()
 
 
 @pytest.fixture
-def service(make_service: ServiceFactory) -> CaseService:
-    return make_service()
+def make_service(make_lotse: LotseFactory) -> ServiceFactory:
+    """The case service of a new Lotse (see make_lotse)."""
+    return lambda **overrides: make_lotse(**overrides).cases
+
+
+@pytest.fixture
+def system(make_lotse: LotseFactory) -> Lotse:
+    """The Lotse under test; `service` is its case service."""
+    return make_lotse()
+
+
+@pytest.fixture
+def service(system: Lotse) -> CaseService:
+    return system.cases
 
 
 def open_case_command(first_contact_on: date = date(2026, 1, 5), **changes: object) -> steps.OpenCase:

@@ -19,9 +19,9 @@ from application.retention import RETENTION_SUBJECT, retention_cutoff
 from domain import steps
 from infrastructure.access_log import ACCESS_LOG_TABLE
 from infrastructure.audit import restrict_role
-from infrastructure.bootstrap import build_case_service, build_projections, build_retention
+from infrastructure.bootstrap import Lotse as System
+from infrastructure.bootstrap import bootstrap
 from infrastructure.settings import Settings
-from infrastructure.sql import Database
 from tests.conftest import postgres_base_url
 from tests.integration.conftest import AGENCY, COUNSELLOR, ServiceFactory, open_case_command
 from tests.raw_log import RawLog
@@ -32,11 +32,6 @@ FRITZ = Principal(subject="fritz", role="auditor", agency="*")
 CLOSING = steps.Situation(
     job_searching=True, in_education_or_training=False, qualification_gained=False, employed=False
 )
-
-
-class CountingDigest:
-    def head_at(self, position: int) -> str:
-        return f"digest-at-{position}"
 
 
 def access_log_table(settings: Settings) -> str:
@@ -101,13 +96,13 @@ def test_a_restricted_role_may_append_to_the_access_log_and_never_change_it(
     postgres_schema_url: str, tmp_path: Path
 ) -> None:
     settings = Settings(database_url=postgres_schema_url, data_dir=tmp_path / "data")
-    service = build_case_service(settings)
+    system = bootstrap(settings)
     role = f"lotse_app_{uuid.uuid4().hex[:8]}"
     try:
         table = access_log_table(settings)
         with psycopg.connect(postgres_base_url(), autocommit=True) as connection:
             connection.execute(f"CREATE ROLE {role} NOLOGIN")
-        restrict_role(Database(service.recorder.datastore), service.recorder.events_table_name, role)  # type: ignore[attr-defined]
+        restrict_role(system.database, system.audit.events_table, role)
 
         def as_role(sql: str) -> None:
             with psycopg.connect(postgres_base_url()) as connection:
@@ -124,7 +119,7 @@ def test_a_restricted_role_may_append_to_the_access_log_and_never_change_it(
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 as_role(sql)
     finally:
-        service.close()
+        system.close()
         with psycopg.connect(postgres_base_url(), autocommit=True) as connection:
             connection.execute(f"DROP OWNED BY {role}")
             connection.execute(f"DROP ROLE IF EXISTS {role}")
@@ -137,9 +132,11 @@ def closed_case(service: CaseService, opened_on: date, closed_on: date | None, r
     case = service.open_case(AGENCY, open_case_command(first_contact_on=opened_on), COUNSELLOR).case
     if closed_on is not None:
         closing = steps.CaseClosed(date=closed_on, reason="moved_away", situation=CLOSING)
-        case = service.record_step(case.id, closing, COUNSELLOR).case
+        case = service.record_step(case.id, closing, COUNSELLOR, agency=AGENCY).case
     if reopened_on is not None:
-        case = service.record_step(case.id, steps.CaseReopened(date=reopened_on, reason="back again"), COUNSELLOR).case
+        case = service.record_step(
+            case.id, steps.CaseReopened(date=reopened_on, reason="back again"), COUNSELLOR, agency=AGENCY
+        ).case
     return case.id
 
 
@@ -160,23 +157,27 @@ def test_the_retention_period_runs_five_years_from_the_end_of_the_exits_year() -
     assert retention_cutoff(date(2026, 12, 31), 10) == date(2016, 1, 1)
 
 
-def test_retention_erases_exactly_the_cases_closed_before_the_day(service: CaseService, cases: dict[str, UUID]) -> None:
-    build_projections(service, CountingDigest()).runner.catch_up()
-    retention = build_retention(service)
+def test_retention_erases_exactly_the_cases_closed_before_the_day(
+    system: System, service: CaseService, cases: dict[str, UUID]
+) -> None:
+    system.projections.runner.catch_up()
+    retention = system.retention
 
     planned = retention.apply(date(2021, 1, 1), dry_run=True)
     assert {outcome.case_id for outcome in planned} == {cases["closed_2019"], cases["closed_2020"]}
     assert not any(outcome.erased for outcome in planned)
-    assert not any(service.get_case(case_id).personal_data_erased for case_id in cases.values())
+    assert not any(service.get_case(case_id, personal_data=True).personal_data_erased for case_id in cases.values())
 
     done = retention.apply(date(2021, 1, 1), dry_run=False)
     assert [(outcome.case_id, outcome.closed_on, outcome.erased) for outcome in done] == [
         (cases["closed_2019"], date(2019, 11, 30), True),
         (cases["closed_2020"], date(2020, 12, 31), True),
     ]
-    erased = {name for name, case_id in cases.items() if service.get_case(case_id).personal_data_erased}
+    erased = {
+        name for name, case_id in cases.items() if service.get_case(case_id, personal_data=True).personal_data_erased
+    }
     assert erased == {"closed_2019", "closed_2020"}
-    assert service.history(cases["closed_2020"])[-1].recorded_by == RETENTION_SUBJECT
+    assert service.history(cases["closed_2020"], personal_data=True)[-1].recorded_by == RETENTION_SUBJECT
     assert retention.apply(date(2021, 1, 1), dry_run=False) == []  # again: nothing left to do
 
 
@@ -215,8 +216,8 @@ def test_lotse_erase_destroys_the_key_and_says_so(
     assert status == 0
     assert out.startswith(f"{case.id}: personal data erased: the client's key is destroyed")
     after = make_service()
-    assert after.get_case(case.id).personal is None
-    assert after.history(case.id)[-1].recorded_by == "dpo"
+    assert after.get_case(case.id, personal_data=True).personal is None
+    assert after.history(case.id, personal_data=True)[-1].recorded_by == "dpo"
     again = lotse("erase", str(case.id))
     assert again[:2] == (0, f"{case.id}: personal data were already erased (case version 2)\n")
     unknown = uuid.uuid4()
@@ -232,7 +233,7 @@ def test_lotse_retention_apply_prints_what_it_erases(
         f"would erase {cases['closed_2019']} (agency {AGENCY}, closed on 2019-11-30)",
         "retention: 1 case(s) closed before 2020-01-01 would be erased (dry run: nothing changed)",
     ]
-    assert not make_service().get_case(cases["closed_2019"]).personal_data_erased
+    assert not make_service().get_case(cases["closed_2019"], personal_data=True).personal_data_erased
 
     status, out, _ = lotse("retention", "apply")  # the default: 5 years after the end of the exit's year
 
@@ -246,7 +247,9 @@ def test_lotse_retention_apply_prints_what_it_erases(
     assert f"erased {cases['closed_2020']} (agency {AGENCY}, closed on 2020-12-31)" in out
     assert out.splitlines()[-1] == f"retention: 2 case(s) closed before {cutoff} erased"
     after = make_service()
-    erased = {name for name, case_id in cases.items() if after.get_case(case_id).personal_data_erased}
+    erased = {
+        name for name, case_id in cases.items() if after.get_case(case_id, personal_data=True).personal_data_erased
+    }
     assert erased == {"closed_2019", "closed_2020"}  # closed in 2021: kept until the end of 2026
 
 

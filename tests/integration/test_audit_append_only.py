@@ -14,7 +14,7 @@ from eventsourcing.persistence import PersistenceError
 
 from application.cases import CaseService
 from infrastructure.audit import AuditError, AuditTrail, create_audit_tables, restrict_role
-from infrastructure.bootstrap import build_audit_trail, build_case_service
+from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.settings import Settings
 from infrastructure.sql import Database
 from tests.conftest import postgres_base_url
@@ -31,10 +31,10 @@ TABLES = {"events": "originator_version", "chain": "link", "checkpoints": "head"
 
 
 @pytest.fixture
-def audit(service: CaseService, settings: Settings) -> AuditTrail:
+def audit(system: Lotse, service: CaseService) -> AuditTrail:
     case = service.open_case(AGENCY, open_case_command(), COUNSELLOR)
-    service.record_step(case.case.id, session(date(2026, 1, 7)), COUNSELLOR)
-    trail = build_audit_trail(service, settings)
+    service.record_step(case.case.id, session(date(2026, 1, 7)), COUNSELLOR, agency=AGENCY)
+    trail = system.audit
     trail.checkpoint()
     return trail
 
@@ -116,14 +116,14 @@ def postgres_settings(postgres_schema_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def postgres_audit(postgres_settings: Settings) -> Iterator[AuditTrail]:
     settings = postgres_settings
-    service = build_case_service(settings)
+    system = bootstrap(settings)
     try:
-        service.open_case(AGENCY, open_case_command(), COUNSELLOR)
-        trail = build_audit_trail(service, settings)
+        system.cases.open_case(AGENCY, open_case_command(), COUNSELLOR)
+        trail = system.audit
         trail.checkpoint()
         yield trail
     finally:
-        service.close()
+        system.close()
 
 
 @pytest.fixture

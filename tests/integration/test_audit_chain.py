@@ -11,15 +11,15 @@ from eventsourcing.persistence import StoredEvent
 
 from application.cases import CaseService
 from infrastructure.audit import GENESIS, AuditTrail, chain_link
-from infrastructure.bootstrap import build_audit_trail
+from infrastructure.bootstrap import Lotse
 from infrastructure.settings import Settings
-from tests.integration.conftest import AGENCY, COUNSELLOR, ServiceFactory, open_case_command, session
+from tests.integration.conftest import AGENCY, COUNSELLOR, LotseFactory, open_case_command, session
 from tests.raw_log import RawLog
 
 
 @pytest.fixture
-def audit(service: CaseService, settings: Settings) -> AuditTrail:
-    return build_audit_trail(service, settings)
+def audit(system: Lotse) -> AuditTrail:
+    return system.audit
 
 
 @pytest.fixture
@@ -32,7 +32,9 @@ def record_cases(service: CaseService, cases: int = 4, sessions: int = 5) -> lis
     recorded = [service.open_case(AGENCY, open_case_command(), COUNSELLOR) for _ in range(cases)]
     for day in range(sessions):
         for case in recorded:
-            service.record_step(case.case.id, session(date(2026, 1, 6) + timedelta(days=day)), COUNSELLOR)
+            service.record_step(
+                case.case.id, session(date(2026, 1, 6) + timedelta(days=day)), COUNSELLOR, agency=AGENCY
+            )
     return [case.case.id for case in recorded]
 
 
@@ -93,8 +95,8 @@ def test_an_untouched_log_of_several_thousand_events_verifies(
     assert result.head == audit.chain_head_at(result.position)
 
 
-def test_concurrent_writers_leave_one_unbroken_chain(make_service: ServiceFactory, settings: Settings) -> None:
-    writers = [make_service() for _ in range(4)]
+def test_concurrent_writers_leave_one_unbroken_chain(make_lotse: LotseFactory) -> None:
+    writers = [make_lotse() for _ in range(4)]
     errors: list[BaseException] = []
 
     def write(service: CaseService) -> None:
@@ -103,29 +105,29 @@ def test_concurrent_writers_leave_one_unbroken_chain(make_service: ServiceFactor
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=write, args=(writer,)) for writer in writers]
+    threads = [threading.Thread(target=write, args=(writer.cases,)) for writer in writers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
     assert errors == []
-    result = build_audit_trail(writers[0], settings).verify()
+    result = writers[0].audit.verify()
     assert result.ok, result
     assert result.events_checked == 4 * 3 * 5
 
 
 def test_a_log_recorded_before_the_chain_existed_is_chained_at_start(
-    service: CaseService, make_service: ServiceFactory, settings: Settings, raw: RawLog
+    service: CaseService, make_lotse: LotseFactory, raw: RawLog
 ) -> None:
     record_cases(service, cases=2, sessions=2)
     links = raw.links()
     raw.delete_links()  # as if these events had been recorded by a Lotse without the chain
 
-    restarted = make_service()
+    restarted = make_lotse()
 
     assert raw.links() == links
-    assert build_audit_trail(restarted, settings).verify().ok
+    assert restarted.audit.verify().ok
 
 
 # Tampering, each found at exactly its position
@@ -249,6 +251,6 @@ def test_new_events_after_a_tampering_do_not_hide_it(service: CaseService, audit
     target = raw.positions()[2]
     raw.flip_byte(target)
 
-    service.record_step(case_ids[0], session(date(2026, 2, 2)), COUNSELLOR)
+    service.record_step(case_ids[0], session(date(2026, 2, 2)), COUNSELLOR, agency=AGENCY)
 
     assert audit.verify().first_bad_position == target

@@ -27,23 +27,22 @@ from infrastructure.audit import (
     public_key_pem,
     sign_checkpoint,
 )
-from infrastructure.bootstrap import build_audit_trail
 from infrastructure.settings import Settings, SettingsError
-from tests.integration.conftest import AGENCY, COUNSELLOR, START, open_case_command, session
+from tests.integration.conftest import AGENCY, COUNSELLOR, START, LotseFactory, open_case_command, session
 from tests.raw_log import RawLog
 
 Lotse = Callable[..., tuple[int, str]]
 
 
 @pytest.fixture
-def audit(service: CaseService, settings: Settings) -> AuditTrail:
-    return build_audit_trail(service, settings, clock=lambda: START)
+def audit(service: CaseService, make_lotse: LotseFactory) -> AuditTrail:
+    return make_lotse(clock=lambda: START).audit  # beside `service`, on its database, signing at START
 
 
 def record(service: CaseService, steps: int = 3) -> None:
     case = service.open_case(AGENCY, open_case_command(), COUNSELLOR)
     for day in range(steps):
-        service.record_step(case.case.id, session(date(2026, 1, 6 + day)), COUNSELLOR)
+        service.record_step(case.case.id, session(date(2026, 1, 6 + day)), COUNSELLOR, agency=AGENCY)
 
 
 def test_a_checkpoint_signs_the_head_at_the_last_position_and_is_stored(

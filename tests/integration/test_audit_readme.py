@@ -16,10 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from application.cases import CaseService
 from infrastructure.audit import AuditTrail, Checkpoint, public_key_pem, sign_checkpoint
-from infrastructure.bootstrap import build_audit_trail
 from infrastructure.settings import Settings
 from tests.conftest import postgres_base_url
-from tests.integration.conftest import AGENCY, COUNSELLOR, START, every_step, open_case_command
+from tests.integration.conftest import AGENCY, COUNSELLOR, START, LotseFactory, every_step, open_case_command
 from tests.raw_log import RawLog
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
@@ -70,14 +69,14 @@ def run_script(script: Path, events: Path, *position: int) -> tuple[int, int, st
 
 
 @pytest.fixture
-def log(service: CaseService, settings: Settings) -> AuditTrail:
+def log(service: CaseService, make_lotse: LotseFactory) -> AuditTrail:
     """Two full journeys, every step type and the erasure of personal data included."""
     for _ in range(2):
         case = service.open_case(AGENCY, open_case_command(), COUNSELLOR).case
         for step in every_step():
-            case = service.record_step(case.id, step, COUNSELLOR).case
-        service.erase_personal_data(case.id, COUNSELLOR)
-    return build_audit_trail(service, settings, clock=lambda: START)
+            case = service.record_step(case.id, step, COUNSELLOR, agency=AGENCY).case
+        service.erase_personal_data(case.id, COUNSELLOR, agency=AGENCY)
+    return make_lotse(clock=lambda: START).audit
 
 
 def test_the_readme_script_recomputes_the_chain_from_an_export(

@@ -76,13 +76,15 @@ def record_journey(service: CaseService, clock: SteppingClock) -> Journey:
     states, positions = [recorded.case], [recorded.position]
     for step in every_step():
         recorded_at.append(clock.peek())
-        recorded = service.record_step(recorded.case.id, step, COUNSELLOR, expected_version=recorded.case.version)
+        recorded = service.record_step(
+            recorded.case.id, step, COUNSELLOR, expected_version=recorded.case.version, agency=AGENCY
+        )
         commands.append(step)
         types.append(step_type(step))
         states.append(recorded.case)
         positions.append(recorded.position)
     recorded_at.append(clock.peek())
-    recorded = service.erase_personal_data(recorded.case.id, "lead")
+    recorded = service.erase_personal_data(recorded.case.id, "lead", agency=AGENCY)
     commands.append(None)
     types.append("personal_data_erased")
     states.append(recorded.case)
@@ -105,18 +107,18 @@ def test_the_journey_uses_every_step_type_of_the_api(journey: Journey) -> None:
 def test_a_restarted_service_answers_the_same_case_and_history(
     service: CaseService, make_service: ServiceFactory, journey: Journey
 ) -> None:
-    case_before = service.get_case(journey.case_id)
-    history_before = service.history(journey.case_id)
+    case_before = service.get_case(journey.case_id, personal_data=True)
+    history_before = service.history(journey.case_id, personal_data=True)
     service.close()
 
     restarted = make_service()
 
-    assert restarted.get_case(journey.case_id) == case_before == journey.states[-1]
-    assert restarted.history(journey.case_id) == history_before
+    assert restarted.get_case(journey.case_id, personal_data=True) == case_before == journey.states[-1]
+    assert restarted.history(journey.case_id, personal_data=True) == history_before
 
 
 def test_the_history_lists_every_event_as_recorded(make_service: ServiceFactory, journey: Journey) -> None:
-    history = make_service().history(journey.case_id)
+    history = make_service().history(journey.case_id, personal_data=True)
 
     assert [entry.type for entry in history] == journey.types
     assert [entry.version for entry in history] == list(range(1, len(journey.types) + 1))
@@ -147,7 +149,7 @@ def test_the_history_lists_every_event_as_recorded(make_service: ServiceFactory,
 
 
 def test_the_replayed_case_holds_what_the_steps_recorded(make_service: ServiceFactory, journey: Journey) -> None:
-    case = make_service().get_case(journey.case_id)
+    case = make_service().get_case(journey.case_id, personal_data=True)
 
     assert case.version == len(journey.types)
     assert case.status == "open"
@@ -178,17 +180,17 @@ def test_the_case_as_of_each_version_is_the_state_after_that_many_events(
     assert snapshots is not None
     assert [s.originator_version for s in snapshots.get(journey.case_id)] == [5, 10, 15, 20]
     for version, expected in enumerate(journey.states, start=1):
-        assert restarted.case_as_of_version(journey.case_id, version) == expected, version
+        assert restarted.case_as_of_version(journey.case_id, version, personal_data=True) == expected, version
 
 
 def test_a_version_beyond_the_latest_is_not_found(service: CaseService, journey: Journey) -> None:
     latest = len(journey.types)
 
     with pytest.raises(VersionNotFound) as raised:
-        service.case_as_of_version(journey.case_id, latest + 1)
+        service.case_as_of_version(journey.case_id, latest + 1, personal_data=True)
     assert raised.value.latest == latest
     with pytest.raises(VersionNotFound):
-        service.case_as_of_version(journey.case_id, latest + 100)
+        service.case_as_of_version(journey.case_id, latest + 100, personal_data=True)
 
 
 def test_the_case_as_of_an_instant_is_the_state_recorded_until_then(
@@ -197,40 +199,44 @@ def test_the_case_as_of_an_instant_is_the_state_recorded_until_then(
     restarted = make_service()
 
     for index, recorded_at in enumerate(journey.recorded_at):
-        assert restarted.case_as_of(journey.case_id, recorded_at) == journey.states[index]
+        assert restarted.case_as_of(journey.case_id, recorded_at, personal_data=True) == journey.states[index]
         between = recorded_at + TICK / 2  # after this event, before the next one
-        assert restarted.case_as_of(journey.case_id, between) == journey.states[index]
-    assert restarted.case_as_of(journey.case_id, journey.recorded_at[-1] + timedelta(days=365)) == journey.states[-1]
+        assert restarted.case_as_of(journey.case_id, between, personal_data=True) == journey.states[index]
+    assert (
+        restarted.case_as_of(journey.case_id, journey.recorded_at[-1] + timedelta(days=365), personal_data=True)
+        == journey.states[-1]
+    )
 
 
 def test_the_case_as_of_an_instant_accepts_any_utc_offset(service: CaseService, journey: Journey) -> None:
     berlin_summer = timezone(timedelta(hours=2))
     instant = (journey.recorded_at[3] + TICK / 2).astimezone(berlin_summer)
 
-    assert service.case_as_of(journey.case_id, instant) == journey.states[3]
+    assert service.case_as_of(journey.case_id, instant, personal_data=True) == journey.states[3]
 
 
 def test_no_case_before_it_was_opened(service: CaseService, journey: Journey) -> None:
     with pytest.raises(CaseNotFound):
-        service.case_as_of(journey.case_id, journey.recorded_at[0] - timedelta(microseconds=1))
+        service.case_as_of(journey.case_id, journey.recorded_at[0] - timedelta(microseconds=1), personal_data=True)
 
 
 def test_an_unknown_case_is_not_found_by_any_query_or_command(service: CaseService, journey: Journey) -> None:
     unknown = uuid4()
 
     with pytest.raises(CaseNotFound):
-        service.get_case(unknown)
+        service.get_case(unknown, personal_data=True)
     with pytest.raises(CaseNotFound):
-        service.case_as_of_version(unknown, 1)
+        service.case_as_of_version(unknown, 1, personal_data=True)
     with pytest.raises(CaseNotFound):
-        service.case_as_of(unknown, datetime(2100, 1, 1, tzinfo=UTC))
+        service.case_as_of(unknown, datetime(2100, 1, 1, tzinfo=UTC), personal_data=True)
     with pytest.raises(CaseNotFound):
-        service.history(unknown)
+        service.history(unknown, personal_data=True)
     with pytest.raises(CaseNotFound):
-        service.record_step(unknown, session(date(2026, 1, 5)), COUNSELLOR)
+        service.record_step(unknown, session(date(2026, 1, 5)), COUNSELLOR, agency=AGENCY)
     with pytest.raises(CaseNotFound):
-        service.erase_personal_data(unknown, "lead")
-    assert service.get_case(journey.case_id).version == len(journey.types)  # the known case is unaffected
+        service.erase_personal_data(unknown, "lead", agency=AGENCY)
+    # the known case is unaffected
+    assert service.get_case(journey.case_id, personal_data=True).version == len(journey.types)
 
 
 def test_every_write_gets_a_later_position_in_the_global_log(
@@ -241,9 +247,11 @@ def test_every_write_gets_a_later_position_in_the_global_log(
     positions = [first.position, second.position]
     for day in range(6, 20):
         case_id = first.case.id if day % 2 else second.case.id
-        positions.append(service.record_step(case_id, session(date(2026, 1, day)), COUNSELLOR).position)
-    positions.append(make_service().record_step(first.case.id, session(date(2026, 1, 21)), COUNSELLOR).position)
-    positions.append(service.erase_personal_data(second.case.id, "lead").position)
+        positions.append(service.record_step(case_id, session(date(2026, 1, day)), COUNSELLOR, agency=AGENCY).position)
+    positions.append(
+        make_service().record_step(first.case.id, session(date(2026, 1, 21)), COUNSELLOR, agency=AGENCY).position
+    )
+    positions.append(service.erase_personal_data(second.case.id, "lead", agency=AGENCY).position)
 
     assert all(earlier < later for earlier, later in pairwise(positions))
     assert positions[-1] == service.recorder.max_notification_id()
@@ -308,11 +316,11 @@ REJECTED_ON_OPEN_CASE = [
 def assert_nothing_recorded(make_service: ServiceFactory, case_id: UUID, version: int, last_position: int) -> None:
     """A restarted service finds no trace of a refused write: same version, history and log head."""
     restarted = make_service()
-    assert restarted.get_case(case_id).version == version
-    assert len(restarted.history(case_id)) == version
+    assert restarted.get_case(case_id, personal_data=True).version == version
+    assert len(restarted.history(case_id, personal_data=True)) == version
     assert restarted.recorder.max_notification_id() == last_position
     with pytest.raises(VersionNotFound):
-        restarted.case_as_of_version(case_id, version + 1)
+        restarted.case_as_of_version(case_id, version + 1, personal_data=True)
 
 
 @pytest.mark.parametrize(("step", "error", "rule"), REJECTED_ON_OPEN_CASE)
@@ -326,14 +334,14 @@ def test_a_refused_step_leaves_no_event(
     opened = service.open_case(AGENCY, open_case_command(), COUNSELLOR)
 
     with pytest.raises(error) as raised:
-        service.record_step(opened.case.id, step, COUNSELLOR, expected_version=1)
+        service.record_step(opened.case.id, step, COUNSELLOR, expected_version=1, agency=AGENCY)
 
     assert raised.value.rule == rule
-    assert service.get_case(opened.case.id) == opened.case
-    assert len(service.history(opened.case.id)) == 1
+    assert service.get_case(opened.case.id, personal_data=True) == opened.case
+    assert len(service.history(opened.case.id, personal_data=True)) == 1
     assert_nothing_recorded(make_service, opened.case.id, 1, opened.position)
     # The case still takes the next valid step, as version 2.
-    assert service.record_step(opened.case.id, session(date(2026, 1, 6)), COUNSELLOR).case.version == 2
+    assert service.record_step(opened.case.id, session(date(2026, 1, 6)), COUNSELLOR, agency=AGENCY).case.version == 2
 
 
 def test_a_closed_case_refuses_journey_steps_but_takes_its_follow_up(
@@ -347,7 +355,7 @@ def test_a_closed_case_refuses_journey_steps_but_takes_its_follow_up(
             job_searching=False, in_education_or_training=False, qualification_gained=False, employed=True
         ),
     )
-    closed = service.record_step(case_id, closing, COUNSELLOR)
+    closed = service.record_step(case_id, closing, COUNSELLOR, agency=AGENCY)
 
     for step in (
         session(date(2026, 2, 2)),
@@ -355,12 +363,12 @@ def test_a_closed_case_refuses_journey_steps_but_takes_its_follow_up(
         steps.CaseClosed(date=date(2026, 2, 3), reason="other", situation=closing.situation),
     ):
         with pytest.raises(RuleViolated) as raised:
-            service.record_step(case_id, step, COUNSELLOR)
+            service.record_step(case_id, step, COUNSELLOR, agency=AGENCY)
         assert raised.value.rule == "case_closed"
 
     assert_nothing_recorded(make_service, case_id, 2, closed.position)
     follow_up = steps.FollowUpRecorded(date=date(2026, 5, 30), employed=True, improved_situation=True)
-    after = make_service().record_step(case_id, follow_up, COUNSELLOR, expected_version=2)
+    after = make_service().record_step(case_id, follow_up, COUNSELLOR, expected_version=2, agency=AGENCY)
     assert after.case.version == 3
     assert after.case.status == "closed"
     assert after.case.follow_up is not None
@@ -369,14 +377,14 @@ def test_a_closed_case_refuses_journey_steps_but_takes_its_follow_up(
 def test_personal_data_is_erased_once(service: CaseService, make_service: ServiceFactory) -> None:
     opened = service.open_case(AGENCY, open_case_command(), COUNSELLOR)
     assert opened.case.personal is not None
-    erased = service.erase_personal_data(opened.case.id, "lead")
+    erased = service.erase_personal_data(opened.case.id, "lead", agency=AGENCY)
 
-    again = make_service().erase_personal_data(opened.case.id, "lead")
+    again = make_service().erase_personal_data(opened.case.id, "lead", agency=AGENCY)
 
     assert again.replayed
     assert (again.case.version, again.position) == (2, erased.position)
     assert_nothing_recorded(make_service, opened.case.id, 2, erased.position)
-    assert make_service().get_case(opened.case.id).personal is None
+    assert make_service().get_case(opened.case.id, personal_data=True).personal is None
 
 
 def test_the_case_as_of_an_instant_is_a_state_the_case_was_in_even_when_a_replica_clock_lags(
@@ -386,16 +394,16 @@ def test_the_case_as_of_an_instant_is_a_state_the_case_was_in_even_when_a_replic
     ahead = make_service(clock=SteppingClock(START))
     behind = make_service(clock=SteppingClock(START - timedelta(hours=1)))
     case_id = ahead.open_case(AGENCY, open_case_command(), COUNSELLOR).case.id  # 08:00
-    ahead.record_step(case_id, session(date(2026, 1, 6)), COUNSELLOR)  # 08:01
-    behind.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR)  # stamped 07:00
-    ahead.record_step(case_id, session(date(2026, 1, 8)), COUNSELLOR)  # 08:02
-    versions = [ahead.case_as_of_version(case_id, version) for version in range(1, 5)]
+    ahead.record_step(case_id, session(date(2026, 1, 6)), COUNSELLOR, agency=AGENCY)  # 08:01
+    behind.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, agency=AGENCY)  # stamped 07:00
+    ahead.record_step(case_id, session(date(2026, 1, 8)), COUNSELLOR, agency=AGENCY)  # 08:02
+    versions = [ahead.case_as_of_version(case_id, version, personal_data=True) for version in range(1, 5)]
 
     answered = []
     for minutes in range(-90, 10):
         instant = START + timedelta(minutes=minutes, seconds=30)
         try:
-            case = ahead.case_as_of(case_id, instant)
+            case = ahead.case_as_of(case_id, instant, personal_data=True)
         except CaseNotFound:
             assert not answered, "a case once found does not vanish later"
             continue
@@ -405,25 +413,27 @@ def test_the_case_as_of_an_instant_is_a_state_the_case_was_in_even_when_a_replic
     assert answered == sorted(answered)  # later instants never answer earlier versions
     assert answered[-1] == 4
     with pytest.raises(CaseNotFound):
-        ahead.case_as_of(case_id, START - timedelta(minutes=30))
+        ahead.case_as_of(case_id, START - timedelta(minutes=30), personal_data=True)
 
 
 def test_erasure_reaches_every_past_state_and_the_history(make_service: ServiceFactory) -> None:
     service = make_service()
     opened = service.open_case(AGENCY, open_case_command(), COUNSELLOR)
     session = steps.CounsellingSessionHeld(date=date(2026, 1, 6), minutes=30, note="wants to work as a nurse")
-    service.record_step(opened.case.id, session, COUNSELLOR)
-    assert to_builtins(service.case_as_of_version(opened.case.id, 1).personal) == to_builtins(
+    service.record_step(opened.case.id, session, COUNSELLOR, agency=AGENCY)
+    assert to_builtins(service.case_as_of_version(opened.case.id, 1, personal_data=True).personal) == to_builtins(
         open_case_command().personal
     )
-    assert service.history(opened.case.id)[1].data["note"] == "wants to work as a nurse"
+    assert service.history(opened.case.id, personal_data=True)[1].data["note"] == "wants to work as a nurse"
 
-    service.erase_personal_data(opened.case.id, "lead")
+    service.erase_personal_data(opened.case.id, "lead", agency=AGENCY)
 
     restarted = make_service()
-    assert restarted.case_as_of_version(opened.case.id, 1).personal is None
-    assert restarted.case_as_of(opened.case.id, datetime.now(UTC) + timedelta(days=1)).personal is None
-    history = restarted.history(opened.case.id)
+    assert restarted.case_as_of_version(opened.case.id, 1, personal_data=True).personal is None
+    assert (
+        restarted.case_as_of(opened.case.id, datetime.now(UTC) + timedelta(days=1), personal_data=True).personal is None
+    )
+    history = restarted.history(opened.case.id, personal_data=True)
     assert history[0].data["personal"] is None
     assert history[1].data["note"] is None
     assert history[1].data["minutes"] == 30

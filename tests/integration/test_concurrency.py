@@ -11,7 +11,7 @@ import pytest
 
 from application.cases import CaseService, Recorded
 from application.errors import ConcurrentUpdate, StaleVersion
-from infrastructure.bootstrap import build_audit_trail
+from infrastructure.bootstrap import Lotse
 from infrastructure.settings import Settings
 from tests.integration.conftest import AGENCY, COUNSELLOR, ServiceFactory, open_case_command, session
 from tests.raw_log import RawLog
@@ -52,7 +52,7 @@ def writers_for(services: list[CaseService], case_id: UUID, version: int, round_
     def task(writer: int) -> Callable[[], Recorded]:
         step = session(date(2026, 2, 1), minutes=writer + 1, topic=topic_of(writer, round_))
         service = services[writer % len(services)]
-        return lambda: service.record_step(case_id, step, COUNSELLOR, expected_version=version)
+        return lambda: service.record_step(case_id, step, COUNSELLOR, expected_version=version, agency=AGENCY)
 
     return [task(writer) for writer in range(WRITERS)]
 
@@ -80,7 +80,7 @@ def test_writers_racing_on_one_case_record_exactly_one_step_per_round(
     positions = []
 
     for round_ in range(ROUNDS):
-        version = services[0].get_case(case_id).version
+        version = services[0].get_case(case_id, personal_data=True).version
         assert version == round_ + 1
         outcomes = race(writers_for(services, case_id, version, round_))
         winner = assert_exactly_one_wins(outcomes, version)
@@ -88,9 +88,9 @@ def test_writers_racing_on_one_case_record_exactly_one_step_per_round(
         winning_topics.append(topic_of(winner.writer, round_))
         positions.append(winner.recorded.position)
         for service in services:  # no instance serves a stale case after losing the race
-            assert service.get_case(case_id) == winner.recorded.case
+            assert service.get_case(case_id, personal_data=True) == winner.recorded.case
 
-    history = make_service().history(case_id)
+    history = make_service().history(case_id, personal_data=True)
     assert [entry.version for entry in history] == list(range(1, ROUNDS + 2))
     assert [entry.data["topics"][0] for entry in history[1:]] == winning_topics
     assert positions == sorted(positions)
@@ -104,7 +104,7 @@ def test_writers_without_expected_version_each_record_once(make_service: Service
 
     def task(writer: int) -> Callable[[], Recorded]:
         step = session(date(2026, 2, 1), minutes=writer + 1, topic=topic_of(writer, 0))
-        return lambda: services[writer % 2].record_step(case_id, step, COUNSELLOR)
+        return lambda: services[writer % 2].record_step(case_id, step, COUNSELLOR, agency=AGENCY)
 
     outcomes = race([task(writer) for writer in range(WRITERS)])
 
@@ -113,7 +113,7 @@ def test_writers_without_expected_version_each_record_once(make_service: Service
     for outcome in outcomes:
         if outcome.error is not None:
             assert isinstance(outcome.error, ConcurrentUpdate), repr(outcome.error)
-    history = make_service().history(case_id)
+    history = make_service().history(case_id, personal_data=True)
     assert len(history) == 1 + len(succeeded)
     recorded_topics = sorted(entry.data["topics"][0] for entry in history[1:])
     assert recorded_topics == sorted(topic_of(outcome.writer, 0) for outcome in succeeded)
@@ -129,7 +129,9 @@ def test_writers_on_distinct_cases_all_succeed(service: CaseService, make_servic
             recorded = service.open_case(AGENCY, open_case_command(), COUNSELLOR)
             for day in range(steps_per_case):
                 step = session(date(2026, 1, 6 + day), minutes=writer + 1, topic=topic_of(writer, day))
-                recorded = service.record_step(recorded.case.id, step, COUNSELLOR, expected_version=day + 1)
+                recorded = service.record_step(
+                    recorded.case.id, step, COUNSELLOR, expected_version=day + 1, agency=AGENCY
+                )
             return recorded
 
         return run
@@ -144,8 +146,8 @@ def test_writers_on_distinct_cases_all_succeed(service: CaseService, make_servic
         case = outcome.recorded.case
         case_ids.add(case.id)
         assert case.version == steps_per_case + 1
-        assert restarted.get_case(case.id) == case
-        history = restarted.history(case.id)
+        assert restarted.get_case(case.id, personal_data=True) == case
+        history = restarted.history(case.id, personal_data=True)
         assert [entry.data.get("topics", ("-",))[0] for entry in history[1:]] == [
             topic_of(outcome.writer, day) for day in range(steps_per_case)
         ]
@@ -161,58 +163,65 @@ def test_writers_on_distinct_cases_all_succeed(service: CaseService, make_servic
 def test_a_writer_with_an_old_version_is_told_the_case_moved_on(service: CaseService) -> None:
     recorded = service.open_case(AGENCY, open_case_command(), COUNSELLOR)
     case_id = recorded.case.id
-    service.record_step(case_id, session(date(2026, 1, 6)), COUNSELLOR, expected_version=1)
+    service.record_step(case_id, session(date(2026, 1, 6)), COUNSELLOR, expected_version=1, agency=AGENCY)
 
     with pytest.raises(StaleVersion) as raised:
-        service.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=1)
+        service.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=1, agency=AGENCY)
 
     assert (raised.value.expected, raised.value.actual) == (1, 2)
-    assert len(service.history(case_id)) == 2
+    assert len(service.history(case_id, personal_data=True)) == 2
     with pytest.raises(StaleVersion):
-        service.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=3)
-    assert service.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=2).case.version == 3
+        service.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=3, agency=AGENCY)
+    assert (
+        service.record_step(
+            case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=2, agency=AGENCY
+        ).case.version
+        == 3
+    )
 
 
 def test_a_cached_case_is_not_served_stale_after_another_instance_wrote(make_service: ServiceFactory) -> None:
     first, second = make_service(), make_service()
     case_id = first.open_case(AGENCY, open_case_command(), COUNSELLOR).case.id
-    cached = second.get_case(case_id)  # the second instance now holds version 1 in its cache
+    cached = second.get_case(case_id, personal_data=True)  # the second instance now holds version 1 in its cache
     assert cached.version == 1
 
-    written = first.record_step(case_id, session(date(2026, 1, 6)), COUNSELLOR, expected_version=1)
+    written = first.record_step(case_id, session(date(2026, 1, 6)), COUNSELLOR, expected_version=1, agency=AGENCY)
 
-    assert second.get_case(case_id) == written.case
+    assert second.get_case(case_id, personal_data=True) == written.case
     with pytest.raises(StaleVersion) as raised:
-        second.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=1)
+        second.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=1, agency=AGENCY)
     assert raised.value.actual == 2
-    again = second.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=2)
+    again = second.record_step(case_id, session(date(2026, 1, 7)), COUNSELLOR, expected_version=2, agency=AGENCY)
     assert again.case.version == 3
     # And the other way round: the first instance's cached case catches up with the second's write.
-    assert first.get_case(case_id) == again.case
-    assert first.record_step(case_id, session(date(2026, 1, 8)), COUNSELLOR).case.version == 4
-    assert [entry.version for entry in second.history(case_id)] == [1, 2, 3, 4]
+    assert first.get_case(case_id, personal_data=True) == again.case
+    assert first.record_step(case_id, session(date(2026, 1, 8)), COUNSELLOR, agency=AGENCY).case.version == 4
+    assert [entry.version for entry in second.history(case_id, personal_data=True)] == [1, 2, 3, 4]
 
 
 def test_an_erasure_by_another_instance_is_seen_at_once(make_service: ServiceFactory) -> None:
     first, second = make_service(), make_service()
     case_id = first.open_case(AGENCY, open_case_command(), COUNSELLOR).case.id
-    assert second.get_case(case_id).personal is not None
+    assert second.get_case(case_id, personal_data=True).personal is not None
 
-    first.erase_personal_data(case_id, "lead")
+    first.erase_personal_data(case_id, "lead", agency=AGENCY)
 
-    assert second.get_case(case_id).personal is None
+    assert second.get_case(case_id, personal_data=True).personal is None
 
 
 # Group commit
 
 
 def test_concurrent_writers_are_each_answered_with_their_own_event_and_share_commits_on_postgres(
-    service: CaseService, settings: Settings
+    system: Lotse, service: CaseService, settings: Settings
 ) -> None:
     opened = [service.open_case(AGENCY, open_case_command(), COUNSELLOR) for _ in range(32)]
 
     def first_session(case_id: UUID, writer: int) -> Callable[[], Recorded]:
-        return lambda: service.record_step(case_id, session(date(2026, 1, 6), minutes=writer + 1), COUNSELLOR)
+        return lambda: service.record_step(
+            case_id, session(date(2026, 1, 6), minutes=writer + 1), COUNSELLOR, agency=AGENCY
+        )
 
     outcomes = race([first_session(recorded.case.id, writer) for writer, recorded in enumerate(opened)])
 
@@ -220,9 +229,9 @@ def test_concurrent_writers_are_each_answered_with_their_own_event_and_share_com
     for outcome in outcomes:
         assert outcome.recorded is not None
         case_id = outcome.recorded.case.id
-        assert service.history(case_id)[-1].data["minutes"] == outcome.writer + 1
+        assert service.history(case_id, personal_data=True)[-1].data["minutes"] == outcome.writer + 1
         assert service.ports.event_log.position_of(case_id, 2) == outcome.recorded.position
-    assert build_audit_trail(service, settings).verify().ok
+    assert system.audit.verify().ok
     if settings.uses_postgres:  # SQLite has one writer at a time by design; PostgreSQL commits writers together
         raw = RawLog(settings)
         with raw.connection(bypass_triggers=False) as connection:

@@ -11,7 +11,7 @@ from msgspec import to_builtins
 
 from application.cases import CaseService
 from application.errors import KeyStoreError
-from infrastructure.bootstrap import key_vault_of
+from infrastructure.bootstrap import Lotse
 from infrastructure.mapper import STORED_TYPES, MsgspecMapper
 from tests.integration.conftest import AGENCY, COUNSELLOR, open_case_command
 
@@ -187,12 +187,12 @@ def test_an_old_event_in_the_database_is_upcast_when_read_back(service: CaseServ
     assert all(isinstance(event, NoteTaken) for event in events)
 
 
-def test_case_events_in_the_database_decode_with_the_default_mapper(service: CaseService) -> None:
+def test_case_events_in_the_database_decode_with_the_default_mapper(system: Lotse, service: CaseService) -> None:
     case_id = service.open_case(AGENCY, open_case_command(), COUNSELLOR).case.id
     (stored,) = service.recorder.select_events(case_id)
 
     assert stored.topic == "lotse.case.CaseOpened"
-    event = MsgspecMapper(keys=key_vault_of(service)).to_domain_event(stored)
+    event = MsgspecMapper(keys=system.key_vault).to_domain_event(stored)
     assert event.originator_id == case_id
     assert event.agency == AGENCY
     assert to_builtins(event.personal) == to_builtins(open_case_command().personal)

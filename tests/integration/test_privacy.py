@@ -15,12 +15,12 @@ from msgspec import to_builtins
 
 from application.cases import CaseService
 from application.errors import KeyStoreError
-from application.ports import CaseListQuery
+from application.ports import ALL_AGENCIES, CaseListQuery
 from application.synthetic import load_demo
 from domain import records, steps
 from domain.events import PersonalDataErased
 from domain.privacy import PERSONAL_FIELDS, redacted
-from infrastructure.bootstrap import build_audit_trail, build_case_service, build_projections, key_vault_of, utc_now
+from infrastructure.bootstrap import Lotse, bootstrap, utc_now
 from infrastructure.settings import Settings
 from infrastructure.sql import Database
 from infrastructure.statistics_views import VIEW_TABLES
@@ -28,10 +28,11 @@ from tests.integration.conftest import (
     AGENCY,
     COUNSELLOR,
     START,
+    KnownCounsellors,
+    LotseFactory,
     ServiceFactory,
     SteppingClock,
     every_step,
-    is_active_counsellor,
     open_case_command,
     step_type,
 )
@@ -68,7 +69,7 @@ def record_sealed_journey(service: CaseService, marker: str | None = None) -> Se
         if isinstance(step, steps.CourseEnrolled):
             texts["provider"] = f"Provider {marker}"
         secrets += [text for name, text in texts.items() if name != "provider"]
-        case = service.record_step(case.id, msgspec.structs.replace(step, **texts), COUNSELLOR).case
+        case = service.record_step(case.id, msgspec.structs.replace(step, **texts), COUNSELLOR, agency=AGENCY).case
     return Sealed(case.id, personal, secrets, f"Provider {marker}")
 
 
@@ -94,11 +95,13 @@ def test_personal_data_are_stored_only_sealed(service: CaseService, settings: Se
 def test_counselling_reads_open_them_and_other_reads_never_do(make_service: ServiceFactory, sealed: Sealed) -> None:
     restarted = make_service()  # nothing cached: everything comes from the store
 
-    case = restarted.get_case(sealed.case_id)
+    case = restarted.get_case(sealed.case_id, personal_data=True)
     assert to_builtins(case.personal) == to_builtins(sealed.personal)
     assert case.assessments[0].result is not None
     assert case.assessments[0].result in sealed.secrets
-    notes = [entry.data["note"] for entry in restarted.history(sealed.case_id) if "note" in entry.data]
+    notes = [
+        entry.data["note"] for entry in restarted.history(sealed.case_id, personal_data=True) if "note" in entry.data
+    ]
     assert notes
     assert notes[0] in sealed.secrets
 
@@ -113,7 +116,7 @@ def test_counselling_reads_open_them_and_other_reads_never_do(make_service: Serv
 
 
 def test_erasure_destroys_the_key_and_leaves_the_log_untouched(
-    service: CaseService, make_service: ServiceFactory, settings: Settings, sealed: Sealed
+    system: Lotse, service: CaseService, make_service: ServiceFactory, settings: Settings, sealed: Sealed
 ) -> None:
     raw = RawLog(settings)
     before = raw.rows()
@@ -121,7 +124,7 @@ def test_erasure_destroys_the_key_and_leaves_the_log_untouched(
     assert wrapped is not None
     assert erased_at is None
 
-    recorded = service.erase_personal_data(sealed.case_id, "lea")
+    recorded = service.erase_personal_data(sealed.case_id, "lea", agency=AGENCY)
 
     after = raw.rows()
     assert after[: len(before)] == before  # not one byte of the log changed
@@ -130,7 +133,7 @@ def test_erasure_destroys_the_key_and_leaves_the_log_untouched(
     destroyed, erased_at = key_row(settings, sealed.case_id) or ("missing", None)
     assert destroyed is None
     assert erased_at is not None
-    assert build_audit_trail(service, settings).verify().ok
+    assert system.audit.verify().ok
     assert_nothing_in_clear(settings, sealed.secrets, sealed.public)
 
     for reader in (service, make_service()):  # this process, and one that never held the key
@@ -154,15 +157,18 @@ def test_erasure_destroys_the_key_and_leaves_the_log_untouched(
 def test_a_step_recorded_after_the_erasure_keeps_no_free_text(
     service: CaseService, make_service: ServiceFactory, settings: Settings, sealed: Sealed
 ) -> None:
-    service.erase_personal_data(sealed.case_id, "lea")
+    service.erase_personal_data(sealed.case_id, "lea", agency=AGENCY)
     late = f"after the erasure {uuid4().hex}"
 
     answered = service.record_step(
-        sealed.case_id, steps.CounsellingSessionHeld(date=date(2026, 5, 28), minutes=30, note=late), COUNSELLOR
+        sealed.case_id,
+        steps.CounsellingSessionHeld(date=date(2026, 5, 28), minutes=30, note=late),
+        COUNSELLOR,
+        agency=AGENCY,
     ).case
 
     assert answered.personal_data_erased
-    assert make_service().history(sealed.case_id)[-1].data["note"] is None
+    assert make_service().history(sealed.case_id, personal_data=True)[-1].data["note"] is None
     assert_nothing_in_clear(settings, [*sealed.secrets, late], sealed.public)
     last = list(service.recorder.select_events(sealed.case_id))[-1]
     assert msgspec.json.decode(last.state)["note"] == {"erased": True, "key": str(sealed.case_id)}
@@ -175,10 +181,11 @@ def view_rows(service: CaseService) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def test_statistics_are_identical_before_and_after_erasure(make_service: ServiceFactory) -> None:
-    service = make_service(clock=utc_now, is_active_counsellor=None)
-    load_demo(service, cases=40, seed=3)
-    projections = build_projections(service, CountingDigest())
+def test_statistics_are_identical_before_and_after_erasure(make_lotse: LotseFactory) -> None:
+    system = make_lotse(clock=utc_now, counsellors=None, log_digest=CountingDigest())
+    service = system.cases
+    load_demo(service, system.staff, cases=40, seed=3)
+    projections = system.projections
     projections.runner.catch_up()
     reporting = projections.reporting
     period = (date(2000, 1, 1), date(2100, 1, 1))
@@ -196,7 +203,7 @@ def test_statistics_are_identical_before_and_after_erasure(make_service: Service
     assert sum(before[0][0]["EECO01"].values()) > 0
     cases = [summary.case_id for summary in service.list_cases(CaseListQuery(agency=None, limit=10_000))]
     for case_id in cases:
-        service.erase_personal_data(case_id, "lea")
+        service.erase_personal_data(case_id, "lea", agency=ALL_AGENCIES)
     projections.runner.catch_up()
 
     assert projections.runner.head() == position + len(cases)
@@ -208,7 +215,7 @@ def test_statistics_are_identical_before_and_after_erasure(make_service: Service
 
 def start(settings: Settings) -> None:
     """Starts (and stops) a service, as `lotse serve` would."""
-    build_case_service(settings).close()
+    bootstrap(settings).close()
 
 
 def test_a_wrong_master_key_stops_the_start(make_service: ServiceFactory, settings: Settings) -> None:
@@ -232,27 +239,30 @@ def test_a_lost_key_store_stops_the_start(make_service: ServiceFactory, settings
     assert caught.value.reason == "key_store_lost"
 
 
-def test_a_missing_key_is_a_clear_error_for_that_case_alone(make_service: ServiceFactory, settings: Settings) -> None:
+def test_a_missing_key_is_a_clear_error_for_that_case_alone(
+    make_service: ServiceFactory, make_lotse: LotseFactory, settings: Settings
+) -> None:
     service = make_service()
     lost, kept = record_sealed_journey(service), record_sealed_journey(service)
     change_keys(settings, "DELETE FROM {keys} WHERE case_id = ?", (str(lost.case_id),))
-    restarted = make_service()
+    restarted_system = make_lotse(log_digest=CountingDigest())
+    restarted = restarted_system.cases
 
     for read in (
-        lambda: restarted.get_case(lost.case_id),
-        lambda: restarted.history(lost.case_id),
-        lambda: restarted.case_as_of_version(lost.case_id, 1),
+        lambda: restarted.get_case(lost.case_id, personal_data=True),
+        lambda: restarted.history(lost.case_id, personal_data=True),
+        lambda: restarted.case_as_of_version(lost.case_id, 1, personal_data=True),
     ):
         with pytest.raises(KeyStoreError, match=f"holds no key for case {lost.case_id}") as caught:
             read()
         assert caught.value.reason == "key_missing"
-    assert to_builtins(restarted.get_case(kept.case_id).personal) == to_builtins(kept.personal)
+    assert to_builtins(restarted.get_case(kept.case_id, personal_data=True).personal) == to_builtins(kept.personal)
     assert restarted.get_case(lost.case_id, personal_data=False).version == len(every_step()) + 1
-    projections = build_projections(restarted, CountingDigest())
+    projections = restarted_system.projections
     assert projections.runner.catch_up() > 0  # statistics never need a key
 
-    restarted.erase_personal_data(lost.case_id, "lea")  # erasure needs no key either
-    assert restarted.get_case(lost.case_id).personal is None
+    restarted.erase_personal_data(lost.case_id, "lea", agency=AGENCY)  # erasure needs no key either
+    assert restarted.get_case(lost.case_id, personal_data=True).personal is None
     assert key_row(settings, lost.case_id) is not None
 
 
@@ -264,26 +274,26 @@ def test_a_key_moved_to_another_case_does_not_open(make_service: ServiceFactory,
     change_keys(settings, "UPDATE {keys} SET wrapped_key = ? WHERE case_id = ?", (second_key[0], str(first.case_id)))
 
     with pytest.raises(KeyStoreError) as caught:
-        make_service().get_case(first.case_id)
+        make_service().get_case(first.case_id, personal_data=True)
 
     assert caught.value.reason == "key_mismatch"
 
 
-def test_the_master_key_wraps_every_key_and_is_never_stored(
-    service: CaseService, settings: Settings, sealed: Sealed
-) -> None:
+def test_the_master_key_wraps_every_key_and_is_never_stored(system: Lotse, settings: Settings, sealed: Sealed) -> None:
     master = (settings.data_dir / "master.key").read_text().strip()
     assert (settings.data_dir / "master.key").stat().st_mode & 0o777 == 0o600
     raw = raw_database(settings)
 
     assert master.encode() not in raw
     assert bytes.fromhex(master) not in raw
-    assert key_vault_of(service).cipher_for(sealed.case_id) is not None
+    assert system.key_vault.cipher_for(sealed.case_id) is not None
 
 
 def test_withdrawn_consent_reaches_back_in_reads_but_not_in_published_figures(
-    service: CaseService, clock: SteppingClock
+    make_lotse: LotseFactory, clock: SteppingClock
 ) -> None:
+    system = make_lotse(log_digest=CountingDigest())
+    service = system.cases
     profile = msgspec.structs.replace(open_case_command().profile, disability="yes", minority="yes")
     opened = service.open_case(
         AGENCY, open_case_command(profile=profile, consent=steps.Consent(special_categories=True)), COUNSELLOR
@@ -292,47 +302,55 @@ def test_withdrawn_consent_reaches_back_in_reads_but_not_in_published_figures(
         opened.id,
         steps.ProfileCorrected(date=date(2026, 1, 6), profile=steps.ProfileChanges(minority="no")),
         COUNSELLOR,
+        agency=AGENCY,
     ).case
-    projections = build_projections(service, CountingDigest())
+    projections = system.projections
     projections.runner.catch_up()
     published_at = projections.runner.head()
     period = (date(2026, 1, 1), date(2026, 12, 31))
     published = projections.reporting.esf(None, *period, "entry")
     assert (published.counts["EECO12"]["total"], published.counts["EECO15"]["total"]) == (1, 0)
 
-    service.record_step(opened.id, steps.ConsentChanged(date=date(2026, 1, 7), special_categories=False), COUNSELLOR)
+    service.record_step(
+        opened.id, steps.ConsentChanged(date=date(2026, 1, 7), special_categories=False), COUNSELLOR, agency=AGENCY
+    )
     projections.runner.catch_up()
 
     now = projections.reporting.esf(None, *period, "entry")
     assert now.counts["EECO12"]["total"] == 0  # no longer used from the withdrawal on
     assert projections.reporting.esf(None, *period, "entry", as_of_position=published_at) == published
     for version in (1, corrected.version):
-        past = service.case_as_of_version(opened.id, version)
+        past = service.case_as_of_version(opened.id, version, personal_data=True)
         assert (past.profile.disability, past.profile.minority) == ("unknown", "unknown"), version
         assert past.special_categories_consent  # that consent was given then is a fact, not special-category data
-    instant = service.case_as_of(opened.id, clock.peek())
+    instant = service.case_as_of(opened.id, clock.peek(), personal_data=True)
     assert instant.profile.disability == "unknown"
-    history = service.history(opened.id)
+    history = service.history(opened.id, personal_data=True)
     assert history[0].data["profile"]["disability"] == "unknown"
     assert history[0].data["profile"]["minority"] == "unknown"
     assert history[0].data["profile"]["gender"] == "female"  # the rest of the profile stays
     assert history[1].data["profile"] == {"minority": "unknown"}
 
-    service.record_step(opened.id, steps.ConsentChanged(date=date(2026, 1, 8), special_categories=True), COUNSELLOR)
+    service.record_step(
+        opened.id, steps.ConsentChanged(date=date(2026, 1, 8), special_categories=True), COUNSELLOR, agency=AGENCY
+    )
     again = service.record_step(
         opened.id,
         steps.ProfileCorrected(date=date(2026, 1, 9), profile=steps.ProfileChanges(disability="yes")),
         COUNSELLOR,
+        agency=AGENCY,
     ).case
-    assert service.history(opened.id)[-1].data["profile"] == {"disability": "yes"}  # recorded after a new consent
-    assert service.case_as_of_version(opened.id, again.version).profile.disability == "yes"
-    assert service.case_as_of_version(opened.id, 1).profile.disability == "unknown"
+    # recorded after a new consent
+    assert service.history(opened.id, personal_data=True)[-1].data["profile"] == {"disability": "yes"}
+    assert service.case_as_of_version(opened.id, again.version, personal_data=True).profile.disability == "yes"
+    assert service.case_as_of_version(opened.id, 1, personal_data=True).profile.disability == "unknown"
 
 
 def test_the_destroyed_key_leaves_no_trace_in_the_sqlite_files(tmp_path: Path) -> None:
     """SQLite alone: PostgreSQL keeps old row versions until VACUUM (README: Privacy)."""
     settings = Settings(data_dir=tmp_path / "data", snapshot_interval=5)
-    service = build_case_service(settings, clock=SteppingClock(), is_active_counsellor=is_active_counsellor)
+    system = bootstrap(settings, clock=SteppingClock(), counsellors=KnownCounsellors())
+    service = system.cases
     try:
         sealed = record_sealed_journey(service)
         row = key_row(settings, sealed.case_id)
@@ -340,10 +358,10 @@ def test_the_destroyed_key_leaves_no_trace_in_the_sqlite_files(tmp_path: Path) -
         wrapped = str(row[0]).encode()
         assert wrapped in raw_database(settings)
 
-        service.erase_personal_data(sealed.case_id, "lea")
-        key_vault_of(service).compact()
+        service.erase_personal_data(sealed.case_id, "lea", agency=AGENCY)
+        system.key_vault.compact()
 
         assert wrapped not in raw_database(settings)
         assert base64.b64decode(wrapped) not in raw_database(settings)
     finally:
-        service.close()
+        system.close()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from application.synthetic import load_demo
-from infrastructure.bootstrap import Projections, build_case_service, build_log_digest, build_projections
+from infrastructure.bootstrap import Projections, bootstrap
 from infrastructure.settings import Settings
 from infrastructure.sql import Database
 from infrastructure.statistics_views import VIEW_TABLES
@@ -44,12 +44,12 @@ def tables(database: Database) -> dict[str, list[tuple[Any, ...]]]:
 @pytest.fixture
 def backlog(settings: Settings) -> Iterator[Projections]:
     """A log of some thousand events that no view has seen yet."""
-    service = build_case_service(settings)
-    load_demo(service, cases=250, seed=3)
-    projections = build_projections(service, build_log_digest(service))
+    system = bootstrap(settings)
+    load_demo(system.cases, system.staff, cases=250, seed=3)
+    projections = system.projections
     assert set(projections.runner.positions().values()) == {0}
     yield projections
-    service.close()
+    system.close()
 
 
 def wait_until(condition: Any, seconds: float = 60) -> None:

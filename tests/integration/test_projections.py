@@ -18,11 +18,11 @@ from application.statistics import COLUMNS
 from application.synthetic import load_demo
 from domain.case import Case
 from domain.deadlines import deadlines
-from infrastructure.bootstrap import Projections, build_projections, utc_now
+from infrastructure.bootstrap import Lotse, Projections, utc_now
 from infrastructure.projections import ProjectionRunner
 from infrastructure.sql import Database
 from infrastructure.statistics_views import INDICATOR_DAYS, VIEW_TABLES
-from tests.integration.conftest import ServiceFactory
+from tests.integration.conftest import LotseFactory
 
 CASES = 150
 PERIODS = [
@@ -39,6 +39,11 @@ class CountingDigest:
         return f"digest-at-{position}"
 
 
+def demo_system(make_lotse: LotseFactory) -> Lotse:
+    """Lotse for the demo's journeys: today's clock, the staff directory, digests that name their position."""
+    return make_lotse(clock=utc_now, counsellors=None, log_digest=CountingDigest())
+
+
 @dataclass
 class Loaded:
     service: CaseService
@@ -47,13 +52,13 @@ class Loaded:
 
 
 @pytest.fixture
-def loaded(make_service: ServiceFactory) -> Loaded:
-    service = make_service(clock=utc_now, is_active_counsellor=None)
-    load_demo(service, cases=CASES, seed=11)
-    projections = build_projections(service, CountingDigest())
+def loaded(make_lotse: LotseFactory) -> Loaded:
+    system = demo_system(make_lotse)
+    service, projections = system.cases, system.projections
+    load_demo(service, system.staff, cases=CASES, seed=11)
     projections.runner.catch_up()
     ids = [summary.case_id for summary in service.list_cases(CaseListQuery(agency=None, limit=10_000))]
-    return Loaded(service, projections, [service.get_case(case_id) for case_id in ids])
+    return Loaded(service, projections, [service.get_case(case_id, personal_data=True) for case_id in ids])
 
 
 def expected_codes(case: Case) -> set[str]:
@@ -188,10 +193,10 @@ def stepping(runner: ProjectionRunner) -> Iterator[int]:
         yield min(runner.positions().values())
 
 
-def test_as_of_position_equals_what_the_live_views_said_at_that_position(make_service: ServiceFactory) -> None:
-    service = make_service(clock=utc_now, is_active_counsellor=None)
-    load_demo(service, cases=60, seed=5)
-    projections = build_projections(service, CountingDigest())
+def test_as_of_position_equals_what_the_live_views_said_at_that_position(make_lotse: LotseFactory) -> None:
+    system = demo_system(make_lotse)
+    service, projections = system.cases, system.projections
+    load_demo(service, system.staff, cases=60, seed=5)
     projections.runner.batch_size = 97
     reporting = projections.reporting
     period = (date(2000, 1, 1), date(2100, 1, 1))
@@ -202,7 +207,7 @@ def test_as_of_position_equals_what_the_live_views_said_at_that_position(make_se
             reporting.esf("koeln", *period, "exit"),
             reporting.funnel(None),
         )
-    load_demo(service, cases=10, seed=6)  # the log moves on; the past answers must not
+    load_demo(service, system.staff, cases=10, seed=6)  # the log moves on; the past answers must not
     projections.runner.catch_up()
 
     assert len(live) >= 5
@@ -213,12 +218,12 @@ def test_as_of_position_equals_what_the_live_views_said_at_that_position(make_se
         assert reporting.funnel(None, as_of_position=position) == funnel
 
 
-def test_two_runners_at_once_keep_the_views_exact(make_service: ServiceFactory) -> None:
-    service = make_service(clock=utc_now, is_active_counsellor=None)
-    load_demo(service, cases=40, seed=9)
-    first = build_projections(service, CountingDigest()).runner
+def test_two_runners_at_once_keep_the_views_exact(make_lotse: LotseFactory) -> None:
+    system = demo_system(make_lotse)
+    load_demo(system.cases, system.staff, cases=40, seed=9)
+    first = system.projections.runner
     second = ProjectionRunner(
-        make_service(clock=utc_now, is_active_counsellor=None),
+        demo_system(make_lotse).cases,
         first.database,
         list(first.views.values()),
         batch_size=50,
@@ -237,17 +242,18 @@ def test_two_runners_at_once_keep_the_views_exact(make_service: ServiceFactory) 
     assert view_tables(first.database) == together
 
 
-def test_the_view_contract_holds_for_every_view(make_service: ServiceFactory) -> None:
+def test_the_view_contract_holds_for_every_view(make_lotse: LotseFactory) -> None:
     """Each view: writing a state twice equals writing it once; a newer state replaces the older; clear empties."""
-    service = make_service(clock=utc_now, is_active_counsellor=None)
-    load_demo(service, cases=3, seed=1)
+    system = demo_system(make_lotse)
+    service = system.cases
+    load_demo(service, system.staff, cases=3, seed=1)
     ids = [summary.case_id for summary in service.list_cases(CaseListQuery(agency=None, limit=10))]
-    runner = build_projections(service, CountingDigest()).runner
+    runner = system.projections.runner
     database = runner.database
     for view in runner.views.values():
         for case_id in ids:
-            latest = service.get_case(case_id)
-            first = service.case_as_of_version(case_id, 1)
+            latest = service.get_case(case_id, personal_data=True)
+            first = service.case_as_of_version(case_id, 1, personal_data=True)
             with database.transaction(commit=True) as cursor:
                 view.clear(cursor)
                 view.write(cursor, latest)

@@ -1,0 +1,325 @@
+"""The use cases of the HTTP API: each takes the principal and decides what she may do and see.
+
+Handlers decode, call one of these, encode. Whether the principal's role may do it, whose cases and figures she
+reads (her agency's; every agency's for a `*` token), whether personal data are opened, whether figures are
+suppressed, and the access-log entry of every read of a case are decided here (with application/policy.py), so an
+endpoint cannot forget one of them.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from uuid import UUID
+
+from application.cases import CaseService, Recorded
+from application.errors import CaseNotFound, InvalidQuery, PermissionDenied, VersionNotFound, ViewLagging
+from application.history import HistoryEntry, without_personal_data
+from application.policy import (
+    AUDITORS,
+    CASE_READERS,
+    COUNSELLING,
+    LEADS,
+    agency_scope,
+    counsellor_scope,
+    reads_suppressed_figures,
+    require,
+    sees_agency,
+    sees_personal_data,
+)
+from application.ports import (
+    AccessLogEntry,
+    AccessLogQuery,
+    CaseListQuery,
+    CaseloadEntry,
+    CaseSummary,
+    DeadlineEntry,
+    IdempotencyClaim,
+    Principal,
+    RetryKey,
+    ViewQueries,
+)
+from application.reporting import EsfFigures, FunnelFigures, Reporting
+from application.statistics import Basis, Cell, ShownPathway, shown_funnel, shown_indicators
+from domain.case import Case
+from domain.privacy import redacted
+from domain.steps import CounsellorAssigned, OpenCase, Step
+
+# Beyond any version a case can reach: answered as "no such version" without asking the database.
+MAX_VERSION = 2**31 - 1
+MIN_POSITION_WAIT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A case as the principal may see it: its personal data and free text only if her role sees them.
+
+    `personal_data_erased` is the case's own: a case shown without personal data must not read as erased.
+    """
+
+    case: Case
+    personal_data_erased: bool
+
+
+@dataclass(frozen=True)
+class CaseState(Shown):
+    """A state of the case, and the case's version now (a past state is nothing to write on)."""
+
+    current_version: int
+
+    @property
+    def is_current(self) -> bool:
+        return self.case.version == self.current_version
+
+
+@dataclass(frozen=True)
+class Written(Shown):
+    """The case after a write, and the write's position in the global log; `replayed`: an idempotent retry's answer,
+    nothing recorded."""
+
+    position: int
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class DueDeadlines:
+    """Deadlines, and the day they are due or overdue against (the service's today)."""
+
+    entries: list[DeadlineEntry]
+    today: date
+
+
+@dataclass(frozen=True)
+class EsfAnswer:
+    """ESF+ figures for the agency read (None: every agency), as the principal may see them."""
+
+    figures: EsfFigures
+    agency: str | None
+    indicators: dict[str, dict[str, Cell]]
+    suppressed: list[str]
+
+
+@dataclass(frozen=True)
+class FunnelAnswer:
+    figures: FunnelFigures
+    agency: str | None
+    pathways: dict[str, ShownPathway]
+    suppressed: list[str]
+
+
+class Workspace:
+    def __init__(
+        self,
+        cases: CaseService,
+        views: ViewQueries,
+        reporting: Reporting,
+        *,
+        min_position_wait_seconds: float = MIN_POSITION_WAIT_SECONDS,
+    ) -> None:
+        self.cases = cases
+        self.views = views
+        self.reporting = reporting
+        self._min_position_wait = min_position_wait_seconds
+
+    # Writes
+
+    def open_case(self, principal: Principal, command: OpenCase, retry: RetryKey | None = None) -> Written:
+        """Counsellors and leads open cases of their own agency. A retry (the same `retry` key) is answered with the
+        case as the first request left it: a read, logged as `replay?as_of_version=N`."""
+        require(principal, COUNSELLING)
+        recorded = self.cases.open_case(
+            principal.agency, command, principal.subject, idempotency=_claim(principal, retry)
+        )
+        return self._answer(principal, recorded)
+
+    def record_step(
+        self,
+        principal: Principal,
+        case_id: UUID,
+        step: Step,
+        *,
+        expected_version: int | frozenset[int] | None = None,
+        retry: RetryKey | None = None,
+    ) -> Written:
+        """Counsellors and leads record steps on their agency's cases (another agency's case is not found); only a
+        lead reassigns a case. `expected_version`: the versions the writer's If-Match accepts."""
+        require(principal, COUNSELLING)
+        if isinstance(step, CounsellorAssigned) and principal.role not in LEADS:
+            raise PermissionDenied("only a lead may reassign a case")
+        recorded = self.cases.record_step(
+            case_id,
+            step,
+            principal.subject,
+            expected_version=expected_version,
+            idempotency=_claim(principal, retry),
+            agency=principal.agency,
+        )
+        return self._answer(principal, recorded)
+
+    def erase_personal_data(self, principal: Principal, case_id: UUID) -> Recorded:
+        """A lead erases the personal data of a client of her agency; nothing personal is opened for it."""
+        require(principal, LEADS)
+        return self.cases.erase_personal_data(case_id, principal.subject, agency=principal.agency)
+
+    # Reads of a case: each is logged before it is answered
+
+    def read_case(
+        self,
+        principal: Principal,
+        case_id: UUID,
+        *,
+        as_of_version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> CaseState:
+        """The case now, or as it was at a version or instant; personal data only for counsellors and leads."""
+        require(principal, CASE_READERS)
+        if as_of_version is not None and as_of is not None:
+            raise InvalidQuery("as_of", "give as_of_version or as_of, not both")
+        show = sees_personal_data(principal.role)
+        current = self._visible_case(principal, case_id, personal_data=show)
+        if as_of_version is not None:
+            if as_of_version > MAX_VERSION:
+                raise VersionNotFound(case_id, as_of_version, current.version)
+            case = self.cases.case_as_of_version(case_id, as_of_version, personal_data=show)
+            what = f"state?as_of_version={as_of_version}"
+        elif as_of is not None:
+            if as_of.tzinfo is None:
+                raise InvalidQuery("as_of", "an instant needs a time zone offset, e.g. 2026-03-02T10:00:00Z")
+            case = self.cases.case_as_of(case_id, as_of, personal_data=show)
+            what = f"state?as_of={as_of.isoformat()}"
+        else:
+            case, what = current, "state"
+        shown = _as_shown(principal, case)
+        self.cases.record_read(principal, current, what, personal_data=shown.personal is not None)
+        return CaseState(case=shown, personal_data_erased=case.personal_data_erased, current_version=current.version)
+
+    def read_history(self, principal: Principal, case_id: UUID) -> list[HistoryEntry]:
+        """Every event of the case, oldest first; personal data only for counsellors and leads."""
+        require(principal, CASE_READERS)
+        show = sees_personal_data(principal.role)
+        current = self._visible_case(principal, case_id, personal_data=show)
+        entries = self.cases.history(case_id, personal_data=show)
+        if not show:
+            entries = [without_personal_data(entry) for entry in entries]
+        self.cases.record_read(principal, current, "history", personal_data=show and not current.personal_data_erased)
+        return entries
+
+    # Lists and figures: no single person's data, not logged
+
+    def list_cases(self, principal: Principal, query: CaseListQuery) -> list[CaseSummary]:
+        """A page of the case list of the principal's agency (a `*` principal: of `query.agency`, or of all)."""
+        require(principal, CASE_READERS)
+        return self.cases.list_cases(replace(query, agency=agency_scope(principal, query.agency)))
+
+    def caseload(
+        self,
+        principal: Principal,
+        *,
+        counsellor: str | None = None,
+        agency: str | None = None,
+        min_position: int | None = None,
+    ) -> list[CaseloadEntry]:
+        """Open cases per counsellor; a counsellor reads only her own."""
+        counsellor = counsellor_scope(principal, counsellor)
+        self._wait_for(min_position)
+        return self.views.caseload(agency_scope(principal, agency), counsellor, self.cases.today())
+
+    def deadlines(
+        self,
+        principal: Principal,
+        *,
+        due_before: date | None = None,
+        counsellor: str | None = None,
+        agency: str | None = None,
+        min_position: int | None = None,
+    ) -> DueDeadlines:
+        """Due and overdue deadlines; a counsellor reads only her own."""
+        require(principal, CASE_READERS)
+        counsellor = counsellor_scope(principal, counsellor)
+        self._wait_for(min_position)
+        today = self.cases.today()
+        return DueDeadlines(self.views.deadlines(agency_scope(principal, agency), counsellor, due_before), today)
+
+    def esf(
+        self,
+        principal: Principal,
+        start: date,
+        end: date,
+        basis: Basis,
+        *,
+        agency: str | None = None,
+        as_of_position: int | None = None,
+        min_position: int | None = None,
+    ) -> EsfAnswer:
+        """The ESF+ indicators of the principal's agency (a `*` principal: of `agency`, or of all); suppressed for
+        analysts."""
+        if start > end:
+            raise InvalidQuery("to", "the period ends before it starts")
+        self._wait_for(min_position)
+        scope = agency_scope(principal, agency)
+        figures = self.reporting.esf(scope, start, end, basis, as_of_position)
+        cells, hidden = shown_indicators(figures.counts, suppressed=reads_suppressed_figures(principal.role))
+        return EsfAnswer(figures=figures, agency=scope, indicators=cells, suppressed=hidden)
+
+    def funnel(
+        self,
+        principal: Principal,
+        *,
+        agency: str | None = None,
+        as_of_position: int | None = None,
+        min_position: int | None = None,
+    ) -> FunnelAnswer:
+        """The pathway funnel, scoped and suppressed as `esf`."""
+        self._wait_for(min_position)
+        scope = agency_scope(principal, agency)
+        figures = self.reporting.funnel(scope, as_of_position)
+        pathways, hidden = shown_funnel(figures.pathways, suppressed=reads_suppressed_figures(principal.role))
+        return FunnelAnswer(figures=figures, agency=scope, pathways=pathways, suppressed=hidden)
+
+    def access_log(self, principal: Principal, query: AccessLogQuery) -> list[AccessLogEntry]:
+        """For auditors: reads of their agency's cases (a `*` auditor: of `query.case_agency`'s, or of all)."""
+        require(principal, AUDITORS)
+        return self.cases.access_log(replace(query, case_agency=agency_scope(principal, query.case_agency)))
+
+    # Internals
+
+    def _visible_case(self, principal: Principal, case_id: UUID, *, personal_data: bool) -> Case:
+        """The case, if the principal's agency may see it; another agency's case does not exist for her."""
+        case = self.cases.get_case(case_id, personal_data=personal_data)
+        if not sees_agency(principal, case.agency):
+            raise CaseNotFound(case_id)
+        return case
+
+    def _answer(self, principal: Principal, recorded: Recorded) -> Written:
+        """A write's answer as the principal may see it; a replayed one is a read of the case, and logged."""
+        case = recorded.case
+        shown = _as_shown(principal, case)
+        if recorded.replayed:
+            what = f"replay?as_of_version={case.version}"
+            self.cases.record_read(principal, case, what, personal_data=shown.personal is not None)
+        return Written(
+            case=shown,
+            personal_data_erased=case.personal_data_erased,
+            position=recorded.position,
+            replayed=recorded.replayed,
+        )
+
+    def _wait_for(self, min_position: int | None) -> None:
+        """Read-your-writes: waits until the views reflect `min_position` (ViewLagging when they do not in time)."""
+        if min_position is None:
+            return
+        head = self.views.head()
+        if min_position > head:
+            # Every write answers a committed position, so one beyond the log's head was never handed out.
+            raise InvalidQuery("min_position", f"the log has no position {min_position} (it is at {head})")
+        if not self.views.wait_for(min_position, self._min_position_wait):
+            raise ViewLagging(min_position)
+
+
+def _as_shown(principal: Principal, case: Case) -> Case:
+    return case if sees_personal_data(principal.role) else redacted(case)
+
+
+def _claim(principal: Principal, retry: RetryKey | None) -> IdempotencyClaim | None:
+    """A retry key counts for its caller alone: another caller's key never answers with her case."""
+    if retry is None:
+        return None
+    return IdempotencyClaim(scope=principal.scope, key=retry.key, fingerprint=retry.fingerprint)
