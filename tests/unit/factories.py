@@ -62,6 +62,15 @@ def profile(**changes: Any) -> steps.Profile:
     return steps.Profile(**{**fields, **changes})
 
 
+def recorded_profile(**changes: Any) -> dict[str, Any]:
+    """The statistical profile a case keeps for `profile(**changes)`: the birth date is personal data, kept apart."""
+    data: dict[str, Any] = msgspec.to_builtins(profile(**changes))
+    birth_date = data.pop("birth_date")
+    if birth_date is not None:
+        data["birth_year"] = date.fromisoformat(birth_date).year
+    return data
+
+
 def open_command(*, consent: bool = False, **changes: Any) -> steps.OpenCase:
     fields: dict[str, Any] = {
         "first_contact_on": OPENED_ON,
@@ -93,6 +102,9 @@ STEP_DEFAULTS: dict[type[steps.StepCommand], dict[str, Any]] = {
     steps.RecognitionDocumentsCompleted: {"application_id": "r1"},
     steps.RecognitionDeadlineExtended: {"application_id": "r1", "due": date(2026, 12, 31), "reason": "expert opinion"},
     steps.RecognitionDecided: {"application_id": "r1", "outcome": "full"},
+    steps.RecognitionDeadlineSuspended: {"application_id": "r1", "reason": "qualification_analysis"},
+    steps.RecognitionDeadlineResumed: {"application_id": "r1"},
+    steps.RecognitionWithdrawn: {"application_id": "r1", "reason": "client moved abroad"},
     steps.CourseEnrolled: {
         "course_id": "c1",
         "kind": "exam_preparation",
@@ -114,6 +126,15 @@ STEP_DEFAULTS: dict[type[steps.StepCommand], dict[str, Any]] = {
         "reason": "qualification_obtained",
         "situation": steps.Situation(
             job_searching=False, in_education_or_training=False, qualification_gained=True, employed=True
+        ),
+    },
+    steps.LeavingSituationRecorded: {
+        "situation": steps.Situation(
+            job_searching=False,
+            in_education_or_training=False,
+            qualification_gained=True,
+            employed=False,
+            self_employed=True,
         ),
     },
     steps.CaseReopened: {"reason": "client returned"},
@@ -175,6 +196,17 @@ def case_with_exam(*, route: str = "external_exam", granted: bool | None = True,
     if granted is None:
         return case
     return apply(case, step(steps.ExamAdmissionDecided, 20, granted=granted))
+
+
+def case_with_suspension(*, completed_on: date | int = date(2026, 2, 10), on: date | int = date(2026, 3, 1)) -> Case:
+    """Application r1 with its documents complete on `completed_on` and its decision deadline suspended on `on`."""
+    return apply(case_with_documents_complete(completed_on=completed_on), step(steps.RecognitionDeadlineSuspended, on))
+
+
+def case_with_partial_decision(*, regulated: bool = True, compensation: str = "adaptation_course") -> Case:
+    """Application r1 applied on day 10, decided partial on day 50 with a compensation measure."""
+    command = step(steps.RecognitionDecided, 50, outcome="partial", compensation=compensation)
+    return apply(case_with_application(regulated=regulated), command)
 
 
 def closed_case(*, on: date | int = 40, before: Iterable[steps.StepCommand] = ()) -> Case:

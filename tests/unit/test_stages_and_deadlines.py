@@ -1,7 +1,7 @@
 """Every step type end to end, the stage a case is at, and the deadlines a counsellor watches."""
 
 from datetime import date
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 
@@ -18,7 +18,9 @@ from tests.unit.factories import (
     case_with_application,
     case_with_documents_complete,
     case_with_exam,
+    case_with_suspension,
     closed_case,
+    context,
     day,
     facts_of,
     opened_case,
@@ -42,6 +44,9 @@ EVERY_STEP_TYPE: list[tuple[Case, steps.StepCommand, Stage]] = [
     (case_with_application(on=5), step(steps.RecognitionDocumentsCompleted, 20), "recognition"),
     (case_with_documents_complete(completed_on=10), step(steps.RecognitionDeadlineExtended, 20), "recognition"),
     (case_with_application(on=5), step(steps.RecognitionDecided, 20), "recognition"),
+    (case_with_documents_complete(completed_on=10), step(steps.RecognitionDeadlineSuspended, 20), "recognition"),
+    (case_with_suspension(completed_on=10, on=15), step(steps.RecognitionDeadlineResumed, 20), "recognition"),
+    (case_with_application(on=5), step(steps.RecognitionWithdrawn, 20), "recognition"),
     (opened_case(), step(steps.CourseEnrolled, 20), "course"),
     (_with(step(steps.CourseEnrolled, 5)), step(steps.CourseCompleted, 20), "course"),
     (_with(step(steps.CourseEnrolled, 5)), step(steps.CourseDropped, 20), "course"),
@@ -50,6 +55,7 @@ EVERY_STEP_TYPE: list[tuple[Case, steps.StepCommand, Stage]] = [
     (case_with_exam(), step(steps.ExamResultRecorded, 20), "exam"),
     (opened_case(), step(steps.CounsellorAssigned, 20), "first_contact"),
     (opened_case(), step(steps.CaseClosed, 20), "closed"),
+    (closed_case(on=10), step(steps.LeavingSituationRecorded, 20), "closed"),
     (closed_case(on=10), step(steps.CaseReopened, 20), "first_contact"),
     (closed_case(on=10), step(steps.FollowUpRecorded, 20), "closed"),
     (opened_case(), step(steps.ConsentChanged, 20), "first_contact"),
@@ -58,6 +64,25 @@ EVERY_STEP_TYPE: list[tuple[Case, steps.StepCommand, Stage]] = [
 
 def test_the_table_covers_every_step_type() -> None:
     assert {type(command) for _, command, _ in EVERY_STEP_TYPE} == set(get_args(steps.Step))
+
+
+def recorded_facts(command: steps.StepCommand) -> dict[str, Any]:
+    """What the event of a step records: the command's fields, and what the case derives from them.
+
+    A correction records the birth date apart from the profile and the age at entry it gives (None when it corrects
+    neither birth date nor year); a follow-up records the day it describes (by default its date) and whether the
+    situation improved (from `improvement` when given).
+    """
+    facts = asked_of(command)
+    if isinstance(command, steps.ProfileCorrected):
+        facts |= {"birth_date": None, "age_at_entry": None, "age_exact": None}
+    if isinstance(command, steps.FollowUpRecorded):
+        improved = command.improved_situation if command.improvement is None else command.improvement != "none"
+        facts |= {
+            "reference_date": (command.reference_date or command.date).isoformat(),
+            "improved_situation": improved,
+        }
+    return facts
 
 
 @pytest.mark.parametrize(
@@ -71,7 +96,7 @@ def test_every_step_type_is_recorded_as_its_event(before: Case, command: steps.S
     assert type(event) is decisions.STEP_EVENTS[type(command)]
     assert ev.event_type_name(event) == command.__struct_config__.tag
     assert ev.occurred_on(event) == command.date
-    assert facts_of(event) == asked_of(command)
+    assert facts_of(event) == recorded_facts(command)
     assert (event.originator_id, event.originator_version) == (before.id, before.version + 1)
     assert (event.timestamp, event.recorded_by) == (CONTEXT.at, CONTEXT.recorded_by)
     assert after.version == before.version + 1
@@ -178,7 +203,32 @@ def test_a_closed_case_is_watched_only_for_its_follow_up() -> None:
 def test_follow_up_is_due_six_months_after_the_exit() -> None:
     case = closed_case(on=date(2026, 3, 31))
     assert deadlines(case) == [Deadline(kind="follow_up", ref="exit", due=date(2026, 9, 30))]
-    assert deadlines(apply(case, step(steps.FollowUpRecorded, date(2026, 6, 1)))) == []
+
+
+# 0.2: only a follow-up describing a day within four weeks of six months after the exit counts (API.md, EECR05/06).
+LATER = context(today=date(2026, 12, 31), at=CONTEXT.at)
+
+
+@pytest.mark.parametrize("reference_date", [date(2026, 9, 2), date(2026, 9, 30), date(2026, 10, 28)])
+def test_a_follow_up_describing_a_day_in_the_window_ends_the_follow_up_deadline(reference_date: date) -> None:
+    case = closed_case(on=date(2026, 3, 31))  # six months later: 2026-09-30, window 2026-09-02 to 2026-10-28
+    command = step(steps.FollowUpRecorded, date(2026, 11, 15), reference_date=reference_date)
+    assert deadlines(apply(case, command, ctx=LATER)) == []
+
+
+@pytest.mark.parametrize("reference_date", [date(2026, 6, 1), date(2026, 9, 1), date(2026, 10, 29)])
+def test_a_follow_up_describing_a_day_outside_the_window_leaves_the_deadline(reference_date: date) -> None:
+    case = closed_case(on=date(2026, 3, 31))
+    command = step(steps.FollowUpRecorded, date(2026, 11, 15), reference_date=reference_date)
+    assert deadlines(apply(case, command, ctx=LATER)) == [Deadline(kind="follow_up", ref="exit", due=date(2026, 9, 30))]
+
+
+def test_a_follow_up_without_reference_date_describes_its_own_date() -> None:
+    case = closed_case(on=date(2026, 3, 31))
+    assert deadlines(apply(case, step(steps.FollowUpRecorded, date(2026, 6, 1)))) == [
+        Deadline(kind="follow_up", ref="exit", due=date(2026, 9, 30))
+    ]
+    assert deadlines(apply(case, step(steps.FollowUpRecorded, date(2026, 10, 1)), ctx=LATER)) == []
 
 
 def test_reopening_drops_the_follow_up_and_restarts_the_no_contact_check() -> None:

@@ -63,6 +63,9 @@ def test_the_api_names_of_the_step_types() -> None:
         "recognition_documents_completed",
         "recognition_deadline_extended",
         "recognition_decided",
+        "recognition_deadline_suspended",
+        "recognition_deadline_resumed",
+        "recognition_withdrawn",
         "course_enrolled",
         "course_completed",
         "course_dropped",
@@ -71,14 +74,126 @@ def test_the_api_names_of_the_step_types() -> None:
         "exam_result_recorded",
         "counsellor_assigned",
         "case_closed",
+        "leaving_situation_recorded",
         "case_reopened",
         "follow_up_recorded",
         "consent_changed",
     }
 
 
+def test_the_0_2_fields_of_the_steps_are_decoded() -> None:
+    assert decode(
+        {
+            "type": "follow_up_recorded",
+            "date": "2026-09-15",
+            "reference_date": "2026-09-01",
+            "outcome": "reached",
+            "employed": True,
+            "improvement": "higher_skilled",
+        }
+    ) == steps.FollowUpRecorded(
+        date=date(2026, 9, 15),
+        reference_date=date(2026, 9, 1),
+        employed=True,
+        improvement="higher_skilled",
+    )
+    unreachable = decode({"type": "follow_up_recorded", "date": "2026-09-15", "outcome": "unreachable"})
+    assert unreachable == steps.FollowUpRecorded(date=date(2026, 9, 15), outcome="unreachable")
+    assert (unreachable.employed, unreachable.improved_situation, unreachable.reference_date) == (None, None, None)
+    assert decode(
+        {
+            "type": "leaving_situation_recorded",
+            "date": "2026-03-20",
+            "situation": {
+                "job_searching": False,
+                "in_education_or_training": False,
+                "qualification_gained": False,
+                "employed": False,
+                "self_employed": True,
+            },
+        }
+    ) == steps.LeavingSituationRecorded(
+        date=date(2026, 3, 20),
+        situation=steps.Situation(
+            job_searching=False,
+            in_education_or_training=False,
+            qualification_gained=False,
+            employed=False,
+            self_employed=True,
+        ),
+    )
+    exam = decode(
+        {
+            "type": "exam_admission_applied",
+            "date": "2026-03-02",
+            "exam_id": "e1",
+            "route": "aptitude_test",
+            "occupation": "Pflegefachfrau",
+            "chamber": "state_authority",
+            "application_id": "r1",
+            "basis": "foreign_qualification",
+        }
+    )
+    assert isinstance(exam, steps.ExamAdmissionApplied)
+    assert (exam.application_id, exam.basis) == ("r1", "foreign_qualification")
+    course = decode(
+        {
+            "type": "course_enrolled",
+            "date": "2026-03-02",
+            "course_id": "c1",
+            "kind": "adaptation_course",
+            "provider": "Klinikum",
+            "funding": "other",
+            "application_id": "r1",
+        }
+    )
+    assert isinstance(course, steps.CourseEnrolled)
+    assert course.application_id == "r1"
+    result = decode({"type": "exam_result_recorded", "date": "2026-03-02", "exam_id": "e1", "result": "not_comparable"})
+    assert result == steps.ExamResultRecorded(date=date(2026, 3, 2), exam_id="e1", result="not_comparable")
+
+
+def test_the_situation_defaults_to_not_self_employed() -> None:
+    closed = decode(
+        {
+            "type": "case_closed",
+            "date": "2026-03-02",
+            "reason": "employment",
+            "situation": {
+                "job_searching": False,
+                "in_education_or_training": False,
+                "qualification_gained": False,
+                "employed": True,
+            },
+        }
+    )
+    assert isinstance(closed, steps.CaseClosed)
+    assert closed.situation.self_employed is False
+
+
+def test_a_correction_may_name_the_birth_date_german_level_and_arrival_year() -> None:
+    decoded = decode(
+        {
+            "type": "profile_corrected",
+            "date": "2026-03-02",
+            "profile": {"birth_date": "1988-02-29", "german_level": "B1", "arrival_year": 2015},
+        }
+    )
+    assert isinstance(decoded, steps.ProfileCorrected)
+    assert decoded.profile.changed() == {"birth_date": date(1988, 2, 29), "german_level": "B1", "arrival_year": 2015}
+
+
 SESSION = {"type": "counselling_session_held", "date": "2026-03-02", "minutes": 45}
 EXAM_RESULT = {"type": "exam_result_recorded", "date": "2026-03-02", "exam_id": "e1", "result": "passed"}
+FOLLOW_UP = {"type": "follow_up_recorded", "date": "2026-09-15", "employed": True, "improved_situation": False}
+EXAM_ADMISSION = {
+    "type": "exam_admission_applied",
+    "date": "2026-03-02",
+    "exam_id": "e1",
+    "route": "external_exam",
+    "occupation": "Tischler",
+    "chamber": "hwk",
+}
 
 
 @pytest.mark.parametrize(
@@ -123,6 +238,59 @@ EXAM_RESULT = {"type": "exam_result_recorded", "date": "2026-03-02", "exam_id": 
             {"type": "profile_corrected", "date": "2026-03-02", "profile": {"qualification_country": "tur"}},
             "$.profile.qualification_country",
             id="country code",
+        ),
+        pytest.param({**FOLLOW_UP, "outcome": "moved_away"}, "$.outcome", id="follow-up outcome"),
+        pytest.param({**FOLLOW_UP, "improvement": "richer"}, "$.improvement", id="improvement"),
+        pytest.param({**FOLLOW_UP, "reference_date": "2026-13-01"}, "$.reference_date", id="reference date"),
+        pytest.param(
+            {
+                "type": "recognition_deadline_suspended",
+                "date": "2026-03-02",
+                "application_id": "r1",
+                "reason": "holiday",
+            },
+            "$.reason",
+            id="suspension reason",
+        ),
+        pytest.param(
+            {"type": "recognition_deadline_suspended", "date": "2026-03-02", "application_id": "r1"},
+            "`reason`",
+            id="suspension without reason",
+        ),
+        pytest.param(
+            {"type": "recognition_deadline_resumed", "date": "2026-03-02"},
+            "`application_id`",
+            id="resumption without application",
+        ),
+        pytest.param(
+            {"type": "recognition_withdrawn", "date": "2026-03-02", "application_id": "r1", "reason": "w" * 4001},
+            "$.reason",
+            id="over-long withdrawal reason",
+        ),
+        pytest.param(
+            {"type": "leaving_situation_recorded", "date": "2026-03-02", "situation": {"self_employed": True}},
+            "$.situation",
+            id="incomplete leaving situation",
+        ),
+        pytest.param(
+            {"type": "profile_corrected", "date": "2026-03-02", "profile": {"german_level": "D1"}},
+            "$.profile.german_level",
+            id="german level",
+        ),
+        pytest.param(
+            {"type": "profile_corrected", "date": "2026-03-02", "profile": {"arrival_year": 1899}},
+            "$.profile.arrival_year",
+            id="arrival year",
+        ),
+        pytest.param(
+            {"type": "profile_corrected", "date": "2026-03-02", "profile": {"birth_date": "1988"}},
+            "$.profile.birth_date",
+            id="birth date",
+        ),
+        pytest.param(
+            {**EXAM_ADMISSION, "basis": "good_will"},
+            "$.basis",
+            id="admission basis",
         ),
         pytest.param(
             {
@@ -170,6 +338,9 @@ def test_open_case_rejects_unknown_fields_and_bad_values() -> None:
         {**body, "agency": "elsewhere"},
         {**body, "profile": {**body["profile"], "disability": "maybe"}},
         {**body, "profile": {**body["profile"], "birth_year": 1899}},
+        {**body, "profile": {**body["profile"], "birth_date": "29.02.1988"}},
+        {**body, "profile": {**body["profile"], "german_level": "fluent"}},
+        {**body, "profile": {**body["profile"], "arrival_year": 2101}},
     ):
         with pytest.raises(msgspec.ValidationError):
             msgspec.json.decode(msgspec.json.encode(bad), type=steps.OpenCase)

@@ -6,6 +6,7 @@ import pytest
 
 from domain import events as ev
 from domain import steps
+from domain.case import Case
 from domain.errors import InvalidStep, RuleViolated
 from tests.unit.factories import (
     apply,
@@ -287,9 +288,11 @@ def test_result_needs_an_exam() -> None:
     )
 
 
-def test_an_exam_has_one_result() -> None:
-    case = apply(case_with_exam(), step(steps.ExamResultRecorded, 60, result="failed"))
-    expect_refusal(case, step(steps.ExamResultRecorded, 61, result="passed"), RuleViolated, "exam_result_once")
+@pytest.mark.parametrize("result", ["passed", "failed"])
+def test_a_passed_exam_has_its_result(result: str) -> None:
+    # 0.2: a failed exam may be retaken (below); a passed one is done.
+    case = apply(case_with_exam(), step(steps.ExamResultRecorded, 60, result="passed"))
+    expect_refusal(case, step(steps.ExamResultRecorded, 61, result=result), RuleViolated, "exam_result_once")
 
 
 @pytest.mark.parametrize(
@@ -313,19 +316,116 @@ def test_result_fits_the_route(route: str, result: str) -> None:
     )
 
 
-@pytest.mark.parametrize("disability", ["no", "unknown"])
-def test_partial_comparability_needs_a_disability(disability: str) -> None:
-    case = case_with_exam(route="validation", consent=True, profile=profile(disability=disability))
-    expect_refusal(
-        case,
-        step(steps.ExamResultRecorded, 60, result="partial"),
-        InvalidStep,
-        "partial_comparability_needs_disability",
-        "result",
-    )
+@pytest.mark.parametrize(
+    ("consent", "disability"), [(True, "yes"), (True, "no"), (True, "unknown"), (False, "unknown")]
+)
+def test_partial_comparability_is_accepted_whatever_is_recorded_about_disability(
+    consent: bool, disability: str
+) -> None:
+    # 0.2: partial comparability is the chamber's decision (API.md); 0.1 refused it unless disability was "yes".
+    case = case_with_exam(route="validation", consent=consent, profile=profile(disability=disability))
+    event, case = record(case, step(steps.ExamResultRecorded, 60, result="partial"))
+
+    assert type(event) is ev.ExamResultRecorded
+    exam = case.exam("e1")
+    assert exam is not None
+    assert (exam.status, exam.result, exam.attempts) == ("result_recorded", "partial", 1)
 
 
 def test_result_is_not_before_the_admission() -> None:
     expect_refusal(
         case_with_exam(), step(steps.ExamResultRecorded, 19), InvalidStep, "date_not_before_reference", "date"
     )
+
+
+# Retakes (0.2): after `failed` the same exam is taken again, three results in all (§ 37(1) BBiG)
+
+
+def _results(case: Case, *results: str, first_day: int = 60) -> Case:
+    return apply(case, *(step(steps.ExamResultRecorded, first_day + 30 * n, result=r) for n, r in enumerate(results)))
+
+
+@pytest.mark.parametrize("route", ["external_exam", "aptitude_test"])
+def test_a_failed_exam_is_retaken_until_passed(route: str) -> None:
+    case = _results(case_with_exam(route=route), "failed", "failed")
+    exam = case.exam("e1")
+    assert exam is not None
+    assert (exam.attempts, exam.result, exam.result_on) == (2, "failed", day(90))
+    event, case = record(case, step(steps.ExamResultRecorded, 120, result="passed"))
+
+    assert type(event) is ev.ExamResultRecorded
+    exam = case.exam("e1")
+    assert exam is not None
+    assert (exam.status, exam.attempts, exam.result, exam.result_on) == ("result_recorded", 3, "passed", day(120))
+    assert case.stage == "exam"
+
+
+def test_the_third_attempt_may_fail_too() -> None:
+    case = _results(case_with_exam(), "failed", "failed", "failed")
+    exam = case.exam("e1")
+    assert exam is not None
+    assert (exam.attempts, exam.result) == (3, "failed")
+
+
+@pytest.mark.parametrize("result", ["passed", "failed"])
+def test_a_fourth_result_is_refused(result: str) -> None:
+    case = _results(case_with_exam(), "failed", "failed", "failed")
+    expect_refusal(case, step(steps.ExamResultRecorded, 150, result=result), RuleViolated, "exam_attempts_exhausted")
+
+
+@pytest.mark.parametrize("results", [("passed",), ("failed", "passed"), ("failed", "failed", "passed")])
+def test_no_result_follows_a_pass(results: tuple[str, ...]) -> None:
+    case = _results(case_with_exam(), *results)
+    expect_refusal(case, step(steps.ExamResultRecorded, 160, result="failed"), RuleViolated, "exam_result_once")
+
+
+def test_a_retake_is_not_dated_before_the_previous_attempt() -> None:
+    case = _results(case_with_exam(), "failed")  # day 60
+    command = step(steps.ExamResultRecorded, 59, result="passed")
+    expect_refusal(case, command, InvalidStep, "date_not_before_reference", "date")
+
+
+def test_a_retake_fits_the_route_too() -> None:
+    case = _results(case_with_exam(), "failed")
+    command = step(steps.ExamResultRecorded, 90, result="full")
+    expect_refusal(case, command, InvalidStep, "result_fits_route", "result")
+
+
+def test_attempts_are_counted_per_exam() -> None:
+    case = _results(case_with_exam(), "failed", "failed", "failed")
+    case = apply(
+        case,
+        step(steps.ExamAdmissionApplied, 150, exam_id="e2"),
+        step(steps.ExamAdmissionDecided, 155, exam_id="e2", granted=True),
+        step(steps.ExamResultRecorded, 160, exam_id="e2", result="failed"),
+        step(steps.ExamResultRecorded, 170, exam_id="e2", result="passed"),
+    )
+    second = case.exam("e2")
+    assert second is not None
+    assert (second.attempts, second.result) == (2, "passed")
+
+
+# Validation: comparability found or not (0.2: not_comparable); a validation result is final
+
+
+def test_validation_may_find_no_comparability() -> None:
+    event, case = record(
+        case_with_exam(route="validation"), step(steps.ExamResultRecorded, 60, result="not_comparable")
+    )
+
+    assert type(event) is ev.ExamResultRecorded
+    exam = case.exam("e1")
+    assert exam is not None
+    assert (exam.status, exam.result, exam.attempts) == ("result_recorded", "not_comparable", 1)
+
+
+@pytest.mark.parametrize("route", ["external_exam", "aptitude_test"])
+def test_not_comparable_is_a_result_of_validation_only(route: str) -> None:
+    command = step(steps.ExamResultRecorded, 60, result="not_comparable")
+    expect_refusal(case_with_exam(route=route), command, InvalidStep, "result_fits_route", "result")
+
+
+@pytest.mark.parametrize("first", ["full", "predominant", "partial", "not_comparable"])
+def test_a_validation_result_is_not_followed_by_another(first: str) -> None:
+    case = _results(case_with_exam(route="validation"), first)
+    expect_refusal(case, step(steps.ExamResultRecorded, 90, result="full"), RuleViolated, "exam_result_once")

@@ -28,6 +28,7 @@ from tests.unit.factories import (
     opened_case,
     profile,
     record,
+    recorded_profile,
     step,
 )
 
@@ -49,9 +50,12 @@ def test_opening_a_case_records_first_contact_profile_and_counsellor() -> None:
     assert (case.id, case.version, case.agency, case.counsellor) == (CASE_ID, 1, AGENCY, COUNSELLOR)
     assert (case.status, case.stage, case.opened_on, case.closed_on) == ("open", "first_contact", OPENED_ON, None)
     assert (case.channel, case.referral_source) == ("referral", "employment_agency")
-    assert to_builtins(case.profile) == to_builtins(profile())
-    assert to_builtins(case.personal) == to_builtins(command.personal)
-    assert case.last_contact_on == OPENED_ON
+    assert to_builtins(case.profile) == recorded_profile()
+    # The personal data block keeps the birth date too (none given here: the birth year alone).
+    assert to_builtins(case.personal) == to_builtins(command.personal) | {"birth_date": None}
+    assert (case.age_at_entry, case.age_exact) == (38, False)
+    assert (event.age_at_entry, event.age_exact) == (38, False)
+    assert case.last_contact_on == case.last_step_on == OPENED_ON
     assert not case.special_categories_consent
 
 
@@ -186,7 +190,9 @@ def test_profile_correction_changes_only_the_named_attributes() -> None:
     event, case = record(opened_case(), command)
 
     assert type(event) is ev.ProfileCorrected
-    assert to_builtins(case.profile) == to_builtins(profile(labour_status="employed", isced=5))
+    assert to_builtins(case.profile) == recorded_profile(labour_status="employed", isced=5)
+    assert (event.birth_date, event.age_at_entry, event.age_exact) == (None, None, None)
+    assert (case.age_at_entry, case.age_exact) == (38, False)
     assert case.stage == "first_contact"
 
 
@@ -314,9 +320,23 @@ def test_follow_up_needs_an_exit() -> None:
     expect_refusal(opened_case(), step(steps.FollowUpRecorded, 20), RuleViolated, "follow_up_after_exit")
 
 
-def test_follow_up_once() -> None:
-    case = apply(closed_case(on=40), step(steps.FollowUpRecorded, 130))
-    expect_refusal(case, step(steps.FollowUpRecorded, 140), RuleViolated, "follow_up_once")
+def test_several_follow_ups_are_kept_and_the_latest_counts() -> None:
+    # 0.2: the "once" rule goes (API.md): an unreachable client may be reached later, a later follow-up corrects.
+    case = apply(
+        closed_case(on=40),
+        step(steps.FollowUpRecorded, 130, employed=None, improved_situation=None, outcome="unreachable"),
+        step(steps.FollowUpRecorded, 140, employed=False, improved_situation=False),
+    )
+    event, case = record(case, step(steps.FollowUpRecorded, 150, employed=True, improved_situation=True))
+
+    assert type(event) is ev.FollowUpRecorded
+    assert [(f.recorded_on, f.outcome, f.employed) for f in case.follow_ups] == [
+        (day(130), "unreachable", None),
+        (day(140), "reached", False),
+        (day(150), "reached", True),
+    ]
+    assert case.follow_up == case.follow_ups[-1]
+    assert (case.status, case.stage) == ("closed", "closed")
 
 
 def test_follow_up_is_not_before_the_exit() -> None:
@@ -332,9 +352,10 @@ def test_a_new_exit_needs_a_new_follow_up() -> None:
         step(steps.CaseReopened, 30),
         step(steps.CaseClosed, 40),
     )
-    assert case.follow_up is None
+    assert (case.follow_up, case.follow_ups) == (None, ())
     _, case = record(case, step(steps.FollowUpRecorded, 50))
     assert case.follow_up is not None
+    assert len(case.follow_ups) == 1
 
 
 # Consent and erasure
@@ -352,7 +373,7 @@ def test_withdrawing_consent_resets_special_categories_to_unknown() -> None:
 
     assert not case.special_categories_consent
     assert (case.profile.disability, case.profile.minority) == ("unknown", "unknown")
-    assert to_builtins(case.profile) == to_builtins(profile(homeless=True))
+    assert to_builtins(case.profile) == recorded_profile(homeless=True)
 
 
 def test_consent_may_be_withdrawn_after_the_exit() -> None:

@@ -190,6 +190,11 @@ def test_application_id_is_unique_within_the_case() -> None:
         (step(steps.RecognitionDocumentsCompleted, application_id="r9"), "documents_completion_needs_application"),
         (step(steps.RecognitionDeadlineExtended, application_id="r9"), "extension_needs_application"),
         (step(steps.RecognitionDecided, application_id="r9"), "decision_needs_application"),
+        (step(steps.RecognitionDeadlineSuspended, application_id="r9"), "suspension_needs_application"),
+        (step(steps.RecognitionDeadlineResumed, application_id="r9"), "resumption_needs_application"),
+        (step(steps.RecognitionWithdrawn, application_id="r9"), "withdrawal_needs_application"),
+        (step(steps.CourseEnrolled, application_id="r9"), "compensation_needs_application"),
+        (step(steps.ExamAdmissionApplied, application_id="r9"), "compensation_needs_application"),
     ],
 )
 def test_recognition_steps_need_their_application(command: steps.StepCommand, rule: str) -> None:
@@ -202,12 +207,22 @@ def test_recognition_steps_need_their_application(command: steps.StepCommand, ru
         step(steps.RecognitionReceiptConfirmed, 60),
         step(steps.RecognitionDocumentsCompleted, 60),
         step(steps.RecognitionDeadlineExtended, 60),
-        step(steps.RecognitionDecided, 60, outcome="none"),
+        step(steps.RecognitionDeadlineSuspended, 60),
+        step(steps.RecognitionDeadlineResumed, 60),
+        step(steps.RecognitionWithdrawn, 60),
     ],
 )
 def test_a_decided_application_takes_no_further_step(command: steps.StepCommand) -> None:
     case = apply(case_with_documents_complete(), step(steps.RecognitionDecided, 50))
     expect_refusal(case, command, RuleViolated, "application_decided_once")
+
+
+@pytest.mark.parametrize("outcome", ["full", "partial", "none"])
+def test_a_decided_application_takes_no_second_decision_without_a_compensation_measure(outcome: str) -> None:
+    # 0.2: a second decision is the final one after a compensation measure; 0.1 answered application_decided_once.
+    case = apply(case_with_documents_complete(), step(steps.RecognitionDecided, 50))
+    command = step(steps.RecognitionDecided, 60, outcome=outcome)
+    expect_refusal(case, command, RuleViolated, "final_decision_needs_completed_compensation", "outcome")
 
 
 def test_documents_are_completed_once() -> None:
@@ -236,7 +251,7 @@ def test_the_deadline_is_extended_once() -> None:
         case,
         step(steps.RecognitionDeadlineExtended, 70, due=date(2026, 9, 10)),
         RuleViolated,
-        "deadline_extends_once",
+        "deadline_extended_once",
     )
 
 
