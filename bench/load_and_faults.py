@@ -3,13 +3,17 @@ PostgreSQL server restarted; then it verifies that nothing acknowledged was lost
 the audit chain holds and every projection view equals its rebuild. Prints what it did and what it verified.
 
     python -m bench.load_and_faults [--kills 20] [--clients 4] [--cases 6] [--database-url URL]
-                                    [--restart-database] [--data-dir DIR]
+                                    [--restart-database --pg-data-dir DIR [--pg-bin-dir DIR]] [--data-dir DIR]
+
+--restart-database stops and starts the PostgreSQL cluster in --pg-data-dir with that cluster's own pg_ctl: give
+it a cluster of its own (a throwaway one, see tests/throwaway_postgres.py), never a server others use.
 """
 
 import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -18,15 +22,13 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from bench.lotse_process import LotseServer
-from infrastructure.bootstrap import build_case_service, build_log_digest, build_projections
+from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.settings import Settings
-from infrastructure.sql import Database
-from infrastructure.statistics_views import VIEW_TABLES
 
 OPENING = {
     "first_contact_on": "2026-01-05",
@@ -129,16 +131,44 @@ class WriteLoad:
             return
 
 
-def _view_tables(database: Database) -> dict[str, list[tuple[Any, ...]]]:
-    return {name: sorted(database.fetchall(f"SELECT * FROM {database.table(name)}"), key=repr) for name in VIEW_TABLES}
+def _view_tables(lotse: Lotse) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every view's tables, in a stable order."""
+    database = lotse.projections.runner.database
+    tables = [table for view in lotse.projections.runner.views.values() for table in view.tables]
+    return {name: sorted(database.fetchall(f"SELECT * FROM {database.table(name)}"), key=repr) for name in tables}
 
 
-def _postgres(action: str) -> None:
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
-    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action]
-    if action == "stop":
-        command += ["-m", "fast"]
-    subprocess.run(command, check=True, capture_output=True)
+class DatabaseServer(Protocol):
+    """The PostgreSQL server the load runs against, which the run may stop and start again."""
+
+    def stop(self) -> None: ...
+
+    def start(self) -> None: ...
+
+
+class PgCtlCluster:
+    """A PostgreSQL cluster given by its data directory, stopped and started with pg_ctl as the directory's owner."""
+
+    def __init__(self, data_dir: Path, bin_dir: Path | None = None) -> None:
+        self.data_dir = data_dir.resolve()
+        if not (self.data_dir / "PG_VERSION").is_file():
+            raise ValueError(f"{data_dir} is no PostgreSQL data directory")
+        pg_ctl = bin_dir / "pg_ctl" if bin_dir else shutil.which("pg_ctl")
+        if pg_ctl is None:
+            raise ValueError("no pg_ctl on PATH: give --pg-bin-dir")
+        self.pg_ctl = str(pg_ctl)
+        owner = self.data_dir.owner()
+        self.as_owner = ["runuser", "-u", owner, "--"] if os.geteuid() == 0 and owner != "root" else []
+
+    def _run(self, *arguments: str) -> None:
+        command = [*self.as_owner, self.pg_ctl, "-D", str(self.data_dir), *arguments]
+        subprocess.run(command, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        self._run("stop", "-w", "-m", "fast")
+
+    def start(self) -> None:
+        self._run("start", "-w", "-l", str(self.data_dir / "restarted-by-load-and-faults.log"))
 
 
 def run(
@@ -146,9 +176,10 @@ def run(
     kills: int = 20,
     clients: int = 4,
     cases: int = 6,
-    restart_database: bool = False,
+    restart_database: DatabaseServer | None = None,
     log: Path | None = None,
 ) -> Report:
+    """Runs the load; with `restart_database` it stops that server once under load and starts it again."""
     report = Report()
     server = LotseServer(settings, log or settings.data_dir / "server.log")
     server.start()
@@ -169,12 +200,14 @@ def run(
             server.kill()
             server.start()
             report.kills += 1
-        if restart_database:
+        if restart_database is not None:
             time.sleep(0.5)
             load.database_down.set()
-            _postgres("stop")
-            time.sleep(DATABASE_OUTAGE_SECONDS)
-            _postgres("start")
+            restart_database.stop()
+            try:
+                time.sleep(DATABASE_OUTAGE_SECONDS)
+            finally:
+                restart_database.start()
             load.database_down.clear()
             report.database_restarts += 1
         time.sleep(1.0)
@@ -215,16 +248,16 @@ def _check_log(server: LotseServer, cases: list[str], headers: dict[str, str], l
 
 
 def _check_views(settings: Settings, report: Report) -> None:
-    service = build_case_service(settings)
+    lotse = bootstrap(settings)
     try:
-        runner = build_projections(service, build_log_digest(service)).runner
+        runner = lotse.projections.runner
         runner.catch_up()
-        incremental = _view_tables(runner.database)
+        incremental = _view_tables(lotse)
         runner.reset(list(runner.views))
         runner.catch_up()
-        report.views_equal_rebuild = _view_tables(runner.database) == incremental
+        report.views_equal_rebuild = _view_tables(lotse) == incremental
     finally:
-        service.close()
+        lotse.close()
     if not report.views_equal_rebuild:
         raise Broken("a view differs from its rebuild")
 
@@ -235,16 +268,26 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--cases", type=int, default=6)
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: embedded SQLite)")
-    parser.add_argument("--restart-database", action="store_true", help="restart PostgreSQL once under load")
+    parser.add_argument(
+        "--restart-database", action="store_true", help="restart the cluster in --pg-data-dir once under load"
+    )
+    parser.add_argument("--pg-data-dir", type=Path, default=None, help="data directory of the cluster to restart")
+    parser.add_argument("--pg-bin-dir", type=Path, default=None, help="where its pg_ctl is (default: PATH)")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args()
-    if args.restart_database and not args.database_url:
-        parser.error("--restart-database needs --database-url")
+    database: DatabaseServer | None = None
+    if args.restart_database:
+        if not args.database_url or not args.pg_data_dir:
+            parser.error("--restart-database needs --database-url and the --pg-data-dir of that server's cluster")
+        try:
+            database = PgCtlCluster(args.pg_data_dir, args.pg_bin_dir)
+        except ValueError as error:
+            parser.error(str(error))
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="lotse-faults-"))
     settings = Settings(database_url=args.database_url, data_dir=data_dir)
     started = time.monotonic()
     try:
-        report = run(settings, args.kills, args.clients, args.cases, args.restart_database)
+        report = run(settings, args.kills, args.clients, args.cases, database)
     except Broken as broken:
         print(f"BROKEN: {broken}")
         return 1

@@ -1,7 +1,9 @@
 """Backends for the tests: the embedded SQLite default and a real PostgreSQL server.
 
 PostgreSQL tests use LOTSE_TEST_DATABASE_URL, else 127.0.0.1:5432 database `test`; each test run gets its
-own schema, dropped afterwards. With CI=true a missing server fails the tests instead of skipping them.
+own schema, dropped afterwards. That server may be shared: no test stops or restarts it. A test that must stop
+or restart PostgreSQL takes `throwaway_postgres`, a cluster of its own (tests/throwaway_postgres.py).
+With CI=true a missing server or missing PostgreSQL binaries fail the tests instead of skipping them.
 """
 
 import os
@@ -13,8 +15,13 @@ import psycopg
 import pytest
 
 from infrastructure.settings import Settings
+from tests.throwaway_postgres import PostgresUnavailable, ThrowawayPostgres
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
 
 
 def postgres_base_url() -> str:
@@ -28,10 +35,23 @@ def postgres_server() -> str:
         with psycopg.connect(url, connect_timeout=3) as connection:
             connection.execute("SELECT 1")
     except psycopg.OperationalError as error:
-        if os.environ.get("CI") == "true":
+        if in_ci():
             pytest.fail(f"PostgreSQL is required in CI and did not answer at {url}: {error}")
         pytest.skip(f"no PostgreSQL at {url}")
     return url
+
+
+@pytest.fixture(scope="module")
+def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
+    """A PostgreSQL cluster of the module's own, which its tests may stop and restart; removed afterwards."""
+    try:
+        cluster = ThrowawayPostgres()
+    except PostgresUnavailable as error:
+        if in_ci():
+            pytest.fail(f"PostgreSQL's binaries are required in CI: {error}")
+        pytest.skip(str(error))
+    with cluster:  # stopped and its directory removed also when the start or a test fails
+        yield cluster
 
 
 @pytest.fixture
