@@ -4,12 +4,16 @@ PostgreSQL tests use LOTSE_TEST_DATABASE_URL, else 127.0.0.1:5432 database `test
 own schema, dropped afterwards. That server may be shared: no test stops or restarts it. A test that must stop
 or restart PostgreSQL takes `throwaway_postgres`, a cluster of its own (tests/throwaway_postgres.py).
 With CI=true a missing server or missing PostgreSQL binaries fail the tests instead of skipping them.
+
+`settings` runs a test on both backends. tests/api overrides it: there a test runs on SQLite only unless it is
+marked `both_backends` (tests/api/conftest.py says which and why).
 """
 
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -18,6 +22,7 @@ from infrastructure.settings import Settings
 from tests.throwaway_postgres import PostgresUnavailable, ThrowawayPostgres
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
+BACKENDS: list[Any] = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def in_ci() -> bool:
@@ -66,10 +71,15 @@ def postgres_schema_url(postgres_server: str) -> Iterator[str]:
         connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Settings for one backend; every test that takes it runs on both."""
-    if request.param == "sqlite":
+def backend_settings(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Settings:
+    """Settings for one backend: SQLite in the test's directory, or a fresh schema on the PostgreSQL server."""
+    if backend == "sqlite":
         return Settings(data_dir=tmp_path / "data", snapshot_interval=5)
     url = request.getfixturevalue("postgres_schema_url")
     return Settings(database_url=url, data_dir=tmp_path / "data", snapshot_interval=5, pool_size=8)
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for one backend; every test that takes it runs on both."""
+    return backend_settings(request, request.param, tmp_path)

@@ -1,13 +1,19 @@
 """Fixtures of the HTTP suite: a clock the test moves by hand, the app on the test's backend, a client, tokens.
 
-Every test here takes the `settings` fixture of tests/conftest.py (through `app`), so it runs on SQLite and on
-PostgreSQL. Fixtures that touch the database are synchronous; only the client, which drives the app's lifespan
-(its shutdown closes the case service, so PostgreSQL's schema can be dropped afterwards), is async.
+The HTTP layer does not depend on the backend: authentication, validation, problem details, the role matrix,
+the OpenAPI schema, limits, listing and journeys run once, on SQLite. The contract suites for the store, the
+recorders, the views and concurrency (tests/integration, tests/reliability) run on both backends. A test here
+runs on PostgreSQL as well only where it reaches PostgreSQL's SQL that no integration suite reaches: the tests
+named in BOTH_BACKENDS below (with the reason), and any test marked `both_backends`.
+
+Fixtures that touch the database are synchronous; only the client, which drives the app's lifespan (its shutdown
+closes the case service, so PostgreSQL's schema can be dropped afterwards), is async.
 """
 
 import threading
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from litestar import Litestar
@@ -19,6 +25,80 @@ from infrastructure.bootstrap import bootstrap
 from infrastructure.settings import Settings
 from infrastructure.tokens import TokenCodec, signing_key
 from tests.api.helpers import NOW, STAFF
+from tests.conftest import BACKENDS, backend_settings
+
+IDEMPOTENCY = "the Idempotency-Key table, written in the event's transaction by each dialect's recorder"
+NUL_AND_BIGINT = "PostgreSQL refuses NUL characters in text and has 64-bit integer columns; SQLite has neither"
+
+# Tests of this suite that run on SQLite and on PostgreSQL, by module, with what of PostgreSQL they reach.
+BOTH_BACKENDS: dict[str, dict[str, str]] = {
+    "test_preconditions.py": {
+        "test_a_retried_first_contact_answers_the_first_answer_without_a_second_case": IDEMPOTENCY,
+        "test_a_retried_step_answers_the_first_answer_without_a_second_event": IDEMPOTENCY,
+        "test_a_late_retry_answers_the_case_as_the_first_answer_left_it": IDEMPOTENCY,
+        "test_a_key_reused_for_another_request_is_422_and_records_nothing": IDEMPOTENCY,
+        "test_a_first_contact_key_reused_with_another_body_is_422": IDEMPOTENCY,
+        "test_the_same_key_from_another_caller_is_a_separate_request": IDEMPOTENCY,
+        "test_the_same_step_key_from_another_caller_records_again": IDEMPOTENCY,
+        "test_concurrent_retries_of_one_keyed_request_record_it_once": (
+            f"{IDEMPOTENCY}; racing requests on PostgreSQL's connection pool, not SQLite's single writer"
+        ),
+        "test_a_retry_after_erasure_does_not_bring_the_personal_data_back": IDEMPOTENCY,
+    },
+    "test_robustness.py": {
+        "test_a_version_beyond_any_integer_column_is_not_found": NUL_AND_BIGINT,
+        "test_a_nul_character_in_a_list_filter_is_not_a_server_error": NUL_AND_BIGINT,
+        "test_a_nul_character_in_an_idempotency_key_is_not_a_server_error": NUL_AND_BIGINT,
+        "test_odd_bodies_are_answered_without_a_server_error": f"{NUL_AND_BIGINT} (an escaped NUL is recorded)",
+    },
+    "test_access.py": {
+        "test_a_counsellor_who_left_is_locked_out_at_once": (
+            "the staff directory's BOOLEAN column, updated and read; the integration suites stub the directory"
+        ),
+    },
+    "test_listing.py": {
+        "test_pages_walk_every_case_exactly_once": (
+            "keyset pagination over the case list, (opened_on, case_id) compared in PostgreSQL's collation;"
+            " the integration suites read first pages only"
+        ),
+    },
+    "test_projections_api.py": {
+        "test_caseloads_read_their_writes": (
+            "the views followed inside the API process on PostgreSQL's pool, each event projected exactly once,"
+            " read at the position the write answered"
+        ),
+        "test_esf_statistics_carry_their_proof_and_replay_identically": (
+            "figures, position and digest read in one REPEATABLE READ snapshot, replayed as of that position"
+        ),
+    },
+}
+
+
+def runs_on_both_backends(metafunc: pytest.Metafunc) -> bool:
+    if metafunc.definition.get_closest_marker("both_backends") is not None:
+        return True
+    listed = BOTH_BACKENDS.get(Path(str(metafunc.module.__file__)).name, {})
+    unknown = [name for name in listed if not callable(getattr(metafunc.module, name, None))]
+    if unknown:  # a renamed test must not quietly lose its PostgreSQL run
+        raise pytest.UsageError(f"tests/api/conftest.py BOTH_BACKENDS names no test of this module: {unknown}")
+    return metafunc.function.__name__ in listed
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that takes `settings` gets its backend: SQLite, or both if it runs on both."""
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS if runs_on_both_backends(metafunc) else ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Settings:
+    """Overrides tests/conftest.py's `settings`: the backend is chosen per test by `pytest_generate_tests`."""
+    return backend_settings(request, backend, tmp_path)
 
 
 class FixedClock:
