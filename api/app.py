@@ -19,13 +19,13 @@ from api.cases import CasesController
 from api.dashboard import dashboard_router
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
 from api.projections import ProjectionsController
-from api.views import Health, Readiness
+from api.responses import Health, Readiness
 from application.cases import Clock
 from application.policy import COUNSELLING
 from application.ports import Principal, StaffDirectory, ViewQueries
+from infrastructure.auth.tokens import InvalidToken
 from infrastructure.bootstrap import Lotse, bootstrap, utc_now
 from infrastructure.settings import Settings
-from infrastructure.tokens import InvalidToken
 
 # Under /schema, which needs no token; shipped in the package so the UI works on an intranet without a CDN.
 SWAGGER_ASSETS = "/schema/assets"

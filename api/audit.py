@@ -15,7 +15,7 @@ from api.params import AgencyFilter, NameFilter, problems, query_error
 from application.policy import AUDITORS
 from application.ports import AccessLogEntry, AccessLogQuery
 from application.workspace import Workspace
-from infrastructure.audit import AuditTrail, Verification
+from infrastructure.audit.trail import AuditTrail, Verification
 
 
 class AuditReport(msgspec.Struct, frozen=True, kw_only=True):

@@ -15,7 +15,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from api.auth import principal_of, require_role
 from api.params import READ_PROBLEMS, WRITE_PROBLEMS, NameFilter, problems, query_error
-from api.views import CaseListPage, CaseView, HistoryView, case_view, list_item
+from api.responses import CaseListPage, CaseView, HistoryView, case_view, list_item
 from application.policy import CASE_READERS, COUNSELLING, LEADS
 from application.ports import CaseListQuery, RetryKey
 from application.workspace import Workspace, Written

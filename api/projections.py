@@ -9,7 +9,7 @@ from litestar.params import QueryParameter
 
 from api.auth import principal_of, require_role
 from api.params import AgencyFilter, AsOfPosition, MinPosition, NameFilter, problems
-from api.views_statistics import (
+from api.statistics_responses import (
     CaseloadView,
     DeadlineView,
     EsfStatistics,
@@ -20,10 +20,21 @@ from api.views_statistics import (
     funnel_view,
 )
 from application.policy import CASE_READERS
+from application.statistics import CURRENT_DEFINITION, DEFINITION_0_1
 from application.workspace import Workspace
 
 AnyRequest = Request[Any, Any, Any]
 Figures = NamedDependency[Workspace]
+DefinitionVersion = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=100,
+        description=(
+            f"The definition the figures follow: {CURRENT_DEFINITION} (the default, this release's) or"
+            f" {DEFINITION_0_1} (release 0.1's, recomputed from the log to re-derive a figure published under it)"
+        ),
+    ),
+]
 
 
 class ProjectionsController(Controller):
@@ -90,6 +101,7 @@ class ProjectionsController(Controller):
         agency: AgencyFilter = None,
         as_of_position: AsOfPosition = None,
         min_position: MinPosition = None,
+        definition_version: DefinitionVersion = None,
     ) -> Response[EsfStatistics] | Response[str]:
         answer = esf_view(
             workspace.esf(
@@ -100,6 +112,7 @@ class ProjectionsController(Controller):
                 agency=agency,
                 as_of_position=as_of_position,
                 min_position=min_position,
+                definition_version=definition_version,
             )
         )
         if _wants_csv(request):

@@ -50,6 +50,7 @@ from domain.steps import OpenCase, Step
 Clock = Callable[[], datetime]
 WRITE_ATTEMPTS = 5
 SNAPSHOT_SHAPE = hashlib.sha256(msgspec.json.encode(msgspec.json.schema(Case))).hexdigest()[:12]
+SNAPSHOTS_TABLE = f"snapshots_{SNAPSHOT_SHAPE}"  # one per shape of the case state: older snapshots would not decode
 logger = logging.getLogger("lotse.cases")
 
 
@@ -301,7 +302,7 @@ class CaseService(Application[UUID]):
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
         # One table per shape of the case state: a new shape starts with no snapshots (old ones would not decode).
-        recorder = self.factory.aggregate_recorder(purpose=f"snapshots_{SNAPSHOT_SHAPE}")
+        recorder = self.factory.aggregate_recorder(purpose=SNAPSHOTS_TABLE)
         return self.factory.event_store(mapper=self.mapper, recorder=recorder)
 
     def _as_permitted_now(self, past: Case) -> Case:

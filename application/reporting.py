@@ -2,6 +2,12 @@
 
 Live answers come from the projection views; an `as_of_position` answer replays the raw events up to that
 position through the same definitions, so an auditor can check a published figure against the log itself.
+
+ESF+ figures under release 0.1's definition (`definition_version` esf-plus-2021-1057-annex-i/lotse-1) have no view:
+they are always replayed, live answers at the log's head. That costs a replay of the whole log per request — time
+in proportion to the events up to the position (every event decoded and evolved once, in batches of REPLAY_BATCH,
+without personal data) and memory for every case's state — the cost of any `as_of_position` answer. It serves an
+auditor re-deriving a figure published before 0.2, not a dashboard.
 """
 
 from collections.abc import Iterator
@@ -13,10 +19,16 @@ from uuid import UUID
 from application.cases import CaseService
 from application.ports import LogDigest, ViewQueries
 from application.statistics import (
+    CURRENT_DEFINITION,
+    DEFINITION_0_1,
+    DEFINITIONS,
     Basis,
     Counts,
     PathwayFunnel,
+    UnknownDefinition,
     count_indicators,
+    count_persons,
+    esf_counts,
     funnel,
     funnel_facts_of,
     participant_of,
@@ -25,7 +37,6 @@ from domain.case import Case
 from domain.events import CaseEvent
 from domain.evolution import evolve
 from domain.funnel import FUNNEL_DEFINITION_VERSION
-from domain.indicators import DEFINITION_VERSION
 
 REPLAY_BATCH = 2000
 
@@ -46,6 +57,7 @@ class EsfFigures:
     digest: str
     definition_version: str
     counts: Counts
+    follow_up_response: dict[str, int] | None = None  # the exit cohort's, under the current definition
 
 
 @dataclass(frozen=True)
@@ -63,16 +75,39 @@ class Reporting:
         self.digest = digest
 
     def esf(
-        self, agency: str | None, start: date, end: date, basis: Basis, as_of_position: int | None = None
+        self,
+        agency: str | None,
+        start: date,
+        end: date,
+        basis: Basis,
+        as_of_position: int | None = None,
+        definition_version: str = CURRENT_DEFINITION,
     ) -> EsfFigures:
-        """ESF+ indicators by gender for the period, live from the view or replayed up to `as_of_position`."""
+        """ESF+ indicators by gender for the period under the named definition, live from the view or replayed up
+        to `as_of_position` (0.1's definition: always replayed, at the log's head unless a position is given)."""
+        if definition_version not in DEFINITIONS:
+            raise UnknownDefinition(definition_version)
+        if definition_version == DEFINITION_0_1:
+            position = as_of_position if as_of_position is not None else self.cases.recorder.max_notification_id() or 0
+            participants = (participant_of(case) for case in self.replay(position, agency))
+            counts = count_indicators(participants, start, end, basis)
+            return EsfFigures(start, end, basis, position, self.digest.head_at(position), DEFINITION_0_1, counts)
         if as_of_position is None:
-            position, counts = self.views.indicator_counts(agency, start, end, basis)
+            position, sums = self.views.indicator_counts(agency, start, end, basis)
+            figures = esf_counts(basis, sums)
         else:
             position = as_of_position
-            participants = (participant_of(case) for case in self.replay(as_of_position, agency))
-            counts = count_indicators(participants, start, end, basis)
-        return EsfFigures(start, end, basis, position, self.digest.head_at(position), DEFINITION_VERSION, counts)
+            figures = count_persons(self.replay(as_of_position, agency), start, end, basis)
+        return EsfFigures(
+            start,
+            end,
+            basis,
+            position,
+            self.digest.head_at(position),
+            CURRENT_DEFINITION,
+            figures.counts,
+            figures.follow_up_response,
+        )
 
     def funnel(self, agency: str | None, as_of_position: int | None = None) -> FunnelFigures:
         """The pathway funnel, live from the view or replayed up to `as_of_position`."""

@@ -1,6 +1,14 @@
 """Funder statistics from participant facts: ESF+ indicator counts by gender, the pathway funnel, and
 small-cell suppression. The live views and the as-of replay both feed these functions, so one answer
 can be checked against the other.
+
+Two definitions of the ESF+ figures are answered, each named by its `definition_version`:
+- the current one (0.2, domain/indicators_v2.py): persons counted once, output indicators on the entry basis and
+  result indicators with the follow-up response on the exit basis. Live answers are summed from the views' running
+  counts (`counted_keys` says what each participant adds to them); an as-of answer sums the same keys over a replay.
+- release 0.1's (domain/indicators.py), frozen so that a figure published under it is re-derived exactly: one
+  participant per case, every code on both bases, follow-up results in the period the follow-up was recorded. It is
+  always computed by replaying the log (`Participant`, `participant_of`, `count_indicators`).
 """
 
 import itertools
@@ -10,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from domain import indicators as v1
+from domain import indicators_v2 as v2
 from domain.case import Case
 from domain.funnel import FUNNEL_STAGES, PATHWAYS, funnel_position
 from domain.indicators import CODES, GENDERS, output_codes, result_codes
@@ -23,10 +33,26 @@ FOLLOW_UP_CODES = ("EECR05", "EECR06")
 # Codes that add up to EECO01 for every participant: a suppressed part could be recovered from the others.
 PARTITIONS_OF_ALL = (("EECO02", "EECO04", "EECO05"), ("EECO09", "EECO10", "EECO11"))
 
+CURRENT_DEFINITION = v2.DEFINITION_VERSION
+DEFINITION_0_1 = v1.DEFINITION_VERSION
+DEFINITIONS = (CURRENT_DEFINITION, DEFINITION_0_1)
+# The exit cohort's follow-up response: `due` (the cohort) is the sum of the others.
+FOLLOW_UP_RESPONSE = "follow_up_response"
+RESPONSE_COLUMNS = ("due", *v2.FOLLOW_UP_RESPONSES)
+
+
+class UnknownDefinition(ValueError):
+    def __init__(self, version: str) -> None:
+        super().__init__(f"no definition '{version}' (known: {', '.join(DEFINITIONS)})")
+        self.version = version
+
+
+# Release 0.1's definition (frozen): one participant per case.
+
 
 @dataclass(frozen=True)
 class Participant:
-    """One case as the funder counts it."""
+    """One case as the funder counted it under 0.1."""
 
     case_id: str
     agency: str
@@ -46,13 +72,14 @@ class FunnelFacts:
 
 
 def participant_of(case: Case) -> Participant:
+    """The case as 0.1 counted it; 0.1 knew one follow-up per exit, the first (domain/indicators.py counts it)."""
     return Participant(
         case_id=str(case.id),
         agency=case.agency,
         gender=case.profile.gender,
         entry_on=case.opened_on,
         exit_on=case.closed_on,
-        follow_up_on=case.follow_up.recorded_on if case.follow_up else None,
+        follow_up_on=case.follow_ups[0].recorded_on if case.follow_ups else None,
         codes=output_codes(case) | result_codes(case),
     )
 
@@ -81,6 +108,7 @@ def counted_codes(participant: Participant, start: date, end: date, basis: Basis
 
 
 def count_indicators(participants: Iterable[Participant], start: date, end: date, basis: Basis) -> Counts:
+    """0.1's figures: every code on either basis."""
     counts = empty_counts()
     for participant in participants:
         for code in counted_codes(participant, start, end, basis):
@@ -89,16 +117,78 @@ def count_indicators(participants: Iterable[Participant], start: date, end: date
     return counts
 
 
+# The current definition (0.2): persons counted once.
+
+CountKey = tuple[Basis, date, str, str]  # basis, day, code (or follow_up_response.<column>), gender
+
+
+@dataclass(frozen=True)
+class EsfCounts:
+    """A period's figures under the current definition: the basis' codes by gender, and on the exit basis the
+    cohort's follow-up response (`due` and how the follow-ups came out)."""
+
+    counts: Counts
+    follow_up_response: dict[str, int] | None
+
+
+def counted_keys(participant: v2.ParticipantFacts) -> list[CountKey]:
+    """Where a participant counts: her entry codes on her entry day; her result codes and her follow-up response
+    (`due`, and one of reached, unreachable, refused, missing) on the day of her final exit."""
+    gender = participant.gender
+    keys: list[CountKey] = [("entry", participant.entry_on, code, gender) for code in sorted(participant.entry_codes)]
+    if participant.exit_on is not None and participant.follow_up is not None:
+        day = participant.exit_on
+        keys += [("exit", day, code, gender) for code in sorted(participant.exit_codes)]
+        keys += [("exit", day, f"{FOLLOW_UP_RESPONSE}.{column}", gender) for column in ("due", participant.follow_up)]
+    return keys
+
+
+def sum_counted(participants: Iterable[v2.ParticipantFacts], start: date, end: date, basis: Basis) -> Counts:
+    """Persons per code (as `counted_keys` names them) and gender, counted on `basis` in the period: the sums the
+    views' running counts give for it."""
+    sums: Counts = {}
+    for participant in participants:
+        for counted_basis, day, code, gender in counted_keys(participant):
+            if counted_basis == basis and start <= day <= end:
+                row = sums.setdefault(code, {})
+                row[gender] = row.get(gender, 0) + 1
+    return sums
+
+
+def esf_counts(basis: Basis, sums: Counts) -> EsfCounts:
+    """The answer's figures from the persons per code and gender: every code of the basis, with its total."""
+    codes = v2.ENTRY_CODES if basis == "entry" else v2.EXIT_CODES
+    counts: Counts = {}
+    for code in codes:
+        row = {gender: sums.get(code, {}).get(gender, 0) for gender in GENDERS}
+        counts[code] = {**row, "total": sum(row.values())}
+    if basis == "entry":
+        return EsfCounts(counts, None)
+    response = {column: sum(sums.get(f"{FOLLOW_UP_RESPONSE}.{column}", {}).values()) for column in RESPONSE_COLUMNS}
+    return EsfCounts(counts, response)
+
+
+def count_persons(cases: Iterable[Case], start: date, end: date, basis: Basis) -> EsfCounts:
+    """The current definition's figures for the cases (all of their participants' cases), computed directly."""
+    return esf_counts(basis, sum_counted(v2.participants(cases), start, end, basis))
+
+
+# Suppression, for either definition.
+
+
 def suppress(counts: Counts) -> tuple[dict[str, dict[str, Cell]], list[str]]:
     """Hides cells under MIN_CELL, then enough further cells that no hidden one follows from the shown ones.
 
-    Secondary suppression covers each row (the genders add up to the total) and the partitions of EECO01
-    (labour status; education level) in every column.
+    Secondary suppression covers each row (the genders add up to the total; the follow-up responses to `due`) and,
+    where the figures hold them, the partitions of EECO01 (labour status; education level) in every column.
     """
     hidden = {(code, column) for code, row in counts.items() for column, value in row.items() if value < MIN_CELL}
-    relations = [[(code, column) for column in COLUMNS] for code in CODES]
+    relations = [[(code, column) for column in row] for code, row in counts.items()]
     relations += [
-        [("EECO01", column), *((part, column) for part in parts)] for parts in PARTITIONS_OF_ALL for column in COLUMNS
+        [("EECO01", column), *((part, column) for part in parts)]
+        for parts in PARTITIONS_OF_ALL
+        if all(code in counts for code in ("EECO01", *parts))
+        for column in COLUMNS
     ]
     changed = True
     while changed:
@@ -115,11 +205,27 @@ def suppress(counts: Counts) -> tuple[dict[str, dict[str, Cell]], list[str]]:
     return shown, sorted(f"{code}.{column}" for code, column in hidden)
 
 
-def shown_indicators(counts: Counts, *, suppressed: bool) -> tuple[dict[str, dict[str, Cell]], list[str]]:
-    """The indicator counts as shown, and what was hidden (`suppressed`: by `suppress`)."""
+@dataclass(frozen=True)
+class ShownEsf:
+    """ESF+ figures as a reader sees them: None where a cell is suppressed, and the names of those cells."""
+
+    indicators: dict[str, dict[str, Cell]]
+    follow_up_response: dict[str, Cell] | None
+    suppressed: list[str]
+
+
+def shown_indicators(counts: Counts, follow_up_response: dict[str, int] | None = None, *, suppressed: bool) -> ShownEsf:
+    """The indicator counts and follow-up response as shown, and what was hidden (`suppressed`: by `suppress`, the
+    response as one more row whose parts add up to `due`)."""
+    table = dict(counts)
+    if follow_up_response is not None:
+        table[FOLLOW_UP_RESPONSE] = follow_up_response
     if suppressed:
-        return suppress(counts)
-    return {code: dict(row) for code, row in counts.items()}, []
+        shown, hidden = suppress(table)
+    else:
+        shown, hidden = {code: dict[str, Cell](row) for code, row in table.items()}, []
+    response = shown.pop(FOLLOW_UP_RESPONSE, None)
+    return ShownEsf(indicators=shown, follow_up_response=response, suppressed=hidden)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,15 @@ from application.ports import (
     ViewQueries,
 )
 from application.reporting import EsfFigures, FunnelFigures, Reporting
-from application.statistics import Basis, Cell, ShownPathway, shown_funnel, shown_indicators
+from application.statistics import (
+    CURRENT_DEFINITION,
+    DEFINITIONS,
+    Basis,
+    Cell,
+    ShownPathway,
+    shown_funnel,
+    shown_indicators,
+)
 from domain.case import Case
 from domain.privacy import redacted
 from domain.steps import CounsellorAssigned, OpenCase, Step
@@ -89,12 +97,14 @@ class DueDeadlines:
 
 @dataclass(frozen=True)
 class EsfAnswer:
-    """ESF+ figures for the agency read (None: every agency), as the principal may see them."""
+    """ESF+ figures for the agency read (None: every agency), as the principal may see them; `follow_up_response`
+    only on the exit basis of the current definition."""
 
     figures: EsfFigures
     agency: str | None
     indicators: dict[str, dict[str, Cell]]
     suppressed: list[str]
+    follow_up_response: dict[str, Cell] | None = None
 
 
 @dataclass(frozen=True)
@@ -248,16 +258,29 @@ class Workspace:
         agency: str | None = None,
         as_of_position: int | None = None,
         min_position: int | None = None,
+        definition_version: str | None = None,
     ) -> EsfAnswer:
         """The ESF+ indicators of the principal's agency (a `*` principal: of `agency`, or of all); suppressed for
-        analysts."""
+        analysts. `definition_version` (default: the current one) names the definition the figures follow: an
+        earlier one recomputes a figure published under it."""
         if start > end:
             raise InvalidQuery("to", "the period ends before it starts")
+        version = CURRENT_DEFINITION if definition_version is None else definition_version
+        if version not in DEFINITIONS:
+            raise InvalidQuery("definition_version", f"unknown definition (known: {', '.join(DEFINITIONS)})")
         self._wait_for(min_position)
         scope = agency_scope(principal, agency)
-        figures = self.reporting.esf(scope, start, end, basis, as_of_position)
-        cells, hidden = shown_indicators(figures.counts, suppressed=reads_suppressed_figures(principal.role))
-        return EsfAnswer(figures=figures, agency=scope, indicators=cells, suppressed=hidden)
+        figures = self.reporting.esf(scope, start, end, basis, as_of_position, version)
+        shown = shown_indicators(
+            figures.counts, figures.follow_up_response, suppressed=reads_suppressed_figures(principal.role)
+        )
+        return EsfAnswer(
+            figures=figures,
+            agency=scope,
+            indicators=shown.indicators,
+            suppressed=shown.suppressed,
+            follow_up_response=shown.follow_up_response,
+        )
 
     def funnel(
         self,

@@ -22,10 +22,10 @@ from domain import steps as s
 from domain.errors import DomainError
 from domain.evolution import evolve
 from infrastructure.bootstrap import Lotse
-from infrastructure.group_commit import Write
-from infrastructure.keys import KeyVault
-from infrastructure.mapper import MsgspecMapper
-from infrastructure.recorders import PostgresCaseRecorder
+from infrastructure.eventstore.group_commit import Write
+from infrastructure.eventstore.mapper import MsgspecMapper
+from infrastructure.eventstore.recorders import PostgresCaseRecorder
+from infrastructure.privacy.keys import KeyVault
 
 CASES_PER_TRANSACTION = 250
 # `lotse demo`'s journeys hold the milestones and a first session; a real journey has follow-up sessions between

@@ -12,7 +12,7 @@ import httpx
 
 from infrastructure.settings import Settings
 
-LOTSE = [sys.executable, "-m", "api.cli"]
+LOTSE = [sys.executable, "-m", "infrastructure.cli.main"]
 
 
 def free_port() -> int:

@@ -29,9 +29,10 @@ from bench.raw_postgres import commit_rate, copy_rate, median_seconds, query_lat
 from domain import steps
 from domain.evolution import project_case
 from infrastructure.bootstrap import Lotse, bootstrap
+from infrastructure.eventstore.migrations import migrate_database
+from infrastructure.projections.case_views import CASELOAD, DEADLINES
+from infrastructure.projections.statistics_views import FUNNEL_SPANS, INDICATOR_DAYS
 from infrastructure.settings import Settings
-from infrastructure.statistics_views import FUNNEL_SPANS, INDICATOR_DAYS
-from infrastructure.views import CASELOAD, DEADLINES
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -294,6 +295,7 @@ def _scratch_schema(url: str) -> Iterator[tuple[str, str]]:
         connection.execute(f'CREATE SCHEMA "{schema}"')
     separator = "&" if "?" in url else "?"
     try:
+        migrate_database(Settings(database_url=f"{url}{separator}schema={schema}"))  # as `lotse migrate` does
         yield f"{url}{separator}schema={schema}", schema
     finally:
         with psycopg.connect(url, autocommit=True) as connection:

@@ -12,3 +12,8 @@ def add_months(day: date, months: int) -> date:
 
 def add_days(day: date, days: int) -> date:
     return day + timedelta(days=days)
+
+
+def age_in_years(birth_date: date, on: date) -> int:
+    """Whole years of life completed on a day (someone born on 29 February is a year older on 1 March)."""
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))

@@ -8,6 +8,7 @@ import msgspec
 
 from domain.records import PersonalData, Profile, Situation
 from domain.vocabulary import (
+    AdmissionBasis,
     CaseStatus,
     Chamber,
     Channel,
@@ -17,17 +18,20 @@ from domain.vocabulary import (
     DeadlineKind,
     ExamResult,
     ExamRoute,
+    FollowUpOutcome,
     Funding,
+    Improvement,
     Instrument,
     Pathway,
     RecognitionOutcome,
     ReferralSource,
     ResponsibleBody,
     Stage,
+    SuspensionReason,
 )
 
 AssessmentStatus = Literal["started", "completed"]
-ApplicationStatus = Literal["applied", "receipt_confirmed", "documents_complete", "decided"]
+ApplicationStatus = Literal["applied", "receipt_confirmed", "documents_complete", "decided", "withdrawn"]
 CourseStatus = Literal["enrolled", "completed", "dropped"]
 ExamStatus = Literal["admission_applied", "admission_granted", "admission_refused", "result_recorded"]
 
@@ -63,6 +67,15 @@ class RecognitionApplication(State, frozen=True):
     outcome: RecognitionOutcome | None = None
     substantial_differences: str | None = None
     compensation: Compensation | None = None
+    # The decision deadline stops while the body runs a qualification analysis or waits for documents; decision_due
+    # moves on by the days it stood still once it runs again.
+    suspended_since: date | None = None
+    suspension_reason: SuspensionReason | None = None
+    suspended_days: int = 0
+    resumed_on: date | None = None
+    final_decided_on: date | None = None  # full equivalence after the compensation measure of a partial decision
+    withdrawn_on: date | None = None
+    withdrawal_reason: str | None = None
 
 
 class Course(State, frozen=True):
@@ -78,6 +91,7 @@ class Course(State, frozen=True):
     ended_on: date | None = None
     certificate: bool | None = None
     drop_reason: str | None = None
+    application_id: str | None = None
 
 
 class Exam(State, frozen=True):
@@ -89,8 +103,11 @@ class Exam(State, frozen=True):
     admission_applied_on: date
     admission_decided_on: date | None = None
     admission_reason: str | None = None
-    result: ExamResult | None = None
+    result: ExamResult | None = None  # the latest attempt's
     result_on: date | None = None
+    attempts: int = 0  # results recorded: a failed exam may be taken again, three times in all
+    application_id: str | None = None
+    basis: AdmissionBasis | None = None
 
 
 class Exit(State, frozen=True):
@@ -101,8 +118,11 @@ class Exit(State, frozen=True):
 
 class FollowUp(State, frozen=True):
     recorded_on: date
-    employed: bool
-    improved_situation: bool
+    employed: bool | None  # None unless reached
+    improved_situation: bool | None
+    reference_date: date  # the day the situation describes
+    outcome: FollowUpOutcome = "reached"
+    improvement: Improvement | None = None
 
 
 class Deadline(State, frozen=True):
@@ -129,13 +149,23 @@ class Case(State, frozen=True):
     profile: Profile
     personal: PersonalData | None
     special_categories_consent: bool
-    last_contact_on: date
+    last_contact_on: date  # the latest contact with the client: what the no-contact clock runs from
+    last_step_on: date  # the latest day any step happened on
+    age_at_entry: int
+    age_exact: bool
+    participant_id: UUID  # cases of one client share it: the funder counts the person once
     assessments: tuple[Assessment, ...] = ()
     applications: tuple[RecognitionApplication, ...] = ()
     courses: tuple[Course, ...] = ()
     exams: tuple[Exam, ...] = ()
     exit: Exit | None = None
-    follow_up: FollowUp | None = None
+    leaving_situation: Situation | None = None  # the latest of the exit's and those recorded after it
+    follow_ups: tuple[FollowUp, ...] = ()  # of the current exit, in the order recorded
+
+    @property
+    def follow_up(self) -> FollowUp | None:
+        """The latest follow-up of the current exit."""
+        return self.follow_ups[-1] if self.follow_ups else None
 
     @property
     def closed_on(self) -> date | None:

@@ -10,13 +10,17 @@ import msgspec
 
 from domain import events as ev
 from domain import records, steps
-from domain.case import Case
+from domain.calendar import add_days, age_in_years
+from domain.case import Case, RecognitionApplication
 from domain.errors import InvalidStep, RuleViolated
 from domain.steps import Profile, ProfileChanges
 
-# The exit's follow-up and reopening stay possible after the exit, and so does withdrawing consent
-# (GDPR Art. 7(3): as easy as giving it); giving new consent waits for a reopened case.
-ALLOWED_ON_CLOSED_CASE = (steps.FollowUpRecorded, steps.CaseReopened)
+# The exit's follow-up, the situation on leaving learnt afterwards and reopening stay possible after the exit, and so
+# does withdrawing consent (GDPR Art. 7(3): as easy as giving it); giving new consent waits for a reopened case.
+ALLOWED_ON_CLOSED_CASE = (steps.FollowUpRecorded, steps.LeavingSituationRecorded, steps.CaseReopened)
+LEAVING_SITUATION_DAYS = 28  # ESF+ "upon leaving": within four weeks of the exit
+EXAM_ATTEMPTS = 3  # § 37(1) BBiG: an exam may be repeated twice
+VALIDATION_RESULTS = ("full", "predominant", "partial", "not_comparable")
 VALIDATION_MIN_AGE = 25
 # Clients are young people from school-leaving age to people past retirement; outside that, a typing error.
 MIN_AGE_AT_ENTRY = 14
@@ -34,11 +38,35 @@ class Context:
     is_active_counsellor: Callable[[str, str], bool]
 
 
-def open_case(case_id: UUID, agency: str, command: steps.OpenCase, context: Context) -> ev.CaseOpened:
+def open_case(
+    case_id: UUID, agency: str, command: steps.OpenCase, context: Context, participant_id: UUID | None = None
+) -> ev.CaseOpened:
+    """Records the first contact. `participant_id`: the participant of an earlier case of the same client, found by
+    the application (the domain cannot search); without one the case's client is a participant of her own."""
     counsellor = command.counsellor or context.recorded_by
+    profile = command.profile
     _not_in_future(command.first_contact_on, context.today, "first_contact_on")
-    _plausible_birth_year(command.profile.birth_year, command.first_contact_on)
-    _special_categories_consented(command.profile, command.consent.special_categories, "profile")
+    if profile.birth_date is not None:
+        if profile.birth_year not in (None, profile.birth_date.year):
+            raise InvalidStep(
+                "birth_year_matches_birth_date",
+                f"birth year {profile.birth_year} is not the year of the birth date {profile.birth_date}",
+                "profile.birth_year",
+            )
+        birth_year, age, exact = (
+            profile.birth_date.year,
+            age_in_years(profile.birth_date, command.first_contact_on),
+            True,
+        )
+    elif profile.birth_year is not None:
+        birth_year, age, exact = profile.birth_year, command.first_contact_on.year - profile.birth_year, False
+    else:
+        raise InvalidStep(
+            "birth_date_or_year_required", "give the birth date (preferred) or the birth year", "profile.birth_date"
+        )
+    _plausible_age(age, "profile.birth_date" if exact else "profile.birth_year")
+    _plausible_arrival(profile.arrival_year, birth_year, command.first_contact_on, "profile.arrival_year")
+    _special_categories_consented(profile, command.consent.special_categories, "profile")
     if counsellor != context.recorded_by and not context.is_active_counsellor(agency, counsellor):
         raise RuleViolated(
             "counsellor_active_in_agency",
@@ -55,9 +83,12 @@ def open_case(case_id: UUID, agency: str, command: steps.OpenCase, context: Cont
         first_contact_on=command.first_contact_on,
         channel=command.channel,
         referral_source=command.referral_source,
-        profile=_recorded(command.profile, records.Profile),
-        personal=_recorded(command.personal, records.PersonalData),
+        profile=_recorded(profile, records.Profile, {"birth_year": birth_year}),
+        personal=_recorded(command.personal, records.PersonalData, {"birth_date": profile.birth_date}),
         consent=_recorded(command.consent, records.Consent),
+        age_at_entry=age,
+        age_exact=exact,
+        participant_id=participant_id or case_id,
     )
 
 
@@ -79,7 +110,28 @@ def record_step(case: Case, step: steps.Step, context: Context) -> ev.StepRecord
         "timestamp": context.at,
         "recorded_by": context.recorded_by,
     }
+    if isinstance(step, steps.ProfileCorrected):
+        return _profile_corrected(case, step, envelope)
+    if isinstance(step, steps.FollowUpRecorded):
+        improved = step.improved_situation if step.improvement is None else step.improvement != "none"
+        facts = {"improved_situation": improved, "reference_date": step.reference_date or step.date}
+        return _recorded(step, ev.FollowUpRecorded, envelope | facts)
     return _recorded(step, STEP_EVENTS[type(step)], envelope)
+
+
+def _profile_corrected(case: Case, step: steps.ProfileCorrected, envelope: dict[str, Any]) -> ev.ProfileCorrected:
+    """The correction, with the birth date kept apart from the clear profile and the age at entry it gives."""
+    changes = step.profile.changed()
+    birth_date = step.profile.birth_date if isinstance(step.profile.birth_date, date) else None
+    changes.pop("birth_date", None)
+    age: dict[str, Any] = {}
+    if isinstance(birth_date, date):
+        changes["birth_year"] = birth_date.year
+        age = {"age_at_entry": age_in_years(birth_date, case.opened_on), "age_exact": True}
+    elif isinstance(changes.get("birth_year"), int):
+        age = {"age_at_entry": case.opened_on.year - int(str(changes["birth_year"])), "age_exact": False}
+    profile = msgspec.convert(changes, records.ProfileChanges)
+    return ev.ProfileCorrected(**envelope, date=step.date, profile=profile, birth_date=birth_date, **age)
 
 
 # Each step command is recorded as the event of the same type name; the event keeps the command's fields as facts.
@@ -115,14 +167,22 @@ def _allowed_on_closed_case(step: steps.StepCommand) -> bool:
     return isinstance(step, ALLOWED_ON_CLOSED_CASE)
 
 
-def _plausible_birth_year(birth_year: int, first_contact_on: date) -> None:
-    age = first_contact_on.year - birth_year
+def _plausible_age(age: int, field: str) -> None:
     if not MIN_AGE_AT_ENTRY <= age <= MAX_AGE_AT_ENTRY:
         raise InvalidStep(
             "plausible_birth_year",
-            f"birth year {birth_year} gives an age of {age} at first contact (expected {MIN_AGE_AT_ENTRY}–"
-            f"{MAX_AGE_AT_ENTRY})",
-            "profile.birth_year",
+            f"the birth {field.rpartition('_')[2]} gives an age of {age} at first contact (expected"
+            f" {MIN_AGE_AT_ENTRY}–{MAX_AGE_AT_ENTRY})",
+            field,
+        )
+
+
+def _plausible_arrival(arrival_year: int | None, birth_year: int, first_contact_on: date, field: str) -> None:
+    if arrival_year is not None and not birth_year <= arrival_year <= first_contact_on.year:
+        raise InvalidStep(
+            "arrival_year_plausible",
+            f"arrival year {arrival_year} is not between the birth year {birth_year} and the first contact",
+            field,
         )
 
 
@@ -150,11 +210,33 @@ def _special_categories_consented(profile: Profile | ProfileChanges, consent: bo
 
 
 def _check_profile_corrected(case: Case, step: steps.ProfileCorrected) -> None:
-    if not step.profile.changed():
+    changes = step.profile
+    if not changes.changed():
         raise InvalidStep("correction_changes_something", "the correction names no attribute", "profile")
-    if isinstance(step.profile.birth_year, int):
-        _plausible_birth_year(step.profile.birth_year, case.opened_on)
-    _special_categories_consented(step.profile, case.special_categories_consent, "profile")
+    birth_year = case.profile.birth_year
+    if isinstance(changes.birth_date, date):
+        if isinstance(changes.birth_year, int) and changes.birth_year != changes.birth_date.year:
+            raise InvalidStep(
+                "birth_year_matches_birth_date",
+                f"birth year {changes.birth_year} is not the year of the birth date {changes.birth_date}",
+                "profile.birth_year",
+            )
+        birth_year = changes.birth_date.year
+        _plausible_age(age_in_years(changes.birth_date, case.opened_on), "profile.birth_date")
+    elif isinstance(changes.birth_year, int):
+        if case.age_exact:
+            raise InvalidStep(
+                "birth_year_matches_birth_date",
+                "the birth date is known: correct the birth date, the birth year follows from it",
+                "profile.birth_year",
+            )
+        birth_year = changes.birth_year
+        _plausible_age(case.opened_on.year - changes.birth_year, "profile.birth_year")
+    arrival_year = (
+        changes.arrival_year if not isinstance(changes.arrival_year, msgspec.UnsetType) else case.profile.arrival_year
+    )
+    _plausible_arrival(arrival_year, birth_year, case.opened_on, "profile.arrival_year")
+    _special_categories_consented(changes, case.special_categories_consent, "profile")
 
 
 def _check_assessment_started(case: Case, step: steps.AssessmentStarted) -> None:
@@ -178,12 +260,19 @@ def _check_recognition_applied(case: Case, step: steps.RecognitionApplied) -> No
         raise RuleViolated("application_id_unique", f"application '{step.application_id}' exists", "application_id")
 
 
-def _open_application(case: Case, application_id: str, step_name: str) -> date:
+def _application(case: Case, application_id: str, step_name: str) -> RecognitionApplication:
     application = case.application(application_id)
     if application is None:
         raise RuleViolated(
             f"{step_name}_needs_application", f"no recognition application '{application_id}'", "application_id"
         )
+    if application.status == "withdrawn":
+        raise RuleViolated("application_withdrawn", f"application '{application_id}' was withdrawn")
+    return application
+
+
+def _open_application(case: Case, application_id: str, step_name: str) -> date:
+    application = _application(case, application_id, step_name)
     if application.status == "decided":
         raise RuleViolated("application_decided_once", f"application '{application_id}' is already decided")
     return application.applied_on
@@ -211,7 +300,7 @@ def _check_deadline_extended(case: Case, step: steps.RecognitionDeadlineExtended
             "extension_needs_running_deadline", "the decision deadline starts only once the documents are complete"
         )
     if application.deadline_extended:
-        raise RuleViolated("deadline_extends_once", f"the deadline of '{step.application_id}' was already extended")
+        raise RuleViolated("deadline_extended_once", f"the deadline of '{step.application_id}' was already extended")
     if step.due <= application.decision_due:
         raise InvalidStep(
             "extension_moves_deadline_later", f"due {step.due} is not after {application.decision_due}", "due"
@@ -219,11 +308,76 @@ def _check_deadline_extended(case: Case, step: steps.RecognitionDeadlineExtended
     _not_before(step.date, applied_on, "the application")
 
 
-def _check_recognition_decided(case: Case, step: steps.RecognitionDecided) -> None:
-    applied_on = _open_application(case, step.application_id, "decision")
+def _check_deadline_suspended(case: Case, step: steps.RecognitionDeadlineSuspended) -> None:
+    applied_on = _open_application(case, step.application_id, "suspension")
     application = case.application(step.application_id)
     assert application is not None
+    if application.decision_due is None:
+        raise RuleViolated(
+            "suspension_needs_running_deadline", "the decision deadline starts only once the documents are complete"
+        )
+    if application.suspended_since is not None:
+        raise RuleViolated(
+            "deadline_suspended_already",
+            f"the deadline of '{step.application_id}' stands still since {application.suspended_since}",
+        )
+    _not_before(
+        step.date,
+        application.resumed_on or application.documents_completed_on or applied_on,
+        "the previous resumption or the completion of the documents",
+    )
+
+
+def _check_deadline_resumed(case: Case, step: steps.RecognitionDeadlineResumed) -> None:
+    _open_application(case, step.application_id, "resumption")
+    application = case.application(step.application_id)
+    assert application is not None
+    if application.suspended_since is None:
+        raise RuleViolated("resumption_needs_suspension", f"the deadline of '{step.application_id}' is running")
+    _not_before(step.date, application.suspended_since, "the suspension")
+
+
+def _check_withdrawn(case: Case, step: steps.RecognitionWithdrawn) -> None:
+    applied_on = _open_application(case, step.application_id, "withdrawal")
     _not_before(step.date, applied_on, "the application")
+
+
+def _compensation_completed_on(case: Case, application_id: str) -> date | None:
+    """When the compensation measure of a partial decision first ended successfully (its course completed, its test
+    passed), if it did."""
+    ended = [c.ended_on for c in case.courses if c.application_id == application_id and c.status == "completed"]
+    ended += [e.result_on for e in case.exams if e.application_id == application_id and e.result == "passed"]
+    return min((day for day in ended if day is not None), default=None)
+
+
+def _check_final_decision(case: Case, step: steps.RecognitionDecided, application: RecognitionApplication) -> None:
+    completed_on = _compensation_completed_on(case, step.application_id)
+    final = (
+        application.outcome == "partial"
+        and application.final_decided_on is None
+        and step.outcome == "full"
+        and completed_on is not None
+    )
+    if not final:
+        raise RuleViolated(
+            "final_decision_needs_completed_compensation",
+            f"application '{step.application_id}' is decided; only full equivalence may follow, once a course or test"
+            " that names the application as its compensation measure has ended successfully",
+            "outcome",
+        )
+    assert completed_on is not None
+    assert application.decided_on is not None
+    _not_before(step.date, application.decided_on, "the first decision")
+    _not_before(step.date, completed_on, "the end of the compensation measure")
+
+
+def _check_recognition_decided(case: Case, step: steps.RecognitionDecided) -> None:
+    application = _application(case, step.application_id, "decision")
+    if application.status == "decided":
+        _check_final_decision(case, step, application)
+        return
+    applied_on = application.applied_on
+    _not_before(step.date, application.suspended_since or applied_on, "the suspension or the application")
     if step.outcome != "partial":
         if step.compensation != "none":
             raise InvalidStep(
@@ -249,6 +403,8 @@ def _check_recognition_decided(case: Case, step: steps.RecognitionDecided) -> No
 def _check_course_enrolled(case: Case, step: steps.CourseEnrolled) -> None:
     if case.course(step.course_id):
         raise RuleViolated("course_id_unique", f"course '{step.course_id}' exists", "course_id")
+    if step.application_id is not None:
+        _application(case, step.application_id, "compensation")
     if step.module is not None and step.modules is not None and step.module > step.modules:
         raise InvalidStep("module_within_modules", f"module {step.module} of {step.modules}", "module")
     if step.planned_end is not None and step.planned_end < step.date:
@@ -267,8 +423,12 @@ def _check_course_ended(case: Case, step: steps.CourseCompleted | steps.CourseDr
 def _check_exam_admission_applied(case: Case, step: steps.ExamAdmissionApplied) -> None:
     if case.exam(step.exam_id):
         raise RuleViolated("exam_id_unique", f"exam '{step.exam_id}' exists", "exam_id")
+    if step.application_id is not None:
+        _application(case, step.application_id, "compensation")
+    birth_date = case.personal.birth_date if case.personal is not None else None
     # With only the birth year known, refuse only someone certainly younger than 25.
-    if step.route == "validation" and step.date.year - case.profile.birth_year < VALIDATION_MIN_AGE:
+    age = age_in_years(birth_date, step.date) if birth_date else step.date.year - case.profile.birth_year
+    if step.route == "validation" and age < VALIDATION_MIN_AGE:
         raise InvalidStep(
             "validation_needs_age_25", "the validation procedure is open from the age of 25 (§50b BBiG)", "route"
         )
@@ -290,18 +450,21 @@ def _check_exam_result(case: Case, step: steps.ExamResultRecorded) -> None:
             "result_needs_admission_granted", f"exam '{step.exam_id}' has no granted admission", "exam_id"
         )
     if exam.status == "result_recorded":
-        raise RuleViolated("exam_result_once", f"exam '{step.exam_id}' already has its result")
-    levels = ("full", "predominant", "partial") if exam.route == "validation" else ("passed", "failed")
+        if exam.result != "failed":
+            raise RuleViolated("exam_result_once", f"exam '{step.exam_id}' already has its result")
+        if exam.attempts >= EXAM_ATTEMPTS:
+            raise RuleViolated(
+                "exam_attempts_exhausted",
+                f"exam '{step.exam_id}' was taken {exam.attempts} times: § 37(1) BBiG allows two repetitions",
+            )
+    # Partial comparability is the chamber's decision (§ 50b(4) BBiG): recorded as decided, whatever is known here.
+    levels = (
+        ("full", "predominant", "partial", "not_comparable") if exam.route == "validation" else ("passed", "failed")
+    )
     if step.result not in levels:
         raise InvalidStep("result_fits_route", f"a {exam.route} result is one of {', '.join(levels)}", "result")
-    if step.result == "partial" and case.profile.disability != "yes":
-        raise InvalidStep(
-            "partial_comparability_needs_disability",
-            "partial comparability is open only to persons with disabilities (§50b(4) BBiG)",
-            "result",
-        )
     assert exam.admission_decided_on is not None
-    _not_before(step.date, exam.admission_decided_on, "the admission")
+    _not_before(step.date, exam.result_on or exam.admission_decided_on, "the admission or the previous attempt")
 
 
 def _check_counsellor_assigned(case: Case, step: steps.CounsellorAssigned, context: Context) -> None:
@@ -317,9 +480,30 @@ def _check_counsellor_assigned(case: Case, step: steps.CounsellorAssigned, conte
         )
 
 
+def _exclusive(situation: steps.Situation) -> None:
+    if situation.job_searching and (situation.employed or situation.self_employed):
+        raise InvalidStep(
+            "leaving_situation_exclusive",
+            "job searching and in employment exclude each other on leaving (ESF+ EECR01, EECR04)",
+            "situation.job_searching",
+        )
+
+
 def _check_case_closed(case: Case, step: steps.CaseClosed) -> None:
     # The exit ends the journey: it cannot come before a step already recorded on it.
-    _not_before(step.date, case.last_contact_on, "the last recorded step")
+    _not_before(step.date, case.last_step_on, "the last recorded step")
+    _exclusive(step.situation)
+
+
+def _check_leaving_situation(case: Case, step: steps.LeavingSituationRecorded) -> None:
+    if case.exit is None or step.date > add_days(case.exit.closed_on, LEAVING_SITUATION_DAYS):
+        raise RuleViolated(
+            "leaving_situation_window",
+            f"the situation on leaving is recorded after the exit, within {LEAVING_SITUATION_DAYS} days of it",
+            "date",
+        )
+    _not_before(step.date, case.exit.closed_on, "the exit")
+    _exclusive(step.situation)
 
 
 def _check_case_reopened(case: Case, step: steps.CaseReopened) -> None:
@@ -328,12 +512,51 @@ def _check_case_reopened(case: Case, step: steps.CaseReopened) -> None:
     _not_before(step.date, case.exit.closed_on, "the exit")
 
 
-def _check_follow_up(case: Case, step: steps.FollowUpRecorded) -> None:
+def _check_follow_up(case: Case, step: steps.FollowUpRecorded, today: date) -> None:
     if case.exit is None:
         raise RuleViolated("follow_up_after_exit", "a follow-up is recorded only after the exit")
-    if case.follow_up is not None:
-        raise RuleViolated("follow_up_once", "this exit's follow-up is already recorded")
     _not_before(step.date, case.exit.closed_on, "the exit")
+    if step.reference_date is not None:
+        _not_in_future(step.reference_date, today, "reference_date")
+        if step.reference_date > step.date:
+            raise InvalidStep(
+                "reference_date_not_after_date",
+                f"reference_date {step.reference_date} is after the follow-up's date {step.date}",
+                "reference_date",
+            )
+        if step.reference_date < case.exit.closed_on:
+            raise InvalidStep(
+                "date_not_before_reference",
+                f"reference_date {step.reference_date} is before the exit on {case.exit.closed_on}",
+                "reference_date",
+            )
+    _check_follow_up_situation(step)
+
+
+def _check_follow_up_situation(step: steps.FollowUpRecorded) -> None:
+    if step.outcome != "reached":
+        for name in ("employed", "improved_situation", "improvement"):
+            if getattr(step, name) is not None:
+                raise InvalidStep(
+                    "follow_up_situation_only_when_reached",
+                    f"{name} is recorded only when the client was reached (outcome {step.outcome})",
+                    name,
+                )
+        return
+    if step.employed is None:
+        raise InvalidStep("follow_up_needs_situation", "a reached follow-up records whether employed", "employed")
+    if step.improvement is None and step.improved_situation is None:
+        raise InvalidStep(
+            "follow_up_needs_situation",
+            "a reached follow-up records improved_situation (or the improvement)",
+            "improved_situation",
+        )
+    if step.improvement is not None and step.improved_situation not in (None, step.improvement != "none"):
+        raise InvalidStep(
+            "improvement_matches_improved_situation",
+            f"improvement '{step.improvement}' and improved_situation {step.improved_situation} contradict each other",
+            "improved_situation",
+        )
 
 
 def _check_consent_changed(case: Case, step: steps.ConsentChanged) -> None:
@@ -360,6 +583,12 @@ def _check(case: Case, step: steps.Step, context: Context) -> None:  # noqa: C90
             _check_deadline_extended(case, step)
         case steps.RecognitionDecided():
             _check_recognition_decided(case, step)
+        case steps.RecognitionDeadlineSuspended():
+            _check_deadline_suspended(case, step)
+        case steps.RecognitionDeadlineResumed():
+            _check_deadline_resumed(case, step)
+        case steps.RecognitionWithdrawn():
+            _check_withdrawn(case, step)
         case steps.CourseEnrolled():
             _check_course_enrolled(case, step)
         case steps.CourseCompleted() | steps.CourseDropped():
@@ -375,11 +604,13 @@ def _check(case: Case, step: steps.Step, context: Context) -> None:  # noqa: C90
         case steps.CaseReopened():
             _check_case_reopened(case, step)
         case steps.FollowUpRecorded():
-            _check_follow_up(case, step)
+            _check_follow_up(case, step, context.today)
         case steps.ConsentChanged():
             _check_consent_changed(case, step)
         case steps.CaseClosed():
             _check_case_closed(case, step)
+        case steps.LeavingSituationRecorded():
+            _check_leaving_situation(case, step)
         case steps.CounsellingSessionHeld():
             pass  # only the rules common to every step
         case _:

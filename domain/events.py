@@ -15,6 +15,7 @@ import msgspec
 
 from domain.records import Consent, PersonalData, Profile, ProfileChanges, Situation
 from domain.vocabulary import (
+    AdmissionBasis,
     Chamber,
     Channel,
     CloseReason,
@@ -22,12 +23,15 @@ from domain.vocabulary import (
     CourseKind,
     ExamResult,
     ExamRoute,
+    FollowUpOutcome,
     Funding,
+    Improvement,
     Instrument,
     Pathway,
     RecognitionOutcome,
     ReferralSource,
     ResponsibleBody,
+    SuspensionReason,
 )
 
 
@@ -53,6 +57,13 @@ class CaseOpened(CaseEvent, frozen=True, kw_only=True):
     profile: Profile
     personal: PersonalData | None  # None: erased (the client's key is destroyed)
     consent: Consent
+    # Whole years on the first contact; exact from the birth date. 0.1 recorded neither: the age is then the
+    # difference of the years of first contact and birth, not exact.
+    age_at_entry: int | None = None
+    age_exact: bool = False
+    # The person the funder counts: the participant of an earlier case of the agency with the same client (same
+    # normalised name and birth date), else this case's own id. 0.1 recorded none: each case its own participant.
+    participant_id: UUID | None = None
 
 
 class PersonalDataErased(CaseEvent, frozen=True, kw_only=True):
@@ -82,6 +93,9 @@ class ProfileCorrected(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.ProfileCorrected"
     TYPE = "profile_corrected"
     profile: ProfileChanges
+    birth_date: date | None = None  # personal data: sealed like the personal data block
+    age_at_entry: int | None = None  # set when the correction changes the age at entry
+    age_exact: bool | None = None
 
 
 class CounsellingSessionHeld(StepRecorded, frozen=True, kw_only=True):
@@ -147,6 +161,26 @@ class RecognitionDecided(StepRecorded, frozen=True, kw_only=True):
     compensation: Compensation = "none"
 
 
+class RecognitionDeadlineSuspended(StepRecorded, frozen=True, kw_only=True):
+    TOPIC = "lotse.case.RecognitionDeadlineSuspended"
+    TYPE = "recognition_deadline_suspended"
+    application_id: str
+    reason: SuspensionReason
+
+
+class RecognitionDeadlineResumed(StepRecorded, frozen=True, kw_only=True):
+    TOPIC = "lotse.case.RecognitionDeadlineResumed"
+    TYPE = "recognition_deadline_resumed"
+    application_id: str
+
+
+class RecognitionWithdrawn(StepRecorded, frozen=True, kw_only=True):
+    TOPIC = "lotse.case.RecognitionWithdrawn"
+    TYPE = "recognition_withdrawn"
+    application_id: str
+    reason: str | None = None
+
+
 class CourseEnrolled(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.CourseEnrolled"
     TYPE = "course_enrolled"
@@ -157,6 +191,7 @@ class CourseEnrolled(StepRecorded, frozen=True, kw_only=True):
     module: int | None = None
     modules: int | None = None
     planned_end: date | None = None
+    application_id: str | None = None
 
 
 class CourseCompleted(StepRecorded, frozen=True, kw_only=True):
@@ -180,6 +215,8 @@ class ExamAdmissionApplied(StepRecorded, frozen=True, kw_only=True):
     route: ExamRoute
     occupation: str
     chamber: Chamber
+    application_id: str | None = None
+    basis: AdmissionBasis | None = None
 
 
 class ExamAdmissionDecided(StepRecorded, frozen=True, kw_only=True):
@@ -211,6 +248,12 @@ class CaseClosed(StepRecorded, frozen=True, kw_only=True):
     situation: Situation
 
 
+class LeavingSituationRecorded(StepRecorded, frozen=True, kw_only=True):
+    TOPIC = "lotse.case.LeavingSituationRecorded"
+    TYPE = "leaving_situation_recorded"
+    situation: Situation
+
+
 class CaseReopened(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.CaseReopened"
     TYPE = "case_reopened"
@@ -220,8 +263,11 @@ class CaseReopened(StepRecorded, frozen=True, kw_only=True):
 class FollowUpRecorded(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.FollowUpRecorded"
     TYPE = "follow_up_recorded"
-    employed: bool
-    improved_situation: bool
+    employed: bool | None  # None: not reached
+    improved_situation: bool | None
+    reference_date: date | None = None  # None (as 0.1 recorded it): the follow-up's date
+    outcome: FollowUpOutcome = "reached"
+    improvement: Improvement | None = None
 
 
 class ConsentChanged(StepRecorded, frozen=True, kw_only=True):
@@ -230,6 +276,16 @@ class ConsentChanged(StepRecorded, frozen=True, kw_only=True):
     special_categories: bool
 
 
+RecognitionEvent = (
+    RecognitionApplied
+    | RecognitionReceiptConfirmed
+    | RecognitionDocumentsCompleted
+    | RecognitionDeadlineExtended
+    | RecognitionDecided
+    | RecognitionDeadlineSuspended
+    | RecognitionDeadlineResumed
+    | RecognitionWithdrawn
+)
 StepEvent = (
     ProfileCorrected
     | CounsellingSessionHeld
@@ -240,6 +296,9 @@ StepEvent = (
     | RecognitionDocumentsCompleted
     | RecognitionDeadlineExtended
     | RecognitionDecided
+    | RecognitionDeadlineSuspended
+    | RecognitionDeadlineResumed
+    | RecognitionWithdrawn
     | CourseEnrolled
     | CourseCompleted
     | CourseDropped
@@ -248,6 +307,7 @@ StepEvent = (
     | ExamResultRecorded
     | CounsellorAssigned
     | CaseClosed
+    | LeavingSituationRecorded
     | CaseReopened
     | FollowUpRecorded
     | ConsentChanged

@@ -7,7 +7,7 @@ from typing import assert_never, cast, get_args
 from msgspec.structs import replace
 
 from domain import events as ev
-from domain.calendar import add_months
+from domain.calendar import add_days, add_months
 from domain.case import (
     Assessment,
     Case,
@@ -33,6 +33,9 @@ STAGE_OF: dict[type[ev.StepRecorded], Stage] = {
     ev.RecognitionDocumentsCompleted: "recognition",
     ev.RecognitionDeadlineExtended: "recognition",
     ev.RecognitionDecided: "recognition",
+    ev.RecognitionDeadlineSuspended: "recognition",
+    ev.RecognitionDeadlineResumed: "recognition",
+    ev.RecognitionWithdrawn: "recognition",
     ev.CourseEnrolled: "course",
     ev.CourseCompleted: "course",
     ev.CourseDropped: "course",
@@ -41,8 +44,14 @@ STAGE_OF: dict[type[ev.StepRecorded], Stage] = {
     ev.ExamResultRecorded: "exam",
 }
 
-# Administrative steps are not contact with the client (they do not reset the 60-day no-contact clock).
-NOT_CONTACT: tuple[type[ev.StepRecorded], ...] = (ev.ProfileCorrected, ev.CounsellorAssigned, ev.ConsentChanged)
+# Contacts with the client reset the 60-day no-contact clock (besides the first contact); what authorities and
+# providers do, and the desk's own records, do not. A follow-up is a contact only when the client was reached.
+CONTACTS: tuple[type[ev.StepRecorded], ...] = (
+    ev.CounsellingSessionHeld,
+    ev.AssessmentStarted,
+    ev.AssessmentCompleted,
+    ev.CaseReopened,
+)
 
 
 def decision_due(documents_completed_on: date, fast_track: bool) -> date:
@@ -71,7 +80,8 @@ def evolve(case: Case | None, event: ev.CaseEvent) -> Case:
     case = _apply_step(case, cast(ev.StepEvent, event))
     if (stage := STAGE_OF.get(type(event))) is not None:
         case = replace(case, stage=stage)
-    if not isinstance(event, NOT_CONTACT):
+    case = replace(case, last_step_on=max(case.last_step_on, event.date))
+    if _is_contact(event):
         case = replace(case, last_contact_on=max(case.last_contact_on, event.date))
     if case.personal_data_erased:
         # Free text recorded after the erasure is not kept either (it is stored as erased, never in clear).
@@ -79,7 +89,17 @@ def evolve(case: Case | None, event: ev.CaseEvent) -> Case:
     return case
 
 
+def _is_contact(event: ev.StepRecorded) -> bool:
+    if isinstance(event, ev.FollowUpRecorded):
+        return event.outcome == "reached"
+    return isinstance(event, CONTACTS)
+
+
 def _opened(event: ev.CaseOpened) -> Case:
+    if event.age_at_entry is None:  # recorded by 0.1: from the birth year alone
+        age, exact = event.first_contact_on.year - event.profile.birth_year, False
+    else:
+        age, exact = event.age_at_entry, event.age_exact
     return Case(
         id=event.originator_id,
         version=event.originator_version,
@@ -97,13 +117,22 @@ def _opened(event: ev.CaseOpened) -> Case:
         personal=event.personal,
         special_categories_consent=event.consent.special_categories,
         last_contact_on=event.first_contact_on,
+        last_step_on=event.first_contact_on,
+        age_at_entry=age,
+        age_exact=exact,
+        participant_id=event.participant_id or event.originator_id,
     )
 
 
 def _apply_step(case: Case, event: ev.StepEvent) -> Case:  # noqa: C901, PLR0911, PLR0912 - one branch per step type
     match event:
         case ev.ProfileCorrected() as s:
-            return replace(case, profile=replace(case.profile, **s.profile.changed()))
+            case = replace(case, profile=replace(case.profile, **s.profile.changed()))
+            if s.age_at_entry is not None:
+                case = replace(case, age_at_entry=s.age_at_entry, age_exact=bool(s.age_exact))
+            if s.birth_date is not None and case.personal is not None:
+                case = replace(case, personal=replace(case.personal, birth_date=s.birth_date))
+            return case
         case ev.CounsellingSessionHeld():
             return case
         case ev.AssessmentStarted() as s:
@@ -120,6 +149,100 @@ def _apply_step(case: Case, event: ev.StepEvent) -> Case:  # noqa: C901, PLR0911
                 recommended_pathway=s.recommended_pathway,
                 result=s.result,
             )
+        case (
+            ev.RecognitionApplied()
+            | ev.RecognitionReceiptConfirmed()
+            | ev.RecognitionDocumentsCompleted()
+            | ev.RecognitionDeadlineExtended()
+            | ev.RecognitionDecided()
+            | ev.RecognitionDeadlineSuspended()
+            | ev.RecognitionDeadlineResumed()
+            | ev.RecognitionWithdrawn()
+        ):
+            return _apply_recognition(case, event)
+        case ev.CourseEnrolled() as s:
+            enrolled = Course(
+                course_id=s.course_id,
+                kind=s.kind,
+                provider=s.provider,
+                funding=s.funding,
+                status="enrolled",
+                enrolled_on=s.date,
+                module=s.module,
+                modules=s.modules,
+                planned_end=s.planned_end,
+                application_id=s.application_id,
+            )
+            return replace(case, courses=(*case.courses, enrolled))
+        case ev.CourseCompleted() as s:
+            return _replace_course(case, s.course_id, status="completed", ended_on=s.date, certificate=s.certificate)
+        case ev.CourseDropped() as s:
+            return _replace_course(case, s.course_id, status="dropped", ended_on=s.date, drop_reason=s.reason)
+        case ev.ExamAdmissionApplied() as s:
+            applied_exam = Exam(
+                exam_id=s.exam_id,
+                route=s.route,
+                occupation=s.occupation,
+                chamber=s.chamber,
+                status="admission_applied",
+                admission_applied_on=s.date,
+                application_id=s.application_id,
+                basis=s.basis,
+            )
+            return replace(case, exams=(*case.exams, applied_exam))
+        case ev.ExamAdmissionDecided() as s:
+            return _replace_exam(
+                case,
+                s.exam_id,
+                status="admission_granted" if s.granted else "admission_refused",
+                admission_decided_on=s.date,
+                admission_reason=s.reason,
+            )
+        case ev.ExamResultRecorded() as s:
+            exam = case.exam(s.exam_id)
+            assert exam is not None
+            return _replace_exam(
+                case, s.exam_id, status="result_recorded", result=s.result, result_on=s.date, attempts=exam.attempts + 1
+            )
+        case ev.CounsellorAssigned() as s:
+            return replace(case, counsellor=s.counsellor)
+        case ev.CaseClosed() as s:
+            return replace(
+                case,
+                status="closed",
+                stage="closed",
+                stage_before_exit=case.stage,
+                exit=Exit(closed_on=s.date, reason=s.reason, situation=s.situation),
+                leaving_situation=s.situation,
+                follow_ups=(),
+            )
+        case ev.LeavingSituationRecorded() as s:
+            return replace(case, leaving_situation=s.situation)
+        case ev.CaseReopened():
+            return replace(
+                case, status="open", stage=case.stage_before_exit, exit=None, leaving_situation=None, follow_ups=()
+            )
+        case ev.FollowUpRecorded() as s:
+            follow_up = FollowUp(
+                recorded_on=s.date,
+                employed=s.employed,
+                improved_situation=s.improved_situation,
+                reference_date=s.reference_date or s.date,
+                outcome=s.outcome,
+                improvement=s.improvement,
+            )
+            return replace(case, follow_ups=(*case.follow_ups, follow_up))
+        case ev.ConsentChanged() as s:
+            if s.special_categories:
+                return replace(case, special_categories_consent=True)
+            # Without consent the special categories are no longer known to the service.
+            profile = replace(case.profile, disability="unknown", minority="unknown")
+            return replace(case, special_categories_consent=False, profile=profile)
+    assert_never(event)
+
+
+def _apply_recognition(case: Case, event: ev.RecognitionEvent) -> Case:  # noqa: C901, PLR0911 - one branch per type
+    match event:
         case ev.RecognitionApplied() as s:
             applied = RecognitionApplication(
                 application_id=s.application_id,
@@ -158,6 +281,10 @@ def _apply_step(case: Case, event: ev.StepEvent) -> Case:  # noqa: C901, PLR0911
         case ev.RecognitionDeadlineExtended() as s:
             return _replace_application(case, s.application_id, decision_due=s.due, deadline_extended=True)
         case ev.RecognitionDecided() as s:
+            application = case.application(s.application_id)
+            assert application is not None
+            if application.status == "decided":  # the final decision after the compensation measure
+                return _replace_application(case, s.application_id, outcome=s.outcome, final_decided_on=s.date)
             return _replace_application(
                 case,
                 s.application_id,
@@ -166,66 +293,34 @@ def _apply_step(case: Case, event: ev.StepEvent) -> Case:  # noqa: C901, PLR0911
                 outcome=s.outcome,
                 substantial_differences=s.substantial_differences,
                 compensation=s.compensation,
+                suspended_since=None,
             )
-        case ev.CourseEnrolled() as s:
-            enrolled = Course(
-                course_id=s.course_id,
-                kind=s.kind,
-                provider=s.provider,
-                funding=s.funding,
-                status="enrolled",
-                enrolled_on=s.date,
-                module=s.module,
-                modules=s.modules,
-                planned_end=s.planned_end,
-            )
-            return replace(case, courses=(*case.courses, enrolled))
-        case ev.CourseCompleted() as s:
-            return _replace_course(case, s.course_id, status="completed", ended_on=s.date, certificate=s.certificate)
-        case ev.CourseDropped() as s:
-            return _replace_course(case, s.course_id, status="dropped", ended_on=s.date, drop_reason=s.reason)
-        case ev.ExamAdmissionApplied() as s:
-            applied_exam = Exam(
-                exam_id=s.exam_id,
-                route=s.route,
-                occupation=s.occupation,
-                chamber=s.chamber,
-                status="admission_applied",
-                admission_applied_on=s.date,
-            )
-            return replace(case, exams=(*case.exams, applied_exam))
-        case ev.ExamAdmissionDecided() as s:
-            return _replace_exam(
+        case ev.RecognitionDeadlineSuspended() as s:
+            return _replace_application(case, s.application_id, suspended_since=s.date, suspension_reason=s.reason)
+        case ev.RecognitionDeadlineResumed() as s:
+            application = case.application(s.application_id)
+            assert application is not None
+            assert application.suspended_since is not None
+            days = (s.date - application.suspended_since).days
+            due = add_days(application.decision_due, days) if application.decision_due is not None else None
+            return _replace_application(
                 case,
-                s.exam_id,
-                status="admission_granted" if s.granted else "admission_refused",
-                admission_decided_on=s.date,
-                admission_reason=s.reason,
+                s.application_id,
+                suspended_since=None,
+                suspension_reason=None,
+                suspended_days=application.suspended_days + days,
+                resumed_on=s.date,
+                decision_due=due,
             )
-        case ev.ExamResultRecorded() as s:
-            return _replace_exam(case, s.exam_id, status="result_recorded", result=s.result, result_on=s.date)
-        case ev.CounsellorAssigned() as s:
-            return replace(case, counsellor=s.counsellor)
-        case ev.CaseClosed() as s:
-            return replace(
+        case ev.RecognitionWithdrawn() as s:
+            return _replace_application(
                 case,
-                status="closed",
-                stage="closed",
-                stage_before_exit=case.stage,
-                exit=Exit(closed_on=s.date, reason=s.reason, situation=s.situation),
-                follow_up=None,
+                s.application_id,
+                status="withdrawn",
+                withdrawn_on=s.date,
+                withdrawal_reason=s.reason,
+                suspended_since=None,
             )
-        case ev.CaseReopened():
-            return replace(case, status="open", stage=case.stage_before_exit, exit=None, follow_up=None)
-        case ev.FollowUpRecorded() as s:
-            follow_up = FollowUp(recorded_on=s.date, employed=s.employed, improved_situation=s.improved_situation)
-            return replace(case, follow_up=follow_up)
-        case ev.ConsentChanged() as s:
-            if s.special_categories:
-                return replace(case, special_categories_consent=True)
-            # Without consent the special categories are no longer known to the service.
-            profile = replace(case.profile, disability="unknown", minority="unknown")
-            return replace(case, special_categories_consent=False, profile=profile)
     assert_never(event)
 
 

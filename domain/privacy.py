@@ -14,10 +14,12 @@ from domain.decisions import SPECIAL_CATEGORIES
 # Per step type, the fields a counsellor writes in her own words about the client.
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "case_opened": ("personal",),
+    "profile_corrected": ("birth_date",),
     "counselling_session_held": ("note",),
     "assessment_completed": ("result",),
     "recognition_deadline_extended": ("reason",),
     "recognition_decided": ("substantial_differences",),
+    "recognition_withdrawn": ("reason",),
     "course_dropped": ("reason",),
     "exam_admission_decided": ("reason",),
     "counsellor_assigned": ("reason",),
@@ -27,7 +29,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
 # Where the case's state keeps that free text: per part of the case, the fields of each of its items.
 PERSONAL_PARTS: dict[str, tuple[str, ...]] = {
     "assessments": ("result",),
-    "applications": ("substantial_differences",),
+    "applications": ("substantial_differences", "withdrawal_reason"),
     "courses": ("drop_reason",),
     "exams": ("admission_reason",),
 }

@@ -5,10 +5,12 @@ know, so that tightening what the API accepts, or a later release adding a field
 unreadable. Only the value vocabularies (domain/vocabulary.py) are shared with the requests.
 """
 
+from datetime import date
+
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from domain.vocabulary import Gender, LabourStatus, YesNoUnknown
+from domain.vocabulary import Gender, GermanLevel, LabourStatus, YesNoUnknown
 
 
 class Record(msgspec.Struct, frozen=True, kw_only=True):
@@ -30,6 +32,8 @@ class Profile(Record, frozen=True):
     rural: bool = False
     qualification_country: str | None = None
     target_occupation: str | None = None
+    german_level: GermanLevel = "unknown"  # 0.1 did not record it
+    arrival_year: int | None = None
 
 
 class ProfileChanges(Record, frozen=True):
@@ -47,6 +51,8 @@ class ProfileChanges(Record, frozen=True):
     rural: bool | UnsetType = UNSET
     qualification_country: str | UnsetType | None = UNSET
     target_occupation: str | UnsetType | None = UNSET
+    german_level: GermanLevel | UnsetType = UNSET
+    arrival_year: int | UnsetType | None = UNSET
 
     def changed(self) -> dict[str, object]:
         return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
@@ -59,6 +65,7 @@ class PersonalData(Record, frozen=True):
     email: str | None = None
     phone: str | None = None
     address: str | None = None
+    birth_date: date | None = None  # 0.1 recorded the birth year only (in the profile)
 
 
 class Consent(Record, frozen=True):
@@ -72,3 +79,8 @@ class Situation(Record, frozen=True):
     in_education_or_training: bool
     qualification_gained: bool
     employed: bool
+    self_employed: bool = False  # counts as employed (EECR04)
+
+    @property
+    def in_employment(self) -> bool:
+        return self.employed or self.self_employed

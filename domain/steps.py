@@ -9,6 +9,8 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from domain.vocabulary import (
+    AdmissionBasis,
+    ArrivalYear,
     BirthYear,
     Chamber,
     Channel,
@@ -19,8 +21,11 @@ from domain.vocabulary import (
     CourseKind,
     ExamResult,
     ExamRoute,
+    FollowUpOutcome,
     Funding,
     Gender,
+    GermanLevel,
+    Improvement,
     Instrument,
     Isced,
     LabourStatus,
@@ -33,6 +38,7 @@ from domain.vocabulary import (
     ResponsibleBody,
     ShortText,
     Subject,
+    SuspensionReason,
     TextList,
     YesNoUnknown,
 )
@@ -43,26 +49,34 @@ class Data(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
 
 
 class Profile(Data, frozen=True):
-    """The pseudonymous statistical profile, kept in clear for the funder's indicators."""
+    """The statistical profile, kept in clear for the funder's indicators, and the client's birth date.
 
-    birth_year: BirthYear
+    The birth date (preferred) is personal data: it is sealed with the other personal data and only the age at entry
+    stays in clear. With the birth year alone the age at entry is the difference of the years. One of them is needed.
+    """
+
     gender: Gender
     labour_status: LabourStatus
     isced: Isced
     foreign_background: bool
     third_country_national: bool
+    birth_year: BirthYear | None = None
+    birth_date: date | None = None
     disability: YesNoUnknown = "unknown"
     minority: YesNoUnknown = "unknown"
     homeless: bool = False
     rural: bool = False
     qualification_country: CountryCode | None = None
     target_occupation: ShortText | None = None
+    german_level: GermanLevel = "unknown"
+    arrival_year: ArrivalYear | None = None
 
 
 class ProfileChanges(Data, frozen=True):
     """The attributes a correction changes; the others stay as they were."""
 
     birth_year: BirthYear | UnsetType = UNSET
+    birth_date: date | UnsetType = UNSET
     gender: Gender | UnsetType = UNSET
     labour_status: LabourStatus | UnsetType = UNSET
     isced: Isced | UnsetType = UNSET
@@ -74,6 +88,8 @@ class ProfileChanges(Data, frozen=True):
     rural: bool | UnsetType = UNSET
     qualification_country: CountryCode | UnsetType | None = UNSET
     target_occupation: ShortText | UnsetType | None = UNSET
+    german_level: GermanLevel | UnsetType = UNSET
+    arrival_year: ArrivalYear | UnsetType | None = UNSET
 
     def changed(self) -> dict[str, object]:
         return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
@@ -93,12 +109,13 @@ class Consent(Data, frozen=True):
 
 
 class Situation(Data, frozen=True):
-    """The client's situation on leaving (ESF+ result indicators EECR01–EECR04)."""
+    """The client's situation on leaving (ESF+ result indicators EECR01–EECR04); self-employment counts as employed."""
 
     job_searching: bool
     in_education_or_training: bool
     qualification_gained: bool
     employed: bool
+    self_employed: bool = False
 
 
 class OpenCase(Data, frozen=True):
@@ -170,7 +187,29 @@ class RecognitionDecided(StepCommand, tag="recognition_decided", frozen=True):
     compensation: Compensation = "none"
 
 
+class RecognitionDeadlineSuspended(StepCommand, tag="recognition_deadline_suspended", frozen=True):
+    """The decision deadline stops running: a qualification analysis (§ 14 BQFG) or requested documents (§ 6(4))."""
+
+    application_id: ClientId
+    reason: SuspensionReason
+
+
+class RecognitionDeadlineResumed(StepCommand, tag="recognition_deadline_resumed", frozen=True):
+    """The decision deadline runs again; its due date moves by the days it was suspended."""
+
+    application_id: ClientId
+
+
+class RecognitionWithdrawn(StepCommand, tag="recognition_withdrawn", frozen=True):
+    """The client withdrew the application: no decision follows."""
+
+    application_id: ClientId
+    reason: LongText | None = None
+
+
 class CourseEnrolled(StepCommand, tag="course_enrolled", frozen=True):
+    """`application_id`: the recognition application whose compensation measure this course is."""
+
     course_id: ClientId
     kind: CourseKind
     provider: ShortText
@@ -178,6 +217,7 @@ class CourseEnrolled(StepCommand, tag="course_enrolled", frozen=True):
     module: ModuleNumber | None = None
     modules: ModuleNumber | None = None
     planned_end: date | None = None
+    application_id: ClientId | None = None
 
 
 class CourseCompleted(StepCommand, tag="course_completed", frozen=True):
@@ -191,10 +231,14 @@ class CourseDropped(StepCommand, tag="course_dropped", frozen=True):
 
 
 class ExamAdmissionApplied(StepCommand, tag="exam_admission_applied", frozen=True):
+    """`application_id`: the recognition application whose aptitude or knowledge test this exam is."""
+
     exam_id: ClientId
     route: ExamRoute
     occupation: ShortText
     chamber: Chamber
+    application_id: ClientId | None = None
+    basis: AdmissionBasis | None = None
 
 
 class ExamAdmissionDecided(StepCommand, tag="exam_admission_decided", frozen=True):
@@ -218,13 +262,27 @@ class CaseClosed(StepCommand, tag="case_closed", frozen=True):
     situation: Situation
 
 
+class LeavingSituationRecorded(StepCommand, tag="leaving_situation_recorded", frozen=True):
+    """The situation on leaving, learnt within four weeks of the exit (ESF+ "upon leaving"); the latest counts."""
+
+    situation: Situation
+
+
 class CaseReopened(StepCommand, tag="case_reopened", frozen=True):
     reason: ShortText
 
 
 class FollowUpRecorded(StepCommand, tag="follow_up_recorded", frozen=True):
-    employed: bool
-    improved_situation: bool
+    """The situation on `reference_date` (default: `date`); `employed` and `improved_situation` only when reached.
+
+    With `improvement` given, `improved_situation` is `improvement != "none"` and may be left out.
+    """
+
+    employed: bool | None = None
+    improved_situation: bool | None = None
+    reference_date: date | None = None
+    outcome: FollowUpOutcome = "reached"
+    improvement: Improvement | None = None
 
 
 class ConsentChanged(StepCommand, tag="consent_changed", frozen=True):
@@ -241,6 +299,9 @@ Step = (
     | RecognitionDocumentsCompleted
     | RecognitionDeadlineExtended
     | RecognitionDecided
+    | RecognitionDeadlineSuspended
+    | RecognitionDeadlineResumed
+    | RecognitionWithdrawn
     | CourseEnrolled
     | CourseCompleted
     | CourseDropped
@@ -249,6 +310,7 @@ Step = (
     | ExamResultRecorded
     | CounsellorAssigned
     | CaseClosed
+    | LeavingSituationRecorded
     | CaseReopened
     | FollowUpRecorded
     | ConsentChanged

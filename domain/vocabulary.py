@@ -31,13 +31,18 @@ Funding = Literal[
 ]
 ExamRoute = Literal["external_exam", "validation", "aptitude_test"]
 Chamber = Literal["ihk", "hwk", "state_authority", "other"]
-ExamResult = Literal["passed", "failed", "full", "predominant", "partial"]
+ExamResult = Literal["passed", "failed", "full", "predominant", "partial", "not_comparable"]
+AdmissionBasis = Literal["work_experience", "credible_evidence", "foreign_qualification"]  # § 45(2) BBiG
+GermanLevel = Literal["none", "A1", "A2", "B1", "B2", "C1", "C2", "native", "unknown"]
+SuspensionReason = Literal["qualification_analysis", "documents_requested", "other"]  # § 14, § 6(4) BQFG
+FollowUpOutcome = Literal["reached", "unreachable", "refused"]
+Improvement = Literal["precarious_to_stable", "underemployed_to_full", "higher_skilled", "more_responsibility", "none"]
 CloseReason = Literal[
     "qualification_obtained", "recognition_obtained", "employment", "dropped_out", "moved_away", "no_contact", "other"
 ]
 CaseStatus = Literal["open", "closed"]
 Stage = Literal["first_contact", "assessment", "recognition", "course", "exam", "closed"]
-DeadlineKind = Literal["recognition_decision", "follow_up", "no_contact"]
+DeadlineKind = Literal["recognition_decision", "recognition_receipt", "follow_up", "no_contact"]
 
 # Bounds keep one request from exhausting memory or storage; they are part of the published schema.
 ClientId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
@@ -46,6 +51,7 @@ ShortText = Annotated[str, Meta(min_length=1, max_length=200)]
 LongText = Annotated[str, Meta(max_length=4000)]
 CountryCode = Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
 BirthYear = Annotated[int, Meta(ge=1900, le=2100)]
+ArrivalYear = Annotated[int, Meta(ge=1900, le=2100)]
 Isced = Annotated[int, Meta(ge=0, le=8)]
 Minutes = Annotated[int, Meta(ge=1, le=1440)]
 ModuleNumber = Annotated[int, Meta(ge=1, le=100)]

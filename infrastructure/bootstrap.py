@@ -16,21 +16,24 @@ from application.ports import Counsellors, LogDigest, StaffDirectory
 from application.reporting import Reporting
 from application.retention import Retention
 from application.workspace import Workspace
-from infrastructure.access_log import SqlAccessLog, create_access_log_table
-from infrastructure.audit import AuditTrail, audit_signing_key, create_audit_tables
-from infrastructure.keys import KeyVault, master_key
-from infrastructure.mapper import MsgspecMapper
-from infrastructure.persistence import event_store_env
-from infrastructure.projections import ProjectionFollower, ProjectionRunner
-from infrastructure.read_models import SqlViewQueries
-from infrastructure.recorders import CaseStore, case_recorder, events_table_of
-from infrastructure.retention import SqlRetentionCandidates
+from infrastructure.audit.access_log import SqlAccessLog
+from infrastructure.audit.checkpoints import audit_signing_key
+from infrastructure.audit.trail import AuditTrail
+from infrastructure.auth.staff import SqlStaffDirectory
+from infrastructure.auth.tokens import TokenCodec, signing_key
+from infrastructure.eventstore.environment import event_store_env
+from infrastructure.eventstore.mapper import MsgspecMapper
+from infrastructure.eventstore.migrations import migrate, require_current, schema_target
+from infrastructure.eventstore.recorders import CaseStore, case_recorder, events_table_of
+from infrastructure.eventstore.sql import Database
+from infrastructure.eventstore.tables import SqlCaseIndex, SqlEventLog, SqlIdempotencyKeys
+from infrastructure.privacy.keys import KeyVault, master_key
+from infrastructure.privacy.retention import SqlRetentionCandidates
+from infrastructure.projections.case_views import CaseloadView, DeadlinesView, View
+from infrastructure.projections.queries import SqlViewQueries
+from infrastructure.projections.runner import ProjectionFollower, ProjectionRunner
+from infrastructure.projections.statistics_views import FunnelView, IndicatorsView
 from infrastructure.settings import Settings
-from infrastructure.sql import Database
-from infrastructure.statistics_views import FunnelView, IndicatorsView
-from infrastructure.tables import SqlCaseIndex, SqlEventLog, SqlIdempotencyKeys, SqlStaffDirectory, create_tables
-from infrastructure.tokens import TokenCodec, signing_key
-from infrastructure.views import CaseloadView, DeadlinesView, View
 
 
 def utc_now() -> datetime:
@@ -95,6 +98,7 @@ def bootstrap(
     token_key, audit_key = signing_key(settings), audit_signing_key(settings)
     env = event_store_env(settings)
     env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
+    env["CREATE_TABLE"] = "y" if not settings.uses_postgres else "n"  # on PostgreSQL only the owner creates tables
     infrastructure = InfrastructureFactory.construct(CaseService.configuration(env))
     try:
         if not isinstance(infrastructure, CaseStore):
@@ -103,10 +107,12 @@ def bootstrap(
         events_table = events_table_of(infrastructure)
         key_vault = KeyVault(database, master, events_table)
         recorder = case_recorder(infrastructure, key_vault)
+        if settings.uses_postgres:
+            # The owner migrates (`lotse migrate`); this process may not own the tables.
+            require_current(database, schema_target(infrastructure).snapshots_table)
+        else:
+            migrate(schema_target(infrastructure))
         key_vault.prepare()
-        create_tables(database)
-        create_audit_tables(database, events_table)
-        create_access_log_table(database)
         staff = SqlStaffDirectory(database)
         mapper = MsgspecMapper(keys=key_vault)
         written = threading.Event()

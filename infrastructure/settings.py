@@ -14,6 +14,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
+    owner_database_url: str | None = field(default=None, repr=False)  # `lotse migrate` connects as the owner
     data_dir: Path = Path("var")
     timezone: str = "Europe/Berlin"
     snapshot_interval: int = 50
@@ -34,6 +35,7 @@ class Settings:
         env = os.environ if environ is None else environ
         settings = cls(
             database_url=env.get("LOTSE_DATABASE_URL") or None,
+            owner_database_url=env.get("LOTSE_OWNER_DATABASE_URL") or None,
             data_dir=Path(env.get("LOTSE_DATA_DIR") or "var"),
             timezone=env.get("LOTSE_TIMEZONE") or "Europe/Berlin",
             snapshot_interval=_positive_int(env, "LOTSE_SNAPSHOT_INTERVAL", 50),

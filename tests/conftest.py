@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from infrastructure.eventstore.migrations import migrate_database
 from infrastructure.settings import Settings
 from tests.throwaway_postgres import PostgresUnavailable, ThrowawayPostgres
 
@@ -60,8 +61,8 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
 
 
 @pytest.fixture
-def postgres_schema_url(postgres_server: str) -> Iterator[str]:
-    """A fresh schema per test, so tests see only their own events and positions."""
+def empty_postgres_schema_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty schema per test, so tests see only their own events and positions."""
     schema = f"lotse_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(postgres_server, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
@@ -69,6 +70,13 @@ def postgres_schema_url(postgres_server: str) -> Iterator[str]:
     yield f"{postgres_server}{separator}schema={schema}"
     with psycopg.connect(postgres_server, autocommit=True) as connection:
         connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def postgres_schema_url(empty_postgres_schema_url: str) -> str:
+    """A fresh schema migrated as `lotse migrate` does before a PostgreSQL installation serves."""
+    migrate_database(Settings(database_url=empty_postgres_schema_url))
+    return empty_postgres_schema_url
 
 
 def backend_settings(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Settings:

@@ -13,7 +13,8 @@ from uuid import UUID
 
 import psycopg
 
-from infrastructure.audit import CHAIN_TABLE, CHECKPOINT_TABLE, GENESIS, chain_link
+from infrastructure.audit.chain import CHAIN_TABLE, GENESIS, chain_link
+from infrastructure.audit.checkpoints import CHECKPOINT_TABLE
 from infrastructure.settings import Settings
 from tests.conftest import postgres_base_url
 

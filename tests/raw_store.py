@@ -7,7 +7,7 @@ from uuid import UUID
 
 import psycopg
 
-from infrastructure.keys import KEYS_TABLE
+from infrastructure.privacy.keys import KEYS_TABLE
 from infrastructure.settings import Settings
 from tests.conftest import postgres_base_url
 from tests.raw_log import RawLog

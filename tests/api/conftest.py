@@ -21,9 +21,9 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from application.ports import Principal
+from infrastructure.auth.tokens import TokenCodec, signing_key
 from infrastructure.bootstrap import bootstrap
 from infrastructure.settings import Settings
-from infrastructure.tokens import TokenCodec, signing_key
 from tests.api.helpers import NOW, STAFF
 from tests.conftest import BACKENDS, backend_settings
 

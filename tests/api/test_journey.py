@@ -14,7 +14,8 @@ from tests.api.helpers import (
     JOURNEY,
     LEAD,
     NOW,
-    PERSONAL,
+    PERSONAL_SHOWN,
+    PROFILE_DEFAULTS,
     SECOND_COUNSELLOR,
     Client,
     Json,
@@ -152,7 +153,7 @@ async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: T
     )
     assert opened["opened_on"] == "2026-01-05"
     assert opened["closed_on"] is None
-    assert opened["personal"] == PERSONAL
+    assert opened["personal"] == PERSONAL_SHOWN
     assert opened["profile"]["labour_status"] == "unemployed"
     assert opened["deadlines"] == [{"kind": "no_contact", "ref": "contact", "due": "2026-03-06"}]
     assert after["profile_corrected"]["profile"]["labour_status"] == "long_term_unemployed"
@@ -203,8 +204,16 @@ async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: T
     assert closed["exit"]["reason"] == "qualification_obtained"
     assert closed["deadlines"] == [{"kind": "follow_up", "ref": "exit", "due": "2026-11-15"}]
     followed = after["follow_up_recorded"]
-    assert followed["follow_up"] == {"recorded_on": "2026-05-20", "employed": True, "improved_situation": True}
-    assert followed["deadlines"] == []
+    assert followed["follow_up"] == {
+        "recorded_on": "2026-05-20",
+        "employed": True,
+        "improved_situation": True,
+        "reference_date": "2026-05-20",  # the follow-up's date, as none was given
+        "outcome": "reached",
+        "improvement": None,
+    }
+    # Five days after the exit is no follow-up "six months after leaving": that one is still due (API.md 0.2).
+    assert followed["deadlines"] == [{"kind": "follow_up", "ref": "exit", "due": "2026-11-15"}]
     reopened = after["case_reopened"]
     assert (reopened["status"], reopened["stage"], reopened["closed_on"]) == ("open", "exam", None)
     consented = after["consent_changed"]
@@ -249,7 +258,7 @@ async def test_the_history_lists_every_event_oldest_first(client: Client, tokens
     assert opened["data"]["counsellor"] == "ayse"
     assert opened["data"]["channel"] == "walk_in"
     assert opened["data"]["referral_source"] == "jobcenter"
-    assert opened["data"]["profile"] == case_body()["profile"]
+    assert opened["data"]["profile"] == case_body()["profile"] | PROFILE_DEFAULTS
     assert opened["data"]["personal"] is None  # an auditor never reads personal data
     assert stepped[1]["type"] == "counselling_session_held"
     assert stepped[1]["data"]["note"] is None
@@ -264,6 +273,8 @@ async def test_the_history_lists_every_event_oldest_first(client: Client, tokens
         personal = PERSONAL_STEP_FIELDS.get(step.body["type"], ())
         sent = {name: value for name, value in step.body.items() if name not in ("type", "date")}
         expected = {name: None if name in personal else value for name, value in sent.items()}
+        if "situation" in expected:  # recorded with the default API.md gives: not self-employed
+            expected["situation"] = {"self_employed": False, **expected["situation"]}
         assert {name: event["data"].get(name) for name in sent} == expected, event
 
 
@@ -369,7 +380,7 @@ async def test_a_counsellor_may_open_a_case_for_a_colleague_and_defaults_to_hers
     assert for_colleague["counsellor"] == "ben"
     assert for_herself.status_code == 201
     assert for_herself.json()["counsellor"] == "ben"
-    assert for_herself.json()["personal"] == PERSONAL
+    assert for_herself.json()["personal"] == PERSONAL_SHOWN
 
 
 async def test_today_is_judged_on_the_berlin_calendar(client: Client, tokens: Tokens, clock: FixedClock) -> None:

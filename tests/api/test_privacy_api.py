@@ -18,7 +18,7 @@ from tests.api.helpers import (
     FUNDER_AUDITOR,
     LEAD,
     OTHER_COUNSELLOR,
-    PERSONAL,
+    PERSONAL_SHOWN,
     Client,
     Json,
     assert_problem,
@@ -183,7 +183,7 @@ async def test_after_erasure_every_role_reads_the_personal_data_as_null(client: 
         f"/cases/{case['id']}/steps", json=session_step(note="a private note"), headers=tokens.headers(COUNSELLOR)
     )
     assert noted.status_code == 201
-    assert case["personal"] == PERSONAL
+    assert case["personal"] == PERSONAL_SHOWN
 
     assert (await client.delete(f"/cases/{case['id']}/personal-data", headers=tokens.headers(LEAD))).status_code == 204
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from application.statistics import COLUMNS
-from domain.indicators import CODES
+from application.statistics import COLUMNS, CURRENT_DEFINITION, DEFINITION_0_1
+from domain.indicators import CODES, OUTPUT_CODES, RESULT_CODES
 from infrastructure.settings import Settings
 from tests.api.conftest import FixedClock, Tokens, build_app
 from tests.api.helpers import (
@@ -88,14 +88,14 @@ async def test_esf_statistics_carry_their_proof_and_replay_identically(client: C
 
     live = await get(client, "/statistics/esf", AUDITOR, tokens, basis="entry", min_position=position, **PERIOD)
 
-    assert set(live["indicators"]) == set(CODES)
+    assert list(live["indicators"]) == list(OUTPUT_CODES)  # the entry basis answers the output indicators only
     assert all(set(row) == set(COLUMNS) for row in live["indicators"].values())
     assert live["indicators"]["EECO01"] == {"female": 7, "male": 2, "diverse": 0, "unspecified": 0, "total": 9}
-    assert live["indicators"]["EECR03"]["total"] == 3
     assert live["as_of_position"] >= position
     assert len(live["digest"]) == 64
-    assert live["definition_version"]
+    assert live["definition_version"] == CURRENT_DEFINITION
     assert live["suppressed"] == []
+    assert "follow_up_response" not in live
     replayed = await get(
         client, "/statistics/esf", AUDITOR, tokens, basis="entry", as_of_position=live["as_of_position"], **PERIOD
     )
@@ -107,8 +107,58 @@ async def test_esf_exit_basis_counts_the_leavers(client: Client, tokens: Tokens)
 
     leavers = await get(client, "/statistics/esf", LEAD, tokens, basis="exit", min_position=position, **PERIOD)
 
-    assert leavers["indicators"]["EECO01"]["total"] == 3
+    assert list(leavers["indicators"]) == list(RESULT_CODES)  # the exit basis answers the result indicators only
     assert leavers["indicators"]["EECR01"]["female"] == 3
+    assert leavers["indicators"]["EECR03"]["total"] == 3
+    assert leavers["indicators"]["EECR05"]["total"] == 0
+    # Closed in May: the follow-up six months on is not due yet, and is missing for all three.
+    assert leavers["follow_up_response"] == {"due": 3, "reached": 0, "unreachable": 0, "refused": 0, "missing": 3}
+    replayed = await get(
+        client, "/statistics/esf", LEAD, tokens, basis="exit", as_of_position=leavers["as_of_position"], **PERIOD
+    )
+    assert replayed == leavers
+
+
+async def test_figures_under_release_0_1s_definition_answer_every_code_on_both_bases(
+    client: Client, tokens: Tokens
+) -> None:
+    position = await record(client, tokens)
+    await get(client, "/caseload", LEAD, tokens, min_position=position)  # the log has all of it
+
+    old = {
+        basis: await get(
+            client, "/statistics/esf", AUDITOR, tokens, basis=basis, definition_version=DEFINITION_0_1, **PERIOD
+        )
+        for basis in ("entry", "exit")
+    }
+
+    for basis, answer in old.items():
+        assert answer["definition_version"] == DEFINITION_0_1
+        assert list(answer["indicators"]) == list(CODES), basis
+        assert "follow_up_response" not in answer  # 0.1 answered no such field
+    assert old["entry"]["indicators"]["EECR03"]["total"] == 3  # 0.1 counted results on the entry basis too
+    assert old["exit"]["indicators"]["EECO01"]["total"] == 3
+    again = await get(
+        client,
+        "/statistics/esf",
+        AUDITOR,
+        tokens,
+        basis="exit",
+        definition_version=DEFINITION_0_1,
+        as_of_position=old["exit"]["as_of_position"],
+        **PERIOD,
+    )
+    assert again == old["exit"]
+
+
+async def test_an_unknown_definition_is_refused_naming_the_parameter(client: Client, tokens: Tokens) -> None:
+    response = await client.get(
+        "/statistics/esf", params={**PERIOD, "definition_version": "esf/lotse-0"}, headers=tokens.headers(AUDITOR)
+    )
+
+    assert_problem(response, 422)
+    assert [error["field"] for error in response.json()["errors"]] == ["definition_version"]
+    assert CURRENT_DEFINITION in response.json()["detail"]
 
 
 async def test_analysts_see_small_cells_suppressed(client: Client, tokens: Tokens) -> None:
@@ -136,9 +186,15 @@ async def test_statistics_answer_csv(client: Client, tokens: Tokens) -> None:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert [row["code"] for row in rows] == list(CODES)
+    assert [row["code"] for row in rows] == list(OUTPUT_CODES)
     assert rows[0]["female"] == "7"
     assert rows[0]["digest"]
+    assert rows[0]["definition_version"] == CURRENT_DEFINITION
+    exits = await client.get("/statistics/esf", params={**PERIOD, "basis": "exit"}, headers=headers)
+    exit_rows = list(csv.DictReader(io.StringIO(exits.text)))
+    responses = ["due", "reached", "unreachable", "refused", "missing"]
+    assert [row["code"] for row in exit_rows] == [*RESULT_CODES, *(f"follow_up_response.{name}" for name in responses)]
+    assert [(row["female"], row["total"]) for row in exit_rows[-5:]] == [("", "3"), *[("", "0")] * 3, ("", "3")]
     funnel = await client.get("/statistics/funnel", params={"min_position": position}, headers=headers)
     assert funnel.status_code == 200
     assert funnel.text.startswith("pathway,measure,stage,value")

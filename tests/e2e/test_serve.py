@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-LOTSE = [sys.executable, "-m", "api.cli"]
+LOTSE = [sys.executable, "-m", "infrastructure.cli.main"]
 
 
 def _free_port() -> int:

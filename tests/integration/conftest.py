@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 
 from application.cases import CaseService
 from domain import steps
+from domain.privacy import PERSONAL_FIELDS
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.settings import Settings
 
@@ -199,3 +201,21 @@ def every_step() -> list[steps.StepCommand]:
 
 def step_type(step: steps.StepCommand) -> str:
     return str(step.__struct_config__.tag)
+
+
+# A birth date that stands nowhere else in the tests' data: the scans for values in clear look for it.
+MARKED_BIRTH_DATE = date(1977, 7, 13)
+
+
+def with_personal_values(step: steps.StepCommand, marker: str) -> tuple[steps.StepCommand, dict[str, str]]:
+    """The step with each of its personal fields (domain/privacy.py) filled with a marked value, and those values as
+    they would appear in clear. A correction's birth date travels in its profile and is a date, not text."""
+    values: dict[str, str] = {}
+    changes: dict[str, object] = {}
+    for name in PERSONAL_FIELDS.get(step_type(step), ()):
+        if name == "birth_date" and isinstance(step, steps.ProfileCorrected):
+            changes["profile"] = msgspec.structs.replace(step.profile, birth_date=MARKED_BIRTH_DATE)
+            values[name] = MARKED_BIRTH_DATE.isoformat()
+        else:
+            changes[name] = values[name] = f"{step_type(step)} {name} {marker}"
+    return msgspec.structs.replace(step, **changes), values

@@ -12,15 +12,15 @@ import psycopg
 import pytest
 from eventsourcing.persistence import PersistenceError
 
-from api.cli import main
 from application.cases import CaseService
 from application.ports import AccessLogQuery, Principal
 from application.retention import RETENTION_SUBJECT, retention_cutoff
 from domain import steps
-from infrastructure.access_log import ACCESS_LOG_TABLE
-from infrastructure.audit import restrict_role
+from infrastructure.audit.access_log import ACCESS_LOG_TABLE
+from infrastructure.audit.append_only import restrict_role
 from infrastructure.bootstrap import Lotse as System
 from infrastructure.bootstrap import bootstrap
+from infrastructure.cli.main import main
 from infrastructure.settings import Settings
 from tests.conftest import postgres_base_url
 from tests.integration.conftest import AGENCY, COUNSELLOR, ServiceFactory, open_case_command

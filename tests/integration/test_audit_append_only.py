@@ -13,10 +13,12 @@ import pytest
 from eventsourcing.persistence import PersistenceError
 
 from application.cases import CaseService
-from infrastructure.audit import AuditError, AuditTrail, create_audit_tables, restrict_role
+from infrastructure.audit.append_only import create_audit_tables, restrict_role
+from infrastructure.audit.chain import AuditError
+from infrastructure.audit.trail import AuditTrail
 from infrastructure.bootstrap import Lotse, bootstrap
+from infrastructure.eventstore.sql import Database
 from infrastructure.settings import Settings
-from infrastructure.sql import Database
 from tests.conftest import postgres_base_url
 from tests.integration.conftest import AGENCY, COUNSELLOR, open_case_command, session
 from tests.raw_log import RawLog

@@ -10,8 +10,10 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from application.cases import CaseService
-from infrastructure.audit import GENESIS, AuditTrail, chain_link
+from infrastructure.audit.chain import CHAIN_TABLE, GENESIS, chain_link
+from infrastructure.audit.trail import AuditTrail
 from infrastructure.bootstrap import Lotse
+from infrastructure.eventstore.migrations import MIGRATIONS_TABLE, migrate_database
 from infrastructure.settings import Settings
 from tests.integration.conftest import AGENCY, COUNSELLOR, LotseFactory, open_case_command, session
 from tests.raw_log import RawLog
@@ -117,13 +119,17 @@ def test_concurrent_writers_leave_one_unbroken_chain(make_lotse: LotseFactory) -
     assert result.events_checked == 4 * 3 * 5
 
 
-def test_a_log_recorded_before_the_chain_existed_is_chained_at_start(
-    service: CaseService, make_lotse: LotseFactory, raw: RawLog
+def test_a_log_recorded_before_the_chain_existed_is_chained_by_the_first_migration(
+    service: CaseService, make_lotse: LotseFactory, raw: RawLog, settings: Settings
 ) -> None:
     record_cases(service, cases=2, sessions=2)
     links = raw.links()
-    raw.delete_links()  # as if these events had been recorded by a Lotse without the chain
+    raw.delete_links()  # as if these events had been recorded by a Lotse without the chain, and without migrations
+    migrations = MIGRATIONS_TABLE if not settings.uses_postgres else raw.chain.replace(CHAIN_TABLE, MIGRATIONS_TABLE)
+    with raw.connection() as connection:
+        raw.execute(connection, f"DELETE FROM {migrations}")
 
+    migrate_database(settings)  # what `lotse migrate` does (and the SQLite default at start)
     restarted = make_lotse()
 
     assert raw.links() == links

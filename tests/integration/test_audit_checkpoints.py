@@ -14,12 +14,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.cli import main
 from application.cases import CaseService
-from infrastructure.audit import (
+from infrastructure.audit.chain import AuditError
+from infrastructure.audit.checkpoints import (
     KEY_FILE,
-    AuditError,
-    AuditTrail,
     audit_signing_key,
     decode_checkpoints,
     encode_checkpoints,
@@ -27,6 +25,8 @@ from infrastructure.audit import (
     public_key_pem,
     sign_checkpoint,
 )
+from infrastructure.audit.trail import AuditTrail
+from infrastructure.cli.main import main
 from infrastructure.settings import Settings, SettingsError
 from tests.integration.conftest import AGENCY, COUNSELLOR, START, LotseFactory, open_case_command, session
 from tests.raw_log import RawLog

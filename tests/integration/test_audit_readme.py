@@ -15,7 +15,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from application.cases import CaseService
-from infrastructure.audit import AuditTrail, Checkpoint, public_key_pem, sign_checkpoint
+from infrastructure.audit.checkpoints import Checkpoint, public_key_pem, sign_checkpoint
+from infrastructure.audit.trail import AuditTrail
 from infrastructure.settings import Settings
 from tests.conftest import postgres_base_url
 from tests.integration.conftest import AGENCY, COUNSELLOR, START, LotseFactory, every_step, open_case_command

@@ -11,7 +11,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_compose_runs_the_api_the_worker_and_postgresql() -> None:
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "lotse", "worker"}
+    assert set(services) == {"db", "migrate", "lotse", "worker"}
+    assert services["migrate"]["command"] == ["lotse", "migrate"]
+    for started_after_migration in ("lotse", "worker"):
+        migrate = services[started_after_migration]["depends_on"]["migrate"]
+        assert migrate["condition"] == "service_completed_successfully"
     assert services["lotse"]["command"][:2] == ["lotse", "serve"]
     assert services["worker"]["command"] == ["lotse", "worker"]
     assert services["lotse"]["environment"]["LOTSE_DATABASE_URL"].startswith("postgresql://")
@@ -29,6 +33,6 @@ def test_every_setting_compose_uses_is_documented_in_the_readme() -> None:
 def test_every_setting_the_code_reads_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     documented = set(re.findall(r"\| `(LOTSE_[A-Z_]+)` \|", readme))
-    code = "\n".join(path.read_text() for path in (ROOT / "infrastructure").glob("*.py"))
+    code = "\n".join(path.read_text() for path in (ROOT / "infrastructure").rglob("*.py"))
     read = set(re.findall(r'"(LOTSE_[A-Z_]+)"', code))
     assert read <= documented, read - documented

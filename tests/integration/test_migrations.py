@@ -5,12 +5,16 @@ These tests build the event store from the library alone, so they hold whatever 
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
-from eventsourcing.utils import Environment
+from eventsourcing.persistence import InfrastructureFactory
 
-from infrastructure.migrations import (
+from application.cases import CaseService
+from infrastructure.bootstrap import bootstrap
+from infrastructure.cli.main import main
+from infrastructure.eventstore.environment import event_store_env
+from infrastructure.eventstore.migrations import (
     LATEST,
     MIGRATIONS,
     MIGRATIONS_TABLE,
@@ -19,34 +23,34 @@ from infrastructure.migrations import (
     applied_versions,
     migrate,
     require_current,
+    schema_target,
 )
-from infrastructure.persistence import event_store_env
+from infrastructure.eventstore.recorders import CaseStore
 from infrastructure.settings import Settings
-from infrastructure.sql import Database
 
 
-@pytest.fixture
-def target(settings: Settings) -> Iterator[SchemaTarget]:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SchemaTarget]:
+    """A database as a new installation finds it: nothing migrated yet."""
+    if request.param == "sqlite":
+        settings = Settings(data_dir=tmp_path / "data")
+    else:
+        settings = Settings(database_url=request.getfixturevalue("empty_postgres_schema_url"))
     env = event_store_env(settings) | {"CREATE_TABLE": "n"}
-    factory = InfrastructureFactory.construct(Environment("Lotse", env))
-    recorder: ApplicationRecorder = factory.application_recorder()
-    database = Database(recorder.datastore)  # type: ignore[attr-defined]
-    yield SchemaTarget(
-        database=database,
-        events_table=recorder.events_table_name,  # type: ignore[attr-defined]
-        create_event_store_tables=recorder.create_table,  # type: ignore[attr-defined]
-    )
+    factory = InfrastructureFactory.construct(CaseService.configuration(env))
+    assert isinstance(factory, CaseStore)
+    yield schema_target(factory)
     factory.close()
 
 
 def test_a_new_database_gets_every_migration_once(target: SchemaTarget) -> None:
     with pytest.raises(SchemaMismatch, match="lotse migrate"):
-        require_current(target.database)
+        require_current(target.database, target.snapshots_table)
 
     assert [migration.version for migration in migrate(target)] == [m.version for m in MIGRATIONS]
     assert migrate(target) == []  # again: nothing left to do
     assert applied_versions(target.database) == set(range(1, LATEST + 1))
-    require_current(target.database)
+    require_current(target.database, target.snapshots_table)
     rows = target.database.fetchall(f"SELECT version, name FROM {target.database.table(MIGRATIONS_TABLE)}")
     assert sorted(rows) == [(m.version, m.name) for m in MIGRATIONS]
 
@@ -62,7 +66,7 @@ def test_migration_one_takes_a_release_0_1_schema_as_it_is(target: SchemaTarget)
 
     migrate(target)
 
-    require_current(target.database)
+    require_current(target.database, target.snapshots_table)
     assert target.database.fetchall(f"SELECT * FROM {target.database.table('lotse_staff')}") == [
         ("k", "a", "lead", True)
     ]
@@ -75,7 +79,7 @@ def test_a_database_a_newer_release_migrated_is_refused(target: SchemaTarget) ->
     )
 
     with pytest.raises(SchemaMismatch, match="newer release"):
-        require_current(target.database)
+        require_current(target.database, target.snapshots_table)
     with pytest.raises(SchemaMismatch, match="newer release"):
         migrate(target)
 
@@ -98,3 +102,28 @@ def test_processes_migrating_at_the_same_moment_record_each_migration_once(targe
     assert errors == []
     rows = target.database.fetchall(f"SELECT version FROM {target.database.table(MIGRATIONS_TABLE)}")
     assert sorted(int(row[0]) for row in rows) == [m.version for m in MIGRATIONS]
+
+
+def test_sqlite_migrates_when_it_starts(tmp_path: Path) -> None:
+    lotse = bootstrap(Settings(data_dir=tmp_path / "data"))
+    try:
+        assert applied_versions(lotse.database) == {m.version for m in MIGRATIONS}
+    finally:
+        lotse.close()
+
+
+@pytest.mark.postgres
+def test_postgres_serves_only_once_the_owner_has_migrated(
+    empty_postgres_schema_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(database_url=empty_postgres_schema_url, data_dir=tmp_path / "data")
+    with pytest.raises(SchemaMismatch, match="run `lotse migrate`"):
+        bootstrap(settings)
+    monkeypatch.setenv("LOTSE_DATABASE_URL", empty_postgres_schema_url)
+    monkeypatch.setenv("LOTSE_DATA_DIR", str(tmp_path / "data"))
+
+    assert main(["migrate"]) == 0
+    assert f"applied migration 1: {MIGRATIONS[0].name}" in capsys.readouterr().out
+    assert main(["migrate"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    bootstrap(settings).close()

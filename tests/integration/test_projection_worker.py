@@ -13,9 +13,9 @@ import pytest
 
 from application.synthetic import load_demo
 from infrastructure.bootstrap import Projections, bootstrap
+from infrastructure.eventstore.sql import Database
+from infrastructure.projections.statistics_views import VIEW_TABLES
 from infrastructure.settings import Settings
-from infrastructure.sql import Database
-from infrastructure.statistics_views import VIEW_TABLES
 
 KILLS = 3
 
@@ -30,7 +30,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
 
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "worker"],
+        [sys.executable, "-m", "infrastructure.cli.main", "worker"],
         env=worker_env(settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

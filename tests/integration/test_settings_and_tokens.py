@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from application.ports import Principal
-from infrastructure.persistence import event_store_env
+from infrastructure.auth.tokens import KEY_FILE, InvalidClaims, InvalidToken, TokenCodec, signing_key
+from infrastructure.eventstore.environment import event_store_env
 from infrastructure.settings import Settings, SettingsError
-from infrastructure.tokens import KEY_FILE, InvalidClaims, InvalidToken, TokenCodec, signing_key
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 AYSE = Principal(subject="ayse", role="counsellor", agency="koeln")

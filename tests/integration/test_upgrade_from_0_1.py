@@ -33,8 +33,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
 
-from api import cli
 from api.app import create_app
+from application.statistics import CURRENT_DEFINITION, DEFINITION_0_1
+from domain.indicators import OUTPUT_CODES, RESULT_CODES
+from infrastructure.cli import main as cli
 from infrastructure.settings import Settings
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "install_0_1"
@@ -96,6 +98,10 @@ def installation(
         _load_dump(server, (source / "schema.sql").read_text(), schema)
         monkeypatch.setenv("LOTSE_DATABASE_URL", f"{server}{'&' if '?' in server else '?'}schema={schema}")
         monkeypatch.setenv("LOTSE_PROJECTIONS", "inline")  # followed inside the app, as in the SQLite default
+        # The upgrade on PostgreSQL: the owner migrates before 0.2 serves (SQLite migrates by itself at start).
+        code, out, err = _lotse("migrate")
+        assert code == 0, err
+        assert "applied migration 1" in out, out
     try:
         staff = expected["staff"]
         counsellor = staff["counsellor"]
@@ -342,13 +348,22 @@ def test_audit_chain_and_the_0_1_checkpoint_still_verify(installation: Installat
 
 
 def test_statistics_published_under_0_1_are_reproduced(installation: Installation) -> None:
+    """Asked under 0.1's definition, the figures 0.1 published come back exactly, with no field more; the default
+    answer follows this release's definition and says so."""
     expected = installation.expected
     period, head = expected["statistics_period"], expected["log_head"]
     for basis, old in expected["statistics"].items():
         query = f"/statistics/esf?from={period['from']}&to={period['to']}&basis={basis}&as_of_position={head}"
-        now = installation.get(query, "auditor")
-        differences = _differences(old, now)
-        assert not differences, _report(installation.backend, f"GET {query} as a funder's auditor", differences)
+        under_0_1 = f"{query}&definition_version={old['definition_version']}"
+        now = installation.get(under_0_1, "auditor")
+        differences = _differences(old, now) + [f".{key}: not in 0.1's answer" for key in set(now) - set(old)]
+        assert not differences, _report(installation.backend, f"GET {under_0_1} as a funder's auditor", differences)
+
+        current = installation.get(query, "auditor")
+        assert old["definition_version"] == DEFINITION_0_1
+        assert current["definition_version"] == CURRENT_DEFINITION, f"[{installation.backend}] {current}"
+        assert (current["as_of_position"], current["digest"]) == (old["as_of_position"], old["digest"])
+        assert set(current["indicators"]) == set(OUTPUT_CODES if basis == "entry" else RESULT_CODES)
 
 
 def test_a_new_step_on_an_old_case_is_recorded_and_the_log_still_verifies(installation: Installation) -> None:
@@ -406,3 +421,10 @@ def test_a_retry_of_an_idempotent_0_1_write_records_nothing(installation: Instal
     )
     assert response.json()["version"] == write["version"], f"[{backend}] the replay answered {response.json()}"
     assert installation.log_head() == expected["log_head"], f"[{backend}] the retry recorded an event"
+
+
+def test_the_upgraded_installation_has_every_migration_of_this_release(installation: Installation) -> None:
+    code, out, err = _lotse("migrate")
+
+    assert code == 0, err
+    assert "nothing to do" in out, out

@@ -55,7 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     env.pop("LOTSE_DATABASE_URL", None)
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "infrastructure.cli.main", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -85,7 +85,17 @@ def tokens(server: tuple[str, dict[str, str]]) -> dict[str, str | None]:
             issued[name] = None
             continue
         subject, role, agency = claims
-        command = [sys.executable, "-m", "api.cli", "token", "issue", "--subject", subject, "--role", role]
+        command = [
+            sys.executable,
+            "-m",
+            "infrastructure.cli.main",
+            "token",
+            "issue",
+            "--subject",
+            subject,
+            "--role",
+            role,
+        ]
         result = subprocess.run([*command, "--agency", agency], env=env, capture_output=True, text=True, check=True)
         issued[name] = result.stdout.strip()
     return issued

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from domain import steps
 from domain.case import Case
 from domain.funnel import FUNNEL_STAGES, PATHWAYS, funnel_position, pathway_of
-from infrastructure.read_models import median_of_counts
+from infrastructure.projections.queries import median_of_counts
 from tests.unit.factories import OPENED_ON, apply, day, opened_case, step
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
-from infrastructure.group_commit import GroupCommit, Write
+from infrastructure.eventstore.group_commit import GroupCommit, Write
 
 
 def event(case: str, version: int = 1) -> StoredEvent:

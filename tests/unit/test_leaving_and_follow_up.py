@@ -308,3 +308,14 @@ def test_follow_ups_may_be_recorded_long_after_the_exit() -> None:
     case = apply(closed_case(on=40), follow_up(date(2027, 6, 30), reference_date=date(2026, 8, 14)), ctx=ctx)
     assert case.follow_up is not None
     assert case.follow_up.reference_date == date(2026, 8, 14)
+
+
+def test_a_follow_up_describes_no_day_after_its_own_date() -> None:
+    case = closed_case(on=40)
+    expect_refusal(
+        case,
+        step(steps.FollowUpRecorded, 60, reference_date=day(61)),
+        InvalidStep,
+        "reference_date_not_after_date",
+        "reference_date",
+    )

@@ -319,12 +319,6 @@ def test_a_plausible_arrival_year_may_be_corrected_and_cleared() -> None:
     assert case.profile.arrival_year is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # "DID NOT RAISE": accepted today
-    reason="domain bug: a birth-year or birth-date correction is not checked against the recorded arrival year"
-    " (domain/decisions.py _check_profile_corrected checks arrival_year only when the correction names it)",
-)
 @pytest.mark.parametrize(
     "changes",
     [{"birth_year": 2000}, {"birth_date": date(2000, 3, 3)}],
@@ -332,8 +326,7 @@ def test_a_plausible_arrival_year_may_be_corrected_and_cleared() -> None:
 )
 def test_a_birth_corrected_after_the_recorded_arrival_year_is_refused(changes: dict[str, Any]) -> None:
     case = opened_case(profile=profile(arrival_year=1995))
-    with pytest.raises(DomainError):  # whichever rule the fix names (arrival_year_plausible would fit)
-        decisions.record_step(case, _correction(**changes), CONTEXT)
+    expect_refusal(case, _correction(**changes), InvalidStep, "arrival_year_plausible", "profile.arrival_year")
 
 
 # The validation procedure's age limit, with the birth date known

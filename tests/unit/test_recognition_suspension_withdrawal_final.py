@@ -6,13 +6,12 @@ from datetime import date
 
 import pytest
 
-from domain import decisions, steps
 from domain import events as ev
+from domain import steps
 from domain.case import Case, Deadline, RecognitionApplication
 from domain.deadlines import deadlines
-from domain.errors import DomainError, InvalidStep, RuleViolated
+from domain.errors import InvalidStep, RuleViolated
 from tests.unit.factories import (
-    CONTEXT,
     apply,
     asked_of,
     case_with_application,
@@ -158,19 +157,18 @@ def test_a_resumption_is_not_dated_before_the_suspension() -> None:
     expect_refusal(case, command, InvalidStep, "date_not_before_reference", "date")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # "DID NOT RAISE": accepted today
-    reason="domain bug: a suspension may be dated before the previous resumption, so overlapping days count twice"
-    " (domain/decisions.py _check_deadline_suspended checks only the completion of the documents)",
-)
 def test_a_new_suspension_is_not_dated_before_the_previous_resumption() -> None:
     case = apply(
         case_with_suspension(completed_on=date(2026, 2, 10), on=date(2026, 3, 1)),
         step(steps.RecognitionDeadlineResumed, date(2026, 3, 11)),
     )
-    with pytest.raises(DomainError):  # whichever rule the fix names (date_not_before_reference would fit)
-        decisions.record_step(case, step(steps.RecognitionDeadlineSuspended, date(2026, 3, 6)), CONTEXT)
+    expect_refusal(
+        case,
+        step(steps.RecognitionDeadlineSuspended, date(2026, 3, 6)),
+        InvalidStep,
+        "date_not_before_reference",
+        "date",
+    )
 
 
 @pytest.mark.parametrize("outcome", ["full", "partial", "none"])
@@ -465,13 +463,18 @@ def test_the_final_decision_is_not_dated_before_the_first() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # "DID NOT RAISE": accepted today
-    reason="domain bug: the final decision may be dated before its compensation measure ended (domain/decisions.py"
-    " _check_final_decision / _compensation_completed look at the status only, not at the dates)",
-)
 def test_the_final_decision_is_not_dated_before_the_measure_ended() -> None:
     case = _course_completed(case_with_partial_decision())  # completed on day 120
-    with pytest.raises(DomainError):  # whichever rule the fix names
-        decisions.record_step(case, step(steps.RecognitionDecided, 100, outcome="full"), CONTEXT)
+    expect_refusal(
+        case, step(steps.RecognitionDecided, 100, outcome="full"), InvalidStep, "date_not_before_reference", "date"
+    )
+
+    _, decided = record(case, step(steps.RecognitionDecided, 120, outcome="full"))
+    assert _r1(decided).final_decided_on == day(120)
+
+
+def test_a_decision_is_not_dated_before_the_suspension_it_ends() -> None:
+    case = case_with_suspension(completed_on=date(2026, 2, 10), on=date(2026, 3, 1))
+    expect_refusal(
+        case, step(steps.RecognitionDecided, date(2026, 2, 27)), InvalidStep, "date_not_before_reference", "date"
+    )

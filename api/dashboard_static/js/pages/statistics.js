@@ -42,6 +42,7 @@ export async function render(container, { session, params }) {
         ? h("p", { class: "hint", id: "suppression-note" }, `${formatNumber(esf.suppressed.length)} Zellen sind unterdrückt: Sie beträfen weniger als 5 Personen oder ließen sich aus den gezeigten Zahlen errechnen.`)
         : null,
       indicatorTable(esf),
+      responseTable(esf),
     ),
     section("Eintritte je Monat", monthsFrame, monthsTable),
     section(
@@ -128,6 +129,25 @@ function indicatorTable(esf) {
   });
 }
 
+const RESPONSES = {
+  due: "fällig (Austritte im Zeitraum)",
+  reached: "erreicht",
+  unreachable: "nicht erreicht",
+  refused: "Auskunft verweigert",
+  missing: "keine Nachbefragung im Zeitfenster",
+};
+
+// Exit basis: how the follow-up six months after the exit (± 4 weeks) came out for the leavers of the period.
+function responseTable(esf) {
+  if (!esf.follow_up_response) return null;
+  return table({
+    id: "follow-up-table",
+    caption: "Nachbefragung sechs Monate nach dem Austritt (± 4 Wochen)",
+    columns: ["Rücklauf", "Personen"],
+    rows: Object.entries(esf.follow_up_response).map(([key, value]) => [RESPONSES[key] ?? key, cell(value)]),
+  });
+}
+
 function monthsOf(from, to) {
   const months = [];
   for (let month = new Date(`${from.slice(0, 7)}-01T00:00:00Z`); isoDay(month) <= to; month.setUTCMonth(month.getUTCMonth() + 1)) {
@@ -190,8 +210,13 @@ async function drawFunnel(frame, funnel) {
   });
 }
 
+// The leavers: the exit cohort of the follow-up response (release 0.1's definition counted them as EECO01).
+function leaversOf(exits) {
+  return exits.follow_up_response ? exits.follow_up_response.due : exits.indicators.EECO01.total;
+}
+
 function outcomeRates(exits) {
-  const leavers = exits.indicators.EECO01.total;
+  const leavers = leaversOf(exits);
   return OUTCOME_CODES.map((code) => {
     const persons = exits.indicators[code].total;
     return { code, persons, rate: persons === null || !leavers ? null : persons / leavers };
@@ -199,7 +224,7 @@ function outcomeRates(exits) {
 }
 
 function outcomeTable(exits, period) {
-  const leavers = exits.indicators.EECO01.total;
+  const leavers = leaversOf(exits);
   return h(
     "div",
     {},

@@ -6,7 +6,6 @@ The signing key comes from LOTSE_TOKEN_SECRET, else from a key file generated in
 import base64
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from application.ports import ALL_AGENCIES, ROLES, Principal, role_named
+from infrastructure.secret_files import write_secret_once
 from infrastructure.settings import Settings, SettingsError
 
 PREFIX = "lotse1"
@@ -47,19 +47,7 @@ def signing_key(settings: Settings) -> bytes:
             raise SettingsError(f"LOTSE_TOKEN_SECRET: at least {MIN_SECRET_LENGTH} characters are needed")
         return settings.token_secret.encode()
     path = settings.data_dir / KEY_FILE
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        # Written whole under a temporary name, then linked into place: a concurrent starter never reads half a key.
-        temporary = path.with_name(f".{KEY_FILE}.{secrets.token_hex(8)}")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as key_file:
-            key_file.write(secrets.token_hex(32))
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process was first: use its key
-        finally:
-            temporary.unlink()
+    write_secret_once(path, secrets.token_hex(32).encode())
     key = path.read_text().strip()
     if len(key) < MIN_SECRET_LENGTH:
         raise SettingsError(f"{path}: the token signing key is missing or too short")

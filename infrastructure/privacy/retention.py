@@ -1,16 +1,16 @@
 """Which cases the retention period has run out for: from the participants view and the key store.
 
-The participants view (infrastructure/views.py) knows each case's final exit; the key store knows whose key is
-still there. The caller brings the view up to the log's head first, and the application checks every candidate
-against the case itself before erasing it.
+The participants view (infrastructure/projections/case_views.py) knows each case's final exit; the key store knows
+whose key is still there. The caller brings the view up to the log's head first, and the application checks every
+candidate against the case itself before erasing it.
 """
 
 from datetime import date
 from uuid import UUID
 
-from infrastructure.keys import KEYS_TABLE
-from infrastructure.sql import Database
-from infrastructure.views import PARTICIPANTS
+from infrastructure.eventstore.sql import Database
+from infrastructure.privacy.keys import KEYS_TABLE
+from infrastructure.projections.case_views import PARTICIPANTS
 
 
 class SqlRetentionCandidates:

@@ -8,8 +8,9 @@ from uuid import UUID
 
 import msgspec
 
-from application.statistics import COLUMNS, Cell
+from application.statistics import COLUMNS, FOLLOW_UP_RESPONSE, Cell
 from application.workspace import EsfAnswer, FunnelAnswer
+from domain.indicators import GENDERS
 
 
 class CaseloadView(msgspec.Struct, frozen=True):
@@ -28,7 +29,10 @@ class DeadlineView(msgspec.Struct, frozen=True):
     overdue: bool
 
 
-class EsfStatistics(msgspec.Struct, frozen=True, kw_only=True):
+class EsfStatistics(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """`follow_up_response` only in exit-basis answers of the current definition (an answer under release 0.1's
+    definition reads exactly as 0.1 answered)."""
+
     start: date = msgspec.field(name="from")
     to: date
     basis: Literal["entry", "exit"]
@@ -37,6 +41,7 @@ class EsfStatistics(msgspec.Struct, frozen=True, kw_only=True):
     digest: str
     definition_version: str
     indicators: dict[str, dict[str, Cell]]
+    follow_up_response: dict[str, Cell] | None = None
     suppressed: list[str]
 
 
@@ -65,6 +70,7 @@ def esf_view(answer: EsfAnswer) -> EsfStatistics:
         digest=figures.digest,
         definition_version=figures.definition_version,
         indicators=answer.indicators,
+        follow_up_response=answer.follow_up_response,
         suppressed=answer.suppressed,
     )
 
@@ -86,15 +92,24 @@ def funnel_view(answer: FunnelAnswer) -> FunnelStatistics:
 
 
 def esf_csv(answer: EsfStatistics) -> str:
-    """One row per indicator; every row carries the position and digest, so a saved file stays checkable."""
+    """One row per indicator; every row carries the position and digest, so a saved file stays checkable.
+
+    The follow-up response follows as rows `follow_up_response.<due|reached|…>` with the persons in `total` (it has
+    no split by gender).
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["code", *COLUMNS, "from", "to", "basis", "as_of_position", "digest", "definition_version"])
-    for code, row in answer.indicators.items():
+    rows: list[tuple[str, list[Cell | str]]] = [
+        (code, [row[column] for column in COLUMNS]) for code, row in answer.indicators.items()
+    ]
+    for column, value in (answer.follow_up_response or {}).items():
+        rows.append((f"{FOLLOW_UP_RESPONSE}.{column}", [*([""] * len(GENDERS)), value]))
+    for code, cells in rows:
         writer.writerow(
             [
                 code,
-                *("" if row[column] is None else row[column] for column in COLUMNS),
+                *("" if cell is None else cell for cell in cells),
                 answer.start.isoformat(),
                 answer.to.isoformat(),
                 answer.basis,

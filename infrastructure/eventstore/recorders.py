@@ -2,8 +2,8 @@
 
 A crash can then never leave an event without its key (a retry would record twice) or a key
 without its event (a retry would be answered with a write that never happened). The events' links
-in the audit hash chain (infrastructure/audit.py) are written in that transaction too, and so are a new
-case's data key and the destruction of an erased client's key (infrastructure/keys.py): no case without
+in the audit hash chain (infrastructure/audit/) are written in that transaction too, and so are a new
+case's data key and the destruction of an erased client's key (infrastructure/privacy/keys.py): no case without
 its key, no erasure event with its key still there, and no destroyed key without the event that says so.
 """
 
@@ -20,12 +20,12 @@ from psycopg.sql import SQL, Identifier
 
 from application.ports import CaseSummary, IdempotencyClaim
 from domain.events import PersonalDataErased
-from infrastructure.audit import CHAIN_TABLE, append_links
-from infrastructure.group_commit import GroupCommit, Write
-from infrastructure.keys import KEYS_TABLE, destroy_key, insert_key
-from infrastructure.mapper import StoredEventWithKey
-from infrastructure.sql import DialectCursor
-from infrastructure.tables import CASE_INDEX_TABLE, IDEMPOTENCY_TABLE, write_case_summary
+from infrastructure.audit.chain import CHAIN_TABLE, append_links
+from infrastructure.eventstore.group_commit import GroupCommit, Write
+from infrastructure.eventstore.mapper import StoredEventWithKey
+from infrastructure.eventstore.sql import DialectCursor
+from infrastructure.eventstore.tables import CASE_INDEX_TABLE, IDEMPOTENCY_TABLE, write_case_summary
+from infrastructure.privacy.keys import KEYS_TABLE, destroy_key, insert_key
 
 
 def _key_row(claim: IdempotencyClaim, stored_events: Sequence[StoredEvent]) -> tuple[Any, ...]:
@@ -56,7 +56,7 @@ def _is_erasure(stored: StoredEvent) -> bool:
 
 
 class KeyMemory(Protocol):
-    """What the recorder asks of the key vault (infrastructure/keys.py): to forget an erased client's key."""
+    """What the recorder asks of the key vault (infrastructure/privacy/keys.py): to forget an erased client's key."""
 
     def forget(self, case_id: UUID) -> None: ...
 
@@ -92,7 +92,7 @@ _fail_fast = retry((InterfaceError, OperationalError), max_attempts=2, wait=0.1)
 
 
 class PostgresCaseRecorder(PostgresApplicationRecorder):
-    """Records events in transactions of its own making, several writers' at once (infrastructure/group_commit.py).
+    """Records events in transactions of its own making, several writers' at once (eventstore/group_commit.py).
 
     The library's own insert path sends the transaction as a psycopg pipeline; when a statement before the events'
     INSERT failed (say, a reused idempotency key), the pipeline sometimes reported only "pipeline aborted", which

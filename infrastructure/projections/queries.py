@@ -8,12 +8,12 @@ from typing import Any
 from uuid import UUID
 
 from application.ports import CaseloadEntry, DeadlineEntry
-from application.statistics import PathwayFunnel, empty_counts
+from application.statistics import PathwayFunnel
 from domain.funnel import FUNNEL_STAGES, PATHWAYS
-from infrastructure.projections import TRACKING, ProjectionRunner
-from infrastructure.sql import DialectCursor
-from infrastructure.statistics_views import FUNNEL_SPANS, FUNNEL_STAGE_COUNTS, INDICATOR_DAYS, SPANS
-from infrastructure.views import CASELOAD, DEADLINES
+from infrastructure.eventstore.sql import DialectCursor
+from infrastructure.projections.case_views import CASELOAD, DEADLINES
+from infrastructure.projections.runner import TRACKING, ProjectionRunner
+from infrastructure.projections.statistics_views import FUNNEL_SPANS, FUNNEL_STAGE_COUNTS, INDICATOR_DAYS, SPANS
 
 
 class SqlViewQueries:
@@ -77,6 +77,8 @@ class SqlViewQueries:
     def indicator_counts(
         self, agency: str | None, start: date, end: date, basis: str
     ) -> tuple[int, dict[str, dict[str, int]]]:
+        """Persons per code and gender counted on `basis` in the period (application/statistics.py's
+        `sum_counted`, from the esf view's running counts), and the view's position."""
         selected, params = _filters({"agency": agency})
         selected = _and(selected, "basis = ? AND day BETWEEN ? AND ?")
         params = [*params, basis, start.isoformat(), end.isoformat()]
@@ -88,11 +90,10 @@ class SqlViewQueries:
                 params,
             )
             rows = cursor.fetchall()
-        counts = empty_counts()
+        sums: dict[str, dict[str, int]] = defaultdict(dict)
         for code, gender, count in rows:
-            counts[str(code)][str(gender)] = int(count)
-            counts[str(code)]["total"] += int(count)
-        return position, counts
+            sums[str(code)][str(gender)] = int(count)
+        return position, dict(sums)
 
     def funnel(self, agency: str | None) -> tuple[int, dict[str, PathwayFunnel]]:
         """The funnel of application/statistics.py's `funnel`, from the view's running counts.

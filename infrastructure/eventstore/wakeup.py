@@ -6,7 +6,7 @@ from collections.abc import Callable
 import psycopg
 from psycopg import sql
 
-from infrastructure.persistence import event_store_env
+from infrastructure.eventstore.environment import event_store_env
 from infrastructure.settings import Settings
 
 

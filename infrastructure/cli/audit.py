@@ -6,16 +6,16 @@ from pathlib import Path
 
 import msgspec
 
-from infrastructure.audit import (
-    AuditError,
-    AuditTrail,
+from infrastructure.audit.append_only import restrict_role
+from infrastructure.audit.chain import AuditError
+from infrastructure.audit.checkpoints import (
     Checkpoint,
     decode_checkpoints,
     encode_checkpoints,
     load_public_key,
     public_key_pem,
-    restrict_role,
 )
+from infrastructure.audit.trail import AuditTrail
 from infrastructure.bootstrap import Lotse
 
 

@@ -12,16 +12,23 @@ otherwise, naming the command to run (an older release also refuses a schema a n
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 
-from infrastructure.access_log import create_access_log_table
-from infrastructure.audit import create_audit_tables
-from infrastructure.keys import create_keys_table
-from infrastructure.sql import Database
-from infrastructure.tables import create_tables
+from application.cases import SNAPSHOTS_TABLE, CaseService
+from infrastructure.audit.access_log import create_access_log_table
+from infrastructure.audit.append_only import create_audit_tables
+from infrastructure.auth.staff import create_staff_table
+from infrastructure.eventstore.environment import event_store_env
+from infrastructure.eventstore.recorders import CaseStore, events_table_of
+from infrastructure.eventstore.sql import Database
+from infrastructure.eventstore.tables import create_tables
+from infrastructure.privacy.keys import create_keys_table
+from infrastructure.settings import Settings
 
 MIGRATIONS_TABLE = "lotse_schema_migrations"
 
@@ -32,11 +39,17 @@ class SchemaMismatch(RuntimeError):
 
 @dataclass(frozen=True)
 class SchemaTarget:
-    """The installation a migration works on."""
+    """The installation a migration works on.
+
+    The snapshot table is named after the shape of the case state (application/cases.py): a release that changes
+    the shape starts a new, empty one, which every migration run creates, whether or not a migration is due.
+    """
 
     database: Database
     events_table: str
     create_event_store_tables: Callable[[], None]  # the event store library's own tables
+    snapshots_table: str
+    create_snapshot_table: Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,7 @@ def _release_0_1(target: SchemaTarget) -> None:
     target.create_event_store_tables()
     create_keys_table(target.database)
     create_tables(target.database)
+    create_staff_table(target.database)
     create_audit_tables(target.database, target.events_table)
     create_access_log_table(target.database)
 
@@ -96,14 +110,18 @@ def migrate(target: SchemaTarget) -> list[Migration]:
                 (migration.version, migration.name, datetime.now(UTC).isoformat()),
             )
             applied.append(migration)
+        target.create_snapshot_table()
         return applied
 
 
-def require_current(database: Database) -> None:
-    """Raises SchemaMismatch unless the database has exactly this release's migrations."""
+def require_current(database: Database, snapshots_table: str) -> None:
+    """Raises SchemaMismatch unless the database has exactly this release's migrations (and its snapshot table)."""
     _refuse_newer(database)
     missing = [migration.version for migration in MIGRATIONS if migration.version not in applied_versions(database)]
-    if missing:
+    with database.transaction(commit=False) as cursor:
+        snapshots_missing = not database.has_table(cursor, snapshots_table)
+    if missing or snapshots_missing:
+        missing = missing or [LATEST]
         raise SchemaMismatch(
             f"the database lacks schema migration(s) {', '.join(map(str, missing))} of this release: run"
             " `lotse migrate` (as the database owner: LOTSE_OWNER_DATABASE_URL, else LOTSE_DATABASE_URL) first"
@@ -129,3 +147,39 @@ def _migrating(database: Database) -> Iterator[None]:
         # Held until this transaction ends: a second `lotse migrate` (or a replica starting) waits here.
         connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"lotse.migrate {datastore.schema}",))
         yield
+
+
+def migrate_database(settings: Settings) -> list[Migration]:
+    """`lotse migrate`: applies this release's migrations, connected as the database's owner.
+
+    The owner is LOTSE_OWNER_DATABASE_URL where it is set, else LOTSE_DATABASE_URL. Migrating needs no key: it
+    creates tables and records which migrations the database has, and reads or writes no personal data.
+    """
+    owner = replace(settings, database_url=settings.owner_database_url or settings.database_url)
+    env = event_store_env(owner) | {"CREATE_TABLE": "n"}
+    infrastructure = InfrastructureFactory.construct(CaseService.configuration(env))
+    try:
+        if not isinstance(infrastructure, CaseStore):
+            raise TypeError(f"no case store on {type(infrastructure).__name__}")
+        return migrate(schema_target(infrastructure))
+    finally:
+        infrastructure.close()
+
+
+def schema_target(infrastructure: CaseStore) -> SchemaTarget:
+    """The schema of the event store the library's factory opened."""
+    recorder = _table_owner(infrastructure.application_recorder())
+    snapshots = _table_owner(infrastructure.aggregate_recorder(purpose=SNAPSHOTS_TABLE))
+    return SchemaTarget(
+        database=Database(infrastructure.datastore),
+        events_table=events_table_of(infrastructure),
+        create_event_store_tables=recorder.create_table,
+        snapshots_table=snapshots.events_table_name,
+        create_snapshot_table=snapshots.create_table,
+    )
+
+
+def _table_owner(recorder: object) -> PostgresAggregateRecorder | SQLiteAggregateRecorder:
+    if not isinstance(recorder, PostgresAggregateRecorder | SQLiteAggregateRecorder):
+        raise TypeError(f"not a recorder of SQLite or PostgreSQL: {type(recorder).__name__}")
+    return recorder

@@ -1,11 +1,11 @@
 """The key vault: one random data key per client (per case), wrapped under the master key, in `lotse_keys`.
 
-Personal data are sealed with AES-256-GCM under the case's data key before they are stored (infrastructure/mapper.py),
-so the events, their hash chain and the snapshots hold ciphertext only. The key table lives beside the event tables,
-never in them. A case's key row is written in the transaction of its first event; erasure destroys it — the wrapped
-key becomes NULL, the row stays as a tombstone with the erasure's instant — in the transaction of the
-`personal_data_erased` event (infrastructure/recorders.py). Without its key a ciphertext is noise: that is the
-erasure (crypto-shredding), and the event log stays untouched.
+Personal data are sealed with AES-256-GCM under the case's data key before they are stored
+(infrastructure/eventstore/mapper.py), so the events, their hash chain and the snapshots hold ciphertext only. The
+key table lives beside the event tables, never in them. A case's key row is written in the transaction of its first
+event; erasure destroys it — the wrapped key becomes NULL, the row stays as a tombstone with the erasure's instant —
+in the transaction of the `personal_data_erased` event (infrastructure/eventstore/recorders.py). Without its key a
+ciphertext is noise: that is the erasure (crypto-shredding), and the event log stays untouched.
 
 A known-answer record, wrapped under the master key, tells at start whether the master key is the one the keys were
 wrapped with; events without that record mean the key table was lost. A case whose key row is missing (rather than
@@ -30,9 +30,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.sqlite import SQLiteDatastore
 
 from application.errors import KeyStoreError
+from infrastructure.eventstore.sql import Database, DialectCursor
 from infrastructure.secret_files import write_secret_once
 from infrastructure.settings import Settings, SettingsError
-from infrastructure.sql import Database, DialectCursor
 
 KEYS_TABLE = "lotse_keys"
 CHECK_ID = "lotse-keys-check"  # the known-answer record's row; no case id looks like it
@@ -123,17 +123,19 @@ class KeyVault:
         self._lock = threading.Lock()
 
     def prepare(self) -> None:
-        """Creates the key table and checks the master key against the known-answer record (written on a new store).
+        """Checks the master key against the known-answer record (written on a new store); the table is a migration's.
 
         Raises KeyStoreError when the master key does not open the record, or when the log holds events but the key
         table has no record (lost, or emptied): nothing personal could be read, so nothing starts.
         """
         with self.database.transaction(commit=True) as cursor:
             self.database.lock_schema(cursor, "keys")
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.table} (case_id TEXT PRIMARY KEY, wrapped_key TEXT,"
-                " created_at TEXT NOT NULL, erased_at TEXT)"
-            )
+            if not self.database.has_table(cursor, KEYS_TABLE):  # created by the schema's first migration
+                raise KeyStoreError(
+                    "key_store_lost",
+                    f"the key store ({KEYS_TABLE}) has lost its check record: the key table was dropped; restore it"
+                    " from a backup (personal data stay unreadable until then)",
+                )
             cursor.execute(f"SELECT 1 FROM {self.table} WHERE case_id = ?", (CHECK_ID,))
             if cursor.fetchone() is None:
                 cursor.execute(f"SELECT 1 FROM {self._events} LIMIT 1")

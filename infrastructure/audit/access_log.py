@@ -1,6 +1,6 @@
 """The read-access log: who read which case's state or history, when, in an append-only table auditors query.
 
-The database refuses UPDATE, DELETE and TRUNCATE of it with the audit trail's triggers (infrastructure/audit.py);
+The database refuses UPDATE, DELETE and TRUNCATE of it with the audit trail's triggers (infrastructure/audit/);
 on PostgreSQL `lotse audit restrict-role` grants the application's role only SELECT and INSERT on it.
 """
 
@@ -9,8 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from application.ports import AccessLogEntry, AccessLogQuery, CaseRead
-from infrastructure.audit import ACCESS_LOG_TABLE, refuse_changes
-from infrastructure.sql import Database
+from infrastructure.audit.append_only import ACCESS_LOG_TABLE, refuse_changes
+from infrastructure.eventstore.sql import Database
 
 __all__ = ["ACCESS_LOG_TABLE", "SqlAccessLog", "create_access_log_table"]
 _COLUMNS = "at, subject, role, agency, case_id, case_agency, what, personal_data"

@@ -18,8 +18,8 @@ from application.cases import CaseService
 from domain.case import Case
 from domain.events import CaseEvent
 from domain.evolution import evolve, project_case
-from infrastructure.sql import Database, DialectCursor
-from infrastructure.views import View
+from infrastructure.eventstore.sql import Database, DialectCursor
+from infrastructure.projections.case_views import View
 
 TRACKING = "lotse_tracking"
 GATHER_SECONDS = 0.02

@@ -6,7 +6,7 @@ version decodes to a dict and runs the class's `upcast_vN_vN1` steps before typi
 Personal data (domain/privacy.py: the `personal` block of the first contact, the free text of the steps listed in
 PERSONAL_FIELDS, and where the case state keeps them in snapshots) never reach the database in clear. Each such
 value is replaced by an envelope `{"sealed": "<base64 nonce + AES-GCM ciphertext>", "key": "<case id>"}`: the value's
-JSON sealed under the case's data key (infrastructure/keys.py), authenticated together with the case id and the
+JSON sealed under the case's data key (infrastructure/privacy/keys.py), authenticated together with the case id and the
 field's path, so a ciphertext moved to another case or field does not open. A value recorded when the case's key is
 already destroyed is stored as `{"erased": true, "key": "<case id>"}`. Empty fields (null) stay null.
 
@@ -32,7 +32,7 @@ from application.errors import KeyStoreError
 from domain.case import CaseSnapshot
 from domain.events import EVENT_TYPES, CaseOpened, StepRecorded
 from domain.privacy import PERSONAL_FIELDS, PERSONAL_PARTS
-from infrastructure.keys import seal, unseal
+from infrastructure.privacy.keys import seal, unseal
 
 STORED_TYPES: dict[str, type[Any]] = {**EVENT_TYPES, CaseSnapshot.TOPIC: CaseSnapshot}
 _ENVELOPE = ("originator_id", "originator_version")
@@ -43,7 +43,7 @@ _UNOPENED: Any = object()  # an envelope this mapper does not open
 
 
 class Keys(Protocol):
-    """What the mapper asks of the key vault (infrastructure/keys.py)."""
+    """What the mapper asks of the key vault (infrastructure/privacy/keys.py)."""
 
     def new_key(self, case_id: UUID) -> tuple[AESGCM, str]: ...
 

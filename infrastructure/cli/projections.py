@@ -6,8 +6,8 @@ import threading
 from types import FrameType
 
 from infrastructure.bootstrap import Lotse
-from infrastructure.projections import UnknownView
-from infrastructure.wakeup import waiter_for
+from infrastructure.eventstore.wakeup import waiter_for
+from infrastructure.projections.runner import UnknownView
 
 IDLE_SECONDS = 1.0
 

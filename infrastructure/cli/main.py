@@ -8,10 +8,12 @@ from datetime import timedelta
 from application.errors import KeyStoreError
 from application.policy import COUNSELLING
 from application.ports import ALL_AGENCIES, ROLES, Principal, Role, role_named
-from infrastructure import audit_cli, privacy_cli
+from infrastructure.auth.tokens import InvalidClaims
 from infrastructure.bootstrap import Lotse, bootstrap
+from infrastructure.cli import audit as audit_cli
+from infrastructure.cli import privacy as privacy_cli
+from infrastructure.eventstore.migrations import LATEST, SchemaMismatch, migrate_database
 from infrastructure.settings import Settings, SettingsError
-from infrastructure.tokens import InvalidClaims
 
 MAX_DAYS = 366
 
@@ -20,6 +22,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lotse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
+    commands.add_parser(
+        "migrate",
+        help="bring the database's schema to this release (PostgreSQL: as its owner, LOTSE_OWNER_DATABASE_URL, else"
+        " LOTSE_DATABASE_URL; SQLite migrates by itself at start)",
+    )
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -54,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_environ()
         return _run(args, settings)
-    except (SettingsError, InvalidClaims, KeyStoreError) as error:
+    except (SettingsError, InvalidClaims, KeyStoreError, SchemaMismatch) as error:
         print(f"lotse: {error}", file=sys.stderr)
         return 2
 
@@ -62,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
+    if args.command == "migrate":
+        return _migrate(settings)
     lotse = bootstrap(settings)
     try:
         return _command(lotse, args)
@@ -77,7 +86,7 @@ def _command(lotse: Lotse, args: argparse.Namespace) -> int:  # noqa: PLR0911 - 
         print(f"{args.subject}@{args.agency}: {'deactivated' if known else 'not in the staff directory'}")
         return 0 if known else 1
     if args.command == "worker":
-        from infrastructure.projections_cli import run_worker  # noqa: PLC0415
+        from infrastructure.cli.projections import run_worker  # noqa: PLC0415
 
         return run_worker(lotse)
     if args.command == "audit":
@@ -85,7 +94,7 @@ def _command(lotse: Lotse, args: argparse.Namespace) -> int:  # noqa: PLR0911 - 
     if args.command in ("erase", "retention"):
         return privacy_cli.run(lotse, args)
     if args.command == "projections":
-        from infrastructure.projections_cli import rebuild, status  # noqa: PLC0415
+        from infrastructure.cli.projections import rebuild, status  # noqa: PLC0415
 
         return status(lotse) if args.action == "status" else rebuild(lotse, args.names)
     return _demo(lotse, args.cases, args.seed)
@@ -97,6 +106,14 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     from api.app import create_app  # noqa: PLC0415
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    applied = migrate_database(settings)
+    for migration in applied:
+        print(f"applied migration {migration.version}: {migration.name}")
+    print(f"the schema is at migration {LATEST}" + ("" if applied else " already: nothing to do"))
     return 0
 
 

@@ -1,16 +1,14 @@
-"""Lotse's tables beside the library's event tables: idempotency keys, the staff directory and the case list; and
-where an event stands in the log."""
+"""Lotse's tables beside the library's event tables: idempotency keys and the case list; and where an event stands
+in the log."""
 
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from application.policy import COUNSELLING
-from application.ports import CaseListQuery, CaseSummary, IdempotentWrite, Role
-from infrastructure.sql import Database, DialectCursor
+from application.ports import CaseListQuery, CaseSummary, IdempotentWrite
+from infrastructure.eventstore.sql import Database, DialectCursor
 
 IDEMPOTENCY_TABLE = "lotse_idempotency"
-STAFF_TABLE = "lotse_staff"
 CASE_INDEX_TABLE = "lotse_case_index"
 
 
@@ -19,9 +17,6 @@ def create_tables(database: Database) -> None:
         f"CREATE TABLE IF NOT EXISTS {database.table(IDEMPOTENCY_TABLE)} ("
         " scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,"
         " case_id TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (scope, key))",
-        f"CREATE TABLE IF NOT EXISTS {database.table(STAFF_TABLE)} ("
-        " agency TEXT NOT NULL, subject TEXT NOT NULL, role TEXT NOT NULL,"
-        " active BOOLEAN NOT NULL, PRIMARY KEY (agency, subject))",
         f"CREATE TABLE IF NOT EXISTS {database.table(CASE_INDEX_TABLE)} ("
         " case_id TEXT PRIMARY KEY, agency TEXT NOT NULL, counsellor TEXT NOT NULL, status TEXT NOT NULL,"
         " stage TEXT NOT NULL, opened_on TEXT NOT NULL, version INTEGER NOT NULL)",
@@ -47,34 +42,6 @@ class SqlIdempotencyKeys:
         if row is None:
             return None
         return IdempotentWrite(fingerprint=row[0], case_id=UUID(row[1]), version=int(row[2]))
-
-
-class SqlStaffDirectory:
-    """Counsellors and leads known to Lotse: registered when a token is issued to them."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-
-    def is_active_counsellor(self, agency: str, subject: str) -> bool:
-        row = self.database.fetchone(
-            f"SELECT role, active FROM {self.database.table(STAFF_TABLE)} WHERE agency = ? AND subject = ?",
-            (agency, subject),
-        )
-        return row is not None and row[0] in COUNSELLING and bool(row[1])
-
-    def register(self, agency: str, subject: str, role: Role) -> None:
-        table = self.database.table(STAFF_TABLE)
-        with self.database.transaction(commit=True) as cursor:
-            cursor.execute(f"DELETE FROM {table} WHERE agency = ? AND subject = ?", (agency, subject))
-            cursor.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", (agency, subject, role, True))
-
-    def deactivate(self, agency: str, subject: str) -> bool:
-        table = self.database.table(STAFF_TABLE)
-        with self.database.transaction(commit=True) as cursor:
-            cursor.execute(f"SELECT 1 FROM {table} WHERE agency = ? AND subject = ?", (agency, subject))
-            known = cursor.fetchone() is not None
-            cursor.execute(f"UPDATE {table} SET active = ? WHERE agency = ? AND subject = ?", (False, agency, subject))
-        return known
 
 
 def write_case_summary(cursor: DialectCursor, table: str, summary: CaseSummary) -> None:

@@ -8,12 +8,12 @@ from typing import Protocol
 
 from domain.case import Case
 from domain.deadlines import deadlines
-from infrastructure.sql import Database, DialectCursor
+from infrastructure.eventstore.sql import Database, DialectCursor
 
 CASELOAD = "lotse_view_caseload"
 DEADLINES = "lotse_view_deadlines"
-PARTICIPANTS = "lotse_view_participants"
-INDICATORS = "lotse_view_indicators"
+# Each case's ESF+ facts, its own exit day among them: the esf view's (statistics_views.py); retention reads it.
+PARTICIPANTS = "lotse_view_esf_cases"
 FUNNEL = "lotse_view_funnel"
 
 

@@ -1,0 +1,1 @@
+"""Authentication: bearer tokens and the staff directory they are checked against."""

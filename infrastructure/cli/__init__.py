@@ -1,0 +1,1 @@
+"""The `lotse` command, in one place: one module per group of subcommands."""
