@@ -197,6 +197,8 @@ class CaseService(Application[UUID]):
                 try:
                     return self._save(evolve(case, event), event, idempotency)
                 except ConcurrentUpdate:
+                    if accepted is not None:  # another process wrote first: the writer's version is stale now
+                        raise StaleVersion(max(accepted, default=-1), case.version + 1) from None
                     if attempt == attempts:
                         raise
             time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 - jitter, not secrecy

@@ -11,6 +11,7 @@ import pytest
 
 from application.cases import CaseService, Recorded
 from application.errors import ConcurrentUpdate, StaleVersion
+from domain import steps
 from infrastructure.bootstrap import Lotse
 from infrastructure.settings import Settings
 from tests.integration.conftest import AGENCY, COUNSELLOR, ServiceFactory, open_case_command, session
@@ -237,3 +238,49 @@ def test_concurrent_writers_are_each_answered_with_their_own_event_and_share_com
         with raw.connection(bypass_triggers=False) as connection:
             rows = connection.execute(f"SELECT xmin::text FROM {raw.events} WHERE originator_version = 2").fetchall()
         assert len({xmin for (xmin,) in rows}) < 32  # fewer transactions (WAL flushes) than writers
+
+
+class WritesMeanwhile:
+    """Answers the reassignment rule's question after another process has written to the case: the race is lost
+    between the read of the case and the commit, deterministically."""
+
+    def __init__(self) -> None:
+        self.meanwhile: Callable[[], object] = lambda: None
+
+    def is_active_counsellor(self, agency: str, subject: str) -> bool:
+        self.meanwhile()
+        return True
+
+
+def test_a_writer_with_if_match_that_loses_at_commit_time_is_told_its_version_is_stale(
+    make_lotse: Callable[..., Lotse],
+) -> None:
+    other_process = make_lotse().cases
+    racing = WritesMeanwhile()
+    this_process = make_lotse(counsellors=racing).cases
+    case = this_process.open_case(AGENCY, open_case_command(), COUNSELLOR).case
+    reassignment = steps.CounsellorAssigned(date=date(2026, 2, 1), counsellor="ben")
+    racing.meanwhile = lambda: other_process.record_step(case.id, session(date(2026, 2, 1)), COUNSELLOR, agency=AGENCY)
+
+    with pytest.raises(StaleVersion) as caught:  # 412 over HTTP: the writer must see the conflict, not a 409
+        this_process.record_step(case.id, reassignment, "lea", expected_version=case.version, agency=AGENCY)
+
+    assert (caught.value.expected, caught.value.actual) == (case.version, case.version + 1)
+    assert this_process.get_case(case.id, personal_data=False).counsellor == COUNSELLOR  # nothing recorded
+
+
+def test_a_writer_without_if_match_that_loses_at_commit_time_is_decided_again(make_lotse: Callable[..., Lotse]) -> None:
+    other_process = make_lotse().cases
+    racing = WritesMeanwhile()
+    this_process = make_lotse(counsellors=racing).cases
+    case = this_process.open_case(AGENCY, open_case_command(), COUNSELLOR).case
+    reassignment = steps.CounsellorAssigned(date=date(2026, 2, 1), counsellor="ben")
+
+    def once() -> None:
+        racing.meanwhile = lambda: None
+        other_process.record_step(case.id, session(date(2026, 2, 1)), COUNSELLOR, agency=AGENCY)
+
+    racing.meanwhile = once
+    recorded = this_process.record_step(case.id, reassignment, "lea", agency=AGENCY)
+
+    assert (recorded.case.version, recorded.case.counsellor) == (case.version + 2, "ben")
