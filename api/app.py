@@ -2,6 +2,7 @@
 
 import threading
 import time
+from pathlib import Path
 
 import anyio.to_thread
 from litestar import Litestar, Response, get
@@ -10,16 +11,18 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.static_files import create_static_files_router
+from litestar.response import Redirect
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from api.audit import access_log, verify_log
 from api.auth import BearerTokenAuthentication, RateLimiter
 from api.cases import CasesController
-from api.dashboard import dashboard_router
+from api.dashboard import DASHBOARD_PATH, dashboard_router
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
 from api.projections import ProjectionsController
 from api.responses import Health, Readiness
+from api.security import add_security_headers
+from api.static_files import shipped_files
 from application.cases import Clock
 from application.policy import COUNSELLING
 from application.ports import Principal, StaffDirectory, ViewQueries
@@ -29,6 +32,12 @@ from infrastructure.settings import Settings
 
 # Under /schema, which needs no token; shipped in the package so the UI works on an intranet without a CDN.
 SWAGGER_ASSETS = "/schema/assets"
+
+
+@get("/", include_in_schema=False, opt={"exclude_from_auth": True}, sync_to_thread=False)
+def to_dashboard() -> Redirect:
+    """The service's front door is the dashboard; the API answers under its own paths."""
+    return Redirect(f"{DASHBOARD_PATH}/", status_code=302)
 
 
 @get("/health", tags=["operations"], summary="Liveness", sync_to_thread=False)
@@ -111,7 +120,8 @@ def app_for(lotse: Lotse) -> Litestar:
             ProjectionsController,
             verify_log,
             access_log,
-            create_static_files_router(path=SWAGGER_ASSETS, directories=[swagger_ui_path], include_in_schema=False),
+            shipped_files(SWAGGER_ASSETS, Path(swagger_ui_path), name="schema-assets"),
+            to_dashboard,
             dashboard_router(),
         ],
         dependencies={
@@ -123,9 +133,10 @@ def app_for(lotse: Lotse) -> Litestar:
         middleware=[
             DefineMiddleware(
                 BearerTokenAuthentication, verify=verify, limiter=RateLimiter(settings.rate_limit_per_minute)
-            )
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
         on_startup=[limit_threads_to_pool, start_following],
         on_shutdown=[lotse.close],

@@ -3,6 +3,7 @@
 import base64
 import binascii
 import hashlib
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -205,6 +206,10 @@ def _etag(version: int) -> str:
     return f'"{version}"'
 
 
+VERSION_TAG = re.compile(r'"([0-9]+)"', re.ASCII)
+MAX_VERSION_DIGITS = 10  # beyond any version a case reaches; a longer tag accepts no version
+
+
 def _accepted_versions(if_match: str | None) -> frozenset[int] | None:
     """The versions the writer's If-Match accepts (RFC 9110 §13.1.1: strong comparison, any tag of a list).
 
@@ -213,10 +218,11 @@ def _accepted_versions(if_match: str | None) -> frozenset[int] | None:
     """
     if if_match is None or if_match.strip() == "*":
         return None
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
     return frozenset(
-        int(tag.strip('"'))
-        for tag in (part.strip() for part in if_match.split(","))
-        if tag.startswith('"') and tag.endswith('"') and tag.strip('"').isdigit()
+        int(match.group(1))
+        for part in if_match.split(",")
+        if (match := VERSION_TAG.fullmatch(part.strip())) is not None and len(match.group(1)) <= MAX_VERSION_DIGITS
     )
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from litestar import Router
 from litestar.datastructures import CacheControlHeader
-from litestar.static_files import create_static_files_router
+
+from api.static_files import shipped_files
 
 DASHBOARD_PATH = "/dashboard"
 DASHBOARD_FILES = Path(__file__).with_name("dashboard_static")
@@ -17,13 +18,11 @@ DASHBOARD_FILES = Path(__file__).with_name("dashboard_static")
 
 def dashboard_router() -> Router:
     """Serves the dashboard's files under /dashboard, outside the OpenAPI schema and without a token."""
-    return create_static_files_router(
-        path=DASHBOARD_PATH,
-        directories=[DASHBOARD_FILES],
-        html_mode=True,
+    return shipped_files(
+        DASHBOARD_PATH,
+        DASHBOARD_FILES,
         name="dashboard",
-        include_in_schema=False,
-        opt={"exclude_from_auth": True},
+        index=True,
         # Revalidated on every load, so an upgrade of the service never leaves a browser on stale pages.
         cache_control=CacheControlHeader(no_cache=True),
     )

@@ -1,0 +1,47 @@
+"""Headers every answer carries (API.md "Around the API"): no MIME sniffing, no referrer, no framing, and no caching
+of answers about a person.
+
+Pages (the dashboard, the API UI) get a Content-Security-Policy that allows nothing but this server; JSON and CSV
+answers one that allows nothing at all. Answers under the paths that show a case or who read one are `no-store`: a
+shared computer's browser cache must not keep a client's personal data.
+"""
+
+from litestar.types import Message, Scope
+
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';"
+    " object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+# The API UI starts itself with an inline script (its assets are still served by Lotse alone).
+SCHEMA_UI_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
+    " connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
+PERSONAL_PATHS = ("/cases", "/audit/access-log")
+
+
+def policy_for(path: str) -> str:
+    if path.startswith("/dashboard"):
+        return PAGE_POLICY
+    if path.startswith("/schema"):
+        return SCHEMA_UI_POLICY
+    return DATA_POLICY
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A before-send hook: every HTTP answer of the app gets the headers (errors and unknown paths too), unless the
+    handler set them itself."""
+    if message["type"] != "http.response.start":
+        return
+    path: str = scope["path"]
+    added = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"content-security-policy", policy_for(path).encode()),
+    ]
+    if path.startswith(PERSONAL_PATHS):
+        added.append((b"cache-control", b"no-store"))
+    headers = list(message.get("headers", []))
+    present = {bytes(name).lower() for name, _ in headers}
+    message["headers"] = headers + [(name, value) for name, value in added if name not in present]
