@@ -54,9 +54,21 @@ class Database:
 
         Only for data that can be derived again: a crash may lose the last such commits, never half of one.
         """
-        if isinstance(self.datastore, SQLiteDatastore):
-            with self.datastore.transaction(commit=commit) as cursor:
+        if isinstance(self.datastore, SQLiteDatastore) and not commit:
+            with self.datastore.transaction(commit=False) as cursor:
                 yield DialectCursor(cursor, "sqlite")
+        elif isinstance(self.datastore, SQLiteDatastore):
+            # IMMEDIATE: the write lock is taken first, waiting for another process's transaction to end. A deferred
+            # transaction that reads, then writes, fails at once ("database is locked") when another process's does
+            # the same at that moment, as processes starting together do.
+            with self.datastore.get_connection(commit=True) as writer, writer.cursor() as writing:
+                writing.execute("BEGIN IMMEDIATE")
+                try:
+                    yield DialectCursor(writing, "sqlite")
+                except BaseException:
+                    writer.rollback()
+                    raise
+                writer.commit()
         else:
             with (
                 self.datastore.get_connection() as connection,

@@ -127,3 +127,28 @@ def test_postgres_serves_only_once_the_owner_has_migrated(
     assert main(["migrate"]) == 0
     assert "nothing to do" in capsys.readouterr().out
     bootstrap(settings).close()
+
+
+def test_processes_starting_at_the_same_moment_all_start(settings: Settings) -> None:
+    """`lotse serve --workers N` and a worker start together: none may fail creating or checking tables."""
+    errors: list[BaseException] = []
+    started: list[object] = []
+    barrier = threading.Barrier(4, timeout=30)
+
+    def start() -> None:
+        try:
+            barrier.wait()
+            lotse = bootstrap(settings)
+            started.append(lotse)
+            lotse.close()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert len(started) == 4
