@@ -141,7 +141,7 @@ def test_processes_starting_at_the_same_moment_all_start(settings: Settings) -> 
             lotse = bootstrap(settings)
             started.append(lotse)
             lotse.close()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=start) for _ in range(4)]
