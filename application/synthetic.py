@@ -10,9 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import msgspec
+
 from application.cases import CaseService
 from application.ports import Role, StaffDirectory
 from domain import steps as s
+from domain.calendar import add_days, add_months
 from domain.errors import DomainError
 
 AGENCIES: dict[str, dict[Role, list[str]]] = {
@@ -105,36 +108,63 @@ class _Clock:
         return self.day if self.day <= self.today else None
 
 
-def _journey(rng: random.Random, today: date) -> Journey:  # noqa: C901, PLR0912, PLR0915 - a story, told in order
-    agency = rng.choice(list(AGENCIES))
-    counsellor = rng.choice(AGENCIES[agency]["counsellor"])
-    first_contact = today - timedelta(days=rng.randint(3, 730))
-    consent = rng.random() < 0.35
-    disability = rng.choice(["yes", "no", "no", "no"]) if consent else "unknown"
-    birth_year = rng.randint(1962, 2008)
-    pathway = rng.choices(
-        ["recognition", "external_exam", "validation", "partial_qualifications", "retraining"], [40, 20, 10, 20, 10]
-    )[0]
-    if pathway == "validation" and first_contact.year - birth_year < 26:
-        pathway = "external_exam"
-    occupation, body, regulated = rng.choice(OCCUPATIONS)
+class _Story:
+    """One journey's steps as they are told: each dated by the clock, none after today (the rest has not happened)."""
+
+    def __init__(self, rng: random.Random, start: date, today: date) -> None:
+        self.rng = rng
+        self.clock = _Clock(rng, start, today)
+        self.steps: list[s.StepCommand] = []
+
+    def add(self, make: Any, low: int, high: int) -> bool:
+        day = self.clock.after(low, high)
+        if day is None:
+            return False
+        self.steps.append(make(day))
+        return True
+
+    def add_on(self, day: date, step: s.StepCommand) -> bool:
+        """A step on a day of its own (after the exit: the situation learnt later, the follow-ups)."""
+        if day > self.clock.today:
+            return False
+        self.steps.append(step)
+        return True
+
+
+GERMAN_LEVELS = ["none", "A1", "A2", "B1", "B2", "C1", "C2", "native", "unknown"]
+IMPROVEMENTS = ["precarious_to_stable", "underemployed_to_full", "higher_skilled", "more_responsibility", "none"]
+SUSPENSION_REASONS = ["qualification_analysis", "documents_requested", "other"]
+FOLLOW_UP_MONTHS = 6  # ESF+ EECR05/EECR06: six months after leaving
+
+
+def _opening(rng: random.Random, first_contact: date, consent: bool, occupation: str) -> s.OpenCase:
+    """The first contact: most clients give their birth date, some only the year of birth."""
+    birth_date = date(rng.randint(1962, 2008), 1, 1) + timedelta(days=rng.randint(0, 364))
+    exact = rng.random() < 0.8
+    foreign = rng.random() < 0.85
+    arrival_year = None
+    if foreign and rng.random() < 0.9:
+        arrival_year = rng.randint(max(birth_date.year, first_contact.year - 25), first_contact.year)
     profile = s.Profile(
-        birth_year=birth_year,
+        birth_date=birth_date if exact else None,
+        birth_year=None if exact else birth_date.year,
         gender=rng.choices(["female", "male", "diverse", "unspecified"], [52, 45, 1, 2])[0],
         labour_status=rng.choices(
             ["employed", "self_employed", "unemployed", "long_term_unemployed", "inactive"], [30, 3, 35, 20, 12]
         )[0],
         isced=rng.choices(range(9), [3, 8, 14, 25, 12, 10, 18, 8, 2])[0],
-        foreign_background=rng.random() < 0.85,
-        third_country_national=rng.random() < 0.6,
-        disability=disability,
+        foreign_background=foreign,
+        third_country_national=foreign and rng.random() < 0.7,
+        disability=rng.choice(["yes", "no", "no", "no"]) if consent else "unknown",
         minority=rng.choice(["no", "unknown"]) if consent else "unknown",
         homeless=rng.random() < 0.03,
         rural=rng.random() < 0.15,
         qualification_country=rng.choice(COUNTRIES),
         target_occupation=occupation,
+        german_level=rng.choices(GERMAN_LEVELS, [3, 8, 12, 22, 20, 8, 2, 10, 15])[0] if foreign else "native",
+        arrival_year=arrival_year,
     )
-    opening = s.OpenCase(
+    return s.OpenCase(
         first_contact_on=first_contact,
         channel=rng.choice(["walk_in", "phone", "email", "outreach_event", "referral"]),
         referral_source=rng.choice(
@@ -144,188 +174,309 @@ def _journey(rng: random.Random, today: date) -> Journey:  # noqa: C901, PLR0912
         personal=s.PersonalData(name=f"Klient {rng.randint(1000, 9999)}", phone=f"0221 {rng.randint(100000, 999999)}"),
         consent=s.Consent(special_categories=consent),
     )
-    clock = _Clock(rng, first_contact, today)
-    out: list[s.StepCommand] = []
 
-    def add(make: Any, low: int, high: int) -> bool:
-        day = clock.after(low, high)
-        if day is None:
-            return False
-        out.append(make(day))
-        return True
 
-    add(
+def _journey(rng: random.Random, today: date) -> Journey:
+    agency = rng.choice(list(AGENCIES))
+    counsellor = rng.choice(AGENCIES[agency]["counsellor"])
+    first_contact = today - timedelta(days=rng.randint(3, 730))
+    consent = rng.random() < 0.35
+    pathway = rng.choices(
+        ["recognition", "external_exam", "validation", "partial_qualifications", "retraining"], [40, 20, 10, 20, 10]
+    )[0]
+    occupation, body, regulated = rng.choice(OCCUPATIONS)
+    opening = _opening(rng, first_contact, consent, occupation)
+    birth_year = opening.profile.birth_date.year if opening.profile.birth_date else opening.profile.birth_year
+    assert birth_year is not None
+    if pathway == "validation" and first_contact.year - birth_year < 26:
+        pathway = "external_exam"
+    story = _Story(rng, first_contact, today)
+    story.add(
         lambda d: s.CounsellingSessionHeld(date=d, minutes=rng.choice([30, 45, 60, 90]), topics=("Erstberatung",)), 0, 3
     )
-    add(
+    story.add(
         lambda d: s.AssessmentStarted(date=d, assessment_id="a1", instrument=rng.choice(["profilpass", "myskills"])),
         3,
         14,
     )
-    add(lambda d: s.AssessmentCompleted(date=d, assessment_id="a1", recommended_pathway=pathway), 7, 30)
-    qualified = False
+    story.add(lambda d: s.AssessmentCompleted(date=d, assessment_id="a1", recommended_pathway=pathway), 7, 30)
+    if opening.profile.german_level in ("none", "A1", "A2") and rng.random() < 0.4:
+        _language_course(story)
     if pathway == "recognition":
-        add(
-            lambda d: s.RecognitionApplied(
-                date=d,
-                application_id="r1",
-                reference_occupation=occupation,
-                responsible_body=body,
-                regulated=regulated,
-                fast_track=rng.random() < 0.2,
-            ),
-            7,
-            30,
-        )
-        missing = ("Arbeitszeugnis",) if rng.random() < 0.5 else ()
-        add(lambda d: s.RecognitionReceiptConfirmed(date=d, application_id="r1", missing_documents=missing), 7, 21)
-        add(lambda d: s.RecognitionDocumentsCompleted(date=d, application_id="r1"), 10, 60)
-        outcome = rng.choices(["full", "partial", "none"], [50, 35, 15])[0]
-        compensation = (
-            ("adaptation_course" if rng.random() < 0.6 else "aptitude_test")
-            if regulated
-            else "adaptation_qualification"
-        )
-        if add(
-            lambda d: s.RecognitionDecided(
-                date=d,
-                application_id="r1",
-                outcome=outcome,
-                substantial_differences="Praxisanteile fehlen" if outcome == "partial" else None,
-                compensation=compensation if outcome == "partial" else "none",
-            ),
-            30,
-            110,
-        ):
-            qualified = outcome == "full"
-            if outcome == "partial":
-                add(
-                    lambda d: s.CourseEnrolled(
-                        date=d,
-                        course_id="c1",
-                        kind="adaptation_course" if regulated else "adaptation_qualification",
-                        provider="Bildungswerk",
-                        funding=rng.choice(["qualification_allowance", "esf", "education_voucher"]),
-                    ),
-                    14,
-                    60,
-                )
-                qualified = add(lambda d: s.CourseCompleted(date=d, course_id="c1", certificate=True), 90, 200)
+        qualified = _recognition(story, occupation, body, regulated)
     elif pathway in ("external_exam", "partial_qualifications"):
-        if pathway == "partial_qualifications":
-            modules = rng.randint(5, 8)
-            for module in range(1, modules + 1):
-                course_id = f"tq{module}"
-                add(
-                    lambda d, m=module, c=course_id: s.CourseEnrolled(
-                        date=d,
-                        course_id=c,
-                        kind="partial_qualification",
-                        provider="TQ-Zentrum",
-                        funding=rng.choice(["education_voucher", "sgb3_82", "esf"]),
-                        module=m,
-                        modules=modules,
-                    ),
-                    7,
-                    20,
-                )
-                if rng.random() < 0.08:
-                    add(lambda d, c=course_id: s.CourseDropped(date=d, course_id=c, reason="Gesundheit"), 10, 40)
-                    break
-                add(lambda d, c=course_id: s.CourseCompleted(date=d, course_id=c, certificate=True), 40, 90)
-        else:
-            add(
-                lambda d: s.CourseEnrolled(
-                    date=d,
-                    course_id="prep",
-                    kind="exam_preparation",
-                    provider="VHS",
-                    funding=rng.choice(["education_voucher", "bildungsscheck", "self"]),
-                ),
-                14,
-                40,
-            )
-            add(lambda d: s.CourseCompleted(date=d, course_id="prep", certificate=False), 60, 150)
-        add(
-            lambda d: s.ExamAdmissionApplied(
-                date=d,
-                exam_id="x1",
-                route="external_exam",
-                occupation=occupation,
-                chamber="hwk" if body == "hwk" else "ihk",
-            ),
-            7,
-            30,
-        )
-        granted = rng.random() < 0.85
-        add(
-            lambda d: s.ExamAdmissionDecided(
-                date=d, exam_id="x1", granted=granted, reason=None if granted else "Berufserfahrung nicht nachgewiesen"
-            ),
-            14,
-            45,
-        )
-        if granted:
-            passed = rng.random() < 0.75
-            qualified = (
-                add(
-                    lambda d: s.ExamResultRecorded(date=d, exam_id="x1", result="passed" if passed else "failed"),
-                    30,
-                    90,
-                )
-                and passed
-            )
+        qualified = _external_exam(story, pathway, occupation, body)
     elif pathway == "validation":
-        add(
-            lambda d: s.ExamAdmissionApplied(
-                date=d, exam_id="v1", route="validation", occupation=occupation, chamber="ihk"
-            ),
-            7,
-            30,
-        )
-        add(lambda d: s.ExamAdmissionDecided(date=d, exam_id="v1", granted=True), 14, 45)
-        levels = ["full", "predominant", "partial"] if disability == "yes" else ["full", "predominant"]
-        level = rng.choice(levels)
-        qualified = add(lambda d: s.ExamResultRecorded(date=d, exam_id="v1", result=level), 60, 150) and level == "full"
+        qualified = _validation(story, occupation)
     else:
-        add(
+        qualified = _retraining(story)
+    if rng.random() < 0.08:
+        others = [name for name in AGENCIES[agency]["counsellor"] if name != counsellor]
+        story.add(lambda d: s.CounsellorAssigned(date=d, counsellor=rng.choice(others), reason="Vertretung"), 1, 10)
+    if rng.random() < 0.75:
+        _exit(story, qualified, employed_at_entry=opening.profile.labour_status in ("employed", "self_employed"))
+    return Journey(agency=agency, counsellor=counsellor, pathway=pathway, opening=opening, steps=story.steps)
+
+
+def _language_course(story: _Story) -> None:
+    rng = story.rng
+    story.add(
+        lambda d: s.CourseEnrolled(
+            date=d, course_id="de1", kind="language", provider="VHS", funding=rng.choice(["esf", "other", "self"])
+        ),
+        3,
+        20,
+    )
+    if rng.random() < 0.15:
+        story.add(lambda d: s.CourseDropped(date=d, course_id="de1", reason="Kinderbetreuung"), 20, 60)
+    else:
+        story.add(lambda d: s.CourseCompleted(date=d, course_id="de1", certificate=rng.random() < 0.7), 60, 150)
+
+
+def _recognition(story: _Story, occupation: str, body: str, regulated: bool) -> bool:
+    """An application, perhaps standing still for a while or withdrawn; after a partial decision the compensation
+    measure and, once it ended successfully, full equivalence. Answers whether a qualification was obtained."""
+    rng = story.rng
+    story.add(
+        lambda d: s.RecognitionApplied(
+            date=d,
+            application_id="r1",
+            reference_occupation=occupation,
+            responsible_body=body,
+            regulated=regulated,
+            fast_track=rng.random() < 0.2,
+        ),
+        7,
+        30,
+    )
+    missing = ("Arbeitszeugnis",) if rng.random() < 0.5 else ()
+    story.add(lambda d: s.RecognitionReceiptConfirmed(date=d, application_id="r1", missing_documents=missing), 7, 21)
+    if rng.random() < 0.04:
+        story.add(lambda d: s.RecognitionWithdrawn(date=d, application_id="r1", reason="Umzug ins Ausland"), 5, 40)
+        return False
+    story.add(lambda d: s.RecognitionDocumentsCompleted(date=d, application_id="r1"), 10, 60)
+    if rng.random() < 0.15:
+        reason = rng.choice(SUSPENSION_REASONS)
+        if story.add(lambda d: s.RecognitionDeadlineSuspended(date=d, application_id="r1", reason=reason), 7, 30):
+            story.add(lambda d: s.RecognitionDeadlineResumed(date=d, application_id="r1"), 14, 70)
+    if rng.random() < 0.05:
+        story.add(lambda d: s.RecognitionWithdrawn(date=d, application_id="r1", reason=None), 5, 40)
+        return False
+    outcome = rng.choices(["full", "partial", "none"], [50, 35, 15])[0]
+    compensation = (
+        ("adaptation_course" if rng.random() < 0.6 else "aptitude_test") if regulated else "adaptation_qualification"
+    )
+    decided = story.add(
+        lambda d: s.RecognitionDecided(
+            date=d,
+            application_id="r1",
+            outcome=outcome,
+            substantial_differences="Praxisanteile fehlen" if outcome == "partial" else None,
+            compensation=compensation if outcome == "partial" else "none",
+        ),
+        30,
+        110,
+    )
+    if not decided or outcome != "partial":
+        return decided and outcome == "full"
+    if compensation == "aptitude_test":
+        ended = _exam_attempts(
+            story,
+            s.ExamAdmissionApplied(
+                date=story.clock.day,
+                exam_id="t1",
+                route="aptitude_test",
+                occupation=occupation,
+                chamber="state_authority",
+                application_id="r1",
+            ),
+        )
+    else:
+        story.add(
             lambda d: s.CourseEnrolled(
                 date=d,
-                course_id="u1",
-                kind="retraining",
-                provider="Berufsförderungswerk",
-                funding="education_voucher",
-                planned_end=d + timedelta(days=730),
+                course_id="c1",
+                kind="adaptation_course" if regulated else "adaptation_qualification",
+                provider="Bildungswerk",
+                funding=rng.choice(["qualification_allowance", "esf", "education_voucher"]),
+                application_id="r1",
             ),
             14,
             60,
         )
-        if rng.random() < 0.2:
-            add(lambda d: s.CourseDropped(date=d, course_id="u1", reason="Arbeitsaufnahme"), 30, 200)
-        else:
-            qualified = add(lambda d: s.CourseCompleted(date=d, course_id="u1", certificate=True), 500, 760)
-    if rng.random() < 0.08:
-        others = [name for name in AGENCIES[agency]["counsellor"] if name != counsellor]
-        add(lambda d: s.CounsellorAssigned(date=d, counsellor=rng.choice(others), reason="Vertretung"), 1, 10)
-    if rng.random() < 0.75:
-        employed = rng.random() < (0.6 if qualified else 0.3)
-        situation = s.Situation(
-            job_searching=not employed and rng.random() < 0.7,
-            in_education_or_training=rng.random() < 0.1,
-            qualification_gained=qualified,
-            employed=employed,
-        )
-        reason = (
-            "qualification_obtained"
-            if qualified
-            else rng.choice(["employment", "dropped_out", "moved_away", "no_contact", "other"])
-        )
-        if add(lambda d: s.CaseClosed(date=d, reason=reason, situation=situation), 7, 40) and rng.random() < 0.85:
-            add(
-                lambda d: s.FollowUpRecorded(
-                    date=d, employed=employed or rng.random() < 0.2, improved_situation=rng.random() < 0.6
+        if rng.random() < 0.1:
+            story.add(lambda d: s.CourseDropped(date=d, course_id="c1", reason="Arbeitsaufnahme"), 20, 90)
+            return False
+        ended = story.add(lambda d: s.CourseCompleted(date=d, course_id="c1", certificate=True), 90, 200)
+    if ended and rng.random() < 0.8:
+        return story.add(lambda d: s.RecognitionDecided(date=d, application_id="r1", outcome="full"), 14, 60)
+    return ended
+
+
+def _exam_attempts(story: _Story, admission: s.ExamAdmissionApplied) -> bool:
+    """Admission, and up to three attempts while the exam is failed (a retake is not always tried). Answers whether
+    it was passed."""
+    rng = story.rng
+    if not story.add(lambda d: msgspec.structs.replace(admission, date=d), 7, 30):
+        return False
+    granted = rng.random() < 0.85
+    story.add(
+        lambda d: s.ExamAdmissionDecided(
+            date=d,
+            exam_id=admission.exam_id,
+            granted=granted,
+            reason=None if granted else "Berufserfahrung nicht nachgewiesen",
+        ),
+        14,
+        45,
+    )
+    if not granted:
+        return False
+    for attempt in range(1, 4):
+        passed = rng.random() < 0.7
+        result = "passed" if passed else "failed"
+        if not story.add(lambda d, r=result: s.ExamResultRecorded(date=d, exam_id=admission.exam_id, result=r), 30, 90):
+            return False
+        if passed:
+            return True
+        if attempt < 3 and rng.random() < 0.3:
+            return False  # not tried again
+    return False
+
+
+def _external_exam(story: _Story, pathway: str, occupation: str, body: str) -> bool:
+    rng = story.rng
+    if pathway == "partial_qualifications":
+        modules = rng.randint(5, 8)
+        for module in range(1, modules + 1):
+            course_id = f"tq{module}"
+            story.add(
+                lambda d, m=module, c=course_id: s.CourseEnrolled(
+                    date=d,
+                    course_id=c,
+                    kind="partial_qualification",
+                    provider="TQ-Zentrum",
+                    funding=rng.choice(["education_voucher", "sgb3_82", "esf"]),
+                    module=m,
+                    modules=modules,
                 ),
-                180,
-                200,
+                7,
+                20,
             )
-    return Journey(agency=agency, counsellor=counsellor, pathway=pathway, opening=opening, steps=out)
+            if rng.random() < 0.08:
+                story.add(lambda d, c=course_id: s.CourseDropped(date=d, course_id=c, reason="Gesundheit"), 10, 40)
+                break
+            story.add(lambda d, c=course_id: s.CourseCompleted(date=d, course_id=c, certificate=True), 40, 90)
+    else:
+        story.add(
+            lambda d: s.CourseEnrolled(
+                date=d,
+                course_id="prep",
+                kind="exam_preparation",
+                provider="VHS",
+                funding=rng.choice(["education_voucher", "bildungsscheck", "self"]),
+            ),
+            14,
+            40,
+        )
+        story.add(lambda d: s.CourseCompleted(date=d, course_id="prep", certificate=False), 60, 150)
+    basis = rng.choices(["work_experience", "credible_evidence", "foreign_qualification", None], [60, 15, 15, 10])[0]
+    admission = s.ExamAdmissionApplied(
+        date=story.clock.day,
+        exam_id="x1",
+        route="external_exam",
+        occupation=occupation,
+        chamber="hwk" if body == "hwk" else "ihk",
+        basis=basis,
+    )
+    return _exam_attempts(story, admission)
+
+
+def _validation(story: _Story, occupation: str) -> bool:
+    rng = story.rng
+    story.add(
+        lambda d: s.ExamAdmissionApplied(
+            date=d, exam_id="v1", route="validation", occupation=occupation, chamber="ihk", basis="work_experience"
+        ),
+        7,
+        30,
+    )
+    story.add(lambda d: s.ExamAdmissionDecided(date=d, exam_id="v1", granted=True), 14, 45)
+    # Partial comparability is the chamber's finding, whatever is recorded about disability.
+    level = rng.choices(["full", "predominant", "partial", "not_comparable"], [45, 30, 15, 10])[0]
+    return story.add(lambda d: s.ExamResultRecorded(date=d, exam_id="v1", result=level), 60, 150) and level == "full"
+
+
+def _retraining(story: _Story) -> bool:
+    rng = story.rng
+    story.add(
+        lambda d: s.CourseEnrolled(
+            date=d,
+            course_id="u1",
+            kind="retraining",
+            provider="Berufsförderungswerk",
+            funding="education_voucher",
+            planned_end=d + timedelta(days=730),
+        ),
+        14,
+        60,
+    )
+    if rng.random() < 0.2:
+        story.add(lambda d: s.CourseDropped(date=d, course_id="u1", reason="Arbeitsaufnahme"), 30, 200)
+        return False
+    return story.add(lambda d: s.CourseCompleted(date=d, course_id="u1", certificate=True), 500, 760)
+
+
+def _situation(rng: random.Random, qualified: bool, employed: bool) -> s.Situation:
+    self_employed = employed and rng.random() < 0.1
+    return s.Situation(
+        job_searching=not employed and rng.random() < 0.7,
+        in_education_or_training=rng.random() < 0.1,
+        qualification_gained=qualified,
+        employed=employed and not self_employed,
+        self_employed=self_employed,
+    )
+
+
+def _exit(story: _Story, qualified: bool, *, employed_at_entry: bool) -> None:
+    """The exit; sometimes the situation on leaving learnt within four weeks; the follow-ups about six months later,
+    some clients not reached at the first try or refusing."""
+    rng = story.rng
+    employed = rng.random() < (0.6 if qualified else 0.3)
+    situation = _situation(rng, qualified, employed)
+    reason = (
+        "qualification_obtained"
+        if qualified
+        else rng.choice(["employment", "dropped_out", "moved_away", "no_contact", "other"])
+    )
+    if not story.add(lambda d: s.CaseClosed(date=d, reason=reason, situation=situation), 7, 40):
+        return
+    exit_on = story.clock.day
+    if not employed and rng.random() < 0.3:
+        learnt = add_days(exit_on, rng.randint(3, 28))  # ESF+ "upon leaving": within four weeks
+        found_work = rng.random() < 0.6
+        if story.add_on(
+            learnt, s.LeavingSituationRecorded(date=learnt, situation=_situation(rng, qualified, found_work))
+        ):
+            employed = found_work
+    if rng.random() >= 0.85:
+        return
+    day = add_days(add_months(exit_on, FOLLOW_UP_MONTHS), rng.randint(-14, 21))
+    for _ in range(3):
+        outcome = rng.choices(["reached", "unreachable", "refused"], [75, 18, 7])[0]
+        if outcome != "reached":
+            if not story.add_on(day, s.FollowUpRecorded(date=day, outcome=outcome)) or outcome == "refused":
+                return
+            day = add_days(day, rng.randint(7, 21))  # tried again
+            continue
+        still_employed = employed or rng.random() < 0.2
+        reference_date = add_days(day, -rng.randint(0, 7))
+        if rng.random() < 0.2:  # as 0.1 recorded it: whether the situation improved, on the day of the call
+            follow_up = s.FollowUpRecorded(date=day, employed=still_employed, improved_situation=rng.random() < 0.6)
+        else:
+            improvement = rng.choices(IMPROVEMENTS, [15, 10, 10, 10, 55 if employed_at_entry else 30])[0]
+            follow_up = s.FollowUpRecorded(
+                date=day, reference_date=reference_date, employed=still_employed, improvement=improvement
+            )
+        story.add_on(day, follow_up)
+        return

@@ -3,13 +3,14 @@
 import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from application.ports import Principal
+from domain import steps as domain_steps
 
 Client = AsyncTestClient[Litestar]
 Json = dict[str, Any]
@@ -93,11 +94,18 @@ class Step:
     body: Json
 
 
-# Every step type of API.md's table, in the order the brief tells the journey, as the domain accepts it.
+# Every step type of API.md's table, in the order the journey tells it, as the domain accepts it: a partial
+# recognition of r1 made full by its adaptation qualification; a second application r2 whose deadline stands still
+# for a qualification analysis, runs again and is withdrawn; an external exam failed and retaken; the exit, the
+# situation on leaving learnt a week later, a 0.1-style follow-up and one naming its reference date and improvement.
 JOURNEY: list[Step] = [
     Step(
         COUNSELLOR,
-        {"type": "profile_corrected", "date": "2026-01-06", "profile": {"labour_status": "long_term_unemployed"}},
+        {
+            "type": "profile_corrected",
+            "date": "2026-01-06",
+            "profile": {"labour_status": "long_term_unemployed", "german_level": "B1", "arrival_year": 2019},
+        },
     ),
     Step(
         COUNSELLOR,
@@ -148,6 +156,37 @@ JOURNEY: list[Step] = [
     Step(
         COUNSELLOR,
         {
+            "type": "recognition_applied",
+            "date": "2026-02-03",
+            "application_id": "r2",
+            "reference_occupation": "Kaufmann für Büromanagement",
+            "responsible_body": "ihk_fosa",
+            "regulated": False,
+            "fast_track": False,
+        },
+    ),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "recognition_receipt_confirmed",
+            "date": "2026-02-10",
+            "application_id": "r2",
+            "missing_documents": [],
+        },
+    ),
+    Step(COUNSELLOR, {"type": "recognition_documents_completed", "date": "2026-02-11", "application_id": "r2"}),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "recognition_deadline_suspended",
+            "date": "2026-02-16",
+            "application_id": "r2",
+            "reason": "qualification_analysis",
+        },
+    ),
+    Step(
+        COUNSELLOR,
+        {
             "type": "recognition_deadline_extended",
             "date": "2026-02-20",
             "application_id": "r1",
@@ -166,6 +205,7 @@ JOURNEY: list[Step] = [
             "compensation": "adaptation_qualification",
         },
     ),
+    Step(COUNSELLOR, {"type": "recognition_deadline_resumed", "date": "2026-03-02", "application_id": "r2"}),
     Step(
         COUNSELLOR,
         {
@@ -178,9 +218,9 @@ JOURNEY: list[Step] = [
             "module": 1,
             "modules": 3,
             "planned_end": "2026-04-10",
+            "application_id": "r1",
         },
     ),
-    Step(COUNSELLOR, {"type": "course_completed", "date": "2026-04-10", "course_id": "c1", "certificate": True}),
     Step(
         COUNSELLOR,
         {
@@ -192,28 +232,44 @@ JOURNEY: list[Step] = [
             "funding": "education_voucher",
         },
     ),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "recognition_withdrawn",
+            "date": "2026-03-20",
+            "application_id": "r2",
+            "reason": "concentrates on the retail occupation",
+        },
+    ),
     Step(COUNSELLOR, {"type": "course_dropped", "date": "2026-04-01", "course_id": "c2", "reason": "schedule clash"}),
+    Step(COUNSELLOR, {"type": "course_completed", "date": "2026-04-10", "course_id": "c1", "certificate": True}),
+    Step(
+        COUNSELLOR,
+        {"type": "recognition_decided", "date": "2026-04-13", "application_id": "r1", "outcome": "full"},
+    ),
     Step(
         COUNSELLOR,
         {
             "type": "exam_admission_applied",
-            "date": "2026-04-13",
+            "date": "2026-04-15",
             "exam_id": "e1",
             "route": "external_exam",
             "occupation": "Kaufmann im Einzelhandel",
             "chamber": "ihk",
+            "basis": "work_experience",
         },
     ),
     Step(
         COUNSELLOR,
         {
             "type": "exam_admission_decided",
-            "date": "2026-04-20",
+            "date": "2026-04-22",
             "exam_id": "e1",
             "granted": True,
             "reason": "experience",
         },
     ),
+    Step(COUNSELLOR, {"type": "exam_result_recorded", "date": "2026-04-29", "exam_id": "e1", "result": "failed"}),
     Step(COUNSELLOR, {"type": "exam_result_recorded", "date": "2026-05-11", "exam_id": "e1", "result": "passed"}),
     Step(LEAD, {"type": "counsellor_assigned", "date": "2026-05-12", "counsellor": "ben", "reason": "transfer"}),
     Step(SECOND_COUNSELLOR, CLOSING),
@@ -221,33 +277,36 @@ JOURNEY: list[Step] = [
         SECOND_COUNSELLOR,
         {"type": "follow_up_recorded", "date": "2026-05-20", "employed": True, "improved_situation": True},
     ),
-    Step(SECOND_COUNSELLOR, {"type": "case_reopened", "date": "2026-05-25", "reason": "wants a further qualification"}),
-    Step(SECOND_COUNSELLOR, {"type": "consent_changed", "date": "2026-05-26", "special_categories": True}),
+    Step(
+        SECOND_COUNSELLOR,
+        {
+            "type": "leaving_situation_recorded",
+            "date": "2026-05-22",
+            "situation": {
+                "job_searching": False,
+                "in_education_or_training": False,
+                "qualification_gained": True,
+                "employed": True,
+            },
+        },
+    ),
+    Step(
+        SECOND_COUNSELLOR,
+        {
+            "type": "follow_up_recorded",
+            "date": "2026-05-28",
+            "reference_date": "2026-05-25",
+            "outcome": "reached",
+            "employed": True,
+            "improvement": "precarious_to_stable",
+        },
+    ),
+    Step(SECOND_COUNSELLOR, {"type": "case_reopened", "date": "2026-05-29", "reason": "wants a further qualification"}),
+    Step(SECOND_COUNSELLOR, {"type": "consent_changed", "date": "2026-05-30", "special_categories": True}),
 ]
 
-# API.md's step table: every type a client may send.
-API_STEP_TYPES = {
-    "profile_corrected",
-    "counselling_session_held",
-    "assessment_started",
-    "assessment_completed",
-    "recognition_applied",
-    "recognition_receipt_confirmed",
-    "recognition_documents_completed",
-    "recognition_deadline_extended",
-    "recognition_decided",
-    "course_enrolled",
-    "course_completed",
-    "course_dropped",
-    "exam_admission_applied",
-    "exam_admission_decided",
-    "exam_result_recorded",
-    "counsellor_assigned",
-    "case_closed",
-    "case_reopened",
-    "follow_up_recorded",
-    "consent_changed",
-}
+# API.md's step table: every type a client may send, as the request union declares them.
+API_STEP_TYPES = {str(member.__struct_config__.tag) for member in get_args(domain_steps.Step)}
 
 
 def etag(version: int) -> str:

@@ -1,5 +1,7 @@
 """One client's whole journey over HTTP: every step type of API.md, the case, its history and its past states."""
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +12,7 @@ from tests.api.conftest import FixedClock, Tokens
 from tests.api.helpers import (
     API_STEP_TYPES,
     AUDITOR,
+    CLOSING,
     COUNSELLOR,
     JOURNEY,
     LEAD,
@@ -70,6 +73,8 @@ async def record_journey(client: Client, tokens: Tokens, clock: FixedClock, *, e
     instant = clock.advance()
     response = await client.post("/cases", json=case_body(), headers=tokens.headers(COUNSELLOR))
     answer = assert_written(response, 1)
+    # Only the first contact's answer names possible duplicates (none: she is new); the rest is the case.
+    assert answer.pop("possible_duplicates", []) == []
     journey.case_id = answer["id"]
     journey.bodies.append(case_body())
     journey.record(answer, int(response.headers["lotse-position"]), instant, "case_opened", COUNSELLOR)
@@ -92,27 +97,33 @@ async def record_journey(client: Client, tokens: Tokens, clock: FixedClock, *, e
     return journey
 
 
-# Free text about the client inside the case's parts: erased with the personal data, hidden from auditors.
 # Per step type, the free text about the client (domain/privacy.py): hidden from auditors and after erasure.
 PERSONAL_STEP_FIELDS = {
+    "profile_corrected": ("birth_date",),
     "counselling_session_held": ("note",),
     "assessment_completed": ("result",),
     "recognition_deadline_extended": ("reason",),
     "recognition_decided": ("substantial_differences",),
+    "recognition_withdrawn": ("reason",),
     "course_dropped": ("reason",),
     "exam_admission_decided": ("reason",),
     "counsellor_assigned": ("reason",),
     "case_reopened": ("reason",),
 }
-FREE_TEXT = {"assessments": "result", "applications": "substantial_differences", "courses": "drop_reason"}
-FREE_TEXT |= {"exams": "admission_reason"}
+# Free text about the client inside the case's parts: erased with the personal data, hidden from auditors.
+FREE_TEXT = {
+    "assessments": ("result",),
+    "applications": ("substantial_differences", "withdrawal_reason"),
+    "courses": ("drop_reason",),
+    "exams": ("admission_reason",),
+}
 
 
 def without_personal(case: Json) -> Json:
     """The case without its personal data block and with its parts' free text blanked."""
     kept = {name: value for name, value in case.items() if name not in PERSONAL_FIELDS}
-    for part, text in FREE_TEXT.items():
-        kept[part] = [{**item, text: None} for item in kept.get(part, [])]
+    for part, texts in FREE_TEXT.items():
+        kept[part] = [{**item, **dict.fromkeys(texts)} for item in kept.get(part, [])]
     return kept
 
 
@@ -140,11 +151,29 @@ async def test_every_step_answers_201_with_the_case_its_etag_location_and_a_risi
     assert current.json() == journey.answers[-1]
 
 
+def answers_by_step(journey: Journey) -> Callable[..., Json]:
+    """`after(type)` is the answer to the journey's first step of that type, `after(type, n)` to its n-th."""
+    answers: dict[tuple[str, int], Json] = {}
+    seen: Counter[str] = Counter()
+    for step_type, answer in zip(journey.types, journey.answers, strict=True):
+        seen[step_type] += 1
+        answers[step_type, seen[step_type]] = answer
+
+    def after(step_type: str, n: int = 1) -> Json:
+        return answers[step_type, n]
+
+    return after
+
+
+def by_id(items: list[Json], key: str) -> dict[str, Json]:
+    return {item[key]: item for item in items}
+
+
 async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: Tokens, clock: FixedClock) -> None:
     journey = await record_journey(client, tokens, clock, erase=False)
-    after = {step_type: answer for step_type, answer in zip(journey.types, journey.answers, strict=True)}
+    after = answers_by_step(journey)
 
-    opened = after["case_opened"]
+    opened = after("case_opened")
     assert (opened["agency"], opened["counsellor"], opened["status"], opened["stage"]) == (
         "koeln",
         "ayse",
@@ -155,12 +184,18 @@ async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: T
     assert opened["closed_on"] is None
     assert opened["personal"] == PERSONAL_SHOWN
     assert opened["profile"]["labour_status"] == "unemployed"
+    assert (opened["age_at_entry"], opened["age_exact"]) == (41, False)  # 2026 - 1985: only the birth year is known
+    assert opened["participant_id"] == journey.case_id  # a client of her own: no earlier case
+    assert (opened["leaving_situation"], opened["follow_up"], opened["follow_ups"]) == (None, None, [])
+    assert opened["last_step_on"] == "2026-01-05"
     assert opened["deadlines"] == [{"kind": "no_contact", "ref": "contact", "due": "2026-03-06"}]
-    assert after["profile_corrected"]["profile"]["labour_status"] == "long_term_unemployed"
-    assert after["profile_corrected"]["stage"] == "first_contact"  # corrections do not move the stage
-    assert after["counselling_session_held"]["stage"] == "first_contact"
-    assert after["assessment_started"]["stage"] == "assessment"
-    assert after["assessment_completed"]["assessments"] == [
+    corrected = after("profile_corrected")
+    assert corrected["profile"]["labour_status"] == "long_term_unemployed"
+    assert (corrected["profile"]["german_level"], corrected["profile"]["arrival_year"]) == ("B1", 2019)
+    assert corrected["stage"] == "first_contact"  # corrections do not move the stage
+    assert after("counselling_session_held")["stage"] == "first_contact"
+    assert after("assessment_started")["stage"] == "assessment"
+    assert after("assessment_completed")["assessments"] == [
         {
             "assessment_id": "a1",
             "instrument": "profilpass",
@@ -171,20 +206,79 @@ async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: T
             "result": "retail experience",
         }
     ]
-    assert after["recognition_applied"]["stage"] == "recognition"
-    receipt = after["recognition_receipt_confirmed"]["applications"][0]
+    applied = after("recognition_applied")
+    assert applied["stage"] == "recognition"
+    assert applied["applications"] == [
+        {
+            "application_id": "r1",
+            "reference_occupation": "Kaufmann im Einzelhandel",
+            "responsible_body": "ihk_fosa",
+            "regulated": False,
+            "fast_track": False,
+            "status": "applied",
+            "applied_on": "2026-01-20",
+            "receipt_confirmed_on": None,
+            "missing_documents": [],
+            "documents_completed_on": None,
+            "decision_due": None,
+            "deadline_extended": False,
+            "decided_on": None,
+            "outcome": None,
+            "substantial_differences": None,
+            "compensation": None,
+            "suspended_since": None,
+            "suspension_reason": None,
+            "suspended_days": 0,
+            "resumed_on": None,
+            "final_decided_on": None,
+            "withdrawn_on": None,
+            "withdrawal_reason": None,
+        }
+    ]
+    assert {"kind": "recognition_receipt", "ref": "r1", "due": "2026-02-20"} in applied["deadlines"]
+    receipt = after("recognition_receipt_confirmed")["applications"][0]
     assert (receipt["status"], receipt["missing_documents"]) == ("receipt_confirmed", ["Arbeitszeugnis", "Lehrplan"])
-    complete = after["recognition_documents_completed"]
+    complete = after("recognition_documents_completed")
     assert complete["applications"][0]["decision_due"] == "2026-05-02"  # three months after the documents
     assert {"kind": "recognition_decision", "ref": "r1", "due": "2026-05-02"} in complete["deadlines"]
-    extended = after["recognition_deadline_extended"]["applications"][0]
+
+    r2_complete = by_id(after("recognition_documents_completed", 2)["applications"], "application_id")["r2"]
+    assert r2_complete["decision_due"] == "2026-05-11"
+    suspended = after("recognition_deadline_suspended")
+    r2_suspended = by_id(suspended["applications"], "application_id")["r2"]
+    assert (r2_suspended["suspended_since"], r2_suspended["suspension_reason"]) == (
+        "2026-02-16",
+        "qualification_analysis",
+    )
+    assert r2_suspended["decision_due"] == "2026-05-11"
+    # A deadline that stands still is not due; the other application's still is.
+    assert [d["ref"] for d in suspended["deadlines"] if d["kind"] == "recognition_decision"] == ["r1"]
+    extended = by_id(after("recognition_deadline_extended")["applications"], "application_id")["r1"]
     assert (extended["decision_due"], extended["deadline_extended"]) == ("2026-06-02", True)
-    decided = after["recognition_decided"]
-    assert decided["applications"][0]["status"] == "decided"
-    assert decided["applications"][0]["outcome"] == "partial"
-    assert decided["applications"][0]["compensation"] == "adaptation_qualification"
-    assert all(deadline["kind"] != "recognition_decision" for deadline in decided["deadlines"])
-    courses = {course["course_id"]: course for course in after["course_dropped"]["courses"]}
+    decided = by_id(after("recognition_decided")["applications"], "application_id")["r1"]
+    assert (decided["status"], decided["outcome"], decided["decided_on"]) == ("decided", "partial", "2026-03-02")
+    assert decided["compensation"] == "adaptation_qualification"
+    assert decided["final_decided_on"] is None
+    assert all(d["ref"] != "r1" for d in after("recognition_decided")["deadlines"])
+    resumed = after("recognition_deadline_resumed")
+    r2_resumed = by_id(resumed["applications"], "application_id")["r2"]
+    assert (r2_resumed["suspended_since"], r2_resumed["suspension_reason"]) == (None, None)
+    assert (r2_resumed["resumed_on"], r2_resumed["suspended_days"]) == ("2026-03-02", 14)
+    assert r2_resumed["decision_due"] == "2026-05-25"  # moved on by the 14 days it stood still
+    assert {"kind": "recognition_decision", "ref": "r2", "due": "2026-05-25"} in resumed["deadlines"]
+
+    enrolled = after("course_enrolled")
+    assert enrolled["stage"] == "course"
+    assert (enrolled["courses"][0]["course_id"], enrolled["courses"][0]["application_id"]) == ("c1", "r1")
+    assert by_id(after("course_enrolled", 2)["courses"], "course_id")["c2"]["application_id"] is None
+    withdrawn = after("recognition_withdrawn")
+    r2_withdrawn = by_id(withdrawn["applications"], "application_id")["r2"]
+    assert (r2_withdrawn["status"], r2_withdrawn["withdrawn_on"]) == ("withdrawn", "2026-03-20")
+    assert r2_withdrawn["withdrawal_reason"] == "concentrates on the retail occupation"
+    assert r2_withdrawn["outcome"] is None
+    assert withdrawn["stage"] == "recognition"
+    assert all(d["ref"] != "r2" for d in withdrawn["deadlines"])  # no decision follows a withdrawal
+    courses = by_id(after("course_completed")["courses"], "course_id")
     assert (courses["c1"]["status"], courses["c1"]["certificate"], courses["c1"]["ended_on"]) == (
         "completed",
         True,
@@ -192,19 +286,48 @@ async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: T
     )
     assert (courses["c1"]["module"], courses["c1"]["modules"]) == (1, 3)
     assert (courses["c2"]["status"], courses["c2"]["drop_reason"]) == ("dropped", "schedule clash")
-    assert after["course_enrolled"]["stage"] == "course"
-    assert after["exam_admission_applied"]["stage"] == "exam"
-    assert after["exam_admission_decided"]["exams"][0]["status"] == "admission_granted"
-    exam = after["exam_result_recorded"]["exams"][0]
-    assert (exam["status"], exam["result"], exam["result_on"]) == ("result_recorded", "passed", "2026-05-11")
-    reassigned = after["counsellor_assigned"]
+    final = after("recognition_decided", 2)
+    r1_final = by_id(final["applications"], "application_id")["r1"]
+    assert (r1_final["status"], r1_final["outcome"], r1_final["final_decided_on"]) == ("decided", "full", "2026-04-13")
+    # The first decision stays on record: when it was, and the measure it named.
+    assert (r1_final["decided_on"], r1_final["compensation"]) == ("2026-03-02", "adaptation_qualification")
+
+    exam_applied = after("exam_admission_applied")
+    assert exam_applied["stage"] == "exam"
+    assert exam_applied["exams"] == [
+        {
+            "exam_id": "e1",
+            "route": "external_exam",
+            "occupation": "Kaufmann im Einzelhandel",
+            "chamber": "ihk",
+            "status": "admission_applied",
+            "admission_applied_on": "2026-04-15",
+            "admission_decided_on": None,
+            "admission_reason": None,
+            "result": None,
+            "result_on": None,
+            "attempts": 0,
+            "application_id": None,
+            "basis": "work_experience",
+        }
+    ]
+    assert after("exam_admission_decided")["exams"][0]["status"] == "admission_granted"
+    failed = after("exam_result_recorded")["exams"][0]
+    assert (failed["status"], failed["result"], failed["attempts"]) == ("result_recorded", "failed", 1)
+    passed = after("exam_result_recorded", 2)["exams"][0]
+    assert (passed["result"], passed["result_on"], passed["attempts"]) == ("passed", "2026-05-11", 2)
+    reassigned = after("counsellor_assigned")
     assert (reassigned["counsellor"], reassigned["stage"]) == ("ben", "exam")  # reassignment keeps the stage
-    closed = after["case_closed"]
+
+    closed = after("case_closed")
     assert (closed["status"], closed["stage"], closed["closed_on"]) == ("closed", "closed", "2026-05-15")
     assert closed["exit"]["reason"] == "qualification_obtained"
+    on_leaving = {**CLOSING["situation"], "self_employed": False}
+    assert closed["exit"]["situation"] == closed["leaving_situation"] == on_leaving
+    assert closed["last_step_on"] == "2026-05-15"
     assert closed["deadlines"] == [{"kind": "follow_up", "ref": "exit", "due": "2026-11-15"}]
-    followed = after["follow_up_recorded"]
-    assert followed["follow_up"] == {
+    followed = after("follow_up_recorded")
+    first_follow_up = {
         "recorded_on": "2026-05-20",
         "employed": True,
         "improved_situation": True,
@@ -212,13 +335,44 @@ async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: T
         "outcome": "reached",
         "improvement": None,
     }
+    assert followed["follow_up"] == first_follow_up
+    assert followed["follow_ups"] == [first_follow_up]
     # Five days after the exit is no follow-up "six months after leaving": that one is still due (API.md 0.2).
     assert followed["deadlines"] == [{"kind": "follow_up", "ref": "exit", "due": "2026-11-15"}]
-    reopened = after["case_reopened"]
+    learnt = after("leaving_situation_recorded")
+    assert learnt["leaving_situation"] == {
+        "job_searching": False,
+        "in_education_or_training": False,
+        "qualification_gained": True,
+        "employed": True,
+        "self_employed": False,
+    }
+    assert learnt["exit"]["situation"] == on_leaving  # the exit keeps what was recorded with it
+    again = after("follow_up_recorded", 2)
+    second_follow_up = {
+        "recorded_on": "2026-05-28",
+        "employed": True,
+        "improved_situation": True,  # given by the improvement
+        "reference_date": "2026-05-25",
+        "outcome": "reached",
+        "improvement": "precarious_to_stable",
+    }
+    assert again["follow_ups"] == [first_follow_up, second_follow_up]  # 0.1's "once" is gone
+    assert again["follow_up"] == second_follow_up
+    reopened = after("case_reopened")
     assert (reopened["status"], reopened["stage"], reopened["closed_on"]) == ("open", "exam", None)
-    consented = after["consent_changed"]
+    assert (reopened["exit"], reopened["leaving_situation"], reopened["follow_up"], reopened["follow_ups"]) == (
+        None,
+        None,
+        None,
+        [],
+    )
+    consented = after("consent_changed")
     assert consented["special_categories_consent"] is True
-    assert consented["deadlines"] == [{"kind": "no_contact", "ref": "contact", "due": "2026-07-24"}]
+    assert consented["deadlines"] == [{"kind": "no_contact", "ref": "contact", "due": "2026-07-28"}]
+    assert consented["last_step_on"] == "2026-05-30"
+    assert all(answer["participant_id"] == journey.case_id for answer in journey.answers)
+    assert all((answer["age_at_entry"], answer["age_exact"]) == (41, False) for answer in journey.answers)
 
 
 async def test_a_lead_erases_the_personal_data_and_the_case_reads_as_erased(

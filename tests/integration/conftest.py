@@ -131,10 +131,13 @@ def session(day: date, minutes: int = 45, topic: str = "recognition") -> steps.C
 
 
 def every_step() -> list[steps.StepCommand]:
-    """One journey that uses all 20 step types of API.md, in an order the domain accepts."""
+    """One journey that uses every step type of API.md (tests/integration/test_case_store.py checks it), in an order
+    the domain accepts: a second application r2 stands still, runs again and is withdrawn; an exam is retaken; the
+    situation on leaving is learnt a week after the exit and a second follow-up names its reference date."""
     return [
         steps.ProfileCorrected(
-            date=date(2026, 1, 6), profile=steps.ProfileChanges(labour_status="long_term_unemployed")
+            date=date(2026, 1, 6),
+            profile=steps.ProfileChanges(labour_status="long_term_unemployed", german_level="B1", arrival_year=2019),
         ),
         steps.CounsellingSessionHeld(
             date=date(2026, 1, 7), minutes=60, topics=("recognition", "language"), note="brought her diploma"
@@ -155,6 +158,17 @@ def every_step() -> list[steps.StepCommand]:
             date=date(2026, 1, 27), application_id="r1", missing_documents=("Arbeitszeugnis", "Lehrplan")
         ),
         steps.RecognitionDocumentsCompleted(date=date(2026, 2, 2), application_id="r1"),
+        steps.RecognitionApplied(
+            date=date(2026, 2, 3),
+            application_id="r2",
+            reference_occupation="Kaufmann für Büromanagement",
+            responsible_body="ihk_fosa",
+        ),
+        steps.RecognitionReceiptConfirmed(date=date(2026, 2, 10), application_id="r2"),
+        steps.RecognitionDocumentsCompleted(date=date(2026, 2, 11), application_id="r2"),
+        steps.RecognitionDeadlineSuspended(
+            date=date(2026, 2, 16), application_id="r2", reason="qualification_analysis"
+        ),
         steps.RecognitionDeadlineExtended(
             date=date(2026, 2, 20), application_id="r1", due=date(2026, 6, 2), reason="expert opinion needed"
         ),
@@ -165,6 +179,7 @@ def every_step() -> list[steps.StepCommand]:
             substantial_differences="Warenwirtschaft, Rechnungswesen",
             compensation="adaptation_qualification",
         ),
+        steps.RecognitionDeadlineResumed(date=date(2026, 3, 2), application_id="r2"),
         steps.CourseEnrolled(
             date=date(2026, 3, 9),
             course_id="c1",
@@ -174,17 +189,27 @@ def every_step() -> list[steps.StepCommand]:
             module=1,
             modules=3,
             planned_end=date(2026, 4, 10),
+            application_id="r1",
         ),
         steps.CourseCompleted(date=date(2026, 4, 10), course_id="c1", certificate=True),
         steps.CourseEnrolled(
             date=date(2026, 3, 16), course_id="c2", kind="language", provider="VHS Köln", funding="education_voucher"
         ),
+        steps.RecognitionWithdrawn(
+            date=date(2026, 3, 20), application_id="r2", reason="concentrates on the retail occupation"
+        ),
         steps.CourseDropped(date=date(2026, 4, 1), course_id="c2", reason="schedule clash"),
         steps.ConsentChanged(date=date(2026, 4, 2), special_categories=True),
         steps.ExamAdmissionApplied(
-            date=date(2026, 4, 13), exam_id="e1", route="external_exam", occupation="Kaufmann", chamber="ihk"
+            date=date(2026, 4, 13),
+            exam_id="e1",
+            route="external_exam",
+            occupation="Kaufmann",
+            chamber="ihk",
+            basis="work_experience",
         ),
         steps.ExamAdmissionDecided(date=date(2026, 4, 20), exam_id="e1", granted=True, reason="work experience"),
+        steps.ExamResultRecorded(date=date(2026, 4, 27), exam_id="e1", result="failed"),
         steps.ExamResultRecorded(date=date(2026, 5, 11), exam_id="e1", result="passed"),
         steps.CounsellorAssigned(date=date(2026, 5, 12), counsellor="ben", reason="transfer"),
         steps.CaseClosed(
@@ -195,6 +220,18 @@ def every_step() -> list[steps.StepCommand]:
             ),
         ),
         steps.FollowUpRecorded(date=date(2026, 5, 20), employed=True, improved_situation=True),
+        steps.LeavingSituationRecorded(
+            date=date(2026, 5, 22),
+            situation=steps.Situation(
+                job_searching=False, in_education_or_training=False, qualification_gained=True, employed=True
+            ),
+        ),
+        steps.FollowUpRecorded(
+            date=date(2026, 5, 23),
+            reference_date=date(2026, 5, 22),
+            employed=True,
+            improvement="precarious_to_stable",
+        ),
         steps.CaseReopened(date=date(2026, 5, 25), reason="wants a further qualification"),
     ]
 

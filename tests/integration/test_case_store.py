@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import pairwise
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID, uuid4
 
 import msgspec
@@ -32,26 +32,7 @@ from tests.integration.conftest import (
 # Every step type of API.md (with case_opened and personal_data_erased): the vocabulary of a case history.
 API_STEP_TYPES = {
     "case_opened",
-    "profile_corrected",
-    "counselling_session_held",
-    "assessment_started",
-    "assessment_completed",
-    "recognition_applied",
-    "recognition_receipt_confirmed",
-    "recognition_documents_completed",
-    "recognition_deadline_extended",
-    "recognition_decided",
-    "course_enrolled",
-    "course_completed",
-    "course_dropped",
-    "exam_admission_applied",
-    "exam_admission_decided",
-    "exam_result_recorded",
-    "counsellor_assigned",
-    "case_closed",
-    "case_reopened",
-    "follow_up_recorded",
-    "consent_changed",
+    *(str(member.__struct_config__.tag) for member in get_args(steps.Step)),
     "personal_data_erased",
 }
 
@@ -127,7 +108,12 @@ DERIVED_FACTS: dict[str, Any] = {
         "age_at_entry": None,
         "age_exact": None,
     },
-    "follow_up_recorded": lambda command: {"reference_date": (command.reference_date or command.date).isoformat()},
+    "follow_up_recorded": lambda command: {
+        "reference_date": (command.reference_date or command.date).isoformat(),
+        "improved_situation": command.improved_situation
+        if command.improvement is None
+        else command.improvement != "none",
+    },
 }
 
 
@@ -174,16 +160,32 @@ def test_the_replayed_case_holds_what_the_steps_recorded(make_service: ServiceFa
     assert case.special_categories_consent is True
     assert case.profile.labour_status == "long_term_unemployed"
     assert [(a.assessment_id, a.status) for a in case.assessments] == [("a1", "completed")]
-    (application,) = case.applications
-    assert (application.status, application.outcome, application.decision_due) == (
-        "decided",
-        "partial",
-        date(2026, 6, 2),
+    first, second = case.applications
+    assert (first.status, first.outcome, first.decision_due) == ("decided", "partial", date(2026, 6, 2))
+    assert first.deadline_extended is True
+    assert (second.status, second.withdrawn_on, second.suspended_days) == ("withdrawn", date(2026, 3, 20), 14)
+    assert (second.resumed_on, second.suspended_since, second.decision_due) == (
+        date(2026, 3, 2),
+        None,
+        date(2026, 5, 25),  # three months after 11 February, and the 14 days it stood still
     )
-    assert application.deadline_extended is True
-    assert [(c.course_id, c.status) for c in case.courses] == [("c1", "completed"), ("c2", "dropped")]
-    assert [(e.exam_id, e.status, e.result) for e in case.exams] == [("e1", "result_recorded", "passed")]
-    assert case.exit is None
+    assert [(c.course_id, c.status, c.application_id) for c in case.courses] == [
+        ("c1", "completed", "r1"),
+        ("c2", "dropped", None),
+    ]
+    assert [(e.exam_id, e.status, e.result, e.attempts, e.basis) for e in case.exams] == [
+        ("e1", "result_recorded", "passed", 2, "work_experience")
+    ]
+    assert (case.profile.german_level, case.profile.arrival_year) == ("B1", 2019)
+    assert (case.age_at_entry, case.age_exact, case.participant_id) == (41, False, journey.case_id)
+    assert (case.exit, case.leaving_situation, case.follow_ups) == (None, None, ())  # reopened: a new exit to come
+    closed = journey.states[journey.types.index("case_closed") + 3]  # with both follow-ups and the later situation
+    assert closed.leaving_situation is not None
+    assert closed.leaving_situation.employed is True
+    assert [(f.recorded_on, f.reference_date, f.improved_situation) for f in closed.follow_ups] == [
+        (date(2026, 5, 20), date(2026, 5, 20), True),
+        (date(2026, 5, 23), date(2026, 5, 22), True),
+    ]
 
 
 def test_the_case_as_of_each_version_is_the_state_after_that_many_events(
@@ -193,7 +195,7 @@ def test_the_case_as_of_each_version_is_the_state_after_that_many_events(
 
     snapshots = restarted.snapshots
     assert snapshots is not None
-    assert [s.originator_version for s in snapshots.get(journey.case_id)] == [5, 10, 15, 20]
+    assert [s.originator_version for s in snapshots.get(journey.case_id)] == [5, 10, 15, 20, 25, 30]
     for version, expected in enumerate(journey.states, start=1):
         assert restarted.case_as_of_version(journey.case_id, version, personal_data=True) == expected, version
 
