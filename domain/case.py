@@ -150,7 +150,7 @@ class Case(State, frozen=True):
     personal: PersonalData | None
     special_categories_consent: bool
     last_contact_on: date  # the latest contact with the client: what the no-contact clock runs from
-    last_step_on: date  # the latest day any step happened on
+    last_step_on: date  # the latest day a step of the journey happened (corrections and reassignments are none)
     age_at_entry: int
     age_exact: bool
     participant_id: UUID  # cases of one client share it: the funder counts the person once

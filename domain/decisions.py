@@ -21,6 +21,7 @@ ALLOWED_ON_CLOSED_CASE = (steps.FollowUpRecorded, steps.LeavingSituationRecorded
 LEAVING_SITUATION_DAYS = 28  # ESF+ "upon leaving": within four weeks of the exit
 EXAM_ATTEMPTS = 3  # § 37(1) BBiG: an exam may be repeated twice
 VALIDATION_RESULTS = ("full", "predominant", "partial", "not_comparable")
+COMPENSATION_COURSES = ("adaptation_course", "adaptation_qualification")
 VALIDATION_MIN_AGE = 25
 # Clients are young people from school-leaving age to people past retirement; outside that, a typing error.
 MIN_AGE_AT_ENTRY = 14
@@ -96,7 +97,9 @@ def record_step(case: Case, step: steps.Step, context: Context) -> ev.StepRecord
     """Checks the step against the case's rules and returns the event that records it."""
     if case.status == "closed" and not _allowed_on_closed_case(step):
         raise RuleViolated(
-            "case_closed", "the case is closed: only a follow-up, reopening or withdrawal of consent is allowed"
+            "case_closed",
+            "the case is closed: only a follow-up, the situation on leaving, reopening or withdrawal of consent is"
+            " allowed",
         )
     _not_in_future(step.date, context.today, "date")
     if step.date < case.opened_on:
@@ -267,7 +270,7 @@ def _application(case: Case, application_id: str, step_name: str) -> Recognition
             f"{step_name}_needs_application", f"no recognition application '{application_id}'", "application_id"
         )
     if application.status == "withdrawn":
-        raise RuleViolated("application_withdrawn", f"application '{application_id}' was withdrawn")
+        raise RuleViolated("application_withdrawn", f"application '{application_id}' was withdrawn", "application_id")
     return application
 
 
@@ -300,7 +303,9 @@ def _check_deadline_extended(case: Case, step: steps.RecognitionDeadlineExtended
             "extension_needs_running_deadline", "the decision deadline starts only once the documents are complete"
         )
     if application.deadline_extended:
-        raise RuleViolated("deadline_extended_once", f"the deadline of '{step.application_id}' was already extended")
+        raise RuleViolated(
+            "deadline_extended_once", f"the deadline of '{step.application_id}' was already extended", "application_id"
+        )
     if step.due <= application.decision_due:
         raise InvalidStep(
             "extension_moves_deadline_later", f"due {step.due} is not after {application.decision_due}", "due"
@@ -314,12 +319,15 @@ def _check_deadline_suspended(case: Case, step: steps.RecognitionDeadlineSuspend
     assert application is not None
     if application.decision_due is None:
         raise RuleViolated(
-            "suspension_needs_running_deadline", "the decision deadline starts only once the documents are complete"
+            "suspension_needs_running_deadline",
+            "the decision deadline starts only once the documents are complete",
+            "application_id",
         )
     if application.suspended_since is not None:
         raise RuleViolated(
             "deadline_suspended_already",
             f"the deadline of '{step.application_id}' stands still since {application.suspended_since}",
+            "application_id",
         )
     _not_before(
         step.date,
@@ -333,7 +341,9 @@ def _check_deadline_resumed(case: Case, step: steps.RecognitionDeadlineResumed) 
     application = case.application(step.application_id)
     assert application is not None
     if application.suspended_since is None:
-        raise RuleViolated("resumption_needs_suspension", f"the deadline of '{step.application_id}' is running")
+        raise RuleViolated(
+            "resumption_needs_suspension", f"the deadline of '{step.application_id}' is running", "application_id"
+        )
     _not_before(step.date, application.suspended_since, "the suspension")
 
 
@@ -345,9 +355,21 @@ def _check_withdrawn(case: Case, step: steps.RecognitionWithdrawn) -> None:
 def _compensation_completed_on(case: Case, application_id: str) -> date | None:
     """When the compensation measure of a partial decision first ended successfully (its course completed, its test
     passed), if it did."""
-    ended = [c.ended_on for c in case.courses if c.application_id == application_id and c.status == "completed"]
-    ended += [e.result_on for e in case.exams if e.application_id == application_id and e.result == "passed"]
-    return min((day for day in ended if day is not None), default=None)
+    application = case.application(application_id)
+    decided_on = application.decided_on if application is not None else None
+    ended = [
+        c.ended_on
+        for c in case.courses
+        if c.application_id == application_id and c.status == "completed" and c.kind in COMPENSATION_COURSES
+    ]
+    ended += [
+        e.result_on
+        for e in case.exams
+        if e.application_id == application_id and e.result == "passed" and e.route == "aptitude_test"
+    ]
+    # A measure that ended before the partial decision named it is no compensation of that decision.
+    after = [day for day in ended if day is not None and (decided_on is None or day >= decided_on)]
+    return min(after, default=None)
 
 
 def _check_final_decision(case: Case, step: steps.RecognitionDecided, application: RecognitionApplication) -> None:
@@ -367,8 +389,22 @@ def _check_final_decision(case: Case, step: steps.RecognitionDecided, applicatio
         )
     assert completed_on is not None
     assert application.decided_on is not None
+    _no_compensation_beyond_partial(step)
     _not_before(step.date, application.decided_on, "the first decision")
     _not_before(step.date, completed_on, "the end of the compensation measure")
+
+
+def _no_compensation_beyond_partial(step: steps.RecognitionDecided) -> None:
+    if step.compensation != "none":
+        raise InvalidStep(
+            "compensation_only_for_partial", "a compensation measure follows only a partial outcome", "compensation"
+        )
+    if step.substantial_differences:
+        raise InvalidStep(
+            "differences_only_for_partial",
+            "substantial differences are listed only for a partial outcome",
+            "substantial_differences",
+        )
 
 
 def _check_recognition_decided(case: Case, step: steps.RecognitionDecided) -> None:
@@ -379,16 +415,7 @@ def _check_recognition_decided(case: Case, step: steps.RecognitionDecided) -> No
     applied_on = application.applied_on
     _not_before(step.date, application.suspended_since or applied_on, "the suspension or the application")
     if step.outcome != "partial":
-        if step.compensation != "none":
-            raise InvalidStep(
-                "compensation_only_for_partial", "a compensation measure follows only a partial outcome", "compensation"
-            )
-        if step.substantial_differences:
-            raise InvalidStep(
-                "differences_only_for_partial",
-                "substantial differences are listed only for a partial outcome",
-                "substantial_differences",
-            )
+        _no_compensation_beyond_partial(step)
         return
     allowed = ("adaptation_course", "aptitude_test") if application.regulated else ("adaptation_qualification", "none")
     if step.compensation not in allowed:
@@ -456,6 +483,7 @@ def _check_exam_result(case: Case, step: steps.ExamResultRecorded) -> None:
             raise RuleViolated(
                 "exam_attempts_exhausted",
                 f"exam '{step.exam_id}' was taken {exam.attempts} times: § 37(1) BBiG allows two repetitions",
+                "exam_id",
             )
     # Partial comparability is the chamber's decision (§ 50b(4) BBiG): recorded as decided, whatever is known here.
     levels = (

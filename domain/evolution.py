@@ -44,6 +44,10 @@ STAGE_OF: dict[type[ev.StepRecorded], Stage] = {
     ev.ExamResultRecorded: "exam",
 }
 
+# The desk's own records: they are no step of the client's journey, so the exit may be dated before them (as 0.1
+# allowed).
+ADMINISTRATIVE: tuple[type[ev.StepRecorded], ...] = (ev.ProfileCorrected, ev.CounsellorAssigned, ev.ConsentChanged)
+
 # Contacts with the client reset the 60-day no-contact clock (besides the first contact); what authorities and
 # providers do, and the desk's own records, do not. A follow-up is a contact only when the client was reached.
 CONTACTS: tuple[type[ev.StepRecorded], ...] = (
@@ -80,7 +84,8 @@ def evolve(case: Case | None, event: ev.CaseEvent) -> Case:
     case = _apply_step(case, cast(ev.StepEvent, event))
     if (stage := STAGE_OF.get(type(event))) is not None:
         case = replace(case, stage=stage)
-    case = replace(case, last_step_on=max(case.last_step_on, event.date))
+    if not isinstance(event, ADMINISTRATIVE):
+        case = replace(case, last_step_on=max(case.last_step_on, event.date))
     if _is_contact(event):
         case = replace(case, last_contact_on=max(case.last_contact_on, event.date))
     if case.personal_data_erased:
@@ -294,6 +299,7 @@ def _apply_recognition(case: Case, event: ev.RecognitionEvent) -> Case:  # noqa:
                 substantial_differences=s.substantial_differences,
                 compensation=s.compensation,
                 suspended_since=None,
+                suspension_reason=None,
             )
         case ev.RecognitionDeadlineSuspended() as s:
             return _replace_application(case, s.application_id, suspended_since=s.date, suspension_reason=s.reason)
@@ -320,6 +326,7 @@ def _apply_recognition(case: Case, event: ev.RecognitionEvent) -> Case:  # noqa:
                 withdrawn_on=s.date,
                 withdrawal_reason=s.reason,
                 suspended_since=None,
+                suspension_reason=None,
             )
     assert_never(event)
 

@@ -99,23 +99,10 @@ def learnt(day: str, **changes: bool) -> Json:
     return step("leaving_situation_recorded", day, situation=situation(**changes))
 
 
-class FieldNotNamed(AssertionError):
-    """The problem names the rule but not the offending field (a gap of the domain error, not of the API)."""
-
-
-def unnamed(rule: str, field: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(
-        raises=FieldNotNamed,
-        strict=True,
-        reason=f"domain/decisions.py raises RuleViolated('{rule}', ...) without a field; it should name {field!r}",
-    )
-
-
 def assert_names_field(problem: Json, field: str) -> None:
     named = [error["field"] for error in problem.get("errors") or []]
     assert all(error["message"] for error in problem.get("errors") or []), problem
-    if field not in named:
-        raise FieldNotNamed(f"{field!r} not among the named fields {named}: {problem}")
+    assert field in named, f"{field!r} not among the named fields {named}: {problem}"
 
 
 # (steps before, the refused step, status, rule, field)
@@ -153,7 +140,6 @@ REFUSED_STEPS = [
         409,
         "deadline_extended_once",
         "application_id",
-        marks=unnamed("deadline_extended_once", "application_id"),
         id="second-extension",
     ),
     pytest.param(
@@ -186,7 +172,6 @@ REFUSED_STEPS = [
         409,
         "suspension_needs_running_deadline",
         "application_id",
-        marks=unnamed("suspension_needs_running_deadline", "application_id"),
         id="suspension-before-documents-complete",
     ),
     pytest.param(
@@ -195,7 +180,6 @@ REFUSED_STEPS = [
         409,
         "deadline_suspended_already",
         "application_id",
-        marks=unnamed("deadline_suspended_already", "application_id"),
         id="suspension-twice",
     ),
     pytest.param(
@@ -204,7 +188,6 @@ REFUSED_STEPS = [
         409,
         "resumption_needs_suspension",
         "application_id",
-        marks=unnamed("resumption_needs_suspension", "application_id"),
         id="resumption-without-suspension",
     ),
     pytest.param(
@@ -213,7 +196,6 @@ REFUSED_STEPS = [
         409,
         "resumption_needs_suspension",
         "application_id",
-        marks=unnamed("resumption_needs_suspension", "application_id"),
         id="resumption-twice",
     ),
     pytest.param(
@@ -222,7 +204,6 @@ REFUSED_STEPS = [
         409,
         "application_withdrawn",
         "application_id",
-        marks=unnamed("application_withdrawn", "application_id"),
         id="decision-after-withdrawal",
     ),
     pytest.param(
@@ -231,7 +212,6 @@ REFUSED_STEPS = [
         409,
         "application_withdrawn",
         "application_id",
-        marks=unnamed("application_withdrawn", "application_id"),
         id="withdrawal-twice",
     ),
     pytest.param(
@@ -240,7 +220,6 @@ REFUSED_STEPS = [
         409,
         "application_withdrawn",
         "application_id",
-        marks=unnamed("application_withdrawn", "application_id"),
         id="compensation-of-withdrawn-application",
     ),
     pytest.param(
@@ -249,7 +228,6 @@ REFUSED_STEPS = [
         409,
         "exam_attempts_exhausted",
         "exam_id",
-        marks=unnamed("exam_attempts_exhausted", "exam_id"),
         id="fourth-attempt",
     ),
     pytest.param(

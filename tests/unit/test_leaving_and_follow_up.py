@@ -133,7 +133,7 @@ def test_a_new_exit_records_its_own_situation_on_leaving() -> None:
     assert to_builtins(case.leaving_situation) == to_builtins(JOB_SEARCHING)
 
 
-# Closing: never before a step already recorded, of whatever kind
+# Closing: never before a step of the journey already recorded, whether a contact or not
 
 
 @pytest.mark.parametrize(
@@ -143,16 +143,28 @@ def test_a_new_exit_records_its_own_situation_on_leaving() -> None:
         pytest.param(step(steps.RecognitionApplied, 30), id="application"),
         pytest.param(step(steps.CourseEnrolled, 30), id="course"),
         pytest.param(step(steps.ExamAdmissionApplied, 30), id="exam"),
+    ],
+)
+def test_closing_is_not_dated_before_the_last_step_of_the_journey(earlier: steps.StepCommand) -> None:
+    case = apply(opened_case(), earlier)
+    assert (case.last_step_on, case.last_contact_on <= day(30)) == (day(30), True)
+    expect_refusal(case, step(steps.CaseClosed, 29), InvalidStep, "date_not_before_reference", "date")
+    assert apply(case, step(steps.CaseClosed, 30)).closed_on == day(30)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
         pytest.param(step(steps.ProfileCorrected, 30), id="correction"),
         pytest.param(step(steps.ConsentChanged, 30), id="consent"),
         pytest.param(step(steps.CounsellorAssigned, 30), id="reassignment"),
     ],
 )
-def test_closing_is_not_dated_before_the_last_step_of_any_kind(earlier: steps.StepCommand) -> None:
-    case = apply(opened_case(), earlier)
-    assert (case.last_step_on, case.last_contact_on <= day(30)) == (day(30), True)
-    expect_refusal(case, step(steps.CaseClosed, 29), InvalidStep, "date_not_before_reference", "date")
-    assert apply(case, step(steps.CaseClosed, 30)).closed_on == day(30)
+def test_the_desks_own_records_do_not_hold_back_the_exit(record: steps.StepCommand) -> None:
+    # As in 0.1: a correction recorded later about the time before the exit does not move the exit's earliest day.
+    case = apply(opened_case(), record)
+    assert case.last_step_on == opened_case().last_step_on
+    assert apply(case, step(steps.CaseClosed, 29)).closed_on == day(29)
 
 
 def test_closing_again_is_not_dated_before_the_follow_up_of_the_previous_exit() -> None:

@@ -112,20 +112,28 @@ def test_a_deadline_that_is_not_running_is_not_suspended(status: str) -> None:
         case = apply(case, step(steps.RecognitionReceiptConfirmed, 12))
     assert _r1(case).status == status
     expect_refusal(
-        case, step(steps.RecognitionDeadlineSuspended, 20), RuleViolated, "suspension_needs_running_deadline"
+        case,
+        step(steps.RecognitionDeadlineSuspended, 20),
+        RuleViolated,
+        "suspension_needs_running_deadline",
+        "application_id",
     )
 
 
 def test_a_suspended_deadline_is_not_suspended_again() -> None:
     case = case_with_suspension(completed_on=date(2026, 2, 10), on=date(2026, 3, 1))
     command = step(steps.RecognitionDeadlineSuspended, date(2026, 3, 5), reason="documents_requested")
-    expect_refusal(case, command, RuleViolated, "deadline_suspended_already")
+    expect_refusal(case, command, RuleViolated, "deadline_suspended_already", "application_id")
 
 
 def test_a_running_deadline_is_not_resumed() -> None:
     case = case_with_documents_complete(completed_on=date(2026, 2, 10))
     expect_refusal(
-        case, step(steps.RecognitionDeadlineResumed, date(2026, 3, 1)), RuleViolated, "resumption_needs_suspension"
+        case,
+        step(steps.RecognitionDeadlineResumed, date(2026, 3, 1)),
+        RuleViolated,
+        "resumption_needs_suspension",
+        "application_id",
     )
 
 
@@ -135,13 +143,21 @@ def test_a_deadline_is_resumed_once_per_suspension() -> None:
         step(steps.RecognitionDeadlineResumed, date(2026, 3, 11)),
     )
     expect_refusal(
-        case, step(steps.RecognitionDeadlineResumed, date(2026, 3, 12)), RuleViolated, "resumption_needs_suspension"
+        case,
+        step(steps.RecognitionDeadlineResumed, date(2026, 3, 12)),
+        RuleViolated,
+        "resumption_needs_suspension",
+        "application_id",
     )
 
 
 def test_an_application_without_documents_complete_is_not_resumed() -> None:
     expect_refusal(
-        case_with_application(), step(steps.RecognitionDeadlineResumed, 20), RuleViolated, "resumption_needs_suspension"
+        case_with_application(),
+        step(steps.RecognitionDeadlineResumed, 20),
+        RuleViolated,
+        "resumption_needs_suspension",
+        "application_id",
     )
 
 
@@ -255,7 +271,7 @@ def test_withdrawal_while_suspended_ends_the_suspension() -> None:
 )
 def test_a_withdrawn_application_takes_no_further_step(command: steps.StepCommand) -> None:
     case = apply(case_with_application(), step(steps.RecognitionWithdrawn, 50))
-    expect_refusal(case, command, RuleViolated, "application_withdrawn")
+    expect_refusal(case, command, RuleViolated, "application_withdrawn", "application_id")
 
 
 def test_a_withdrawn_application_keeps_its_id() -> None:
@@ -450,8 +466,7 @@ def test_only_a_partial_decision_is_followed_by_a_final_one(first: str) -> None:
     expect_refusal(case, command, RuleViolated, "final_decision_needs_completed_compensation", "outcome")
 
 
-def test_the_final_decision_is_not_dated_before_the_first() -> None:
-    # A measure already completed when the partial decision is recorded (late) still cannot precede that decision.
+def test_a_measure_that_ended_before_the_partial_decision_compensates_nothing() -> None:
     case = apply(
         case_with_application(regulated=True),
         step(steps.CourseEnrolled, 20, kind="adaptation_course", application_id="r1"),
@@ -459,8 +474,42 @@ def test_the_final_decision_is_not_dated_before_the_first() -> None:
         step(steps.RecognitionDecided, 50, outcome="partial", compensation="adaptation_course"),
     )
     expect_refusal(
-        case, step(steps.RecognitionDecided, 49, outcome="full"), InvalidStep, "date_not_before_reference", "date"
+        case,
+        step(steps.RecognitionDecided, 60, outcome="full"),
+        RuleViolated,
+        "final_decision_needs_completed_compensation",
+        "outcome",
     )
+
+
+def test_the_final_decision_is_not_dated_before_the_first() -> None:
+    case = apply(
+        case_with_application(regulated=True),
+        step(steps.RecognitionDecided, 50, outcome="partial", compensation="aptitude_test"),
+        step(steps.ExamAdmissionApplied, 51, route="aptitude_test", application_id="r1"),
+        step(steps.ExamAdmissionDecided, 52),
+        step(steps.ExamResultRecorded, 53),
+    )
+    expect_refusal(
+        case, step(steps.RecognitionDecided, 52, outcome="full"), InvalidStep, "date_not_before_reference", "date"
+    )
+
+
+def test_the_final_decision_names_no_further_measure() -> None:
+    case = _course_completed(case_with_partial_decision())
+    expect_refusal(
+        case,
+        step(steps.RecognitionDecided, 130, outcome="full", compensation="adaptation_course"),
+        InvalidStep,
+        "compensation_only_for_partial",
+        "compensation",
+    )
+
+
+def test_a_decision_while_suspended_leaves_no_suspension_behind() -> None:
+    case = case_with_suspension(completed_on=date(2026, 2, 10), on=date(2026, 3, 1))
+    _, case = record(case, step(steps.RecognitionDecided, date(2026, 3, 20)))
+    assert (_r1(case).suspended_since, _r1(case).suspension_reason) == (None, None)
 
 
 def test_the_final_decision_is_not_dated_before_the_measure_ended() -> None:

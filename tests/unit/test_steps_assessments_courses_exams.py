@@ -370,7 +370,9 @@ def test_the_third_attempt_may_fail_too() -> None:
 @pytest.mark.parametrize("result", ["passed", "failed"])
 def test_a_fourth_result_is_refused(result: str) -> None:
     case = _results(case_with_exam(), "failed", "failed", "failed")
-    expect_refusal(case, step(steps.ExamResultRecorded, 150, result=result), RuleViolated, "exam_attempts_exhausted")
+    expect_refusal(
+        case, step(steps.ExamResultRecorded, 150, result=result), RuleViolated, "exam_attempts_exhausted", "exam_id"
+    )
 
 
 @pytest.mark.parametrize("results", [("passed",), ("failed", "passed"), ("failed", "failed", "passed")])

@@ -252,6 +252,7 @@ def test_the_deadline_is_extended_once() -> None:
         step(steps.RecognitionDeadlineExtended, 70, due=date(2026, 9, 10)),
         RuleViolated,
         "deadline_extended_once",
+        "application_id",
     )
 
 
