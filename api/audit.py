@@ -58,8 +58,9 @@ def verify_log(audit: NamedDependency[AuditTrail]) -> AuditReport:
 
 class AccessLogItem(msgspec.Struct, frozen=True, kw_only=True):
     """One read: `agency` is the reader's (`*`: a funder's auditor), `case_agency` the case's; `what` is `state`,
-    `state?as_of_version=N`, `state?as_of=<instant>`, `history` or `replay?as_of_version=N` (a retried write answered
-    with the case as it left it); `personal_data` whether the answer showed the client's personal data."""
+    `state?as_of_version=N`, `state?as_of=<instant>`, `history`, `replay?as_of_version=N` (a retried write answered
+    with the case as it left it), or `list` / `search` (the client's name shown in a page of `GET /cases`, without
+    or with `q`); `personal_data` whether the answer showed the client's personal data."""
 
     id: int
     at: datetime

@@ -6,7 +6,8 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import takewhile
 from typing import Any, ClassVar, cast
@@ -18,7 +19,15 @@ from eventsourcing.application import AggregateNotFoundError, Application, Repos
 from eventsourcing.persistence import ApplicationRecorder, EventStore, InfrastructureFactory, IntegrityError, Mapper
 from eventsourcing.utils import Environment
 
-from application.errors import CaseNotFound, ConcurrentUpdate, IdempotencyKeyReused, StaleVersion, VersionNotFound
+from application.errors import (
+    CaseNotFound,
+    ConcurrentUpdate,
+    IdempotencyKeyReused,
+    KeyStoreError,
+    SamePersonRecordedMeanwhile,
+    StaleVersion,
+    VersionNotFound,
+)
 from application.history import (
     HistoryEntry,
     entry_without_special_categories,
@@ -38,6 +47,8 @@ from application.ports import (
     EventLog,
     IdempotencyClaim,
     IdempotencyKeys,
+    NameIndex,
+    NameIndexEntry,
     Principal,
 )
 from domain import decisions
@@ -49,6 +60,8 @@ from domain.steps import OpenCase, Step
 
 Clock = Callable[[], datetime]
 WRITE_ATTEMPTS = 5
+NAME_INDEX_BATCH = 500  # cases indexed per transaction when the start-up indexes cases recorded before the index
+NAME_INDEX_READERS = 4  # cases read at once meanwhile: reading is round trips to the database, not CPU
 SNAPSHOT_SHAPE = hashlib.sha256(msgspec.json.encode(msgspec.json.schema(Case))).hexdigest()[:12]
 SNAPSHOTS_TABLE = f"snapshots_{SNAPSHOT_SHAPE}"  # one per shape of the case state: older snapshots would not decode
 logger = logging.getLogger("lotse.cases")
@@ -59,11 +72,14 @@ class Recorded:
     """The case after a write, and where its event stands in the global log.
 
     `replayed` is true when an idempotency key matched: nothing was recorded, this is the first answer.
+    `possible_duplicates` (first contacts only): the other cases of the agency whose client has the same normalised
+    name and birth date.
     """
 
     case: Case
     position: int
     replayed: bool = False
+    possible_duplicates: tuple[UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,7 @@ class Ports:
     event_log: EventLog
     case_index: CaseIndex
     access_log: AccessLog
+    name_index: NameIndex
 
 
 class CaseService(Application[UUID]):
@@ -157,11 +174,49 @@ class CaseService(Application[UUID]):
         case_id: UUID | None = None,
         idempotency: IdempotencyClaim | None = None,
     ) -> Recorded:
-        """Records the first contact; the new case belongs to the agency of whoever recorded it."""
+        """Records the first contact; the new case belongs to the agency of whoever recorded it.
+
+        A person is counted once: the client's name and birth date are looked up in the agency's keyed name index, and
+        the cases whose client has the same normalised name and birth date are answered as `possible_duplicates`; the
+        new case's participant is the earliest of them's (by first contact), so the funder's figures count one
+        person. Without a birth date (or a name) the client is a participant of her own. The case's index entries
+        are written in the transaction of its first event.
+
+        Two first contacts of one person recorded at the same moment: each decides its participant from the cases it
+        found, and the recording transaction checks, where no other writer can commit in between, that no case of the
+        same person appeared meanwhile. The later one finds the earlier one there, is rolled back
+        (SamePersonRecordedMeanwhile) and decided again: it takes the earlier one's participant and lists it as a
+        possible duplicate. This holds across processes (PostgreSQL: after the events table's lock; SQLite: under
+        its write lock).
+        """
         if (earlier := self._earlier_answer(idempotency)) is not None:
-            return earlier
-        event = decisions.open_case(case_id or uuid4(), agency, command, self._context(recorded_by))
-        return self._save(evolve(None, event), event, idempotency)
+            return replace(earlier, possible_duplicates=self._duplicates_of(earlier.case.id))
+        case_id = case_id or uuid4()
+        names = self.ports.name_index
+        keys = names.keys_for(agency, command.personal.name, command.profile.birth_date)
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            same = names.same_person(agency, keys.person) if keys.person is not None else []
+            participant = same[0].participant_id if same else None
+            event = decisions.open_case(case_id, agency, command, self._context(recorded_by), participant)
+            case = evolve(None, event)
+            entry = NameIndexEntry(
+                case_id=case_id,
+                agency=agency,
+                keys=keys,
+                participant_id=case.participant_id,
+                opened_on=case.opened_on,
+                seen=frozenset(indexed.case_id for indexed in same),
+            )
+            try:
+                recorded = self._save(case, event, idempotency, name_index=entry)
+            except SamePersonRecordedMeanwhile:
+                if attempt == WRITE_ATTEMPTS:
+                    raise ConcurrentUpdate(case_id, 0) from None
+                continue
+            if recorded.replayed:  # a concurrent retry with the same key recorded it
+                return replace(recorded, possible_duplicates=self._duplicates_of(recorded.case.id))
+            return replace(recorded, possible_duplicates=tuple(indexed.case_id for indexed in same))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def record_step(
         self,
@@ -194,8 +249,9 @@ class CaseService(Application[UUID]):
                 if accepted is not None and case.version not in accepted:
                     raise StaleVersion(max(accepted, default=-1), case.version)
                 event = decisions.record_step(case, step, self._context(recorded_by))
+                after = evolve(case, event)
                 try:
-                    return self._save(evolve(case, event), event, idempotency)
+                    return self._save(after, event, idempotency, name_index=self._reindexed(after, event))
                 except ConcurrentUpdate:
                     if accepted is not None:  # another process wrote first: the writer's version is stale now
                         raise StaleVersion(max(accepted, default=-1), case.version + 1) from None
@@ -286,13 +342,72 @@ class CaseService(Application[UUID]):
         )
         self.ports.access_log.record(read)
 
+    def record_reads(
+        self, reader: Principal, cases: Sequence[tuple[UUID, str]], what: str, *, personal_data: bool
+    ) -> None:
+        """Appends one access log entry per case (its id and agency) read together, in one transaction, before the
+        answer leaves; should the log refuse them, the read fails."""
+        if not cases:
+            return
+        at = self._clock()
+        self.ports.access_log.record_all(
+            [
+                CaseRead(
+                    at=at,
+                    subject=reader.subject,
+                    role=reader.role,
+                    agency=reader.agency,
+                    case_id=case_id,
+                    case_agency=case_agency,
+                    what=what,
+                    personal_data=personal_data,
+                )
+                for case_id, case_agency in cases
+            ]
+        )
+
     def access_log(self, query: AccessLogQuery) -> list[AccessLogEntry]:
         """A page of the read-access log, newest first."""
         return self.ports.access_log.query(query)
 
     def list_cases(self, query: CaseListQuery) -> list[CaseSummary]:
-        """A page of the case list, newest first contact first."""
+        """A page of the case list, newest first contact first; with `name_words`, only clients whose name has every
+        one of them (see `name_words`)."""
         return self.ports.case_index.list(query)
+
+    def name_words(self, agency: str, text: str) -> frozenset[str]:
+        """The keyed words a list is filtered by to find the agency's clients named `text` (every word of it)."""
+        return self.ports.name_index.keys_for(agency, text, None).words
+
+    def names_of(self, case_ids: Sequence[UUID]) -> dict[UUID, str | None]:
+        """The clients' names (None once erased, or when none was given), from each case's first event.
+
+        Opens personal data: the caller decides who may see them, and records the read.
+        """
+        names: dict[UUID, str | None] = {}
+        for case_id in case_ids:
+            opened = next(iter(self.events.get(case_id, lte=1)), None)
+            personal = opened.personal if isinstance(opened, ev.CaseOpened) else None
+            names[case_id] = personal.name if personal is not None else None
+        return names
+
+    def index_unindexed_names(self, batch_size: int = NAME_INDEX_BATCH) -> int:
+        """Writes the name index entries of the cases that have none and whose client is not erased; answers how many.
+
+        For cases recorded before the index existed (release 0.1, and 0.2 before its migration 2): run at start, after
+        the key store was checked. Idempotent (an indexed case is not read again) and in batches of one transaction
+        each; a client erased while her batch is read is skipped in the transaction that writes it. The entries take
+        each case's own participant: cases recorded before the index are counted as they were, and the first case
+        recorded after it of one of their clients takes the earliest one's participant.
+        """
+        indexed = 0
+        after: UUID | None = None
+        with ThreadPoolExecutor(max_workers=NAME_INDEX_READERS, thread_name_prefix="lotse-name-index") as readers:
+            while batch := self.ports.name_index.unindexed(batch_size, after):
+                cases = [case for case in readers.map(self._case_to_index, batch) if case is not None]
+                indexed += self.ports.name_index.add([self._index_entry(case) for case in cases])
+                after = batch[-1]
+        return indexed
 
     def today(self) -> date:
         return self._clock().astimezone(self._zone).date()
@@ -352,9 +467,53 @@ class CaseService(Application[UUID]):
         position = self.ports.event_log.position_of(earlier.case_id, earlier.version)
         return Recorded(case=case, position=position or 0, replayed=True)
 
-    def _save(self, case: Case, event: ev.CaseEvent, idempotency: IdempotencyClaim | None = None) -> Recorded:
+    def _duplicates_of(self, case_id: UUID) -> tuple[UUID, ...]:
+        """The other cases of the same person as the case's client (by the name index)."""
+        found = self.ports.name_index.person_of(case_id)
+        if found is None:
+            return ()
+        agency, person = found
+        return tuple(
+            indexed.case_id
+            for indexed in self.ports.name_index.same_person(agency, person)
+            if indexed.case_id != case_id
+        )
+
+    def _case_to_index(self, case_id: UUID) -> Case | None:
+        """The case with its personal data, unless they are erased or cannot be opened (its reads say why)."""
         try:
-            recordings = self.save(event, idempotency=idempotency, case_summary=summary_of(case))
+            case = self.get_case(case_id, personal_data=True)
+        except KeyStoreError as error:  # its reads fail as clearly; the other cases are still indexed
+            logger.warning("case %s is not indexed by name: %s", case_id, error)
+            return None
+        return case if case.personal is not None else None
+
+    def _index_entry(self, case: Case) -> NameIndexEntry:
+        personal = case.personal
+        keys = self.ports.name_index.keys_for(
+            case.agency, personal.name if personal else None, personal.birth_date if personal else None
+        )
+        return NameIndexEntry(
+            case_id=case.id, agency=case.agency, keys=keys, participant_id=case.participant_id, opened_on=case.opened_on
+        )
+
+    def _reindexed(self, case: Case, event: ev.CaseEvent) -> NameIndexEntry | None:
+        """A correction of the birth date changes the client's person key: her entries are written anew with it."""
+        if isinstance(event, ev.ProfileCorrected) and event.birth_date is not None and case.personal is not None:
+            return self._index_entry(case)
+        return None
+
+    def _save(
+        self,
+        case: Case,
+        event: ev.CaseEvent,
+        idempotency: IdempotencyClaim | None = None,
+        name_index: NameIndexEntry | None = None,
+    ) -> Recorded:
+        try:
+            recordings = self.save(event, idempotency=idempotency, case_summary=summary_of(case), name_index=name_index)
+        except SamePersonRecordedMeanwhile:
+            raise
         except IntegrityError:
             # A concurrent retry with the same key may have won the race: answer as it was answered.
             if (earlier := self._earlier_answer(idempotency)) is not None:

@@ -2,6 +2,8 @@
 
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 
 class CaseNotFound(LookupError):
     def __init__(self, case_id: UUID) -> None:
@@ -25,6 +27,18 @@ class ConcurrentUpdate(Exception):
         super().__init__(f"case {case_id}: version {version} was written concurrently")
         self.case_id = case_id
         self.version = version
+
+
+class SamePersonRecordedMeanwhile(IntegrityError):
+    """While a first contact was decided, another case of the same person was recorded (by another process).
+
+    Raised inside the recording transaction, which it rolls back; an IntegrityError, so a group commit refuses only
+    this write. The case service decides the first contact again, with the other case in view.
+    """
+
+    def __init__(self, case_id: object) -> None:
+        super().__init__(f"case {case_id}: another case of the same person was recorded at the same moment")
+        self.case_id = case_id
 
 
 class VersionNotFound(LookupError):

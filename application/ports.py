@@ -85,6 +85,7 @@ class CaseListQuery:
     stage: str | None = None
     limit: int = 50
     after: tuple[date, UUID] | None = None  # the last (opened_on, case_id) of the previous page
+    name_words: frozenset[str] | None = None  # keyed words (NameIndex.keys_for) every listed client's name has
 
 
 class CaseIndex(Protocol):
@@ -151,9 +152,10 @@ class CaseRead:
     """One read of a case's state or history, as the access log keeps it.
 
     `agency` is the reader's (`*` for a funder's auditor), `case_agency` the case's; `what` names the read as the
-    request did (`state`, `state?as_of_version=N`, `state?as_of=<instant>`, `history`, or `replay?as_of_version=N`
-    for a retried write answered with the case as that write left it); `personal_data` says whether the answer
-    showed the client's personal data.
+    request did (`state`, `state?as_of_version=N`, `state?as_of=<instant>`, `history`, `replay?as_of_version=N`
+    for a retried write answered with the case as that write left it, or `list` / `search` for the client's name
+    shown in a page of the case list, without or with `q`); `personal_data` says whether the answer showed the
+    client's personal data.
     """
 
     at: datetime
@@ -188,7 +190,74 @@ class AccessLog(Protocol):
 
     def record(self, read: CaseRead) -> None: ...
 
+    def record_all(self, reads: list[CaseRead]) -> None:
+        """Appends several reads in one transaction (a page of a list that shows names)."""
+        ...
+
     def query(self, query: AccessLogQuery) -> list[AccessLogEntry]: ...
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    """A name's entries in the keyed name index of one agency: never the words, only their keyed hashes.
+
+    `words`: one key per normalised word (application/names.py); `person`: one key for all the words together with
+    the birth date, None without a birth date or without a word (such a client is nobody's duplicate).
+    """
+
+    words: frozenset[str]
+    person: str | None
+
+
+@dataclass(frozen=True)
+class IndexedCase:
+    """A case the name index holds, with the participant the funder counts its client as."""
+
+    case_id: UUID
+    participant_id: UUID
+    opened_on: date
+
+
+@dataclass(frozen=True)
+class NameIndexEntry:
+    """A case's rows in the name index, written in the transaction of an event of the case.
+
+    `seen`: when set, the cases of the same person the writer found before deciding the case's participant; should the
+    transaction find another one (a first contact of the same person recorded at the same moment), the write is
+    refused with SamePersonRecordedMeanwhile and decided again.
+    """
+
+    case_id: UUID
+    agency: str
+    keys: NameKeys
+    participant_id: UUID
+    opened_on: date
+    seen: frozenset[UUID] | None = None
+
+
+class NameIndex(Protocol):
+    """The keyed index of clients' names (HMAC under a key of the agency), kept beside the event tables."""
+
+    def keys_for(self, agency: str, name: str | None, birth_date: date | None) -> NameKeys:
+        """The index entries of a name (and birth date) in the agency; the agency's key is made on first use."""
+        ...
+
+    def same_person(self, agency: str, person: str) -> list[IndexedCase]:
+        """The agency's cases whose client has that person key, earliest first contact first."""
+        ...
+
+    def person_of(self, case_id: UUID) -> tuple[str, str] | None:
+        """The agency and person key of an indexed case; None when it has none (or is not indexed)."""
+        ...
+
+    def unindexed(self, limit: int, after: UUID | None = None) -> list[UUID]:
+        """Up to `limit` cases (ordered by id, after `after`) that have no entries yet and whose client is not erased:
+        cases opened before the index existed."""
+        ...
+
+    def add(self, entries: list[NameIndexEntry]) -> int:
+        """Writes entries of cases that have none, unless their client was erased meanwhile; answers how many."""
+        ...
 
 
 class RetentionCandidates(Protocol):

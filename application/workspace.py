@@ -81,10 +81,20 @@ class CaseState(Shown):
 @dataclass(frozen=True)
 class Written(Shown):
     """The case after a write, and the write's position in the global log; `replayed`: an idempotent retry's answer,
-    nothing recorded."""
+    nothing recorded. `possible_duplicates` (a first contact's answer): the agency's other cases whose client has the
+    same normalised name and birth date."""
 
     position: int
     replayed: bool
+    possible_duplicates: tuple[UUID, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListedCase(CaseSummary):
+    """A case in the case list; `name` is the client's, for the roles that see personal data (None for the others,
+    once erased, or when none was given)."""
+
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +143,8 @@ class Workspace:
 
     def open_case(self, principal: Principal, command: OpenCase, retry: RetryKey | None = None) -> Written:
         """Counsellors and leads open cases of their own agency. A retry (the same `retry` key) is answered with the
-        case as the first request left it: a read, logged as `replay?as_of_version=N`."""
+        case as the first request left it: a read, logged as `replay?as_of_version=N`. The answer names the agency's
+        other cases of the same person (`possible_duplicates`: ids only, no personal data)."""
         require(principal, COUNSELLING)
         recorded = self.cases.open_case(
             principal.agency, command, principal.subject, idempotency=_claim(principal, retry)
@@ -212,12 +223,45 @@ class Workspace:
         self.cases.record_read(principal, current, "history", personal_data=show and not current.personal_data_erased)
         return entries
 
-    # Lists and figures: no single person's data, not logged
+    # The case list: the client's name for the roles that see personal data, each one logged
 
-    def list_cases(self, principal: Principal, query: CaseListQuery) -> list[CaseSummary]:
-        """A page of the case list of the principal's agency (a `*` principal: of `query.agency`, or of all)."""
+    def list_cases(self, principal: Principal, query: CaseListQuery, *, q: str | None = None) -> list[ListedCase]:
+        """A page of the case list of the principal's agency (a `*` principal: of `query.agency`, or of all).
+
+        `q` finds clients by name (counsellors and leads only; PermissionDenied for the others): the cases whose
+        client's name has every word of `q`, each word compared normalised (application/names.py) through the
+        agency's keyed name index; combined with the other filters and the paging. A `q` without a letter is an
+        InvalidQuery. Counsellors and leads see each listed client's name; auditors see no name (analysts no list).
+
+        A name in a list is the client's personal data shown to the reader, as much as in the case itself, and being
+        listed for a `q` tells her name too: every listed case whose client's name is shown is recorded in the access
+        log before the page is answered, as a read `list` (`search` when `q` was given; the text searched for is not
+        kept, it is a name) with `personal_data` true, all of the page's in one transaction. A list that shows no
+        name (an auditor's; the rows of erased clients) shows no single person's data and is not logged, like
+        figures.
+        """
         require(principal, CASE_READERS)
-        return self.cases.list_cases(replace(query, agency=agency_scope(principal, query.agency)))
+        scoped = replace(query, agency=agency_scope(principal, query.agency))
+        if q is not None:
+            if principal.role not in COUNSELLING:
+                raise PermissionDenied(
+                    f"finding clients by name (q) is for counsellors and leads: the role '{principal.role}' never"
+                    " sees clients' names"
+                )
+            words = self.cases.name_words(principal.agency, q)
+            if not words:
+                raise InvalidQuery("q", "names no word to find (a word is a run of letters)")
+            scoped = replace(scoped, name_words=words)
+        summaries = self.cases.list_cases(scoped)
+        if not sees_personal_data(principal.role):
+            return [ListedCase(**vars(summary)) for summary in summaries]
+        names = self.cases.names_of([summary.case_id for summary in summaries])
+        listed = [ListedCase(**vars(summary), name=names.get(summary.case_id)) for summary in summaries]
+        shown = [(item.case_id, item.agency) for item in listed if item.name is not None]
+        self.cases.record_reads(principal, shown, "list" if q is None else "search", personal_data=True)
+        return listed
+
+    # Figures: no single person's data, not logged
 
     def caseload(
         self,
@@ -323,6 +367,7 @@ class Workspace:
             personal_data_erased=case.personal_data_erased,
             position=recorded.position,
             replayed=recorded.replayed,
+            possible_duplicates=recorded.possible_duplicates,
         )
 
     def _wait_for(self, min_position: int | None) -> None:

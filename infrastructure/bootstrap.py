@@ -5,7 +5,9 @@ close when done. Each object is given what it needs when it is constructed; noth
 nothing else opens a database.
 """
 
+import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,12 +30,15 @@ from infrastructure.eventstore.recorders import CaseStore, case_recorder, events
 from infrastructure.eventstore.sql import Database
 from infrastructure.eventstore.tables import SqlCaseIndex, SqlEventLog, SqlIdempotencyKeys
 from infrastructure.privacy.keys import KeyVault, master_key
+from infrastructure.privacy.name_index import SqlNameIndex
 from infrastructure.privacy.retention import SqlRetentionCandidates
 from infrastructure.projections.case_views import CaseloadView, DeadlinesView, View
 from infrastructure.projections.queries import SqlViewQueries
 from infrastructure.projections.runner import ProjectionFollower, ProjectionRunner
 from infrastructure.projections.statistics_views import FunnelView, IndicatorsView
 from infrastructure.settings import Settings
+
+logger = logging.getLogger("lotse.bootstrap")
 
 
 def utc_now() -> datetime:
@@ -127,12 +132,14 @@ def bootstrap(
                 event_log=SqlEventLog(database, events_table),
                 case_index=SqlCaseIndex(database),
                 access_log=SqlAccessLog(database),
+                name_index=SqlNameIndex(database, master),
             ),
             clock=clock,
             zone=settings.zone(),
             snapshot_interval=settings.snapshot_interval,
             on_recorded=[written.set],
         )
+        _index_names(cases)
         audit = AuditTrail(database, events_table, audit_key, clock)
         views: list[View] = [
             CaseloadView(database),
@@ -161,3 +168,11 @@ def bootstrap(
     except BaseException:
         infrastructure.close()
         raise
+
+
+def _index_names(cases: CaseService) -> None:
+    """Indexes by name the cases recorded before the name index existed (none, once done: one query)."""
+    started = time.monotonic()
+    indexed = cases.index_unindexed_names()
+    if indexed:
+        logger.info("indexed %d cases by name in %.1f s", indexed, time.monotonic() - started)

@@ -40,19 +40,13 @@ class SqlAccessLog:
         self._table = database.table(ACCESS_LOG_TABLE)
 
     def record(self, read: CaseRead) -> None:
-        self.database.execute(
-            f"INSERT INTO {self._table} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                read.at.isoformat(),
-                read.subject,
-                read.role,
-                read.agency,
-                str(read.case_id),
-                read.case_agency,
-                read.what,
-                read.personal_data,
-            ),
-        )
+        self.record_all([read])
+
+    def record_all(self, reads: list[CaseRead]) -> None:
+        """Appends the reads in one transaction: all of them or none."""
+        with self.database.transaction(commit=True) as cursor:
+            for read in reads:
+                cursor.execute(f"INSERT INTO {self._table} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _row(read))
 
     def query(self, query: AccessLogQuery) -> list[AccessLogEntry]:
         """Newest first: a page of at most `limit` entries older than `before`."""
@@ -89,3 +83,16 @@ class SqlAccessLog:
             )
             for row in rows
         ]
+
+
+def _row(read: CaseRead) -> tuple[Any, ...]:
+    return (
+        read.at.isoformat(),
+        read.subject,
+        read.role,
+        read.agency,
+        str(read.case_id),
+        read.case_agency,
+        read.what,
+        read.personal_data,
+    )

@@ -28,6 +28,7 @@ from infrastructure.eventstore.recorders import CaseStore, events_table_of
 from infrastructure.eventstore.sql import Database
 from infrastructure.eventstore.tables import create_tables
 from infrastructure.privacy.keys import create_keys_table
+from infrastructure.privacy.name_index import create_name_index_tables
 from infrastructure.settings import Settings
 
 MIGRATIONS_TABLE = "lotse_schema_migrations"
@@ -68,10 +69,17 @@ def _release_0_1(target: SchemaTarget) -> None:
     create_access_log_table(target.database)
 
 
+def _name_index(target: SchemaTarget) -> None:
+    # Empty tables: the cases recorded before are indexed when the service starts (application/cases.py), which
+    # needs the master key that a migration never has.
+    create_name_index_tables(target.database)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1, "release 0.1: event log, keys, audit chain, access log, case list, staff, idempotency keys", _release_0_1
     ),
+    Migration(2, "release 0.2: keyed name index (agency keys, name words, persons)", _name_index),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -4,7 +4,9 @@ A crash can then never leave an event without its key (a retry would record twic
 without its event (a retry would be answered with a write that never happened). The events' links
 in the audit hash chain (infrastructure/audit/) are written in that transaction too, and so are a new
 case's data key and the destruction of an erased client's key (infrastructure/privacy/keys.py): no case without
-its key, no erasure event with its key still there, and no destroyed key without the event that says so.
+its key, no erasure event with its key still there, and no destroyed key without the event that says so. So are a
+case's entries in the keyed name index and their deletion at erasure (infrastructure/privacy/name_index.py): a client
+is findable by name exactly while her case's events say she is not erased.
 """
 
 from collections.abc import Sequence
@@ -18,7 +20,7 @@ from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from application.ports import CaseSummary, IdempotencyClaim
+from application.ports import CaseSummary, IdempotencyClaim, NameIndexEntry
 from domain.events import PersonalDataErased
 from infrastructure.audit.chain import CHAIN_TABLE, append_links
 from infrastructure.eventstore.group_commit import GroupCommit, Write
@@ -26,6 +28,7 @@ from infrastructure.eventstore.mapper import StoredEventWithKey
 from infrastructure.eventstore.sql import DialectCursor
 from infrastructure.eventstore.tables import CASE_INDEX_TABLE, IDEMPOTENCY_TABLE, write_case_summary
 from infrastructure.privacy.keys import KEYS_TABLE, destroy_key, insert_key
+from infrastructure.privacy.name_index import check_same_person, delete_name_entries, write_name_entry
 
 
 def _key_row(claim: IdempotencyClaim, stored_events: Sequence[StoredEvent]) -> tuple[Any, ...]:
@@ -49,6 +52,17 @@ def _write_beside_events(
             insert_key(cursor, f"{schema_prefix}{KEYS_TABLE}", stored.originator_id, stored.wrapped_key)
         elif _is_erasure(stored):
             destroy_key(cursor, f"{schema_prefix}{KEYS_TABLE}", stored.originator_id)
+            delete_name_entries(cursor, schema_prefix, stored.originator_id)  # after the key row's lock (name_index.py)
+    names: NameIndexEntry | None = kwargs.get("name_index")
+    if names is not None and stored_events:
+        write_name_entry(cursor, schema_prefix, names)
+
+
+def _check_beside_events(cursor: DialectCursor, schema_prefix: str, kwargs: dict[str, Any]) -> None:
+    """Checks that need every earlier writer committed: run where no other writer can commit before this one."""
+    names: NameIndexEntry | None = kwargs.get("name_index")
+    if names is not None:
+        check_same_person(cursor, schema_prefix, names)
 
 
 def _is_erasure(stored: StoredEvent) -> bool:
@@ -81,6 +95,7 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
         _write_beside_events(DialectCursor(c, "sqlite"), "", stored_events, kwargs)
+        _check_beside_events(DialectCursor(c, "sqlite"), "", kwargs)  # the events' INSERT took the write lock
         if positions:  # the transaction holds SQLite's write lock: no other writer can chain in between
             append_links(DialectCursor(c, "sqlite"), CHAIN_TABLE, list(zip(positions, stored_events, strict=True)))
         return positions
@@ -130,6 +145,11 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
                 # From here to the commit no other writer can record: positions are handed out in commit order,
                 # and the last link read below is the previous event's.
                 cursor.execute(self._lock_and_notify)  # one round trip for the three statements
+                with connection.cursor(row_factory=tuple_row) as checking:
+                    for write in batch:
+                        _check_beside_events(
+                            DialectCursor(checking, "postgres"), f'"{self.datastore.schema}".', write.beside
+                        )
                 cursor.execute(
                     self.insert_events_statement,
                     ([self.construct_pg_stored_event(*_fields(stored)) for stored in stored_events],),

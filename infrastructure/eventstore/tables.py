@@ -1,5 +1,5 @@
 """Lotse's tables beside the library's event tables: idempotency keys and the case list; and where an event stands
-in the log."""
+in the log. The case list is filtered by name through the keyed name index (infrastructure/privacy/name_index.py)."""
 
 from datetime import date
 from typing import Any
@@ -10,6 +10,7 @@ from infrastructure.eventstore.sql import Database, DialectCursor
 
 IDEMPOTENCY_TABLE = "lotse_idempotency"
 CASE_INDEX_TABLE = "lotse_case_index"
+NAME_WORDS_TABLE = "lotse_name_words"  # created by migration 2 (infrastructure/privacy/name_index.py)
 
 
 def create_tables(database: Database) -> None:
@@ -67,6 +68,8 @@ class SqlCaseIndex:
         self.database = database
 
     def list(self, query: CaseListQuery) -> list[CaseSummary]:
+        if query.name_words is not None and not query.name_words:
+            return []  # no word to match: no name matches
         conditions: list[str] = []
         params: list[Any] = []
         for column, value in (
@@ -82,6 +85,16 @@ class SqlCaseIndex:
             opened_on, case_id = query.after
             conditions.append("(opened_on < ? OR (opened_on = ? AND case_id < ?))")
             params += [opened_on.isoformat(), opened_on.isoformat(), str(case_id)]
+        if query.name_words is not None:
+            # The cases that have an entry for every word: as many distinct matching words as were asked for.
+            words = sorted(query.name_words)
+            agency = "agency = ? AND " if query.agency is not None else ""
+            conditions.append(
+                f"case_id IN (SELECT case_id FROM {self.database.table(NAME_WORDS_TABLE)}"
+                f" WHERE {agency}word IN ({', '.join('?' for _ in words)})"
+                " GROUP BY case_id HAVING COUNT(DISTINCT word) = ?)"
+            )
+            params += [*([query.agency] if query.agency is not None else []), *words, len(words)]
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = self.database.fetchall(
             f"SELECT case_id, agency, counsellor, status, stage, opened_on, version"
