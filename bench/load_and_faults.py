@@ -182,8 +182,8 @@ def run(
     """Runs the load; with `restart_database` it stops that server once under load and starts it again."""
     report = Report()
     server = LotseServer(settings, log or settings.data_dir / "server.log")
-    server.start()
     try:
+        server.start()  # inside: a server that failed to start is stopped and reaped too
         token = server.token("load", "counsellor")
         headers = {"Authorization": f"Bearer {token}"}
         case_ids = [

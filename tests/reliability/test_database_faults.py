@@ -15,6 +15,7 @@ from api.app import app_for
 from application.ports import Principal
 from bench.load_and_faults import OPENING, run
 from infrastructure.bootstrap import bootstrap
+from infrastructure.eventstore.migrations import migrate_database
 from infrastructure.settings import Settings
 from tests.throwaway_postgres import ThrowawayPostgres
 
@@ -24,6 +25,7 @@ def test_a_database_restart_answers_503_fast_and_loses_nothing(
     throwaway_postgres: ThrowawayPostgres, tmp_path: Path
 ) -> None:
     url = throwaway_postgres.create_database("faults")
+    migrate_database(Settings(database_url=url))  # as `lotse migrate` does before PostgreSQL serves
     settings = Settings(database_url=url, data_dir=tmp_path / "data")
     log = tmp_path / "server.log"
     report = run(settings, kills=0, clients=4, cases=4, restart_database=throwaway_postgres, log=log)
