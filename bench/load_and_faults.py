@@ -28,6 +28,7 @@ import httpx
 
 from bench.lotse_process import LotseServer
 from infrastructure.bootstrap import Lotse, bootstrap
+from infrastructure.eventstore.migrations import migrate_database
 from infrastructure.settings import Settings
 
 OPENING = {
@@ -285,6 +286,8 @@ def main() -> int:
             parser.error(str(error))
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="lotse-faults-"))
     settings = Settings(database_url=args.database_url, data_dir=data_dir)
+    if settings.uses_postgres:
+        migrate_database(settings)  # as `lotse migrate` does before a PostgreSQL installation serves
     started = time.monotonic()
     try:
         report = run(settings, args.kills, args.clients, args.cases, database)
