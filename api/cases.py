@@ -5,7 +5,7 @@ import binascii
 import hashlib
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -16,7 +16,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from api.auth import principal_of, require_role
 from api.params import READ_PROBLEMS, WRITE_PROBLEMS, NameFilter, problems, query_error
-from api.responses import CaseListPage, CaseView, HistoryView, case_view, list_item
+from api.responses import CaseListPage, CaseView, HistoryView, OpenedCaseView, case_view, list_item, opened_case_view
 from application.policy import CASE_READERS, COUNSELLING, LEADS
 from application.ports import CaseListQuery, RetryKey
 from application.workspace import Workspace, Written
@@ -24,6 +24,7 @@ from domain.steps import OpenCase, Step
 from domain.vocabulary import CaseStatus, Stage
 
 AnyRequest = Request[Any, Any, Any]
+View = TypeVar("View", bound=CaseView)
 Cases = NamedDependency[Workspace]
 CaseId = FromPath[UUID]
 IdempotencyKey = Annotated[
@@ -76,9 +77,12 @@ class CasesController(Controller):
     )
     def open_case(
         self, data: JSONBody[OpenCase], request: AnyRequest, workspace: Cases, idempotency_key: IdempotencyKey = None
-    ) -> Response[CaseView]:
+    ) -> Response[OpenedCaseView]:
+        """The answer carries `possible_duplicates`: the agency's cases whose client has the same normalised name and
+        birth date (the new case counts the person as the earliest of them does)."""
         retry = _retry(idempotency_key, "POST /cases", data)
-        return _written(workspace.open_case(principal_of(request), data, retry))
+        written = workspace.open_case(principal_of(request), data, retry)
+        return _written(written, opened_case_view(written))
 
     @post(
         "/{case_id:uuid}/steps",
@@ -104,7 +108,7 @@ class CasesController(Controller):
             expected_version=_accepted_versions(if_match),
             retry=_retry(idempotency_key, f"POST /cases/{case_id}/steps", data),
         )
-        return _written(recorded)
+        return _written(recorded, case_view(recorded))
 
     @delete(
         "/{case_id:uuid}/personal-data",
@@ -151,13 +155,22 @@ class CasesController(Controller):
     @get(
         guards=[require_role(CASE_READERS)],
         sync_to_thread=True,
-        summary="Cases of the caller's agency",
+        summary="Cases of the caller's agency; `q` finds clients by name",
         responses=problems(401, 403, 422),
     )
     def list_cases(
         self,
         request: AnyRequest,
         workspace: Cases,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                min_length=1,
+                max_length=200,
+                description="Counsellors and leads (others 403): the cases whose client's name has every word of q;"
+                " case, accents, ß/ss and ä/ae (ö/oe, ü/ue) do not matter. Combines with the other filters and paging.",
+            ),
+        ] = None,
         counsellor: NameFilter = None,
         status: Annotated[CaseStatus | None, QueryParameter()] = None,
         stage: Annotated[Stage | None, QueryParameter()] = None,
@@ -173,18 +186,18 @@ class CasesController(Controller):
             limit=limit,
             after=_decode_cursor(cursor) if cursor else None,
         )
-        summaries = workspace.list_cases(principal_of(request), query)
+        listed = workspace.list_cases(principal_of(request), query, q=q)
         next_cursor = None
-        if len(summaries) == limit:
-            last = summaries[-1]
+        if len(listed) == limit:
+            last = listed[-1]
             next_cursor = _encode_cursor(last.opened_on, last.case_id)
-        return CaseListPage(items=[list_item(summary) for summary in summaries], next_cursor=next_cursor)
+        return CaseListPage(items=[list_item(item) for item in listed], next_cursor=next_cursor)
 
 
-def _written(written: Written) -> Response[CaseView]:
+def _written(written: Written, view: View) -> Response[View]:
     case = written.case
     return Response(
-        case_view(written),
+        view,
         status_code=201,
         headers={
             "ETag": _etag(case.version),

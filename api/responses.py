@@ -6,15 +6,25 @@ from uuid import UUID
 import msgspec
 
 from application.history import HistoryEntry
-from application.ports import CaseSummary
-from application.workspace import Shown
+from application.workspace import ListedCase, Shown, Written
 from domain.case import Assessment, Course, Deadline, Exam, Exit, FollowUp, RecognitionApplication
 from domain.deadlines import deadlines
-from domain.records import PersonalData, Profile
+from domain.records import PersonalData, Profile, Situation
 from domain.vocabulary import CaseStatus, Channel, ReferralSource, Stage
 
 
 class CaseView(msgspec.Struct, frozen=True, kw_only=True):
+    """A case as `GET /cases/{case_id}` and every write answer it (API.md "Cases").
+
+    `personal` (with the birth date) is null when erased or not shown to the caller's role; `participant_id` is a
+    pseudonym of the person (shared by the cases of one client), shown only to the roles that read cases.
+    `age_at_entry` is whole years on the first contact, `age_exact` false when only the birth year is known.
+    `exit` is the exit as recorded by `case_closed`; `leaving_situation` the situation on leaving that counts (the
+    latest of the exit's and those recorded after it). `follow_ups` holds every follow-up of the current exit in the
+    order recorded, `follow_up` the latest of them. `last_step_on` is the latest day a step happened on (an exit is
+    not dated before it).
+    """
+
     id: UUID
     version: int
     agency: str
@@ -38,6 +48,21 @@ class CaseView(msgspec.Struct, frozen=True, kw_only=True):
     follow_up: FollowUp | None
     deadlines: list[Deadline]
     recorded_at: datetime
+    # 0.2
+    age_at_entry: int
+    age_exact: bool
+    participant_id: UUID
+    last_step_on: date
+    leaving_situation: Situation | None
+    follow_ups: tuple[FollowUp, ...]
+
+
+class OpenedCaseView(CaseView, frozen=True, kw_only=True):
+    """The answer to `POST /cases` (a first contact): the case, and `possible_duplicates`, the ids of the agency's
+    open or closed cases whose client has the same normalised name and birth date (empty when none, and always empty
+    without a birth date). No other answer carries it."""
+
+    possible_duplicates: list[UUID]
 
 
 class HistoryView(msgspec.Struct, frozen=True):
@@ -46,6 +71,9 @@ class HistoryView(msgspec.Struct, frozen=True):
 
 
 class CaseListItem(msgspec.Struct, frozen=True):
+    """A case in `GET /cases`; `name` is the client's for counsellors and leads (each shown name is a logged read),
+    null for auditors, once erased, or when none was given."""
+
     id: UUID
     agency: str
     counsellor: str
@@ -53,6 +81,7 @@ class CaseListItem(msgspec.Struct, frozen=True):
     stage: str
     opened_on: date
     version: int
+    name: str | None
 
 
 class CaseListPage(msgspec.Struct, frozen=True):
@@ -97,16 +126,29 @@ def case_view(shown: Shown) -> CaseView:
         follow_up=case.follow_up,
         deadlines=deadlines(case),
         recorded_at=case.modified_on,
+        age_at_entry=case.age_at_entry,
+        age_exact=case.age_exact,
+        participant_id=case.participant_id,
+        last_step_on=case.last_step_on,
+        leaving_situation=case.leaving_situation,
+        follow_ups=case.follow_ups,
     )
 
 
-def list_item(summary: CaseSummary) -> CaseListItem:
+def opened_case_view(written: Written) -> OpenedCaseView:
+    """The answer to a first contact: the case as `case_view` shows it, with its possible duplicates."""
+    shown = msgspec.structs.asdict(case_view(written))
+    return OpenedCaseView(**shown, possible_duplicates=list(written.possible_duplicates))
+
+
+def list_item(listed: ListedCase) -> CaseListItem:
     return CaseListItem(
-        id=summary.case_id,
-        agency=summary.agency,
-        counsellor=summary.counsellor,
-        status=summary.status,
-        stage=summary.stage,
-        opened_on=summary.opened_on,
-        version=summary.version,
+        id=listed.case_id,
+        agency=listed.agency,
+        counsellor=listed.counsellor,
+        status=listed.status,
+        stage=listed.stage,
+        opened_on=listed.opened_on,
+        version=listed.version,
+        name=listed.name,
     )

@@ -110,6 +110,7 @@ async def test_the_list_holds_the_callers_agency_newest_first_contact_first(clie
         "stage": "closed",
         "opened_on": "2026-02-10",
         "version": 3,
+        "name": "Ayşe Yılmaz",
     }
 
 

@@ -318,6 +318,16 @@ def test_personal_data_erasure_and_consent_withdrawal_read_as_before(installatio
     )
 
 
+def test_a_client_of_0_1_is_found_by_name_after_the_upgrade(installation: Installation) -> None:
+    # 0.1 kept no name index: the start indexes its cases (and no erased client), recording no event.
+    opened = installation.expected["opened_with_personal_data"]
+    lead = installation.lead_of(opened["case_id"])
+    found = installation.request("GET", "/cases", lead, params={"q": "kovalenko SCHAEFER olena"}).json()["items"]
+    assert [(item["id"], item["name"]) for item in found] == [(opened["case_id"], opened["personal"]["name"])], (
+        f"[{installation.backend}] GET /cases?q= does not find {opened['personal']['name']!r}, a client of 0.1"
+    )
+
+
 def test_audit_chain_and_the_0_1_checkpoint_still_verify(installation: Installation, tmp_path: Path) -> None:
     backend, expected = installation.backend, installation.expected
     old = expected["audit_verify"]
