@@ -1,5 +1,7 @@
 """Chooses the event store from one setting: SQLite under the data directory, or PostgreSQL by URL."""
 
+import os
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from infrastructure.settings import Settings, SettingsError
@@ -11,6 +13,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
     """The eventsourcing library's configuration for the chosen backend."""
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _owner_only(settings.sqlite_path)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(settings.sqlite_path),
@@ -41,3 +44,16 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_PRE_PING": "y",
         "POSTGRES_LOCK_TIMEOUT": "5",
     }
+
+
+def _owner_only(database: Path) -> None:
+    """The SQLite files hold the event log and the wrapped keys: readable by the service's user alone.
+
+    A new database file is created 0600 before SQLite opens it, so its write-ahead log and shared-memory files, which
+    SQLite creates with the database file's permissions, are too; files of an earlier installation are narrowed.
+    """
+    descriptor = os.open(database, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(descriptor)
+    for path in (database, database.with_name(f"{database.name}-wal"), database.with_name(f"{database.name}-shm")):
+        if path.exists():
+            path.chmod(0o600)

@@ -70,9 +70,12 @@ def _is_erasure(stored: StoredEvent) -> bool:
 
 
 class KeyMemory(Protocol):
-    """What the recorder asks of the key vault (infrastructure/privacy/keys.py): to forget an erased client's key."""
+    """What the recorder asks of the key vault (infrastructure/privacy/keys.py): to forget an erased client's key,
+    and to push destroyed keys out of the storage's leftovers (SQLite's write-ahead log)."""
 
     def forget(self, case_id: UUID) -> None: ...
+
+    def compact(self) -> None: ...
 
 
 def _forget_erased(keys: KeyMemory, stored_events: Sequence[StoredEvent]) -> None:
@@ -90,6 +93,9 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         positions = super().insert_events(stored_events, **kwargs)
         _forget_erased(self.keys, stored_events)
+        if any(_is_erasure(stored) for stored in stored_events):
+            # The destroyed key's earlier page images stay in the WAL file until it is checkpointed and truncated.
+            self.keys.compact()
         return positions
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:

@@ -353,8 +353,9 @@ def test_withdrawn_consent_reaches_back_in_reads_but_not_in_published_figures(
     assert service.case_as_of_version(opened.id, 1, personal_data=True).profile.disability == "unknown"
 
 
-def test_the_destroyed_key_leaves_no_trace_in_the_sqlite_files(tmp_path: Path) -> None:
-    """SQLite alone: PostgreSQL keeps old row versions until VACUUM (README: Privacy)."""
+def test_the_erasure_itself_leaves_no_trace_of_the_key_in_the_sqlite_files(tmp_path: Path) -> None:
+    """SQLite alone: PostgreSQL keeps old row versions until VACUUM (README: Privacy). No `lotse erase` needed: the
+    erasure through the API takes the same path."""
     settings = Settings(data_dir=tmp_path / "data", snapshot_interval=5)
     system = bootstrap(settings, clock=SteppingClock(), counsellors=KnownCounsellors())
     service = system.cases
@@ -366,9 +367,32 @@ def test_the_destroyed_key_leaves_no_trace_in_the_sqlite_files(tmp_path: Path) -
         assert wrapped in raw_database(settings)
 
         service.erase_personal_data(sealed.case_id, "lea", agency=AGENCY)
-        system.key_vault.compact()
 
         assert wrapped not in raw_database(settings)
         assert base64.b64decode(wrapped) not in raw_database(settings)
     finally:
         system.close()
+
+
+def test_the_sqlite_files_are_readable_by_the_service_alone(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    system = bootstrap(settings, clock=SteppingClock(), counsellors=KnownCounsellors())
+    try:
+        record_sealed_journey(system.cases)
+        files = sorted(settings.data_dir.glob(f"{settings.sqlite_path.name}*"))
+        assert [path.name for path in files] != []
+        assert {path.name: path.stat().st_mode & 0o777 for path in files} == dict.fromkeys(
+            (path.name for path in files), 0o600
+        )
+    finally:
+        system.close()
+
+
+def test_the_files_of_an_earlier_installation_are_narrowed_at_start(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    bootstrap(settings).close()
+    settings.sqlite_path.chmod(0o644)
+
+    bootstrap(settings).close()
+
+    assert settings.sqlite_path.stat().st_mode & 0o777 == 0o600
