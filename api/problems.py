@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from application.errors import (
     CaseNotFound,
     ConcurrentUpdate,
+    EntryNotFound,
     IdempotencyKeyReused,
     InvalidQuery,
     KeyStoreError,
@@ -91,7 +92,7 @@ def on_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Pro
     return problem(409, "rule-violated", "Step conflicts with the case", exc.detail, rule=exc.rule, errors=errors)
 
 
-def on_not_found(_: Request[Any, Any, Any], exc: CaseNotFound | VersionNotFound) -> Response[Problem]:
+def on_not_found(_: Request[Any, Any, Any], exc: CaseNotFound | EntryNotFound | VersionNotFound) -> Response[Problem]:
     return problem(404, "not-found", "Not found", str(exc))
 
 
@@ -167,6 +168,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     PermissionDenied: on_permission_denied,
     DomainError: on_domain_error,
     CaseNotFound: on_not_found,
+    EntryNotFound: on_not_found,
     VersionNotFound: on_not_found,
     StaleVersion: on_stale,
     ConcurrentUpdate: on_concurrent,

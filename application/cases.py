@@ -54,7 +54,7 @@ from application.ports import (
 from domain import decisions
 from domain import events as ev
 from domain.case import Case, CaseSnapshot
-from domain.evolution import evolve, project_case
+from domain.evolution import NotACase, evolve, project_case
 from domain.privacy import redacted, without_special_categories
 from domain.steps import OpenCase, Step
 
@@ -283,7 +283,7 @@ class CaseService(Application[UUID]):
         repository = self.repository if personal_data else self.sealed_repository
         try:
             return repository.get(case_id, projector_func=project_case)
-        except AggregateNotFoundError:
+        except (AggregateNotFoundError, NotACase):
             raise CaseNotFound(case_id) from None
 
     def case_as_of_version(self, case_id: UUID, version: int, *, personal_data: bool) -> Case:
@@ -291,7 +291,7 @@ class CaseService(Application[UUID]):
         repository = self.repository if personal_data else self.sealed_repository
         try:
             case = repository.get(case_id, version=version, projector_func=project_case)
-        except AggregateNotFoundError:
+        except (AggregateNotFoundError, NotACase):
             raise CaseNotFound(case_id) from None
         if case.version != version:
             raise VersionNotFound(case_id, version, case.version)
@@ -304,7 +304,10 @@ class CaseService(Application[UUID]):
         (a replica's clock behind) must not be replayed without its predecessors.
         """
         events = takewhile(lambda event: event.timestamp <= instant, self._events(case_id, personal_data))
-        case = project_case(None, events)
+        try:
+            case = project_case(None, events)
+        except NotACase:
+            raise CaseNotFound(case_id) from None
         if case is None:
             raise CaseNotFound(case_id)
         return self._as_permitted_now(case)
@@ -316,7 +319,7 @@ class CaseService(Application[UUID]):
         special categories, disability and minority read as unknown in every entry recorded before the withdrawal.
         """
         events = list(self._events(case_id, personal_data))
-        if not events:
+        if not events or not isinstance(events[0], ev.CaseOpened):
             raise CaseNotFound(case_id)
         entries = [history_entry(event) for event in events]
         if any(isinstance(event, ev.PersonalDataErased) for event in events):

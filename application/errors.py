@@ -87,3 +87,12 @@ class InvalidQuery(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class EntryNotFound(LookupError):
+    """No entry of that register with that id (or not one of the reader's agency: answered alike)."""
+
+    def __init__(self, register: str, entry_id: UUID) -> None:
+        super().__init__(f"{register} {entry_id} not found")
+        self.register = register
+        self.entry_id = entry_id

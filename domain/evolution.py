@@ -63,9 +63,15 @@ def decision_due(documents_completed_on: date, fast_track: bool) -> date:
     return add_months(documents_completed_on, months)
 
 
+class NotACase(LookupError):
+    """The events are not a case's: the id is an entry of a register beside the cases (domain/registers.py)."""
+
+
 def project_case(case: Case | None, events: Iterable[ev.CaseEvent | CaseSnapshot]) -> Case | None:
     """Replays events (optionally starting with a snapshot) into the case's state."""
     for event in events:
+        if not isinstance(event, (ev.CaseEvent, CaseSnapshot)):
+            raise NotACase(type(event).__name__)
         case = event.state if isinstance(event, CaseSnapshot) else evolve(case, event)
     return case
 

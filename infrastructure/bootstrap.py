@@ -15,6 +15,7 @@ from eventsourcing.persistence import InfrastructureFactory
 
 from application.cases import CaseService, Clock, Ports
 from application.ports import Counsellors, LogDigest, StaffDirectory
+from application.registers import RegisterService
 from application.reporting import Reporting
 from application.retention import Retention
 from application.workspace import Workspace
@@ -70,6 +71,7 @@ class Lotse:
     staff: StaffDirectory
     tokens: TokenCodec
     cases: CaseService
+    registers: RegisterService
     projections: Projections
     follower: ProjectionFollower
     audit: AuditTrail
@@ -139,6 +141,16 @@ def bootstrap(
             snapshot_interval=settings.snapshot_interval,
             on_recorded=[written.set],
         )
+        registers = RegisterService(
+            infrastructure=infrastructure,
+            recorder=recorder,
+            mapper=mapper,
+            idempotency_keys=cases.ports.idempotency_keys,
+            event_log=cases.ports.event_log,
+            clock=clock,
+            zone=settings.zone(),
+            on_recorded=[written.set],
+        )
         _index_names(cases)
         audit = AuditTrail(database, events_table, audit_key, clock)
         views: list[View] = [
@@ -159,6 +171,7 @@ def bootstrap(
             staff=staff,
             tokens=TokenCodec(token_key),
             cases=cases,
+            registers=registers,
             projections=Projections(runner=runner, queries=queries, reporting=reporting),
             follower=ProjectionFollower(runner, settings.projection_poll_seconds, written),
             audit=audit,

@@ -30,11 +30,12 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 
 from application.errors import KeyStoreError
 from domain.case import CaseSnapshot
-from domain.events import EVENT_TYPES, CaseOpened, StepRecorded
+from domain.events import CaseOpened, StepRecorded
+from domain.log import LOG_EVENT_TYPES
 from domain.privacy import PERSONAL_FIELDS, PERSONAL_PARTS
 from infrastructure.privacy.keys import seal, unseal
 
-STORED_TYPES: dict[str, type[Any]] = {**EVENT_TYPES, CaseSnapshot.TOPIC: CaseSnapshot}
+STORED_TYPES: dict[str, type[Any]] = {**LOG_EVENT_TYPES, CaseSnapshot.TOPIC: CaseSnapshot}
 _ENVELOPE = ("originator_id", "originator_version")
 EACH = "*"  # in a path: every item of a list
 Path = tuple[str, ...]

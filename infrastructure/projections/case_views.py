@@ -4,7 +4,7 @@ Every view replaces a case's rows with what the case's newest state says, so wri
 as writing it once; the runner commits the rows together with the view's tracking position.
 """
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from domain.case import Case
 from domain.deadlines import deadlines
@@ -18,7 +18,10 @@ FUNNEL = "lotse_view_funnel"
 
 
 class View(Protocol):
+    """A view follows the states of the kinds it names (cases, or the entries of a register) through the log."""
+
     name: str
+    follows: tuple[type, ...]
 
     @property
     def tables(self) -> tuple[str, ...]: ...
@@ -27,13 +30,14 @@ class View(Protocol):
 
     def clear(self, cursor: DialectCursor) -> None: ...
 
-    def write(self, cursor: DialectCursor, case: Case) -> None: ...
+    def write(self, cursor: DialectCursor, state: Any) -> None: ...
 
 
 class CaseTablesView:
     """A view kept in tables with one or more rows per case."""
 
     name = ""
+    follows: tuple[type, ...] = (Case,)
     tables: tuple[str, ...] = ()
 
     def __init__(self, database: Database) -> None:

@@ -18,8 +18,12 @@ from application.cases import CaseService
 from domain.case import Case
 from domain.events import CaseEvent
 from domain.evolution import evolve, project_case
+from domain.log import register_of
+from domain.registers import RegisterEntry, RegisterEvent
 from infrastructure.eventstore.sql import Database, DialectCursor
 from infrastructure.projections.case_views import View
+
+State = Case | RegisterEntry  # what an event leaves behind: a case, or an entry of a register beside the cases
 
 TRACKING = "lotse_tracking"
 GATHER_SECONDS = 0.02
@@ -44,7 +48,7 @@ class ProjectionRunner:
         self.database = database
         self.views = {view.name: view for view in views}
         self.batch_size = batch_size
-        self._cache: OrderedDict[UUID, Case] = OrderedDict()
+        self._cache: OrderedDict[UUID, State] = OrderedDict()
         self._cache_size = cache_size
         self._tracking = database.table(TRACKING)
 
@@ -79,12 +83,12 @@ class ProjectionRunner:
         notifications = self.service.recorder.select_notifications(start=start + 1, limit=self.batch_size)
         if not notifications:
             return 0
-        latest: dict[str, dict[UUID, Case]] = {name: {} for name in self.views}
+        latest: dict[str, dict[UUID, State]] = {name: {} for name in self.views}
         for notification in notifications:
-            case = self._state_after(notification)
+            state = self._state_after(notification)
             for name, position in seen.items():
-                if notification.id > position:
-                    latest[name][case.id] = case
+                if notification.id > position and isinstance(state, self.views[name].follows):
+                    latest[name][state.id] = state
         last = notifications[-1].id
         # Views and their positions commit together, so a view whose last commits a crash took resumes from the
         # position it reached: exactly once either way. Not waiting for the flush keeps the views' writes off the
@@ -92,11 +96,12 @@ class ProjectionRunner:
         with self.database.transaction(commit=True, flush=False) as cursor:
             if self._locked_positions(cursor) != seen:
                 return 0  # another runner moved on meanwhile: start again from where it got to
-            for name, cases in latest.items():
-                if not cases:
+            for name, states in latest.items():
+                if seen[name] >= last:
                     continue
-                for case in cases.values():
-                    self.views[name].write(cursor, case)
+                for state in states.values():
+                    self.views[name].write(cursor, state)
+                # A view moves past events it does not follow too: it reflects every position up to `last`.
                 cursor.execute(f"UPDATE {self._tracking} SET position = ? WHERE view = ?", (last, name))
         return len(notifications)
 
@@ -149,10 +154,14 @@ class ProjectionRunner:
         known = {str(name): int(position) for name, position in cursor.fetchall()}
         return {name: known.get(name, 0) for name in self.views}
 
-    def _state_after(self, notification: Notification) -> Case:
+    def _state_after(self, notification: Notification) -> State:
         # Views need no personal data: events are read without opening them (no key store involved).
-        event = cast(CaseEvent, self.service.sealed_mapper.to_domain_event(notification))
+        event = cast(CaseEvent | RegisterEvent, self.service.sealed_mapper.to_domain_event(notification))
+        if isinstance(event, RegisterEvent):
+            return self._entry_after(event)
         cached = self._cache.pop(event.originator_id, None)
+        if not isinstance(cached, Case):
+            cached = None
         if event.originator_version == 1:
             case = evolve(None, event)
         elif cached is not None and cached.version == event.originator_version - 1:
@@ -162,10 +171,29 @@ class ProjectionRunner:
             case = self.service.sealed_repository.get(
                 event.originator_id, version=event.originator_version, projector_func=project_case
             )
-        self._cache[case.id] = case
+        self._remember(case)
+        return case
+
+    def _entry_after(self, event: RegisterEvent) -> RegisterEntry:
+        register = register_of(event)
+        cached = self._cache.pop(event.originator_id, None)
+        entry: RegisterEntry
+        if event.originator_version == 1:
+            entry = register.evolve(None, event)
+        elif isinstance(cached, register.state) and cached.version == event.originator_version - 1:
+            entry = register.evolve(cached, event)
+        else:
+            stored = self.service.sealed_events.get(event.originator_id, lte=event.originator_version)
+            projected = register.project(stored)
+            assert projected is not None  # the log holds this event, so the entry's events up to it
+            entry = projected
+        self._remember(entry)
+        return entry
+
+    def _remember(self, state: State) -> None:
+        self._cache[state.id] = state
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-        return case
 
 
 class ProjectionFollower:

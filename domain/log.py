@@ -1,0 +1,28 @@
+"""What the one log holds: the case events and the events of every register beside the cases.
+
+A register module adds its `Register` to REGISTERS; the store then reads and writes its events under their topics, the
+projections follow them, and the statistics can count them as of a log position.
+"""
+
+from typing import Any
+
+from domain.events import EVENT_TYPES, CaseEvent
+from domain.registers import Register, RegisterEvent
+
+REGISTERS: tuple[Register[Any], ...] = ()
+
+REGISTER_OF: dict[type[RegisterEvent], Register[Any]] = {
+    event_class: register for register in REGISTERS for event_class in register.events
+}
+LOG_EVENT_TYPES: dict[str, type[CaseEvent] | type[RegisterEvent]] = {
+    **EVENT_TYPES,
+    **{event_class.TOPIC: event_class for event_class in REGISTER_OF},
+}
+
+
+def register_of(event: RegisterEvent) -> Register[Any]:
+    """The register an event belongs to; LookupError for an event class no register lists."""
+    try:
+        return REGISTER_OF[type(event)]
+    except KeyError:
+        raise LookupError(f"{type(event).__name__} belongs to no register of the log") from None
