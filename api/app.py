@@ -18,6 +18,7 @@ from api.audit import access_log, verify_log
 from api.auth import BearerTokenAuthentication, RateLimiter
 from api.cases import CasesController
 from api.dashboard import DASHBOARD_PATH, dashboard_router
+from api.exports import ExportsController
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
 from api.projections import ProjectionsController
 from api.responses import Health, Readiness
@@ -117,6 +118,7 @@ def app_for(lotse: Lotse) -> Litestar:
             health,
             ready,
             CasesController,
+            ExportsController,
             ProjectionsController,
             verify_log,
             access_log,
@@ -126,6 +128,7 @@ def app_for(lotse: Lotse) -> Litestar:
         ],
         dependencies={
             "workspace": _constant(lotse.workspace),
+            "exports": _constant(lotse.exports),
             "views": _constant(lotse.projections.queries),
             "audit": _constant(lotse.audit),
             "backend": _constant(lotse.backend),

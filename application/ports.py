@@ -264,3 +264,27 @@ class RetentionCandidates(Protocol):
     def closed_before(self, day: date) -> list[UUID]:
         """Cases whose final exit lies before `day` and whose personal data are not erased yet."""
         ...
+
+
+class Pseudonyms(Protocol):
+    """Keyed pseudonyms for exports: the same person and agency always get the same one; no one without the agency's
+    key can tell whose it is."""
+
+    def pseudonym(self, agency: str, participant: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class ParticipantOfPeriod:
+    """A participant as the ESF+ figures know her, and the ids of her cases (what an export reads is logged by case)."""
+
+    facts: Any  # domain.indicators_v2.ParticipantFacts
+    case_ids: tuple[UUID, ...]
+
+
+class ParticipantsOfPeriod(Protocol):
+    def participants_of_period(
+        self, agency: str | None, start: date, end: date
+    ) -> tuple[int, list[ParticipantOfPeriod]]:
+        """The participants (of `agency`, or of all) who entered or made their final exit in the period, by the esf
+        view, and the view's position."""
+        ...

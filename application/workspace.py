@@ -371,15 +371,19 @@ class Workspace:
         )
 
     def _wait_for(self, min_position: int | None) -> None:
-        """Read-your-writes: waits until the views reflect `min_position` (ViewLagging when they do not in time)."""
-        if min_position is None:
-            return
-        head = self.views.head()
-        if min_position > head:
-            # Every write answers a committed position, so one beyond the log's head was never handed out.
-            raise InvalidQuery("min_position", f"the log has no position {min_position} (it is at {head})")
-        if not self.views.wait_for(min_position, self._min_position_wait):
-            raise ViewLagging(min_position)
+        wait_for_views(self.views, min_position, self._min_position_wait)
+
+
+def wait_for_views(views: ViewQueries, min_position: int | None, timeout: float) -> None:
+    """Read-your-writes: waits until the views reflect `min_position` (ViewLagging when they do not in time)."""
+    if min_position is None:
+        return
+    head = views.head()
+    if min_position > head:
+        # Every write answers a committed position, so one beyond the log's head was never handed out.
+        raise InvalidQuery("min_position", f"the log has no position {min_position} (it is at {head})")
+    if not views.wait_for(min_position, timeout):
+        raise ViewLagging(min_position)
 
 
 def _as_shown(principal: Principal, case: Case) -> Case:

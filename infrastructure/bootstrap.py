@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import InfrastructureFactory
 
 from application.cases import CaseService, Clock, Ports
+from application.exports import Exports
 from application.ports import Counsellors, LogDigest, StaffDirectory
 from application.registers import RegisterService
 from application.reporting import Reporting
@@ -34,6 +35,7 @@ from infrastructure.privacy.keys import KeyVault, master_key
 from infrastructure.privacy.name_index import SqlNameIndex
 from infrastructure.privacy.retention import SqlRetentionCandidates
 from infrastructure.projections.case_views import CaseloadView, DeadlinesView, View
+from infrastructure.projections.export_queries import SqlParticipantsOfPeriod
 from infrastructure.projections.queries import SqlViewQueries
 from infrastructure.projections.runner import ProjectionFollower, ProjectionRunner
 from infrastructure.projections.statistics_views import FunnelView, IndicatorsView
@@ -77,6 +79,7 @@ class Lotse:
     audit: AuditTrail
     retention: Retention
     workspace: Workspace
+    exports: Exports
 
     @property
     def backend(self) -> str:
@@ -122,6 +125,7 @@ def bootstrap(
         key_vault.prepare()
         staff = SqlStaffDirectory(database)
         mapper = MsgspecMapper(keys=key_vault)
+        names = SqlNameIndex(database, master)
         written = threading.Event()
         cases = CaseService(
             infrastructure=infrastructure,
@@ -134,7 +138,7 @@ def bootstrap(
                 event_log=SqlEventLog(database, events_table),
                 case_index=SqlCaseIndex(database),
                 access_log=SqlAccessLog(database),
-                name_index=SqlNameIndex(database, master),
+                name_index=names,
             ),
             clock=clock,
             zone=settings.zone(),
@@ -177,6 +181,7 @@ def bootstrap(
             audit=audit,
             retention=Retention(cases, SqlRetentionCandidates(database)),
             workspace=Workspace(cases, queries, reporting),
+            exports=Exports(cases, queries, SqlParticipantsOfPeriod(queries), reporting, names),
         )
     except BaseException:
         infrastructure.close()

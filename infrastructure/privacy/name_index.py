@@ -135,6 +135,11 @@ class SqlNameIndex:
                 added += 1
         return added
 
+    def pseudonym(self, agency: str, participant: str) -> str:
+        """A participant's pseudonym in exports (application.ports.Pseudonyms): keyed like the names, for another
+        purpose, so a pseudonym never equals a name word's key."""
+        return _keyed(self._agency_key(agency), b"pseudonym", participant)[:32]
+
     def _agency_key(self, agency: str) -> bytes:
         with self._lock:
             known = self._keys.get(agency)

@@ -128,10 +128,18 @@ class SqlViewQueries:
             )
         return position, figures
 
+    def position_of(self, cursor: DialectCursor, view: str) -> int:
+        """The view's position, read in the cursor's snapshot."""
+        return self._position(cursor, view)
+
     def _position(self, cursor: DialectCursor, view: str) -> int:
         cursor.execute(f"SELECT position FROM {self.database.table(TRACKING)} WHERE view = ?", (view,))
         row = cursor.fetchone()
         return int(row[0]) if row else 0
+
+    def snapshot(self) -> Any:
+        """One read transaction whose reads all see the same state of the views."""
+        return self._snapshot()
 
     @contextmanager
     def _snapshot(self) -> Iterator[DialectCursor]:

@@ -194,7 +194,7 @@ def _participant_row(facts: ParticipantFacts) -> tuple[Any, ...]:
     )
 
 
-def _participant_of(row: tuple[Any, ...]) -> ParticipantFacts:
+def participant_of_row(row: tuple[Any, ...]) -> ParticipantFacts:
     agency, participant, gender, entry_on, entry_codes, exit_on, exit_codes, follow_up = row
     return ParticipantFacts(
         agency=agency,
@@ -212,7 +212,7 @@ def _count_keys(row: tuple[Any, ...] | None) -> set[tuple[Any, ...]]:
     """The (agency, basis, day, code, gender) a participant's stored row counts under."""
     if row is None:
         return set()
-    participant = _participant_of(row)
+    participant = participant_of_row(row)
     return {
         (participant.agency, basis, day.isoformat(), code, gender)
         for basis, day, code, gender in counted_keys(participant)

@@ -32,6 +32,12 @@ NUL_AND_BIGINT = "PostgreSQL refuses NUL characters in text and has 64-bit integ
 
 # Tests of this suite that run on SQLite and on PostgreSQL, by module, with what of PostgreSQL they reach.
 BOTH_BACKENDS: dict[str, dict[str, str]] = {
+    "test_participant_export.py": {
+        "test_one_row_per_participant_of_the_period_with_her_esf_data_and_no_personal_data": (
+            "the export's own SQL over the esf view (participants joined with their cases, dates compared as text)"
+        ),
+        "test_an_export_as_of_a_position_equals_the_live_export_then": "the live SQL against the replay, per dialect",
+    },
     "test_preconditions.py": {
         "test_a_retried_first_contact_answers_the_first_answer_without_a_second_case": IDEMPOTENCY,
         "test_a_retried_step_answers_the_first_answer_without_a_second_event": IDEMPOTENCY,

@@ -33,6 +33,7 @@ ENDPOINTS: dict[str, tuple[str, dict[str, Any]]] = {
     "esf_as_of": ("/statistics/esf", {**PERIOD, "as_of_position": 1}),
     "funnel": ("/statistics/funnel", {}),
     "audit_verify": ("/audit/verify", {}),
+    "participant_export": ("/exports/participants", PERIOD),
 }
 MATRIX = """
 endpoint      counsellor  lead  auditor  analyst  funder_auditor
@@ -42,6 +43,7 @@ esf           200         200   200      200      200
 esf_as_of     200         200   200      200      200
 funnel        200         200   200      200      200
 audit_verify  403         403   200      403      200
+participant_export 403    200   200      403      200
 """
 
 
