@@ -7,10 +7,50 @@ import msgspec
 
 from application.history import HistoryEntry
 from application.workspace import ListedCase, Shown, Written
-from domain.case import Assessment, Course, Deadline, Exam, Exit, FollowUp, RecognitionApplication
+from domain.case import (
+    Assessment,
+    Case,
+    Course,
+    Deadline,
+    Exam,
+    Exit,
+    FollowUp,
+    Qualification,
+    RecognitionApplication,
+    Referral,
+)
 from domain.deadlines import deadlines
+from domain.plan import PlanItemShownStatus, status_on
 from domain.records import PersonalData, Profile, Situation
-from domain.vocabulary import CaseStatus, Channel, ReferralSource, Stage
+from domain.vocabulary import CaseStatus, Channel, PlanItemKind, ReferralSource, Stage
+
+
+class PlanItemView(msgspec.Struct, frozen=True, kw_only=True):
+    """An item of the qualification plan. `status`: done, open, or overdue (open and its target date passed before
+    today); `done_on` and `done_with` (the step type that completed it) once done; `description` is personal data."""
+
+    item_id: str
+    kind: PlanItemKind
+    description: str | None
+    target_date: date
+    offer_id: str | None
+    status: PlanItemShownStatus
+    done_on: date | None
+    done_with: str | None
+
+
+class PlanView(msgspec.Struct, frozen=True, kw_only=True):
+    """The current qualification plan: agreed on `agreed_on` (the latest `plan_agreed`), its items in the plan's order.
+
+    An item is done when `plan_item_done` names it, or when a step of its kind is recorded on or after the plan's
+    date: an item with an `offer_id` by a `course_enrolled` with that offer; an item without one by the first such
+    step after the agreement, which completes the open item of that kind with the earliest target date (assessment:
+    `assessment_completed`; recognition: `recognition_applied`; course: `course_enrolled` of a kind other than
+    language; language: `course_enrolled` of kind language; exam: `exam_admission_applied`; referral: `referral_made`;
+    other: only `plan_item_done`)."""
+
+    agreed_on: date
+    items: list[PlanItemView]
 
 
 class CaseView(msgspec.Struct, frozen=True, kw_only=True):
@@ -22,7 +62,9 @@ class CaseView(msgspec.Struct, frozen=True, kw_only=True):
     `exit` is the exit as recorded by `case_closed`; `leaving_situation` the situation on leaving that counts (the
     latest of the exit's and those recorded after it). `follow_ups` holds every follow-up of the current exit in the
     order recorded, `follow_up` the latest of them. `last_step_on` is the latest day a step happened on (an exit is
-    not dated before it).
+    not dated before it). `qualifications`: the qualifications the client holds (titles are personal data);
+    `referrals`: each referral, `waiting` for its outcome or `answered` (the latest outcome counts; the purpose is
+    personal data); `plan`: the current qualification plan (null before one is agreed).
     """
 
     id: UUID
@@ -55,6 +97,9 @@ class CaseView(msgspec.Struct, frozen=True, kw_only=True):
     last_step_on: date
     leaving_situation: Situation | None
     follow_ups: tuple[FollowUp, ...]
+    qualifications: tuple[Qualification, ...]
+    referrals: tuple[Referral, ...]
+    plan: PlanView | None
 
 
 class OpenedCaseView(CaseView, frozen=True, kw_only=True):
@@ -132,7 +177,30 @@ def case_view(shown: Shown) -> CaseView:
         last_step_on=case.last_step_on,
         leaving_situation=case.leaving_situation,
         follow_ups=case.follow_ups,
+        qualifications=case.qualifications,
+        referrals=case.referrals,
+        plan=plan_view(case, shown.today),
     )
+
+
+def plan_view(case: Case, today: date) -> PlanView | None:
+    """The case's current plan, each item's status as it reads on `today`."""
+    if case.plan_agreed_on is None:
+        return None
+    items = [
+        PlanItemView(
+            item_id=item.item_id,
+            kind=item.kind,
+            description=item.description,
+            target_date=item.target_date,
+            offer_id=item.offer_id,
+            status=status_on(item, today),
+            done_on=item.done_on,
+            done_with=item.done_with,
+        )
+        for item in case.plan_items
+    ]
+    return PlanView(agreed_on=case.plan_agreed_on, items=items)
 
 
 def opened_case_view(written: Written) -> OpenedCaseView:

@@ -7,7 +7,7 @@ import msgspec
 
 from domain import events as ev
 from domain.decisions import SPECIAL_CATEGORIES
-from domain.privacy import PERSONAL_FIELDS
+from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS
 
 
 class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,10 +39,19 @@ def _event_data(event: ev.CaseEvent) -> dict[str, Any]:
 
 def without_personal_data(entry: HistoryEntry) -> HistoryEntry:
     personal = PERSONAL_FIELDS.get(entry.type, ())
-    if not personal:
+    in_items = PERSONAL_ITEM_FIELDS.get(entry.type, {})
+    if not personal and not in_items:
         return entry
     data = {name: (None if name in personal else value) for name, value in entry.data.items()}
+    for part, names in in_items.items():
+        items = data.get(part)
+        if isinstance(items, list):
+            data[part] = [_blanked(item, names) for item in items]
     return msgspec.structs.replace(entry, data=data)
+
+
+def _blanked(item: Any, names: tuple[str, ...]) -> Any:
+    return {**item, **dict.fromkeys(names)} if isinstance(item, dict) else item
 
 
 def entry_without_special_categories(entry: HistoryEntry) -> HistoryEntry:

@@ -60,11 +60,13 @@ MIN_POSITION_WAIT_SECONDS = 5.0
 class Shown:
     """A case as the principal may see it: its personal data and free text only if her role sees them.
 
-    `personal_data_erased` is the case's own: a case shown without personal data must not read as erased.
+    `personal_data_erased` is the case's own: a case shown without personal data must not read as erased. `today` is
+    the service's day the case is shown on (what is overdue is judged against it).
     """
 
     case: Case
     personal_data_erased: bool
+    today: date
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,12 @@ class Workspace:
             case, what = current, "state"
         shown = _as_shown(principal, case)
         self.cases.record_read(principal, current, what, personal_data=shown.personal is not None)
-        return CaseState(case=shown, personal_data_erased=case.personal_data_erased, current_version=current.version)
+        return CaseState(
+            case=shown,
+            personal_data_erased=case.personal_data_erased,
+            today=self.cases.today(),
+            current_version=current.version,
+        )
 
     def read_history(self, principal: Principal, case_id: UUID) -> list[HistoryEntry]:
         """Every event of the case, oldest first; personal data only for counsellors and leads."""
@@ -365,6 +372,7 @@ class Workspace:
         return Written(
             case=shown,
             personal_data_erased=case.personal_data_erased,
+            today=self.cases.today(),
             position=recorded.position,
             replayed=recorded.replayed,
             possible_duplicates=recorded.possible_duplicates,

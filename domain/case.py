@@ -23,8 +23,12 @@ from domain.vocabulary import (
     Improvement,
     Instrument,
     Pathway,
+    PlanItemKind,
+    QualificationKind,
     RecognitionOutcome,
+    ReferralOutcome,
     ReferralSource,
+    ReferralTarget,
     ResponsibleBody,
     Stage,
     SuspensionReason,
@@ -34,6 +38,8 @@ AssessmentStatus = Literal["started", "completed"]
 ApplicationStatus = Literal["applied", "receipt_confirmed", "documents_complete", "decided", "withdrawn"]
 CourseStatus = Literal["enrolled", "completed", "dropped"]
 ExamStatus = Literal["admission_applied", "admission_granted", "admission_refused", "result_recorded"]
+ReferralStatus = Literal["waiting", "answered"]  # answered: an outcome is recorded
+PlanItemStatus = Literal["open", "done"]  # "overdue" is how an open item past its target date reads on a given day
 
 
 class State(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,6 +82,7 @@ class RecognitionApplication(State, frozen=True):
     final_decided_on: date | None = None  # full equivalence after the compensation measure of a partial decision
     withdrawn_on: date | None = None
     withdrawal_reason: str | None = None
+    qualification_id: str | None = None  # the recorded qualification applied for
 
 
 class Course(State, frozen=True):
@@ -92,6 +99,7 @@ class Course(State, frozen=True):
     certificate: bool | None = None
     drop_reason: str | None = None
     application_id: str | None = None
+    offer_id: str | None = None
 
 
 class Exam(State, frozen=True):
@@ -108,6 +116,43 @@ class Exam(State, frozen=True):
     attempts: int = 0  # results recorded: a failed exam may be taken again, three times in all
     application_id: str | None = None
     basis: AdmissionBasis | None = None
+
+
+class Qualification(State, frozen=True):
+    """A qualification the client holds; the title is personal data."""
+
+    qualification_id: str
+    kind: QualificationKind
+    country: str
+    title: str | None
+    year: int | None
+    recorded_on: date
+
+
+class Referral(State, frozen=True):
+    """A referral to another service and, once known, what became of it (the latest outcome recorded)."""
+
+    referral_id: str
+    to: ReferralTarget
+    organisation: str
+    purpose: str | None
+    referred_on: date
+    status: ReferralStatus = "waiting"
+    outcome: ReferralOutcome | None = None
+    outcome_on: date | None = None
+
+
+class PlanItem(State, frozen=True):
+    """An item of the current qualification plan; `done_with` names the step type that completed it."""
+
+    item_id: str
+    kind: PlanItemKind
+    description: str | None
+    target_date: date
+    offer_id: str | None = None
+    status: PlanItemStatus = "open"
+    done_on: date | None = None
+    done_with: str | None = None
 
 
 class Exit(State, frozen=True):
@@ -161,6 +206,10 @@ class Case(State, frozen=True):
     exit: Exit | None = None
     leaving_situation: Situation | None = None  # the latest of the exit's and those recorded after it
     follow_ups: tuple[FollowUp, ...] = ()  # of the current exit, in the order recorded
+    qualifications: tuple[Qualification, ...] = ()
+    referrals: tuple[Referral, ...] = ()
+    plan_agreed_on: date | None = None  # the current plan's date; None: no plan agreed
+    plan_items: tuple[PlanItem, ...] = ()  # the current plan's items, in the plan's order
 
     @property
     def follow_up(self) -> FollowUp | None:
@@ -186,6 +235,15 @@ class Case(State, frozen=True):
 
     def exam(self, exam_id: str) -> Exam | None:
         return next((e for e in self.exams if e.exam_id == exam_id), None)
+
+    def qualification(self, qualification_id: str) -> Qualification | None:
+        return next((q for q in self.qualifications if q.qualification_id == qualification_id), None)
+
+    def referral(self, referral_id: str) -> Referral | None:
+        return next((r for r in self.referrals if r.referral_id == referral_id), None)
+
+    def plan_item(self, item_id: str) -> PlanItem | None:
+        return next((i for i in self.plan_items if i.item_id == item_id), None)
 
 
 class CaseSnapshot(msgspec.Struct, frozen=True, kw_only=True):

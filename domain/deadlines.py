@@ -3,13 +3,14 @@
 from datetime import date
 
 from domain.calendar import add_days, add_months
-from domain.case import Case, Deadline, RecognitionApplication
+from domain.case import Case, Deadline, RecognitionApplication, Referral
 
 FOLLOW_UP_MONTHS = 6  # ESF+ EECR05/EECR06: six months after leaving
 FOLLOW_UP_TOLERANCE_DAYS = 28  # a follow-up describing a day within four weeks of that counts
 NO_CONTACT_DAYS = 60
 RECEIPT_MONTHS = 1  # § 13(3) BQFG: the body confirms receipt within a month
 FAST_TRACK_RECEIPT_DAYS = 14  # § 14a BQFG: within two weeks on the fast track
+REFERRAL_FEEDBACK_DAYS = 30  # a referral's outcome is asked for after a month (closing the loop)
 
 
 def follow_up_window(closed_on: date) -> tuple[date, date]:
@@ -24,11 +25,17 @@ def receipt_due(application: RecognitionApplication) -> date:
     return add_months(application.applied_on, RECEIPT_MONTHS)
 
 
-def deadlines(case: Case) -> list[Deadline]:
-    """Pending deadlines, earliest first: receipts and decisions of recognition bodies, the follow-up, the contact.
+def referral_feedback_due(referral: Referral) -> date:
+    return add_days(referral.referred_on, REFERRAL_FEEDBACK_DAYS)
 
-    A closed case is watched only for its follow-up: its open applications are no longer the service's to chase. A
-    decision deadline that stands still (suspended) is not due; a withdrawn or decided application has none.
+
+def deadlines(case: Case) -> list[Deadline]:
+    """Pending deadlines, earliest first: receipts and decisions of recognition bodies, referrals without feedback,
+    open items of the qualification plan, the follow-up, the contact.
+
+    A closed case is watched only for its follow-up: its open applications, referrals and plan items are no longer the
+    service's to chase. A decision deadline that stands still (suspended) is not due; a withdrawn or decided
+    application has none.
     """
     pending: list[Deadline] = []
     if case.status == "open":
@@ -42,6 +49,16 @@ def deadlines(case: Case) -> list[Deadline]:
                 pending.append(
                     Deadline(kind="recognition_decision", ref=application.application_id, due=application.decision_due)
                 )
+        pending += [
+            Deadline(kind="referral_feedback", ref=referral.referral_id, due=referral_feedback_due(referral))
+            for referral in case.referrals
+            if referral.status == "waiting"
+        ]
+        pending += [
+            Deadline(kind="plan_item", ref=item.item_id, due=item.target_date)
+            for item in case.plan_items
+            if item.status == "open"
+        ]
     if case.exit is not None:
         start, end = follow_up_window(case.exit.closed_on)
         if not any(start <= follow_up.reference_date <= end for follow_up in case.follow_ups):

@@ -261,6 +261,12 @@ def _check_assessment_completed(case: Case, step: steps.AssessmentCompleted) -> 
 def _check_recognition_applied(case: Case, step: steps.RecognitionApplied) -> None:
     if case.application(step.application_id):
         raise RuleViolated("application_id_unique", f"application '{step.application_id}' exists", "application_id")
+    if step.qualification_id is not None and case.qualification(step.qualification_id) is None:
+        raise RuleViolated(
+            "recognition_needs_qualification",
+            f"no qualification '{step.qualification_id}' is recorded (record it with qualification_recorded first)",
+            "qualification_id",
+        )
 
 
 def _application(case: Case, application_id: str, step_name: str) -> RecognitionApplication:
@@ -534,6 +540,60 @@ def _check_leaving_situation(case: Case, step: steps.LeavingSituationRecorded) -
     _exclusive(step.situation)
 
 
+def _check_qualification_recorded(case: Case, step: steps.QualificationRecorded) -> None:
+    if case.qualification(step.qualification_id):
+        raise RuleViolated(
+            "qualification_id_unique", f"qualification '{step.qualification_id}' exists", "qualification_id"
+        )
+    if step.year is not None and not case.profile.birth_year <= step.year <= step.date.year:
+        raise InvalidStep(
+            "qualification_year_plausible",
+            f"year {step.year} is not between the birth year {case.profile.birth_year} and the step's date",
+            "year",
+        )
+
+
+def _check_referral_made(case: Case, step: steps.ReferralMade) -> None:
+    if case.referral(step.referral_id):
+        raise RuleViolated("referral_id_unique", f"referral '{step.referral_id}' exists", "referral_id")
+
+
+def _check_referral_outcome(case: Case, step: steps.ReferralOutcomeRecorded) -> None:
+    referral = case.referral(step.referral_id)
+    if referral is None:
+        raise RuleViolated("outcome_needs_referral", f"no referral '{step.referral_id}'", "referral_id")
+    # Outcomes follow one another, so the latest recorded is the latest known.
+    _not_before(step.date, referral.outcome_on or referral.referred_on, "the referral or its previous outcome")
+
+
+def _check_plan_agreed(case: Case, step: steps.PlanAgreed) -> None:
+    if case.plan_agreed_on is not None:
+        _not_before(step.date, case.plan_agreed_on, "the current plan's agreement")
+    seen: set[str] = set()
+    for number, item in enumerate(step.items):
+        if item.item_id in seen:
+            raise InvalidStep(
+                "plan_item_ids_unique", f"item '{item.item_id}' is named twice in the plan", f"items.{number}.item_id"
+            )
+        seen.add(item.item_id)
+        carried = case.plan_item(item.item_id)
+        if item.target_date < step.date and (carried is None or carried.status != "done"):
+            raise InvalidStep(
+                "target_date_not_before_plan",
+                f"item '{item.item_id}' has its target date {item.target_date} before the plan's date {step.date}",
+                f"items.{number}.target_date",
+            )
+
+
+def _check_plan_item_done(case: Case, step: steps.PlanItemDone) -> None:
+    item = case.plan_item(step.item_id)
+    if item is None or case.plan_agreed_on is None:
+        raise RuleViolated("completion_needs_plan_item", f"the current plan has no item '{step.item_id}'", "item_id")
+    if item.status == "done":
+        raise RuleViolated("plan_item_done_once", f"plan item '{step.item_id}' is already done", "item_id")
+    _not_before(step.date, case.plan_agreed_on, "the plan's agreement")
+
+
 def _check_case_reopened(case: Case, step: steps.CaseReopened) -> None:
     if case.exit is None:
         raise RuleViolated("reopening_needs_closed_case", "the case is open")
@@ -593,7 +653,7 @@ def _check_consent_changed(case: Case, step: steps.ConsentChanged) -> None:
         raise RuleViolated("consent_changes", f"consent to special categories is already {state}", "special_categories")
 
 
-def _check(case: Case, step: steps.Step, context: Context) -> None:  # noqa: C901, PLR0912 - one per type
+def _check(case: Case, step: steps.Step, context: Context) -> None:  # noqa: C901, PLR0912, PLR0915 - one per type
     match step:
         case steps.ProfileCorrected():
             _check_profile_corrected(case, step)
@@ -639,6 +699,16 @@ def _check(case: Case, step: steps.Step, context: Context) -> None:  # noqa: C90
             _check_case_closed(case, step)
         case steps.LeavingSituationRecorded():
             _check_leaving_situation(case, step)
+        case steps.QualificationRecorded():
+            _check_qualification_recorded(case, step)
+        case steps.ReferralMade():
+            _check_referral_made(case, step)
+        case steps.ReferralOutcomeRecorded():
+            _check_referral_outcome(case, step)
+        case steps.PlanAgreed():
+            _check_plan_agreed(case, step)
+        case steps.PlanItemDone():
+            _check_plan_item_done(case, step)
         case steps.CounsellingSessionHeld():
             pass  # only the rules common to every step
         case _:

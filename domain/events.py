@@ -13,7 +13,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.records import Consent, PersonalData, Profile, ProfileChanges, Situation
+from domain.records import Consent, PersonalData, PlanItem, Profile, ProfileChanges, Situation
 from domain.vocabulary import (
     AdmissionBasis,
     Chamber,
@@ -28,9 +28,13 @@ from domain.vocabulary import (
     Improvement,
     Instrument,
     Pathway,
+    QualificationKind,
     RecognitionOutcome,
+    ReferralOutcome,
     ReferralSource,
+    ReferralTarget,
     ResponsibleBody,
+    SessionMode,
     SuspensionReason,
 )
 
@@ -104,6 +108,10 @@ class CounsellingSessionHeld(StepRecorded, frozen=True, kw_only=True):
     minutes: int
     topics: tuple[str, ...] = ()
     note: str | None = None
+    # Before 0.2 the desk recorded none of these: such sessions read as held in person, in German, without interpreter.
+    mode: SessionMode = "in_person"
+    language: str = "de"
+    interpreter: bool = False
 
 
 class AssessmentStarted(StepRecorded, frozen=True, kw_only=True):
@@ -129,6 +137,7 @@ class RecognitionApplied(StepRecorded, frozen=True, kw_only=True):
     responsible_body: ResponsibleBody
     regulated: bool = False
     fast_track: bool = False
+    qualification_id: str | None = None  # the recorded qualification applied for (0.2)
 
 
 class RecognitionReceiptConfirmed(StepRecorded, frozen=True, kw_only=True):
@@ -192,6 +201,7 @@ class CourseEnrolled(StepRecorded, frozen=True, kw_only=True):
     modules: int | None = None
     planned_end: date | None = None
     application_id: str | None = None
+    offer_id: str | None = None  # the catalogue's offer (0.2)
 
 
 class CourseCompleted(StepRecorded, frozen=True, kw_only=True):
@@ -276,6 +286,44 @@ class ConsentChanged(StepRecorded, frozen=True, kw_only=True):
     special_categories: bool
 
 
+class QualificationRecorded(StepRecorded, frozen=True, kw_only=True):
+    TOPIC = "lotse.case.QualificationRecorded"
+    TYPE = "qualification_recorded"
+    qualification_id: str
+    kind: QualificationKind
+    country: str
+    title: str | None = None  # personal data: None once erased
+    year: int | None = None
+
+
+class ReferralMade(StepRecorded, frozen=True, kw_only=True):
+    TOPIC = "lotse.case.ReferralMade"
+    TYPE = "referral_made"
+    referral_id: str
+    to: ReferralTarget
+    organisation: str
+    purpose: str | None = None
+
+
+class ReferralOutcomeRecorded(StepRecorded, frozen=True, kw_only=True):
+    TOPIC = "lotse.case.ReferralOutcomeRecorded"
+    TYPE = "referral_outcome_recorded"
+    referral_id: str
+    outcome: ReferralOutcome
+
+
+class PlanAgreed(StepRecorded, frozen=True, kw_only=True):
+    TOPIC = "lotse.case.PlanAgreed"
+    TYPE = "plan_agreed"
+    items: tuple[PlanItem, ...]
+
+
+class PlanItemDone(StepRecorded, frozen=True, kw_only=True):
+    TOPIC = "lotse.case.PlanItemDone"
+    TYPE = "plan_item_done"
+    item_id: str
+
+
 RecognitionEvent = (
     RecognitionApplied
     | RecognitionReceiptConfirmed
@@ -311,6 +359,11 @@ StepEvent = (
     | CaseReopened
     | FollowUpRecorded
     | ConsentChanged
+    | QualificationRecorded
+    | ReferralMade
+    | ReferralOutcomeRecorded
+    | PlanAgreed
+    | PlanItemDone
 )
 STEP_EVENT_TYPES: dict[str, type[StepRecorded]] = {cls.TYPE: cls for cls in StepRecorded.__subclasses__()}
 _EVENT_CLASSES: tuple[type[CaseEvent], ...] = (CaseOpened, PersonalDataErased, *StepRecorded.__subclasses__())

@@ -7,6 +7,7 @@ from typing import assert_never, cast, get_args
 from msgspec.structs import replace
 
 from domain import events as ev
+from domain import plan
 from domain.calendar import add_days, add_months
 from domain.case import (
     Assessment,
@@ -16,7 +17,9 @@ from domain.case import (
     Exam,
     Exit,
     FollowUp,
+    Qualification,
     RecognitionApplication,
+    Referral,
 )
 from domain.privacy import redacted
 from domain.vocabulary import Stage
@@ -88,6 +91,7 @@ def evolve(case: Case | None, event: ev.CaseEvent) -> Case:
         return redacted(case)
     assert isinstance(event, get_args(ev.StepEvent)), f"not a step event: {type(event).__name__}"
     case = _apply_step(case, cast(ev.StepEvent, event))
+    case = plan.completed_by_step(case, event)
     if (stage := STAGE_OF.get(type(event))) is not None:
         case = replace(case, stage=stage)
     if not isinstance(event, ADMINISTRATIVE):
@@ -183,6 +187,7 @@ def _apply_step(case: Case, event: ev.StepEvent) -> Case:  # noqa: C901, PLR0911
                 modules=s.modules,
                 planned_end=s.planned_end,
                 application_id=s.application_id,
+                offer_id=s.offer_id,
             )
             return replace(case, courses=(*case.courses, enrolled))
         case ev.CourseCompleted() as s:
@@ -249,6 +254,51 @@ def _apply_step(case: Case, event: ev.StepEvent) -> Case:  # noqa: C901, PLR0911
             # Without consent the special categories are no longer known to the service.
             profile = replace(case.profile, disability="unknown", minority="unknown")
             return replace(case, special_categories_consent=False, profile=profile)
+        case (
+            ev.QualificationRecorded()
+            | ev.ReferralMade()
+            | ev.ReferralOutcomeRecorded()
+            | ev.PlanAgreed()
+            | ev.PlanItemDone()
+        ):
+            return _apply_plan_and_referrals(case, event)
+    assert_never(event)
+
+
+PlanEvent = ev.QualificationRecorded | ev.ReferralMade | ev.ReferralOutcomeRecorded | ev.PlanAgreed | ev.PlanItemDone
+
+
+def _apply_plan_and_referrals(case: Case, event: PlanEvent) -> Case:
+    match event:
+        case ev.QualificationRecorded() as s:
+            qualification = Qualification(
+                qualification_id=s.qualification_id,
+                kind=s.kind,
+                country=s.country,
+                title=s.title,
+                year=s.year,
+                recorded_on=s.date,
+            )
+            return replace(case, qualifications=(*case.qualifications, qualification))
+        case ev.ReferralMade() as s:
+            referral = Referral(
+                referral_id=s.referral_id, to=s.to, organisation=s.organisation, purpose=s.purpose, referred_on=s.date
+            )
+            return replace(case, referrals=(*case.referrals, referral))
+        case ev.ReferralOutcomeRecorded() as s:
+            return replace(
+                case,
+                referrals=tuple(
+                    replace(r, status="answered", outcome=s.outcome, outcome_on=s.date)
+                    if r.referral_id == s.referral_id
+                    else r
+                    for r in case.referrals
+                ),
+            )
+        case ev.PlanAgreed() as s:
+            return plan.agreed(case, s)
+        case ev.PlanItemDone() as s:
+            return plan.done(case, s.item_id, s.date, s.TYPE)
     assert_never(event)
 
 
@@ -263,6 +313,7 @@ def _apply_recognition(case: Case, event: ev.RecognitionEvent) -> Case:  # noqa:
                 fast_track=s.fast_track,
                 status="applied",
                 applied_on=s.date,
+                qualification_id=s.qualification_id,
             )
             return replace(case, applications=(*case.applications, applied))
         case ev.RecognitionReceiptConfirmed() as s:

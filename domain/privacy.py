@@ -24,6 +24,13 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "exam_admission_decided": ("reason",),
     "counsellor_assigned": ("reason",),
     "case_reopened": ("reason",),
+    "qualification_recorded": ("title",),
+    "referral_made": ("purpose",),
+}
+
+# Per step type, the lists whose items hold such text, and the fields of each item that do.
+PERSONAL_ITEM_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "plan_agreed": {"items": ("description",)},
 }
 
 # Where the case's state keeps that free text: per part of the case, the fields of each of its items.
@@ -32,6 +39,9 @@ PERSONAL_PARTS: dict[str, tuple[str, ...]] = {
     "applications": ("substantial_differences", "withdrawal_reason"),
     "courses": ("drop_reason",),
     "exams": ("admission_reason",),
+    "qualifications": ("title",),
+    "referrals": ("purpose",),
+    "plan_items": ("description",),
 }
 
 STEP_TYPES = set(events.STEP_EVENT_TYPES)

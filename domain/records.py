@@ -1,4 +1,5 @@
-"""Values kept forever inside events and snapshots: the profile, personal data, consent, the situation on leaving.
+"""Values kept forever inside events and snapshots: the profile, personal data, consent, the situation on leaving, the
+items of a qualification plan.
 
 These are not the API's request types (domain/steps.py). They carry no request limits and ignore fields they do not
 know, so that tightening what the API accepts, or a later release adding a field, never makes stored history
@@ -10,7 +11,7 @@ from datetime import date
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from domain.vocabulary import Gender, GermanLevel, LabourStatus, YesNoUnknown
+from domain.vocabulary import Gender, GermanLevel, LabourStatus, PlanItemKind, YesNoUnknown
 
 
 class Record(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,3 +85,13 @@ class Situation(Record, frozen=True):
     @property
     def in_employment(self) -> bool:
         return self.employed or self.self_employed
+
+
+class PlanItem(Record, frozen=True):
+    """An item of a qualification plan as agreed; `description` is personal data (None once erased or not opened)."""
+
+    item_id: str
+    kind: PlanItemKind
+    target_date: date
+    description: str | None = None
+    offer_id: str | None = None

@@ -4,9 +4,10 @@ The API decodes request bodies straight into these types; `Step` is the tagged u
 """
 
 from datetime import date
+from typing import Annotated
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Meta, UnsetType
 
 from domain.vocabulary import (
     AdmissionBasis,
@@ -28,14 +29,22 @@ from domain.vocabulary import (
     Improvement,
     Instrument,
     Isced,
+    ItemText,
     LabourStatus,
+    LanguageCode,
     LongText,
     Minutes,
     ModuleNumber,
     Pathway,
+    PlanItemKind,
+    QualificationKind,
+    QualificationYear,
     RecognitionOutcome,
+    ReferralOutcome,
     ReferralSource,
+    ReferralTarget,
     ResponsibleBody,
+    SessionMode,
     ShortText,
     Subject,
     SuspensionReason,
@@ -141,9 +150,15 @@ class ProfileCorrected(StepCommand, tag="profile_corrected", frozen=True):
 
 
 class CounsellingSessionHeld(StepCommand, tag="counselling_session_held", frozen=True):
+    """`mode`: how the client was counselled; `language`: the language counselled in (ISO 639-1); `interpreter`:
+    whether an interpreter took part."""
+
     minutes: Minutes
     topics: TextList = ()
     note: LongText | None = None
+    mode: SessionMode = "in_person"
+    language: LanguageCode = "de"
+    interpreter: bool = False
 
 
 class AssessmentStarted(StepCommand, tag="assessment_started", frozen=True):
@@ -158,11 +173,14 @@ class AssessmentCompleted(StepCommand, tag="assessment_completed", frozen=True):
 
 
 class RecognitionApplied(StepCommand, tag="recognition_applied", frozen=True):
+    """`qualification_id`: the recorded qualification (`qualification_recorded`) whose recognition is applied for."""
+
     application_id: ClientId
     reference_occupation: ShortText
     responsible_body: ResponsibleBody
     regulated: bool = False
     fast_track: bool = False
+    qualification_id: ClientId | None = None
 
 
 class RecognitionReceiptConfirmed(StepCommand, tag="recognition_receipt_confirmed", frozen=True):
@@ -208,7 +226,8 @@ class RecognitionWithdrawn(StepCommand, tag="recognition_withdrawn", frozen=True
 
 
 class CourseEnrolled(StepCommand, tag="course_enrolled", frozen=True):
-    """`application_id`: the recognition application whose compensation measure this course is."""
+    """`application_id`: the recognition application whose compensation measure this course is; `offer_id`: the
+    catalogue's offer the client enrolled in (it completes a plan item naming that offer)."""
 
     course_id: ClientId
     kind: CourseKind
@@ -218,6 +237,7 @@ class CourseEnrolled(StepCommand, tag="course_enrolled", frozen=True):
     modules: ModuleNumber | None = None
     planned_end: date | None = None
     application_id: ClientId | None = None
+    offer_id: ClientId | None = None
 
 
 class CourseCompleted(StepCommand, tag="course_completed", frozen=True):
@@ -289,6 +309,69 @@ class ConsentChanged(StepCommand, tag="consent_changed", frozen=True):
     special_categories: bool
 
 
+class QualificationRecorded(StepCommand, tag="qualification_recorded", frozen=True):
+    """A qualification the client holds, obtained in `country` (ISO 3166 alpha-2), in `year` if known. `title` (the
+    certificate's own name) is personal data. A recognition application may name it by `qualification_id`."""
+
+    qualification_id: ClientId
+    kind: QualificationKind
+    country: CountryCode
+    title: ShortText
+    year: QualificationYear | None = None
+
+
+class ReferralMade(StepCommand, tag="referral_made", frozen=True):
+    """The client was referred to another service; `purpose` (free text) is personal data. Without an outcome, the
+    feedback is due 30 days after the referral (deadline `referral_feedback`)."""
+
+    referral_id: ClientId
+    to: ReferralTarget
+    organisation: ShortText
+    purpose: LongText | None = None
+
+
+class ReferralOutcomeRecorded(StepCommand, tag="referral_outcome_recorded", frozen=True):
+    """What became of a referral of the case; several may be recorded, the latest counts."""
+
+    referral_id: ClientId
+    outcome: ReferralOutcome
+
+
+class PlanItem(Data, frozen=True):
+    """One item of the qualification plan: `description` is personal data; `offer_id` a catalogue offer."""
+
+    item_id: ClientId
+    kind: PlanItemKind
+    description: ItemText
+    target_date: date
+    offer_id: ClientId | None = None
+
+
+PlanItems = Annotated[tuple[PlanItem, ...], Meta(min_length=1, max_length=50)]
+
+
+class PlanAgreed(StepCommand, tag="plan_agreed", frozen=True):
+    """The individual qualification plan agreed with the client; a later plan replaces it (an item done stays done
+    when the new plan names its `item_id` again). Item ids are unique within the plan.
+
+    An item is done when `plan_item_done` names it, or when a step of its kind is recorded on or after the plan's
+    date: an item with an `offer_id` by a `course_enrolled` with that `offer_id`; an item without one by the first
+    such step after the agreement, which completes the open item of that kind with the earliest target date
+    (assessment: `assessment_completed`; recognition: `recognition_applied`; course: `course_enrolled` of a kind other
+    than language; language: `course_enrolled` of kind language; exam: `exam_admission_applied`; referral:
+    `referral_made`; other: only `plan_item_done`). Each step completes one item at most. The case shows an open item
+    whose target date has passed as `overdue`; every open item is a `plan_item` deadline due on its target date.
+    """
+
+    items: PlanItems
+
+
+class PlanItemDone(StepCommand, tag="plan_item_done", frozen=True):
+    """An item of the current plan is done (whatever its kind)."""
+
+    item_id: ClientId
+
+
 Step = (
     ProfileCorrected
     | CounsellingSessionHeld
@@ -314,4 +397,9 @@ Step = (
     | CaseReopened
     | FollowUpRecorded
     | ConsentChanged
+    | QualificationRecorded
+    | ReferralMade
+    | ReferralOutcomeRecorded
+    | PlanAgreed
+    | PlanItemDone
 )

@@ -15,7 +15,9 @@ Instrument = Literal["profilpass", "myskills", "qualification_analysis", "other"
 Pathway = Literal[
     "recognition", "external_exam", "validation", "partial_qualifications", "retraining", "apprenticeship", "none"
 ]
-ResponsibleBody = Literal["ihk_fosa", "hwk", "state_authority", "other"]
+# School certificates go to the school authority, academic degrees to the ZAB (Zentralstelle für ausländisches
+# Bildungswesen); 0.1 knew the first four.
+ResponsibleBody = Literal["ihk_fosa", "hwk", "state_authority", "other", "school_authority", "zab"]
 RecognitionOutcome = Literal["full", "partial", "none"]
 Compensation = Literal["adaptation_course", "aptitude_test", "adaptation_qualification", "none"]
 CourseKind = Literal[
@@ -40,18 +42,38 @@ Improvement = Literal["precarious_to_stable", "underemployed_to_full", "higher_s
 CloseReason = Literal[
     "qualification_obtained", "recognition_obtained", "employment", "dropped_out", "moved_away", "no_contact", "other"
 ]
+SessionMode = Literal["in_person", "phone", "email", "video", "outreach"]
+QualificationKind = Literal["school", "vocational", "academic"]
+ReferralTarget = Literal[
+    "recognition_body",
+    "chamber",
+    "jobcenter",
+    "employment_agency",
+    "language_course",
+    "migration_counselling",
+    "course_provider",
+    "employer",
+    "other",
+]
+ReferralOutcome = Literal["appointment_kept", "accepted", "completed", "declined", "no_show", "no_feedback"]
+PlanItemKind = Literal["assessment", "recognition", "course", "exam", "language", "referral", "other"]
 CaseStatus = Literal["open", "closed"]
 Stage = Literal["first_contact", "assessment", "recognition", "course", "exam", "closed"]
-DeadlineKind = Literal["recognition_decision", "recognition_receipt", "follow_up", "no_contact"]
+DeadlineKind = Literal[
+    "recognition_decision", "recognition_receipt", "follow_up", "no_contact", "referral_feedback", "plan_item"
+]
 
 # Bounds keep one request from exhausting memory or storage; they are part of the published schema.
 ClientId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 Subject = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")]
 ShortText = Annotated[str, Meta(min_length=1, max_length=200)]
 LongText = Annotated[str, Meta(max_length=4000)]
+ItemText = Annotated[str, Meta(min_length=1, max_length=1000)]
 CountryCode = Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
+LanguageCode = Annotated[str, Meta(pattern=r"^[a-z]{2}$", description="ISO 639-1: two lowercase letters")]
 BirthYear = Annotated[int, Meta(ge=1900, le=2100)]
 ArrivalYear = Annotated[int, Meta(ge=1900, le=2100)]
+QualificationYear = Annotated[int, Meta(ge=1900, le=2100)]
 Isced = Annotated[int, Meta(ge=0, le=8)]
 Minutes = Annotated[int, Meta(ge=1, le=1440)]
 ModuleNumber = Annotated[int, Meta(ge=1, le=100)]

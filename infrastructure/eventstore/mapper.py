@@ -4,11 +4,12 @@ A topic carries its class version after `@` when it is above 1 (`lotse.case.X@2`
 version decodes to a dict and runs the class's `upcast_vN_vN1` steps before typing it.
 
 Personal data (domain/privacy.py: the `personal` block of the first contact, the free text of the steps listed in
-PERSONAL_FIELDS, and where the case state keeps them in snapshots) never reach the database in clear. Each such
-value is replaced by an envelope `{"sealed": "<base64 nonce + AES-GCM ciphertext>", "key": "<case id>"}`: the value's
-JSON sealed under the case's data key (infrastructure/privacy/keys.py), authenticated together with the case id and the
-field's path, so a ciphertext moved to another case or field does not open. A value recorded when the case's key is
-already destroyed is stored as `{"erased": true, "key": "<case id>"}`. Empty fields (null) stay null.
+PERSONAL_FIELDS and of the list items in PERSONAL_ITEM_FIELDS (`items.*.description`), and where the case state keeps
+them in snapshots) never reach the database in clear. Each such value is replaced by an envelope
+`{"sealed": "<base64 nonce + AES-GCM ciphertext>", "key": "<case id>"}`: the value's JSON sealed under the case's data
+key (infrastructure/privacy/keys.py), authenticated together with the case id and the field's path, so a ciphertext
+moved to another case or field does not open. A value recorded when the case's key is already destroyed is stored as
+`{"erased": true, "key": "<case id>"}`. Empty fields (null) stay null.
 
 Reading opens the envelopes where the stored class version kept them (release 0.1's step events nested their
 fields under `step`, and their sealed values are bound to that path), then upcasts. A destroyed key reads as
@@ -32,7 +33,7 @@ from application.errors import KeyStoreError
 from domain.case import CaseSnapshot
 from domain.events import CaseOpened, StepRecorded
 from domain.log import LOG_EVENT_TYPES
-from domain.privacy import PERSONAL_FIELDS, PERSONAL_PARTS
+from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, PERSONAL_PARTS
 from infrastructure.privacy.keys import seal, unseal
 
 STORED_TYPES: dict[str, type[Any]] = {**LOG_EVENT_TYPES, CaseSnapshot.TOPIC: CaseSnapshot}
@@ -77,7 +78,9 @@ def sealed_paths(cls: type[Any], version: int | None = None) -> list[Path]:
         return [(name,) for name in PERSONAL_FIELDS["case_opened"]]
     if issubclass(cls, StepRecorded):
         nested: Path = ("step",) if (version or cls.class_version) == 1 else ()
-        return [(*nested, name) for name in PERSONAL_FIELDS.get(cls.TYPE, ())]
+        fields = [(*nested, name) for name in PERSONAL_FIELDS.get(cls.TYPE, ())]
+        items = PERSONAL_ITEM_FIELDS.get(cls.TYPE, {})
+        return fields + [(*nested, part, EACH, name) for part, names in items.items() for name in names]
     if issubclass(cls, CaseSnapshot):
         paths: list[Path] = [("state", "personal")]
         return paths + [("state", part, EACH, name) for part, names in PERSONAL_PARTS.items() for name in names]

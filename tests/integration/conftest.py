@@ -13,7 +13,7 @@ import pytest
 
 from application.cases import CaseService
 from domain import steps
-from domain.privacy import PERSONAL_FIELDS
+from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.settings import Settings
 
@@ -133,14 +133,49 @@ def session(day: date, minutes: int = 45, topic: str = "recognition") -> steps.C
 def every_step() -> list[steps.StepCommand]:
     """One journey that uses every step type of API.md (tests/integration/test_case_store.py checks it), in an order
     the domain accepts: a second application r2 stands still, runs again and is withdrawn; an exam is retaken; the
-    situation on leaving is learnt a week after the exit and a second follow-up names its reference date."""
+    situation on leaving is learnt a week after the exit and a second follow-up names its reference date. A session by
+    video in Turkish with an interpreter; the qualification applied for; a referral answered; a plan whose items the
+    assessment, the application and the enrolment in an offer complete, and one done by hand."""
     return [
         steps.ProfileCorrected(
             date=date(2026, 1, 6),
             profile=steps.ProfileChanges(labour_status="long_term_unemployed", german_level="B1", arrival_year=2019),
         ),
         steps.CounsellingSessionHeld(
-            date=date(2026, 1, 7), minutes=60, topics=("recognition", "language"), note="brought her diploma"
+            date=date(2026, 1, 7),
+            minutes=60,
+            topics=("recognition", "language"),
+            note="brought her diploma",
+            mode="video",
+            language="tr",
+            interpreter=True,
+        ),
+        steps.QualificationRecorded(
+            date=date(2026, 1, 8),
+            qualification_id="q1",
+            kind="vocational",
+            country="TR",
+            title="Meslek Lisesi Diplomasi, Büro Yönetimi",
+            year=2004,
+        ),
+        steps.PlanAgreed(
+            date=date(2026, 1, 9),
+            items=(
+                steps.PlanItem(item_id="p1", kind="assessment", description="ProfilPASS", target_date=date(2026, 2, 1)),
+                steps.PlanItem(
+                    item_id="p2", kind="recognition", description="Antrag IHK FOSA", target_date=date(2026, 3, 1)
+                ),
+                steps.PlanItem(
+                    item_id="p3",
+                    kind="language",
+                    description="Deutsch B2",
+                    target_date=date(2026, 4, 1),
+                    offer_id="vhs-b2-2026",
+                ),
+                steps.PlanItem(
+                    item_id="p4", kind="other", description="Zeugnisse übersetzen", target_date=date(2026, 5, 1)
+                ),
+            ),
         ),
         steps.AssessmentStarted(date=date(2026, 1, 12), assessment_id="a1", instrument="profilpass"),
         steps.AssessmentCompleted(
@@ -153,10 +188,19 @@ def every_step() -> list[steps.StepCommand]:
             responsible_body="ihk_fosa",
             regulated=False,
             fast_track=False,
+            qualification_id="q1",
+        ),
+        steps.ReferralMade(
+            date=date(2026, 1, 21),
+            referral_id="v1",
+            to="migration_counselling",
+            organisation="MBE Köln",
+            purpose="questions about her residence permit",
         ),
         steps.RecognitionReceiptConfirmed(
             date=date(2026, 1, 27), application_id="r1", missing_documents=("Arbeitszeugnis", "Lehrplan")
         ),
+        steps.ReferralOutcomeRecorded(date=date(2026, 2, 5), referral_id="v1", outcome="appointment_kept"),
         steps.RecognitionDocumentsCompleted(date=date(2026, 2, 2), application_id="r1"),
         steps.RecognitionApplied(
             date=date(2026, 2, 3),
@@ -193,13 +237,19 @@ def every_step() -> list[steps.StepCommand]:
         ),
         steps.CourseCompleted(date=date(2026, 4, 10), course_id="c1", certificate=True),
         steps.CourseEnrolled(
-            date=date(2026, 3, 16), course_id="c2", kind="language", provider="VHS Köln", funding="education_voucher"
+            date=date(2026, 3, 16),
+            course_id="c2",
+            kind="language",
+            provider="VHS Köln",
+            funding="education_voucher",
+            offer_id="vhs-b2-2026",
         ),
         steps.RecognitionWithdrawn(
             date=date(2026, 3, 20), application_id="r2", reason="concentrates on the retail occupation"
         ),
         steps.CourseDropped(date=date(2026, 4, 1), course_id="c2", reason="schedule clash"),
         steps.ConsentChanged(date=date(2026, 4, 2), special_categories=True),
+        steps.PlanItemDone(date=date(2026, 4, 8), item_id="p4"),
         steps.ExamAdmissionApplied(
             date=date(2026, 4, 13),
             exam_id="e1",
@@ -246,7 +296,8 @@ MARKED_BIRTH_DATE = date(1977, 7, 13)
 
 def with_personal_values(step: steps.StepCommand, marker: str) -> tuple[steps.StepCommand, dict[str, str]]:
     """The step with each of its personal fields (domain/privacy.py) filled with a marked value, and those values as
-    they would appear in clear. A correction's birth date travels in its profile and is a date, not text."""
+    they would appear in clear, by path (`items.0.description` for a field of a list's item). A correction's birth
+    date travels in its profile and is a date, not text."""
     values: dict[str, str] = {}
     changes: dict[str, object] = {}
     for name in PERSONAL_FIELDS.get(step_type(step), ()):
@@ -255,4 +306,18 @@ def with_personal_values(step: steps.StepCommand, marker: str) -> tuple[steps.St
             values[name] = MARKED_BIRTH_DATE.isoformat()
         else:
             changes[name] = values[name] = f"{step_type(step)} {name} {marker}"
+    for part, names in PERSONAL_ITEM_FIELDS.get(step_type(step), {}).items():
+        items = []
+        for number, item in enumerate(getattr(step, part)):
+            marked = {name: f"{step_type(step)} {part}.{number}.{name} {marker}" for name in names}
+            values |= {f"{part}.{number}.{name}": value for name, value in marked.items()}
+            items.append(msgspec.structs.replace(item, **marked))
+        changes[part] = tuple(items)
     return msgspec.structs.replace(step, **changes), values
+
+
+def personal_value_count(step: steps.StepCommand) -> int:
+    """How many personal values the step carries when every personal field of it is filled."""
+    fields = len(PERSONAL_FIELDS.get(step_type(step), ()))
+    in_items = PERSONAL_ITEM_FIELDS.get(step_type(step), {})
+    return fields + sum(len(getattr(step, part)) * len(names) for part, names in in_items.items())

@@ -100,8 +100,12 @@ def test_a_restarted_service_answers_the_same_case_and_history(
 
 
 # What an event records beyond the command's fields (domain/decisions.py): a correction keeps its birth date and
-# the age it gives apart from the profile; a follow-up names the day it describes.
+# the age it gives apart from the profile; a follow-up names the day it describes. And what the erasure at the end
+# of the journey took: a plan item's description.
 DERIVED_FACTS: dict[str, Any] = {
+    "plan_agreed": lambda command: {
+        "items": [{**msgspec.to_builtins(item), "description": None} for item in command.items]
+    },
     "profile_corrected": lambda command: {
         "profile": {k: v for k, v in msgspec.to_builtins(command.profile).items() if k != "birth_date"},
         "birth_date": None,
@@ -169,9 +173,23 @@ def test_the_replayed_case_holds_what_the_steps_recorded(make_service: ServiceFa
         None,
         date(2026, 5, 25),  # three months after 11 February, and the 14 days it stood still
     )
-    assert [(c.course_id, c.status, c.application_id) for c in case.courses] == [
-        ("c1", "completed", "r1"),
-        ("c2", "dropped", None),
+    assert [(c.course_id, c.status, c.application_id, c.offer_id) for c in case.courses] == [
+        ("c1", "completed", "r1", None),
+        ("c2", "dropped", None, "vhs-b2-2026"),
+    ]
+    assert first.qualification_id == "q1"
+    assert [(q.qualification_id, q.kind, q.country, q.year, q.title) for q in case.qualifications] == [
+        ("q1", "vocational", "TR", 2004, None)  # the title went with the erasure
+    ]
+    assert [(r.referral_id, r.status, r.outcome, r.outcome_on, r.purpose) for r in case.referrals] == [
+        ("v1", "answered", "appointment_kept", date(2026, 2, 5), None)
+    ]
+    assert case.plan_agreed_on == date(2026, 1, 9)
+    assert [(i.item_id, i.status, i.done_on, i.done_with, i.description) for i in case.plan_items] == [
+        ("p1", "done", date(2026, 1, 19), "assessment_completed", None),
+        ("p2", "done", date(2026, 1, 20), "recognition_applied", None),
+        ("p3", "done", date(2026, 3, 16), "course_enrolled", None),
+        ("p4", "done", date(2026, 4, 8), "plan_item_done", None),
     ]
     assert [(e.exam_id, e.status, e.result, e.attempts, e.basis) for e in case.exams] == [
         ("e1", "result_recorded", "passed", 2, "work_experience")
@@ -195,7 +213,9 @@ def test_the_case_as_of_each_version_is_the_state_after_that_many_events(
 
     snapshots = restarted.snapshots
     assert snapshots is not None
-    assert [s.originator_version for s in snapshots.get(journey.case_id)] == [5, 10, 15, 20, 25, 30]
+    every_fifth = list(range(5, len(journey.types) + 1, 5))
+    assert [s.originator_version for s in snapshots.get(journey.case_id)] == every_fifth
+    assert len(every_fifth) >= 6
     for version, expected in enumerate(journey.states, start=1):
         assert restarted.case_as_of_version(journey.case_id, version, personal_data=True) == expected, version
 

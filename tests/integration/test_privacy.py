@@ -19,7 +19,7 @@ from application.ports import ALL_AGENCIES, CaseListQuery
 from application.synthetic import load_demo
 from domain import records, steps
 from domain.events import PersonalDataErased
-from domain.privacy import PERSONAL_FIELDS, redacted
+from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, redacted
 from infrastructure.bootstrap import Lotse, bootstrap, utc_now
 from infrastructure.eventstore.sql import Database
 from infrastructure.projections.statistics_views import VIEW_TABLES
@@ -35,7 +35,7 @@ from tests.integration.conftest import (
     SteppingClock,
     every_step,
     open_case_command,
-    step_type,
+    personal_value_count,
     with_personal_values,
 )
 from tests.raw_log import RawLog
@@ -80,6 +80,15 @@ def record_sealed_journey(service: CaseService, marker: str | None = None) -> Se
     return Sealed(case.id, personal, secrets, f"Provider {marker}")
 
 
+def personal_values_in(step_type: str, data: dict[str, Any], shown: object = None) -> list[object]:
+    """The personal values a history entry's data still show: every personal field (and every one of a list's items)
+    must be None (`shown`: the personal data block as it reads unopened)."""
+    values = [data[name] for name in PERSONAL_FIELDS.get(step_type, ()) if data[name] not in (None, shown)]
+    for part, names in PERSONAL_ITEM_FIELDS.get(step_type, {}).items():
+        values += [item[name] for item in data[part] for name in names if item[name] is not None]
+    return values
+
+
 @pytest.fixture
 def sealed(service: CaseService) -> Sealed:
     return record_sealed_journey(service)
@@ -89,8 +98,9 @@ def test_personal_data_are_stored_only_sealed(service: CaseService, settings: Se
     snapshots = service.snapshots
     assert snapshots is not None
     assert list(snapshots.get(sealed.case_id)), "snapshots hold the case state: they are scanned too"
-    free_text = sum(len(PERSONAL_FIELDS.get(step_type(step), ())) for step in every_step())
+    free_text = sum(personal_value_count(step) for step in every_step())
     assert len(sealed.secrets) == 4 + free_text  # the personal data block and every step's free text
+    assert [secret for secret in sealed.secrets if "items." in secret], "plan items' descriptions are scanned too"
 
     assert_nothing_in_clear(settings, sealed.secrets, sealed.public)
     opened = next(iter(service.recorder.select_events(sealed.case_id)))
@@ -116,9 +126,13 @@ def test_counselling_reads_open_them_and_other_reads_never_do(make_service: Serv
     assert unopened.personal == records.PersonalData()  # present, not opened: not to be mistaken for erased
     assert not unopened.personal_data_erased
     assert unopened.assessments[0].result is None
+    assert case.qualifications[0].title in sealed.secrets
+    assert case.referrals[0].purpose in sealed.secrets
+    assert {item.description for item in case.plan_items} <= set(sealed.secrets)
     for entry in restarted.history(sealed.case_id, personal_data=False):
-        for name in PERSONAL_FIELDS.get(entry.type, ()):
-            assert entry.data[name] in (None, msgspec.to_builtins(records.PersonalData())), entry
+        assert not personal_values_in(entry.type, entry.data, shown=msgspec.to_builtins(records.PersonalData())), entry
+    assert (unopened.qualifications[0].title, unopened.referrals[0].purpose) == (None, None)
+    assert {item.description for item in unopened.plan_items} == {None}
     assert redacted(unopened) == redacted(case)  # everything else reads the same
 
 
@@ -154,10 +168,11 @@ def test_erasure_destroys_the_key_and_leaves_the_log_untouched(
                 assert all(assessment.result is None for assessment in past.assessments)
             at = reader.case_as_of(sealed.case_id, START + timedelta(minutes=3), personal_data=personal_data)
             assert at.personal is None
+            assert all(item.description is None for item in case.plan_items)
+            assert (case.qualifications[0].title, case.referrals[0].purpose) == (None, None)
             history = reader.history(sealed.case_id, personal_data=personal_data)
             for entry in history:
-                for name in PERSONAL_FIELDS.get(entry.type, ()):
-                    assert entry.data[name] is None, entry
+                assert not personal_values_in(entry.type, entry.data), entry
             assert [entry.version for entry in history] == list(range(1, recorded.case.version + 1))
 
 

@@ -2,6 +2,7 @@
 every personal field, in events and snapshots, bound to its case and field; and the master key's settings."""
 
 import base64
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,9 @@ from eventsourcing.persistence import StoredEvent
 from application.errors import KeyStoreError
 from domain import decisions, records, steps
 from domain.case import CaseSnapshot
-from domain.events import CaseEvent, CaseOpened, CaseReopened, CounsellingSessionHeld, event_type_name
+from domain.events import CaseEvent, CaseOpened, CaseReopened, CounsellingSessionHeld, PlanAgreed, event_type_name
 from domain.evolution import evolve
-from domain.privacy import PERSONAL_FIELDS
+from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS
 from infrastructure.eventstore.mapper import MsgspecMapper, StoredEventWithKey
 from infrastructure.privacy.keys import MASTER_KEY_FILE, master_key, parse_master_key, seal
 from infrastructure.settings import Settings, SettingsError
@@ -26,6 +27,7 @@ from tests.integration.conftest import (
     COUNSELLOR,
     every_step,
     open_case_command,
+    personal_value_count,
     step_type,
     with_personal_values,
 )
@@ -99,6 +101,20 @@ def test_every_event_round_trips_and_no_personal_value_is_stored_in_clear(mapper
     ]
     journey_types = ["case_opened", *(step_type(step) for step in every_step())]
     assert len(sealed_fields) == sum(len(PERSONAL_FIELDS.get(name, ())) for name in journey_types)
+    # And inside lists: every plan item's description is sealed on its own.
+    envelopes = sum(len(re.findall(rb'"sealed":', item.state)) for item in stored)
+    assert envelopes == 1 + sum(personal_value_count(step) for step in every_step())
+    plans = [msgspec.json.decode(item.state) for item in stored if item.topic.startswith(PlanAgreed.TOPIC)]
+    assert plans
+    assert all(set(entry["description"]) == {"sealed", "key"} for plan in plans for entry in plan["items"])
+
+
+def personal_values(event: CaseEvent) -> list[object]:
+    """The values of the event's personal fields, those of its lists' items too."""
+    values = [getattr(event, name) for name in PERSONAL_FIELDS.get(event_type_name(event), ())]
+    for part, names in PERSONAL_ITEM_FIELDS.get(event_type_name(event), {}).items():
+        values += [getattr(item, name) for item in getattr(event, part) for name in names]
+    return values
 
 
 def test_an_event_without_personal_data_is_stored_as_before(mapper: MsgspecMapper) -> None:
@@ -170,8 +186,9 @@ def test_an_erased_key_reads_every_personal_field_as_none(mapper: MsgspecMapper,
     assert read[0].personal is None
     assert read[0].profile == events[0].profile  # nothing else changes
     for event in read[1:]:
-        for name in PERSONAL_FIELDS.get(event_type_name(event), ()):
-            assert getattr(event, name) is None, event  # also where a command requires it (course_dropped's reason)
+        # also where a command requires it (course_dropped's reason, a plan item's description)
+        assert personal_values(event) == [None] * len(personal_values(event)), event
+    assert any(isinstance(event, PlanAgreed) and event.items for event in read)
     reopened = next(event for event in read[1:] if isinstance(event, CaseReopened))
     assert reopened.reason is None
     # Written after the erasure: stored as erased, never in clear.
@@ -189,9 +206,7 @@ def test_a_mapper_that_does_not_open_shows_the_block_as_present_and_the_text_as_
     read = [sealed.to_domain_event(item) for item in stored]
 
     assert read[0].personal == records.PersonalData()  # type: ignore[attr-defined]
-    assert all(
-        getattr(event, name) is None for event in read[1:] for name in PERSONAL_FIELDS.get(event_type_name(event), ())
-    )
+    assert all(value is None for event in read[1:] for value in personal_values(event))
 
 
 def test_without_a_key_vault_personal_data_are_never_stored() -> None:
@@ -293,8 +308,25 @@ def test_release_0_1_payloads_read_erased_and_unopened_too(mapper: MsgspecMapper
 def test_fields_a_release_does_not_know_are_ignored_when_reading(mapper: MsgspecMapper) -> None:
     session = next(event for event in journey("x") if isinstance(event, CounsellingSessionHeld))
     stored = mapper.to_stored_event(msgspec.structs.replace(session, note=None))
-    later = msgspec.json.decode(stored.state) | {"mode": "video", "language": "tr"}  # as a later release might add
+    later = msgspec.json.decode(stored.state) | {"room": "B2", "billed_minutes": 45}  # as a later release might add
 
     read = mapper.to_domain_event(moved(stored, state=msgspec.json.encode(later)))
 
     assert read == msgspec.structs.replace(session, note=None)
+
+
+def test_a_session_stored_before_0_2_reads_with_the_defaults_of_its_new_fields(mapper: MsgspecMapper) -> None:
+    session = next(event for event in journey("x") if isinstance(event, CounsellingSessionHeld))
+    stored = mapper.to_stored_event(msgspec.structs.replace(session, note=None))
+    earlier = {
+        name: value
+        for name, value in msgspec.json.decode(stored.state).items()
+        if name not in ("mode", "language", "interpreter")
+    }
+
+    read = mapper.to_domain_event(moved(stored, state=msgspec.json.encode(earlier)))
+
+    assert isinstance(read, CounsellingSessionHeld)
+    assert (session.mode, session.language, session.interpreter) == ("video", "tr", True)
+    assert (read.mode, read.language, read.interpreter) == ("in_person", "de", False)
+    assert msgspec.structs.replace(read, mode="video", language="tr", interpreter=True, note=session.note) == session

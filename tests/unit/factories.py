@@ -140,6 +140,22 @@ STEP_DEFAULTS: dict[type[steps.StepCommand], dict[str, Any]] = {
     steps.CaseReopened: {"reason": "client returned"},
     steps.FollowUpRecorded: {"employed": True, "improved_situation": True},
     steps.ConsentChanged: {"special_categories": True},
+    steps.QualificationRecorded: {
+        "qualification_id": "q1",
+        "kind": "vocational",
+        "country": "TR",
+        "title": "Meslek Lisesi Diplomasi",
+        "year": 2006,
+    },
+    steps.ReferralMade: {"referral_id": "v1", "to": "language_course", "organisation": "VHS Köln", "purpose": "B1"},
+    steps.ReferralOutcomeRecorded: {"referral_id": "v1", "outcome": "accepted"},
+    steps.PlanAgreed: {
+        "items": (
+            steps.PlanItem(item_id="p1", kind="recognition", description="apply at IHK FOSA", target_date=TODAY),
+            steps.PlanItem(item_id="p2", kind="other", description="collect references", target_date=TODAY),
+        )
+    },
+    steps.PlanItemDone: {"item_id": "p1"},
 }
 
 
@@ -207,6 +223,19 @@ def case_with_partial_decision(*, regulated: bool = True, compensation: str = "a
     """Application r1 applied on day 10, decided partial on day 50 with a compensation measure."""
     command = step(steps.RecognitionDecided, 50, outcome="partial", compensation=compensation)
     return apply(case_with_application(regulated=regulated), command)
+
+
+def plan_item(item_id: str, kind: str, target: date | int, offer_id: str | None = None) -> steps.PlanItem:
+    """A plan item due `target` (a date or a day offset from the first contact)."""
+    target_date = target if isinstance(target, date) else day(target)
+    return steps.PlanItem(
+        item_id=item_id, kind=kind, description=f"{kind} {item_id}", target_date=target_date, offer_id=offer_id
+    )
+
+
+def case_with_plan(*items: steps.PlanItem, on: date | int = 10) -> Case:
+    """A case whose plan, agreed on `on`, holds `items`."""
+    return apply(opened_case(), step(steps.PlanAgreed, on, items=items))
 
 
 def closed_case(*, on: date | int = 40, before: Iterable[steps.StepCommand] = ()) -> Case:

@@ -7,8 +7,15 @@ from domain import decisions, steps
 from domain import events as ev
 from domain.case import Case
 from domain.evolution import evolve
-from domain.privacy import PERSONAL_FIELDS, PERSONAL_PARTS, STEP_TYPES, redacted, without_special_categories
-from tests.unit.factories import CONTEXT, apply, opened_case, profile, step
+from domain.privacy import (
+    PERSONAL_FIELDS,
+    PERSONAL_ITEM_FIELDS,
+    PERSONAL_PARTS,
+    STEP_TYPES,
+    redacted,
+    without_special_categories,
+)
+from tests.unit.factories import CONTEXT, apply, day, opened_case, profile, step
 
 MARK = "zq-personal-7741"
 
@@ -36,6 +43,13 @@ def free_text_journey() -> Case:
         step(steps.ExamAdmissionApplied, 10),
         step(steps.ExamAdmissionDecided, 11, reason=text["reason"]),
         step(steps.CounsellorAssigned, 12, reason=text["reason"]),
+        step(steps.QualificationRecorded, 13, title=f"title {MARK}"),
+        step(steps.ReferralMade, 14, purpose=f"purpose {MARK}"),
+        step(
+            steps.PlanAgreed,
+            15,
+            items=(steps.PlanItem(item_id="p1", kind="other", description=f"description {MARK}", target_date=day(60)),),
+        ),
     )
 
 
@@ -55,6 +69,19 @@ def test_personal_fields_name_real_step_types_and_fields() -> None:
     for part, fields in PERSONAL_PARTS.items():
         item_type = Case.__annotations__[part].__args__[0]
         assert set(fields) <= set(item_type.__struct_fields__), part
+
+
+def test_personal_fields_of_list_items_name_real_lists_and_item_fields() -> None:
+    assert PERSONAL_ITEM_FIELDS
+    for step_type, lists in PERSONAL_ITEM_FIELDS.items():
+        assert step_type in STEP_TYPES
+        event = ev.STEP_EVENT_TYPES[step_type]
+        command = next(cls for cls in steps.StepCommand.__subclasses__() if cls.__struct_config__.tag == step_type)
+        for part, fields in lists.items():
+            stored_item = event.__annotations__[part].__args__[0]
+            sent_item = command.__annotations__[part].__origin__.__args__[0]  # Annotated[tuple[Item, ...], Meta]
+            assert set(fields) <= set(stored_item.__struct_fields__), (step_type, part)
+            assert set(fields) <= set(sent_item.__struct_fields__), (step_type, part)
 
 
 def test_the_redacted_case_keeps_no_free_text_and_everything_else() -> None:

@@ -118,6 +118,16 @@ follow_ups = st.one_of(
         improvement=st.none() | values(v.Improvement),
     ),
 )
+offers = st.none() | st.sampled_from(("o1", "o2"))
+item_ids = st.sampled_from(("p1", "p1", "p2", "p3"))  # plans of a few items, sometimes naming one twice
+plan_items = st.builds(
+    steps.PlanItem,
+    item_id=item_ids,
+    kind=values(v.PlanItemKind),
+    description=texts,
+    target_date=later,
+    offer_id=offers,
+)
 # Failed results come often, so that exams get retaken up to (and beyond) the three attempts.
 exam_results = st.sampled_from(("failed", "failed", *get_args(v.ExamResult)))
 
@@ -126,7 +136,12 @@ exam_results = st.sampled_from(("failed", "failed", *get_args(v.ExamResult)))
 STEP_TEMPLATES: dict[type[steps.StepCommand], st.SearchStrategy[steps.StepCommand]] = {
     steps.ProfileCorrected: template(steps.ProfileCorrected, profile=profile_changes),
     steps.CounsellingSessionHeld: template(
-        steps.CounsellingSessionHeld, minutes=st.integers(1, 120), note=optional_texts
+        steps.CounsellingSessionHeld,
+        minutes=st.integers(1, 120),
+        note=optional_texts,
+        mode=values(v.SessionMode),
+        language=st.sampled_from(("de", "tr", "ar", "uk")),
+        interpreter=st.booleans(),
     ),
     steps.AssessmentStarted: template(steps.AssessmentStarted, assessment_id=ids, instrument=values(v.Instrument)),
     steps.AssessmentCompleted: template(
@@ -142,6 +157,7 @@ STEP_TEMPLATES: dict[type[steps.StepCommand], st.SearchStrategy[steps.StepComman
         responsible_body=values(v.ResponsibleBody),
         regulated=st.booleans(),
         fast_track=st.booleans(),
+        qualification_id=st.none() | ids,
     ),
     steps.RecognitionReceiptConfirmed: template(
         steps.RecognitionReceiptConfirmed,
@@ -174,6 +190,7 @@ STEP_TEMPLATES: dict[type[steps.StepCommand], st.SearchStrategy[steps.StepComman
         modules=modules,
         planned_end=st.none() | later,
         application_id=st.none() | ids,
+        offer_id=offers,
     ),
     steps.CourseCompleted: template(steps.CourseCompleted, course_id=ids, certificate=st.booleans()),
     steps.CourseDropped: template(steps.CourseDropped, course_id=ids, reason=texts),
@@ -196,6 +213,22 @@ STEP_TEMPLATES: dict[type[steps.StepCommand], st.SearchStrategy[steps.StepComman
     steps.CaseReopened: template(steps.CaseReopened, reason=texts),
     steps.FollowUpRecorded: follow_ups,
     steps.ConsentChanged: template(steps.ConsentChanged, special_categories=st.booleans()),
+    steps.QualificationRecorded: template(
+        steps.QualificationRecorded,
+        qualification_id=ids,
+        kind=values(v.QualificationKind),
+        country=st.sampled_from(("TR", "UA", "SY")),
+        title=texts,
+        year=st.none() | st.integers(1950, 2030),
+    ),
+    steps.ReferralMade: template(
+        steps.ReferralMade, referral_id=ids, to=values(v.ReferralTarget), organisation=texts, purpose=optional_texts
+    ),
+    steps.ReferralOutcomeRecorded: template(
+        steps.ReferralOutcomeRecorded, referral_id=ids, outcome=values(v.ReferralOutcome)
+    ),
+    steps.PlanAgreed: template(steps.PlanAgreed, items=st.lists(plan_items, min_size=1, max_size=3).map(tuple)),
+    steps.PlanItemDone: template(steps.PlanItemDone, item_id=item_ids),
 }
 
 JOURNEY_STEPS = (  # the steps that move the stage
@@ -233,11 +266,15 @@ WEIGHTED_ACTIONS: tuple[st.SearchStrategy[steps.StepCommand] | None, ...] = (
 
 
 def dated(command: steps.StepCommand, on: date) -> steps.StepCommand:
-    """The command moved to `on`, its other dates (a new due date, a planned end) moved along."""
+    """The command moved to `on`, its other dates (a new due date, a planned end, a plan's target dates) moved along."""
     shift = on - ANCHOR
-    moved = {
+    moved: dict[str, Any] = {
         name: value + shift for name in command.__struct_fields__ if isinstance(value := getattr(command, name), date)
     }
+    if isinstance(command, steps.PlanAgreed):
+        moved["items"] = tuple(
+            msgspec.structs.replace(item, target_date=item.target_date + shift) for item in command.items
+        )
     return msgspec.structs.replace(command, **moved)
 
 
@@ -404,10 +441,112 @@ def exit_story(draw: st.DrawFn) -> Story:
     return story
 
 
+# The steps a plan item's kind names (and one that names none), so that plans meet the steps that complete them.
+PLAN_COMPLETIONS = st.one_of(
+    st.builds(
+        lambda assessment_id: [
+            steps.AssessmentStarted(date=ANCHOR, assessment_id=assessment_id, instrument="profilpass"),
+            steps.AssessmentCompleted(date=ANCHOR, assessment_id=assessment_id, recommended_pathway="recognition"),
+        ],
+        ids,
+    ),
+    STEP_TEMPLATES[steps.RecognitionApplied].map(lambda command: [command]),
+    STEP_TEMPLATES[steps.CourseEnrolled].map(lambda command: [command]),
+    STEP_TEMPLATES[steps.ExamAdmissionApplied].map(lambda command: [command]),
+    STEP_TEMPLATES[steps.ReferralMade].map(lambda command: [command]),
+    STEP_TEMPLATES[steps.PlanItemDone].map(lambda command: [command]),
+    STEP_TEMPLATES[steps.CounsellingSessionHeld].map(lambda command: [command]),
+)
+
+
+fresh_ids = st.sampled_from(("s1", "s2", "s3", "s4"))  # steps of a plan story: mostly new assessments, courses, …
+
+
+def completing(draw: st.DrawFn, item: steps.PlanItem) -> Story:
+    """Steps that complete the item: of its kind (enrolling in its offer, if it names one), or by hand."""
+    course_kinds = ("exam_preparation", "partial_qualification", "adaptation_qualification", "retraining")
+    course = steps.CourseEnrolled(
+        date=ANCHOR,
+        course_id=draw(fresh_ids),
+        kind="language" if item.kind == "language" else draw(st.sampled_from(course_kinds)),
+        provider="VHS",
+        funding="esf",
+        offer_id=item.offer_id,
+    )
+    if item.offer_id is not None or item.kind in ("course", "language"):
+        return [course]
+    identifier = draw(fresh_ids)
+    match item.kind:
+        case "assessment":
+            return [
+                steps.AssessmentStarted(date=ANCHOR, assessment_id=identifier, instrument="myskills"),
+                steps.AssessmentCompleted(date=ANCHOR, assessment_id=identifier, recommended_pathway="validation"),
+            ]
+        case "recognition":
+            return [
+                steps.RecognitionApplied(
+                    date=ANCHOR, application_id=identifier, reference_occupation="Koch", responsible_body="ihk_fosa"
+                )
+            ]
+        case "exam":
+            return [
+                steps.ExamAdmissionApplied(
+                    date=ANCHOR, exam_id=identifier, route="external_exam", occupation="Koch", chamber="ihk"
+                )
+            ]
+        case "referral":
+            return [steps.ReferralMade(date=ANCHOR, referral_id=identifier, to="chamber", organisation="IHK")]
+    return [steps.PlanItemDone(date=ANCHOR, item_id=item.item_id)]
+
+
+@st.composite
+def plan_story(draw: st.DrawFn) -> Story:
+    """A plan agreed, steps completing most of its items (by their kind or by hand) among others, perhaps a new plan
+    and steps for it."""
+    story: Story = []
+    for _ in range(draw(st.integers(1, 2))):
+        agreed = draw(STEP_TEMPLATES[steps.PlanAgreed])
+        assert isinstance(agreed, steps.PlanAgreed)
+        story.append(agreed)
+        for item in agreed.items:
+            if draw(st.integers(0, 2)):
+                story += completing(draw, item)
+            if not draw(st.integers(0, 3)):
+                story.append(steps.PlanItemDone(date=ANCHOR, item_id=item.item_id))
+            if draw(st.booleans()):
+                story += draw(PLAN_COMPLETIONS)
+    return story
+
+
+@st.composite
+def referral_story(draw: st.DrawFn) -> Story:
+    """A referral and, mostly, what became of it (once or more)."""
+    made = draw(STEP_TEMPLATES[steps.ReferralMade])
+    assert isinstance(made, steps.ReferralMade)
+    outcomes = draw(st.lists(values(v.ReferralOutcome), max_size=2))
+    return [made] + [
+        steps.ReferralOutcomeRecorded(date=ANCHOR, referral_id=made.referral_id, outcome=outcome)
+        for outcome in outcomes
+    ]
+
+
+@st.composite
+def qualification_story(draw: st.DrawFn) -> Story:
+    """A qualification the client holds and, mostly, the application for its recognition."""
+    recorded = draw(STEP_TEMPLATES[steps.QualificationRecorded])
+    assert isinstance(recorded, steps.QualificationRecorded)
+    applied = draw(STEP_TEMPLATES[steps.RecognitionApplied])
+    assert isinstance(applied, steps.RecognitionApplied)
+    naming = draw(st.sampled_from((recorded.qualification_id, recorded.qualification_id, "unknown")))
+    return [recorded, msgspec.structs.replace(applied, qualification_id=naming)]
+
+
 @st.composite
 def stories(draw: st.DrawFn) -> list[Action]:
-    """Plausible journeys: a few applications and exams run through, with random steps among them, then the exit."""
+    """Plausible journeys: a few applications and exams run through, perhaps a qualification plan and referrals, with
+    random steps among them, then the exit."""
     episodes = draw(st.lists(recognition_story() | exam_story(), min_size=1, max_size=3))
+    episodes += draw(st.lists(plan_story() | referral_story() | qualification_story(), max_size=2))
     noise = draw(
         st.lists(st.sampled_from(WEIGHTED_ACTIONS).flatmap(lambda t: st.just(ERASE) if t is None else t), max_size=6)
     )
@@ -556,6 +695,9 @@ def test_the_case_stays_consistent_after_every_accepted_step(
             (case.applications, "application_id"),
             (case.courses, "course_id"),
             (case.exams, "exam_id"),
+            (case.qualifications, "qualification_id"),
+            (case.referrals, "referral_id"),
+            (case.plan_items, "item_id"),
         ):
             keys = [getattr(item, key) for item in collection]
             assert len(keys) == len(set(keys))
@@ -587,9 +729,26 @@ def test_the_case_stays_consistent_after_every_accepted_step(
                 assert exam.admission_decided_on is not None
                 assert exam.result_on is not None
                 assert exam.admission_applied_on <= exam.admission_decided_on <= exam.result_on
+        for referral in case.referrals:
+            assert (
+                (referral.status == "answered") == (referral.outcome is not None) == (referral.outcome_on is not None)
+            )
+            assert referral.outcome_on is None or referral.referred_on <= referral.outcome_on
+        for item in case.plan_items:
+            assert case.plan_agreed_on is not None
+            assert (item.status == "done") == (item.done_on is not None) == (item.done_with is not None)
+        for application in case.applications:
+            assert application.qualification_id is None or case.qualification(application.qualification_id)
         pending = deadlines(case)
         assert pending == sorted(pending, key=lambda d: (d.due, d.kind, d.ref))
         assert any(d.kind == "no_contact" for d in pending) == (case.status == "open")
+        open_case = case.status == "open"
+        assert {d.ref for d in pending if d.kind == "plan_item"} == {
+            item.item_id for item in case.plan_items if open_case and item.status == "open"
+        }
+        assert {d.ref for d in pending if d.kind == "referral_feedback"} == {
+            r.referral_id for r in case.referrals if open_case and r.status == "waiting"
+        }
 
 
 def test_the_journeys_draw_every_step_type() -> None:
@@ -935,6 +1094,14 @@ def _reaches(predicate: Callable[[Run], bool]) -> None:
         pytest.param(lambda r: any(f.outcome != "reached" for f in r.case.follow_ups), id="unreached follow-up"),
         pytest.param(lambda r: any(e.rule == "leaving_situation_exclusive" for *_, e in r.refusals), id="exclusive"),
         pytest.param(lambda r: any(e.rule == "leaving_situation_window" for *_, e in r.refusals), id="window"),
+        pytest.param(
+            lambda r: any(i.done_with not in (None, "plan_item_done") for i in r.case.plan_items),
+            id="plan item done by a step",
+        ),
+        pytest.param(lambda r: any(x.status == "answered" for x in r.case.referrals), id="referral answered"),
+        pytest.param(
+            lambda r: any(a.qualification_id for a in r.case.applications), id="application of a qualification"
+        ),
         pytest.param(
             lambda r: (
                 r.case.personal is not None

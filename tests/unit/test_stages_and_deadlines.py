@@ -59,6 +59,11 @@ EVERY_STEP_TYPE: list[tuple[Case, steps.StepCommand, Stage]] = [
     (closed_case(on=10), step(steps.CaseReopened, 20), "first_contact"),
     (closed_case(on=10), step(steps.FollowUpRecorded, 20), "closed"),
     (opened_case(), step(steps.ConsentChanged, 20), "first_contact"),
+    (opened_case(), step(steps.QualificationRecorded, 20), "first_contact"),
+    (opened_case(), step(steps.ReferralMade, 20), "first_contact"),
+    (_with(step(steps.ReferralMade, 5)), step(steps.ReferralOutcomeRecorded, 20), "first_contact"),
+    (opened_case(), step(steps.PlanAgreed, 20), "first_contact"),
+    (_with(step(steps.PlanAgreed, 5)), step(steps.PlanItemDone, 20), "first_contact"),
 ]
 
 

@@ -78,6 +78,11 @@ def test_the_api_names_of_the_step_types() -> None:
         "case_reopened",
         "follow_up_recorded",
         "consent_changed",
+        "qualification_recorded",
+        "referral_made",
+        "referral_outcome_recorded",
+        "plan_agreed",
+        "plan_item_done",
     }
 
 
@@ -153,6 +158,46 @@ def test_the_0_2_fields_of_the_steps_are_decoded() -> None:
     assert result == steps.ExamResultRecorded(date=date(2026, 3, 2), exam_id="e1", result="not_comparable")
 
 
+def test_the_0_2_steps_and_fields_of_issues_15_and_16_are_decoded_with_their_defaults() -> None:
+    session = decode(SESSION)
+    assert isinstance(session, steps.CounsellingSessionHeld)
+    assert (session.mode, session.language, session.interpreter) == ("in_person", "de", False)
+    assert decode({**SESSION, "mode": "video", "language": "uk", "interpreter": True}) == steps.CounsellingSessionHeld(
+        date=date(2026, 3, 2), minutes=45, mode="video", language="uk", interpreter=True
+    )
+    assert decode(QUALIFICATION) == steps.QualificationRecorded(
+        date=date(2026, 3, 2),
+        qualification_id="q1",
+        kind="academic",
+        country="UA",
+        title="Bachelor of Nursing",
+        year=2015,
+    )
+    assert decode({**RECOGNITION, "qualification_id": "q1"}) == steps.RecognitionApplied(
+        date=date(2026, 3, 2),
+        application_id="r1",
+        reference_occupation="Lehrerin",
+        responsible_body="zab",
+        qualification_id="q1",
+    )
+    referral = decode(REFERRAL)
+    assert isinstance(referral, steps.ReferralMade)
+    assert (referral.to, referral.organisation, referral.purpose) == ("jobcenter", "JC", None)
+    plan = decode({**PLAN, "items": [PLAN_ITEM, {**PLAN_ITEM, "item_id": "p2", "kind": "course", "offer_id": "o-17"}]})
+    assert isinstance(plan, steps.PlanAgreed)
+    assert [(item.item_id, item.kind, item.offer_id) for item in plan.items] == [
+        ("p1", "language", None),
+        ("p2", "course", "o-17"),
+    ]
+    assert plan.items[0].target_date == date(2026, 9, 1)
+    assert decode({"type": "plan_item_done", "date": "2026-03-02", "item_id": "p1"}) == steps.PlanItemDone(
+        date=date(2026, 3, 2), item_id="p1"
+    )
+    course = decode({**COURSE, "offer_id": "8c6f0b5e-8d1e-4c51-9b0b-0d1f3b0e2a11"})
+    assert isinstance(course, steps.CourseEnrolled)
+    assert course.offer_id == "8c6f0b5e-8d1e-4c51-9b0b-0d1f3b0e2a11"
+
+
 def test_the_situation_defaults_to_not_self_employed() -> None:
     closed = decode(
         {
@@ -186,6 +231,33 @@ def test_a_correction_may_name_the_birth_date_german_level_and_arrival_year() ->
 SESSION = {"type": "counselling_session_held", "date": "2026-03-02", "minutes": 45}
 EXAM_RESULT = {"type": "exam_result_recorded", "date": "2026-03-02", "exam_id": "e1", "result": "passed"}
 FOLLOW_UP = {"type": "follow_up_recorded", "date": "2026-09-15", "employed": True, "improved_situation": False}
+QUALIFICATION = {
+    "type": "qualification_recorded",
+    "date": "2026-03-02",
+    "qualification_id": "q1",
+    "kind": "academic",
+    "country": "UA",
+    "title": "Bachelor of Nursing",
+    "year": 2015,
+}
+REFERRAL = {"type": "referral_made", "date": "2026-03-02", "referral_id": "v1", "to": "jobcenter", "organisation": "JC"}
+PLAN_ITEM = {"item_id": "p1", "kind": "language", "description": "B1 course", "target_date": "2026-09-01"}
+PLAN = {"type": "plan_agreed", "date": "2026-03-02", "items": [PLAN_ITEM]}
+COURSE = {
+    "type": "course_enrolled",
+    "date": "2026-03-02",
+    "course_id": "c1",
+    "kind": "language",
+    "provider": "VHS",
+    "funding": "esf",
+}
+RECOGNITION = {
+    "type": "recognition_applied",
+    "date": "2026-03-02",
+    "application_id": "r1",
+    "reference_occupation": "Lehrerin",
+    "responsible_body": "zab",
+}
 EXAM_ADMISSION = {
     "type": "exam_admission_applied",
     "date": "2026-03-02",
@@ -303,6 +375,35 @@ EXAM_ADMISSION = {
             },
             "$.funding",
             id="wrong funding",
+        ),
+        pytest.param({**SESSION, "mode": "carrier_pigeon"}, "$.mode", id="session mode"),
+        pytest.param({**SESSION, "language": "DE"}, "$.language", id="language in capitals"),
+        pytest.param({**SESSION, "language": "deu"}, "$.language", id="three-letter language"),
+        pytest.param({**SESSION, "interpreter": "yes"}, "$.interpreter", id="interpreter not a bool"),
+        pytest.param({**QUALIFICATION, "kind": "doctorate"}, "$.kind", id="qualification kind"),
+        pytest.param({**QUALIFICATION, "country": "Turkey"}, "$.country", id="qualification country"),
+        pytest.param({**QUALIFICATION, "year": 1899}, "$.year", id="qualification year"),
+        pytest.param({**QUALIFICATION, "title": ""}, "$.title", id="empty title"),
+        pytest.param({k: v for k, v in QUALIFICATION.items() if k != "title"}, "`title`", id="no title"),
+        pytest.param({**REFERRAL, "to": "friend"}, "$.to", id="referral target"),
+        pytest.param({**REFERRAL, "organisation": "o" * 201}, "$.organisation", id="over-long organisation"),
+        pytest.param(
+            {"type": "referral_outcome_recorded", "date": "2026-03-02", "referral_id": "v1", "outcome": "lost"},
+            "$.outcome",
+            id="referral outcome",
+        ),
+        pytest.param({**PLAN, "items": []}, "$.items", id="plan without items"),
+        pytest.param({**PLAN, "items": [PLAN_ITEM] * 51}, "$.items", id="plan of too many items"),
+        pytest.param({**PLAN, "items": [{**PLAN_ITEM, "kind": "holiday"}]}, "$.items[0].kind", id="plan item kind"),
+        pytest.param(
+            {**PLAN, "items": [{k: v for k, v in PLAN_ITEM.items() if k != "target_date"}]},
+            "`target_date`",
+            id="plan item without target date",
+        ),
+        pytest.param({**PLAN, "items": [{**PLAN_ITEM, "done": True}]}, "unknown field `done`", id="plan item field"),
+        pytest.param({**COURSE, "offer_id": ""}, "$.offer_id", id="empty offer id"),
+        pytest.param(
+            {**RECOGNITION, "responsible_body": "embassy"}, "$.responsible_body", id="unknown responsible body"
         ),
     ],
 )
