@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
+from api.activity import ActivityController
 from api.audit import access_log, verify_log
 from api.auth import BearerTokenAuthentication, RateLimiter
 from api.cases import CasesController
@@ -118,6 +119,7 @@ def app_for(lotse: Lotse) -> Litestar:
             health,
             ready,
             CasesController,
+            ActivityController,
             ExportsController,
             ProjectionsController,
             verify_log,
@@ -129,6 +131,7 @@ def app_for(lotse: Lotse) -> Litestar:
         dependencies={
             "workspace": _constant(lotse.workspace),
             "exports": _constant(lotse.exports),
+            "reports": _constant(lotse.activity),
             "views": _constant(lotse.projections.queries),
             "audit": _constant(lotse.audit),
             "backend": _constant(lotse.backend),

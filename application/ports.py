@@ -288,3 +288,10 @@ class ParticipantsOfPeriod(Protocol):
         """The participants (of `agency`, or of all) who entered or made their final exit in the period, by the esf
         view, and the view's position."""
         ...
+
+
+class ActivityFacts(Protocol):
+    def activity_facts(self, agency: str | None, start: date, end: date) -> tuple[int, list[Any]]:
+        """The activity view's facts (domain/activity.py) of `agency` (None: of all) dated in the period, and the
+        view's position."""
+        ...

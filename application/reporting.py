@@ -14,10 +14,12 @@ figure published before 0.2, not a dashboard.
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 from uuid import UUID
 
+from application.activity import facts_of
 from application.cases import CaseService
-from application.ports import LogDigest, ViewQueries
+from application.ports import ActivityFacts, LogDigest, ViewQueries
 from application.statistics import (
     CURRENT_DEFINITION,
     DEFINITION_0_1,
@@ -33,10 +35,15 @@ from application.statistics import (
     funnel_facts_of,
     participant_of,
 )
+from domain.activity import DEFINITION_VERSION as ACTIVITY_DEFINITION
+from domain.activity import Activity
+from domain.activity import activity as count_activity
 from domain.case import Case
 from domain.events import CaseEvent
 from domain.evolution import evolve
 from domain.funnel import FUNNEL_DEFINITION_VERSION
+from domain.log import register_of
+from domain.registers import RegisterEntry, RegisterEvent
 
 REPLAY_BATCH = 2000
 
@@ -68,11 +75,40 @@ class FunnelFigures:
     pathways: dict[str, PathwayFunnel]
 
 
+@dataclass(frozen=True)
+class ActivityFigures:
+    start: date
+    end: date
+    position: int
+    digest: str
+    definition_version: str
+    figures: Activity
+
+
 class Reporting:
-    def __init__(self, cases: CaseService, views: ViewQueries, digest: LogDigest) -> None:
+    def __init__(self, cases: CaseService, views: ViewQueries, digest: LogDigest, activity: ActivityFacts) -> None:
         self.cases = cases
         self.views = views
         self.digest = digest
+        self.activity_facts = activity
+
+    def activity(
+        self, agency: str | None, start: date, end: date, as_of_position: int | None = None
+    ) -> ActivityFigures:
+        """What the desk did in the period (domain/activity.py), live from the activity view or replayed up to
+        `as_of_position`."""
+        if as_of_position is None:
+            position, facts = self.activity_facts.activity_facts(agency, start, end)
+        else:
+            position = as_of_position
+            facts = [
+                fact
+                for state in self.replay_states(as_of_position)
+                if agency is None or state.agency == agency
+                for fact in facts_of(state)
+            ]
+        figures = count_activity(facts, start, end)
+        return ActivityFigures(start, end, position, self.digest.head_at(position), ACTIVITY_DEFINITION, figures)
 
     def esf(
         self,
@@ -120,10 +156,18 @@ class Reporting:
 
     def replay(self, position: int, agency: str | None) -> Iterator[Case]:
         """Every case as it stood at `position` of the global log, rebuilt from the raw events alone."""
+        return (
+            state
+            for state in self.replay_states(position)
+            if isinstance(state, Case) and (agency is None or state.agency == agency)
+        )
+
+    def replay_states(self, position: int) -> Iterator[Case | RegisterEntry]:
+        """Every case and every entry of a register as it stood at `position`, rebuilt from the raw events alone."""
         head = self.cases.recorder.max_notification_id() or 0
         if position > head or position < 0:
             raise PositionNotReached(position, head)
-        cases: dict[UUID, Case] = {}
+        states: dict[UUID, Case | RegisterEntry] = {}
         start = 1
         while start <= position:
             notifications = self.cases.recorder.select_notifications(start=start, limit=REPLAY_BATCH, stop=position)
@@ -131,8 +175,11 @@ class Reporting:
                 break
             for notification in notifications:
                 # Statistics need no personal data: the replay never opens them.
-                event = self.cases.sealed_mapper.to_domain_event(notification)
-                if isinstance(event, CaseEvent):  # the registers beside the cases count elsewhere
-                    cases[event.originator_id] = evolve(cases.get(event.originator_id), event)
+                event = cast(CaseEvent | RegisterEvent, self.cases.sealed_mapper.to_domain_event(notification))
+                earlier = states.get(event.originator_id)
+                if isinstance(event, CaseEvent):
+                    states[event.originator_id] = evolve(earlier if isinstance(earlier, Case) else None, event)
+                else:
+                    states[event.originator_id] = register_of(event).evolve(earlier, event)
             start = notifications[-1].id + 1
-        return (case for case in cases.values() if agency is None or case.agency == agency)
+        return iter(states.values())

@@ -13,10 +13,10 @@ Two definitions of the ESF+ figures are answered, each named by its `definition_
 
 import itertools
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeVar
 
 from domain import indicators as v1
 from domain import indicators_v2 as v2
@@ -176,13 +176,33 @@ def count_persons(cases: Iterable[Case], start: date, end: date, basis: Basis) -
 # Suppression, for either definition.
 
 
+Cell_ = TypeVar("Cell_", str, tuple[str, str])  # a cell's name, or its (row, column)
+
+
+def hidden_cells(values: Mapping[Cell_, int], relations: Iterable[Sequence[Cell_]]) -> set[Cell_]:
+    """The cells to hide: those under MIN_CELL (primary), then in every relation (cells of which one follows from
+    the others: parts and their total) that hides exactly one, the smallest visible one too, until none hides just
+    one (secondary suppression)."""
+    related = [list(cells) for cells in relations]
+    hidden = {cell for cell, value in values.items() if value < MIN_CELL}
+    changed = True
+    while changed:
+        changed = False
+        for cells in related:
+            if sum(cell in hidden for cell in cells) == 1:
+                visible = [cell for cell in cells if cell not in hidden]
+                if visible:
+                    hidden.add(min(visible, key=lambda cell: (values[cell], cell)))
+                    changed = True
+    return hidden
+
+
 def suppress(counts: Counts) -> tuple[dict[str, dict[str, Cell]], list[str]]:
     """Hides cells under MIN_CELL, then enough further cells that no hidden one follows from the shown ones.
 
     Secondary suppression covers each row (the genders add up to the total; the follow-up responses to `due`) and,
     where the figures hold them, the partitions of EECO01 (labour status; education level) in every column.
     """
-    hidden = {(code, column) for code, row in counts.items() for column, value in row.items() if value < MIN_CELL}
     relations = [[(code, column) for column in row] for code, row in counts.items()]
     relations += [
         [("EECO01", column), *((part, column) for part in parts)]
@@ -190,14 +210,8 @@ def suppress(counts: Counts) -> tuple[dict[str, dict[str, Cell]], list[str]]:
         if all(code in counts for code in ("EECO01", *parts))
         for column in COLUMNS
     ]
-    changed = True
-    while changed:
-        changed = False
-        for related in relations:
-            if sum(cell in hidden for cell in related) == 1:
-                visible = [cell for cell in related if cell not in hidden]
-                hidden.add(min(visible, key=lambda cell: (counts[cell[0]][cell[1]], cell)))
-                changed = True
+    values = {(code, column): value for code, row in counts.items() for column, value in row.items()}
+    hidden = hidden_cells(values, relations)
     shown: dict[str, dict[str, Cell]] = {
         code: {column: (None if (code, column) in hidden else value) for column, value in row.items()}
         for code, row in counts.items()

@@ -30,6 +30,7 @@ from domain.vocabulary import (
     ReferralSource,
     ReferralTarget,
     ResponsibleBody,
+    SessionMode,
     Stage,
     SuspensionReason,
 )
@@ -161,6 +162,16 @@ class Exit(State, frozen=True):
     situation: Situation
 
 
+class Session(State, frozen=True):
+    """A counselling session as the activity report counts it (its topics and note are not kept here)."""
+
+    held_on: date
+    minutes: int
+    mode: SessionMode = "in_person"
+    language: str = "de"
+    interpreter: bool = False
+
+
 class FollowUp(State, frozen=True):
     recorded_on: date
     employed: bool | None  # None unless reached
@@ -206,6 +217,7 @@ class Case(State, frozen=True):
     exit: Exit | None = None
     leaving_situation: Situation | None = None  # the latest of the exit's and those recorded after it
     follow_ups: tuple[FollowUp, ...] = ()  # of the current exit, in the order recorded
+    sessions: tuple[Session, ...] = ()  # in the order recorded
     qualifications: tuple[Qualification, ...] = ()
     referrals: tuple[Referral, ...] = ()
     plan_agreed_on: date | None = None  # the current plan's date; None: no plan agreed

@@ -20,6 +20,7 @@ from domain.case import (
     Qualification,
     RecognitionApplication,
     Referral,
+    Session,
 )
 from domain.privacy import redacted
 from domain.vocabulary import Stage
@@ -148,8 +149,11 @@ def _apply_step(case: Case, event: ev.StepEvent) -> Case:  # noqa: C901, PLR0911
             if s.birth_date is not None and case.personal is not None:
                 case = replace(case, personal=replace(case.personal, birth_date=s.birth_date))
             return case
-        case ev.CounsellingSessionHeld():
-            return case
+        case ev.CounsellingSessionHeld() as s:
+            session = Session(
+                held_on=s.date, minutes=s.minutes, mode=s.mode, language=s.language, interpreter=s.interpreter
+            )
+            return replace(case, sessions=(*case.sessions, session))
         case ev.AssessmentStarted() as s:
             started = Assessment(
                 assessment_id=s.assessment_id, instrument=s.instrument, status="started", started_on=s.date

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import InfrastructureFactory
 
+from application.activity_reports import ActivityReports
 from application.cases import CaseService, Clock, Ports
 from application.exports import Exports
 from application.ports import Counsellors, LogDigest, StaffDirectory
@@ -34,6 +35,7 @@ from infrastructure.eventstore.tables import SqlCaseIndex, SqlEventLog, SqlIdemp
 from infrastructure.privacy.keys import KeyVault, master_key
 from infrastructure.privacy.name_index import SqlNameIndex
 from infrastructure.privacy.retention import SqlRetentionCandidates
+from infrastructure.projections.activity_view import ActivityView, SqlActivityFacts
 from infrastructure.projections.case_views import CaseloadView, DeadlinesView, View
 from infrastructure.projections.export_queries import SqlParticipantsOfPeriod
 from infrastructure.projections.queries import SqlViewQueries
@@ -80,6 +82,7 @@ class Lotse:
     retention: Retention
     workspace: Workspace
     exports: Exports
+    activity: ActivityReports
 
     @property
     def backend(self) -> str:
@@ -162,11 +165,12 @@ def bootstrap(
             DeadlinesView(database),
             IndicatorsView(database),
             FunnelView(database),
+            ActivityView(database),
         ]
         runner = ProjectionRunner(cases, database, views, batch_size=settings.projection_batch_size)
         runner.create_tables()
         queries = SqlViewQueries(runner)
-        reporting = Reporting(cases, queries, audit if log_digest is None else log_digest)
+        reporting = Reporting(cases, queries, audit if log_digest is None else log_digest, SqlActivityFacts(queries))
         return Lotse(
             settings=settings,
             clock=clock,
@@ -181,6 +185,7 @@ def bootstrap(
             audit=audit,
             retention=Retention(cases, SqlRetentionCandidates(database)),
             workspace=Workspace(cases, queries, reporting),
+            activity=ActivityReports(reporting, queries),
             exports=Exports(cases, queries, SqlParticipantsOfPeriod(queries), reporting, names),
         )
     except BaseException:

@@ -34,6 +34,7 @@ ENDPOINTS: dict[str, tuple[str, dict[str, Any]]] = {
     "funnel": ("/statistics/funnel", {}),
     "audit_verify": ("/audit/verify", {}),
     "participant_export": ("/exports/participants", PERIOD),
+    "activity": ("/statistics/activity", PERIOD),
 }
 MATRIX = """
 endpoint      counsellor  lead  auditor  analyst  funder_auditor
@@ -44,6 +45,7 @@ esf_as_of     200         200   200      200      200
 funnel        200         200   200      200      200
 audit_verify  403         403   200      403      200
 participant_export 403    200   200      403      200
+activity      200         200   200      200      200
 """
 
 

@@ -1,0 +1,71 @@
+"""The activity view: every fact the activity report counts (domain/activity.py), one row each, by agency and day.
+
+A state's rows are replaced by the facts it yields now (`facts_of` in application/activity.py), so writing a state
+twice is writing it once and the view equals its rebuild. A period's report reads its rows and counts them with the
+same function a replay of the raw events uses.
+"""
+
+from datetime import date
+from typing import Any
+
+import msgspec
+
+from application.activity import FOLLOWED, facts_of
+from domain.activity import Fact
+from infrastructure.eventstore.sql import Database, DialectCursor
+from infrastructure.projections.queries import SqlViewQueries
+
+ACTIVITY = "lotse_view_activity"
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Fact)
+
+
+class ActivityView:
+    name = "activity"
+    follows = FOLLOWED
+    tables = (ACTIVITY,)
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._table = database.table(ACTIVITY)
+
+    def create(self, cursor: DialectCursor) -> None:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._table} (source_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+            " agency TEXT NOT NULL, day TEXT NOT NULL, fact TEXT NOT NULL, PRIMARY KEY (source_id, seq))"
+        )
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS lotse_view_activity_by_day ON {self._table} (agency, day)")
+
+    def clear(self, cursor: DialectCursor) -> None:
+        cursor.execute(f"DELETE FROM {self._table}")
+
+    def write(self, cursor: DialectCursor, state: Any) -> None:
+        cursor.execute(f"DELETE FROM {self._table} WHERE source_id = ?", (str(state.id),))
+        for seq, fact in enumerate(facts_of(state)):
+            cursor.execute(
+                f"INSERT INTO {self._table} VALUES (?, ?, ?, ?, ?)",
+                (str(state.id), seq, fact.agency, fact.day.isoformat(), _encoder.encode(fact).decode()),
+            )
+
+
+def read_facts(cursor: DialectCursor, table: str, agency: str | None, start: date, end: date) -> list[Fact]:
+    """The facts of the agency (None: of all) dated from `start` to `end`."""
+    where = "day BETWEEN ? AND ?"
+    params: list[Any] = [start.isoformat(), end.isoformat()]
+    if agency is not None:
+        where += " AND agency = ?"
+        params.append(agency)
+    cursor.execute(f"SELECT fact FROM {table} WHERE {where}", params)
+    return [_decoder.decode(row[0]) for row in cursor.fetchall()]
+
+
+class SqlActivityFacts:
+    """application.ports.ActivityFacts on the activity view, read in one snapshot with the view's position."""
+
+    def __init__(self, queries: SqlViewQueries) -> None:
+        self.queries = queries
+
+    def activity_facts(self, agency: str | None, start: date, end: date) -> tuple[int, list[Any]]:
+        with self.queries.snapshot() as cursor:
+            position = self.queries.position_of(cursor, ActivityView.name)
+            return position, read_facts(cursor, self.queries.database.table(ACTIVITY), agency, start, end)
