@@ -153,11 +153,12 @@ def on_permission_denied(request: AnyRequest, exc: PermissionDenied) -> Response
 
 def on_domain_error(request: AnyRequest, exc: DomainError) -> Response[Problem]:
     errors = [FieldError(field=exc.field, message=exc.detail)] if exc.field else None
+    facts = exc.facts
     if isinstance(exc, InvalidStep):
-        slug, status, title = "invalid-step", 422, "Step breaks a rule"
-    else:
-        slug, status, title = "rule-violated", 409, "Step conflicts with the case"
-    return problem(status, slug, title, exc.detail, rule=exc.rule, errors=errors, request=request, facts=exc.facts)
+        title = "Step breaks a rule"
+        return problem(422, "invalid-step", title, exc.detail, exc.rule, errors, request=request, facts=facts)
+    title = "Step conflicts with the case"
+    return problem(409, "rule-violated", title, exc.detail, exc.rule, errors, request=request, facts=facts)
 
 
 def on_not_found(request: AnyRequest, exc: CaseNotFound | VersionNotFound) -> Response[Problem]:
@@ -179,8 +180,9 @@ def on_concurrent(request: AnyRequest, exc: ConcurrentUpdate) -> Response[Proble
 
 def on_key_reused(request: AnyRequest, exc: IdempotencyKeyReused) -> Response[Problem]:
     title, facts = "Idempotency key reused", {"key": exc.key}
-    rule = "idempotency_key_unique"
-    return problem(422, "idempotency-key-reused", title, str(exc), rule=rule, request=request, facts=facts)
+    return problem(
+        422, "idempotency-key-reused", title, str(exc), "idempotency_key_unique", request=request, facts=facts
+    )
 
 
 def on_view_lagging(request: AnyRequest, exc: Exception) -> Response[Problem]:
