@@ -15,7 +15,7 @@ SUPPORTED = (ENGLISH, GERMAN)
 GENERIC_FIELD_MESSAGE = "Ungültige Angabe"
 
 _MESSAGES = tuple((re.compile(english, re.DOTALL), german) for english, german in messages_de.MESSAGES)
-_QUALITY = re.compile(r"q\s*=\s*([01](?:\.\d{0,3})?)\s*$", re.IGNORECASE)
+_QUALITY = re.compile(r"q\s*=\s*([01](?:\.\d{0,3})?)", re.IGNORECASE)
 
 
 def preferred_language(accept_language: str | None) -> str:
@@ -26,8 +26,9 @@ def preferred_language(accept_language: str | None) -> str:
         language = tag.strip().lower().split("-")[0]
         quality = 1.0
         for parameter in parameters:
-            if (match := _QUALITY.match(parameter.strip())) is not None:
-                quality = float(match.group(1))
+            if parameter.strip().lower().startswith("q"):
+                match = _QUALITY.fullmatch(parameter.strip())
+                quality = min(float(match.group(1)), 1.0) if match is not None else 0.0  # malformed: not this one
         if language in SUPPORTED and quality > best_quality:
             best, best_quality = language, quality
     return best

@@ -38,7 +38,7 @@ class InvalidBody(Exception):
 
 async def check_body(request: Request[Any, Any, Any]) -> None:
     """Litestar's before_request hook: refuses a JSON body naming every offending field (InvalidBody)."""
-    target = _json_body_type(request.route_handler)
+    target = json_body_type(request.route_handler)
     if target is None:
         return
     try:
@@ -54,7 +54,7 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
 
 
 @cache
-def _json_body_type(handler: BaseRouteHandler) -> Any:
+def json_body_type(handler: BaseRouteHandler) -> Any:
     """The type a handler's `data` is decoded into, when it is a JSON body; None otherwise."""
     field = handler.parsed_fn_signature.parameters.get("data")
     if field is None:
