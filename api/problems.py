@@ -47,11 +47,17 @@ logger = logging.getLogger("lotse.api")
 
 
 class FieldError(msgspec.Struct, frozen=True):
+    """One offending field: its path as the client sent it (`profile.isced`, `topics.0`, `from`; `body` for the
+    body as a whole) and what is wrong with it."""
+
     field: str
     message: str
 
 
 class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
+    """RFC 9457 problem details. `errors` names every offending field, not only the first. With `Accept-Language: de`
+    `title`, `detail` and the field messages are German; `type`, `status`, `rule` and the field paths never change."""
+
     type: str
     title: str
     status: int
