@@ -22,6 +22,7 @@ from api.dashboard import DASHBOARD_PATH, dashboard_router
 from api.exports import ExportsController
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
 from api.projections import ProjectionsController
+from api.request_body import check_body
 from api.responses import Health, Readiness
 from api.security import add_security_headers
 from api.static_files import shipped_files
@@ -142,6 +143,7 @@ def app_for(lotse: Lotse) -> Litestar:
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=check_body,  # names every offending field of a JSON body, not only the first
         before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
         on_startup=[limit_threads_to_pool, start_following],

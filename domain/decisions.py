@@ -73,6 +73,8 @@ def open_case(
             "counsellor_active_in_agency",
             f"'{counsellor}' is not an active counsellor of agency '{agency}'",
             "counsellor",
+            counsellor=counsellor,
+            agency=agency,
         )
     return ev.CaseOpened(
         originator_id=case_id,
@@ -104,7 +106,11 @@ def record_step(case: Case, step: steps.Step, context: Context) -> ev.StepRecord
     _not_in_future(step.date, context.today, "date")
     if step.date < case.opened_on:
         raise InvalidStep(
-            "date_before_first_contact", f"date {step.date} is before the first contact on {case.opened_on}", "date"
+            "date_before_first_contact",
+            f"date {step.date} is before the first contact on {case.opened_on}",
+            "date",
+            date=step.date,
+            opened_on=case.opened_on,
         )
     _check(case, step, context)
     envelope = {
@@ -177,6 +183,9 @@ def _plausible_age(age: int, field: str) -> None:
             f"the birth {field.rpartition('_')[2]} gives an age of {age} at first contact (expected"
             f" {MIN_AGE_AT_ENTRY}–{MAX_AGE_AT_ENTRY})",
             field,
+            age=age,
+            min_age=MIN_AGE_AT_ENTRY,
+            max_age=MAX_AGE_AT_ENTRY,
         )
 
 
@@ -186,17 +195,28 @@ def _plausible_arrival(arrival_year: int | None, birth_year: int, first_contact_
             "arrival_year_plausible",
             f"arrival year {arrival_year} is not between the birth year {birth_year} and the first contact",
             field,
+            arrival_year=arrival_year,
+            birth_year=birth_year,
         )
 
 
 def _not_in_future(day: date, today: date, field: str) -> None:
     if day > today:
-        raise InvalidStep("date_not_in_future", f"{field} {day} is in the future (today is {today})", field)
+        raise InvalidStep(
+            "date_not_in_future", f"{field} {day} is in the future (today is {today})", field, date=day, today=today
+        )
 
 
 def _not_before(day: date, reference: date, what: str) -> None:
     if day < reference:
-        raise InvalidStep("date_not_before_reference", f"date {day} is before {what} on {reference}", "date")
+        raise InvalidStep(
+            "date_not_before_reference",
+            f"date {day} is before {what} on {reference}",
+            "date",
+            date=day,
+            reference=reference,
+            what=what,
+        )
 
 
 def _special_categories_consented(profile: Profile | ProfileChanges, consent: bool, path: str) -> None:
@@ -244,28 +264,46 @@ def _check_profile_corrected(case: Case, step: steps.ProfileCorrected) -> None:
 
 def _check_assessment_started(case: Case, step: steps.AssessmentStarted) -> None:
     if case.assessment(step.assessment_id):
-        raise RuleViolated("assessment_id_unique", f"assessment '{step.assessment_id}' exists", "assessment_id")
+        raise RuleViolated(
+            "assessment_id_unique",
+            f"assessment '{step.assessment_id}' exists",
+            "assessment_id",
+            assessment_id=step.assessment_id,
+        )
 
 
 def _check_assessment_completed(case: Case, step: steps.AssessmentCompleted) -> None:
     assessment = case.assessment(step.assessment_id)
     if assessment is None:
         raise RuleViolated(
-            "completion_needs_assessment", f"assessment '{step.assessment_id}' was not started", "assessment_id"
+            "completion_needs_assessment",
+            f"assessment '{step.assessment_id}' was not started",
+            "assessment_id",
+            assessment_id=step.assessment_id,
         )
     if assessment.status == "completed":
-        raise RuleViolated("assessment_completes_once", f"assessment '{step.assessment_id}' is already completed")
+        raise RuleViolated(
+            "assessment_completes_once",
+            f"assessment '{step.assessment_id}' is already completed",
+            assessment_id=step.assessment_id,
+        )
     _not_before(step.date, assessment.started_on, "the assessment's start")
 
 
 def _check_recognition_applied(case: Case, step: steps.RecognitionApplied) -> None:
     if case.application(step.application_id):
-        raise RuleViolated("application_id_unique", f"application '{step.application_id}' exists", "application_id")
+        raise RuleViolated(
+            "application_id_unique",
+            f"application '{step.application_id}' exists",
+            "application_id",
+            application_id=step.application_id,
+        )
     if step.qualification_id is not None and case.qualification(step.qualification_id) is None:
         raise RuleViolated(
             "recognition_needs_qualification",
             f"no qualification '{step.qualification_id}' is recorded (record it with qualification_recorded first)",
             "qualification_id",
+            qualification_id=step.qualification_id,
         )
 
 
@@ -273,17 +311,29 @@ def _application(case: Case, application_id: str, step_name: str) -> Recognition
     application = case.application(application_id)
     if application is None:
         raise RuleViolated(
-            f"{step_name}_needs_application", f"no recognition application '{application_id}'", "application_id"
+            f"{step_name}_needs_application",
+            f"no recognition application '{application_id}'",
+            "application_id",
+            application_id=application_id,
         )
     if application.status == "withdrawn":
-        raise RuleViolated("application_withdrawn", f"application '{application_id}' was withdrawn", "application_id")
+        raise RuleViolated(
+            "application_withdrawn",
+            f"application '{application_id}' was withdrawn",
+            "application_id",
+            application_id=application_id,
+        )
     return application
 
 
 def _open_application(case: Case, application_id: str, step_name: str) -> date:
     application = _application(case, application_id, step_name)
     if application.status == "decided":
-        raise RuleViolated("application_decided_once", f"application '{application_id}' is already decided")
+        raise RuleViolated(
+            "application_decided_once",
+            f"application '{application_id}' is already decided",
+            application_id=application_id,
+        )
     return application.applied_on
 
 
@@ -296,7 +346,11 @@ def _check_documents_completed(case: Case, step: steps.RecognitionDocumentsCompl
     applied_on = _open_application(case, step.application_id, "documents_completion")
     application = case.application(step.application_id)
     if application and application.documents_completed_on is not None:
-        raise RuleViolated("documents_complete_once", f"the documents of '{step.application_id}' are already complete")
+        raise RuleViolated(
+            "documents_complete_once",
+            f"the documents of '{step.application_id}' are already complete",
+            application_id=step.application_id,
+        )
     _not_before(step.date, applied_on, "the application")
 
 
@@ -306,15 +360,24 @@ def _check_deadline_extended(case: Case, step: steps.RecognitionDeadlineExtended
     assert application is not None
     if application.decision_due is None:
         raise RuleViolated(
-            "extension_needs_running_deadline", "the decision deadline starts only once the documents are complete"
+            "extension_needs_running_deadline",
+            "the decision deadline starts only once the documents are complete",
+            application_id=step.application_id,
         )
     if application.deadline_extended:
         raise RuleViolated(
-            "deadline_extended_once", f"the deadline of '{step.application_id}' was already extended", "application_id"
+            "deadline_extended_once",
+            f"the deadline of '{step.application_id}' was already extended",
+            "application_id",
+            application_id=step.application_id,
         )
     if step.due <= application.decision_due:
         raise InvalidStep(
-            "extension_moves_deadline_later", f"due {step.due} is not after {application.decision_due}", "due"
+            "extension_moves_deadline_later",
+            f"due {step.due} is not after {application.decision_due}",
+            "due",
+            due=step.due,
+            decision_due=application.decision_due,
         )
     _not_before(step.date, applied_on, "the application")
 
@@ -328,12 +391,15 @@ def _check_deadline_suspended(case: Case, step: steps.RecognitionDeadlineSuspend
             "suspension_needs_running_deadline",
             "the decision deadline starts only once the documents are complete",
             "application_id",
+            application_id=step.application_id,
         )
     if application.suspended_since is not None:
         raise RuleViolated(
             "deadline_suspended_already",
             f"the deadline of '{step.application_id}' stands still since {application.suspended_since}",
             "application_id",
+            application_id=step.application_id,
+            suspended_since=application.suspended_since,
         )
     _not_before(
         step.date,
@@ -348,7 +414,10 @@ def _check_deadline_resumed(case: Case, step: steps.RecognitionDeadlineResumed) 
     assert application is not None
     if application.suspended_since is None:
         raise RuleViolated(
-            "resumption_needs_suspension", f"the deadline of '{step.application_id}' is running", "application_id"
+            "resumption_needs_suspension",
+            f"the deadline of '{step.application_id}' is running",
+            "application_id",
+            application_id=step.application_id,
         )
     _not_before(step.date, application.suspended_since, "the suspension")
 
@@ -392,6 +461,7 @@ def _check_final_decision(case: Case, step: steps.RecognitionDecided, applicatio
             f"application '{step.application_id}' is decided; only full equivalence may follow, once a course or test"
             " that names the application as its compensation measure has ended successfully",
             "outcome",
+            application_id=step.application_id,
         )
     assert completed_on is not None
     assert application.decided_on is not None
@@ -435,11 +505,19 @@ def _check_recognition_decided(case: Case, step: steps.RecognitionDecided) -> No
 
 def _check_course_enrolled(case: Case, step: steps.CourseEnrolled) -> None:
     if case.course(step.course_id):
-        raise RuleViolated("course_id_unique", f"course '{step.course_id}' exists", "course_id")
+        raise RuleViolated(
+            "course_id_unique", f"course '{step.course_id}' exists", "course_id", course_id=step.course_id
+        )
     if step.application_id is not None:
         _application(case, step.application_id, "compensation")
     if step.module is not None and step.modules is not None and step.module > step.modules:
-        raise InvalidStep("module_within_modules", f"module {step.module} of {step.modules}", "module")
+        raise InvalidStep(
+            "module_within_modules",
+            f"module {step.module} of {step.modules}",
+            "module",
+            module=step.module,
+            modules=step.modules,
+        )
     if step.planned_end is not None and step.planned_end < step.date:
         raise InvalidStep("planned_end_after_start", "the planned end is before the enrolment", "planned_end")
 
@@ -447,15 +525,19 @@ def _check_course_enrolled(case: Case, step: steps.CourseEnrolled) -> None:
 def _check_course_ended(case: Case, step: steps.CourseCompleted | steps.CourseDropped) -> None:
     course = case.course(step.course_id)
     if course is None:
-        raise RuleViolated("course_end_needs_enrolment", f"no course '{step.course_id}'", "course_id")
+        raise RuleViolated(
+            "course_end_needs_enrolment", f"no course '{step.course_id}'", "course_id", course_id=step.course_id
+        )
     if course.status != "enrolled":
-        raise RuleViolated("course_ends_once", f"course '{step.course_id}' already {course.status}")
+        raise RuleViolated(
+            "course_ends_once", f"course '{step.course_id}' already {course.status}", course_id=step.course_id
+        )
     _not_before(step.date, course.enrolled_on, "the enrolment")
 
 
 def _check_exam_admission_applied(case: Case, step: steps.ExamAdmissionApplied) -> None:
     if case.exam(step.exam_id):
-        raise RuleViolated("exam_id_unique", f"exam '{step.exam_id}' exists", "exam_id")
+        raise RuleViolated("exam_id_unique", f"exam '{step.exam_id}' exists", "exam_id", exam_id=step.exam_id)
     if step.application_id is not None:
         _application(case, step.application_id, "compensation")
     birth_date = case.personal.birth_date if case.personal is not None else None
@@ -470,9 +552,18 @@ def _check_exam_admission_applied(case: Case, step: steps.ExamAdmissionApplied) 
 def _check_exam_admission_decided(case: Case, step: steps.ExamAdmissionDecided) -> None:
     exam = case.exam(step.exam_id)
     if exam is None:
-        raise RuleViolated("admission_decision_needs_application", f"no exam admission '{step.exam_id}'", "exam_id")
+        raise RuleViolated(
+            "admission_decision_needs_application",
+            f"no exam admission '{step.exam_id}'",
+            "exam_id",
+            exam_id=step.exam_id,
+        )
     if exam.status != "admission_applied":
-        raise RuleViolated("admission_decided_once", f"the admission to '{step.exam_id}' is already decided")
+        raise RuleViolated(
+            "admission_decided_once",
+            f"the admission to '{step.exam_id}' is already decided",
+            exam_id=step.exam_id,
+        )
     _not_before(step.date, exam.admission_applied_on, "the admission application")
 
 
@@ -480,16 +571,23 @@ def _check_exam_result(case: Case, step: steps.ExamResultRecorded) -> None:
     exam = case.exam(step.exam_id)
     if exam is None or exam.status in ("admission_applied", "admission_refused"):
         raise RuleViolated(
-            "result_needs_admission_granted", f"exam '{step.exam_id}' has no granted admission", "exam_id"
+            "result_needs_admission_granted",
+            f"exam '{step.exam_id}' has no granted admission",
+            "exam_id",
+            exam_id=step.exam_id,
         )
     if exam.status == "result_recorded":
         if exam.result != "failed":
-            raise RuleViolated("exam_result_once", f"exam '{step.exam_id}' already has its result")
+            raise RuleViolated(
+                "exam_result_once", f"exam '{step.exam_id}' already has its result", exam_id=step.exam_id
+            )
         if exam.attempts >= EXAM_ATTEMPTS:
             raise RuleViolated(
                 "exam_attempts_exhausted",
                 f"exam '{step.exam_id}' was taken {exam.attempts} times: § 37(1) BBiG allows two repetitions",
                 "exam_id",
+                exam_id=step.exam_id,
+                attempts=exam.attempts,
             )
     # Partial comparability is the chamber's decision (§ 50b(4) BBiG): recorded as decided, whatever is known here.
     levels = (
@@ -504,13 +602,18 @@ def _check_exam_result(case: Case, step: steps.ExamResultRecorded) -> None:
 def _check_counsellor_assigned(case: Case, step: steps.CounsellorAssigned, context: Context) -> None:
     if step.counsellor == case.counsellor:
         raise RuleViolated(
-            "reassignment_changes_counsellor", f"'{step.counsellor}' already holds the case", "counsellor"
+            "reassignment_changes_counsellor",
+            f"'{step.counsellor}' already holds the case",
+            "counsellor",
+            counsellor=step.counsellor,
         )
     if not context.is_active_counsellor(case.agency, step.counsellor):
         raise RuleViolated(
             "counsellor_active_in_agency",
             f"'{step.counsellor}' is not an active counsellor of agency '{case.agency}'",
             "counsellor",
+            counsellor=step.counsellor,
+            agency=case.agency,
         )
 
 
@@ -535,6 +638,7 @@ def _check_leaving_situation(case: Case, step: steps.LeavingSituationRecorded) -
             "leaving_situation_window",
             f"the situation on leaving is recorded after the exit, within {LEAVING_SITUATION_DAYS} days of it",
             "date",
+            days=LEAVING_SITUATION_DAYS,
         )
     _not_before(step.date, case.exit.closed_on, "the exit")
     _exclusive(step.situation)
@@ -543,25 +647,34 @@ def _check_leaving_situation(case: Case, step: steps.LeavingSituationRecorded) -
 def _check_qualification_recorded(case: Case, step: steps.QualificationRecorded) -> None:
     if case.qualification(step.qualification_id):
         raise RuleViolated(
-            "qualification_id_unique", f"qualification '{step.qualification_id}' exists", "qualification_id"
+            "qualification_id_unique",
+            f"qualification '{step.qualification_id}' exists",
+            "qualification_id",
+            qualification_id=step.qualification_id,
         )
     if step.year is not None and not case.profile.birth_year <= step.year <= step.date.year:
         raise InvalidStep(
             "qualification_year_plausible",
             f"year {step.year} is not between the birth year {case.profile.birth_year} and the step's date",
             "year",
+            year=step.year,
+            birth_year=case.profile.birth_year,
         )
 
 
 def _check_referral_made(case: Case, step: steps.ReferralMade) -> None:
     if case.referral(step.referral_id):
-        raise RuleViolated("referral_id_unique", f"referral '{step.referral_id}' exists", "referral_id")
+        raise RuleViolated(
+            "referral_id_unique", f"referral '{step.referral_id}' exists", "referral_id", referral_id=step.referral_id
+        )
 
 
 def _check_referral_outcome(case: Case, step: steps.ReferralOutcomeRecorded) -> None:
     referral = case.referral(step.referral_id)
     if referral is None:
-        raise RuleViolated("outcome_needs_referral", f"no referral '{step.referral_id}'", "referral_id")
+        raise RuleViolated(
+            "outcome_needs_referral", f"no referral '{step.referral_id}'", "referral_id", referral_id=step.referral_id
+        )
     # Outcomes follow one another, so the latest recorded is the latest known.
     _not_before(step.date, referral.outcome_on or referral.referred_on, "the referral or its previous outcome")
 
@@ -573,7 +686,10 @@ def _check_plan_agreed(case: Case, step: steps.PlanAgreed) -> None:
     for number, item in enumerate(step.items):
         if item.item_id in seen:
             raise InvalidStep(
-                "plan_item_ids_unique", f"item '{item.item_id}' is named twice in the plan", f"items.{number}.item_id"
+                "plan_item_ids_unique",
+                f"item '{item.item_id}' is named twice in the plan",
+                f"items.{number}.item_id",
+                item_id=item.item_id,
             )
         seen.add(item.item_id)
         carried = case.plan_item(item.item_id)
@@ -582,15 +698,25 @@ def _check_plan_agreed(case: Case, step: steps.PlanAgreed) -> None:
                 "target_date_not_before_plan",
                 f"item '{item.item_id}' has its target date {item.target_date} before the plan's date {step.date}",
                 f"items.{number}.target_date",
+                item_id=item.item_id,
+                target_date=item.target_date,
+                date=step.date,
             )
 
 
 def _check_plan_item_done(case: Case, step: steps.PlanItemDone) -> None:
     item = case.plan_item(step.item_id)
     if item is None or case.plan_agreed_on is None:
-        raise RuleViolated("completion_needs_plan_item", f"the current plan has no item '{step.item_id}'", "item_id")
+        raise RuleViolated(
+            "completion_needs_plan_item",
+            f"the current plan has no item '{step.item_id}'",
+            "item_id",
+            item_id=step.item_id,
+        )
     if item.status == "done":
-        raise RuleViolated("plan_item_done_once", f"plan item '{step.item_id}' is already done", "item_id")
+        raise RuleViolated(
+            "plan_item_done_once", f"plan item '{step.item_id}' is already done", "item_id", item_id=step.item_id
+        )
     _not_before(step.date, case.plan_agreed_on, "the plan's agreement")
 
 
@@ -611,12 +737,17 @@ def _check_follow_up(case: Case, step: steps.FollowUpRecorded, today: date) -> N
                 "reference_date_not_after_date",
                 f"reference_date {step.reference_date} is after the follow-up's date {step.date}",
                 "reference_date",
+                reference_date=step.reference_date,
+                date=step.date,
             )
         if step.reference_date < case.exit.closed_on:
             raise InvalidStep(
                 "date_not_before_reference",
                 f"reference_date {step.reference_date} is before the exit on {case.exit.closed_on}",
                 "reference_date",
+                date=step.reference_date,
+                reference=case.exit.closed_on,
+                what="the exit",
             )
     _check_follow_up_situation(step)
 

@@ -2,13 +2,18 @@
 
 
 class DomainError(Exception):
-    """A command the case cannot accept."""
+    """A command the case cannot accept.
 
-    def __init__(self, rule: str, detail: str, field: str | None = None) -> None:
+    `detail` explains it in English; `facts` are the values it names (ids, dates, numbers), so the API can explain the
+    same refusal in another language (api/messages_de.py words each rule with these facts).
+    """
+
+    def __init__(self, rule: str, detail: str, field: str | None = None, **facts: object) -> None:
         super().__init__(detail)
         self.rule = rule
         self.detail = detail
         self.field = field
+        self.facts = facts
 
 
 class RuleViolated(DomainError):

@@ -44,6 +44,7 @@ class Settings:
             token_secret=env.get("LOTSE_TOKEN_SECRET") or None,
             max_body_bytes=_positive_int(env, "LOTSE_MAX_BODY_BYTES", 64 * 1024),
             projections=_projections(env),
+            projection_batch_size=_positive_int(env, "LOTSE_PROJECTION_BATCH_SIZE", 500),
             rate_limit_per_minute=_positive_int(env, "LOTSE_RATE_LIMIT_PER_MINUTE", 1200),
             audit_signing_key=Path(env["LOTSE_AUDIT_SIGNING_KEY"]) if env.get("LOTSE_AUDIT_SIGNING_KEY") else None,
             master_key=env.get("LOTSE_MASTER_KEY") or None,

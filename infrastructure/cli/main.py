@@ -12,6 +12,7 @@ from infrastructure.auth.tokens import InvalidClaims
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.cli import audit as audit_cli
 from infrastructure.cli import privacy as privacy_cli
+from infrastructure.cli.documentation import describe
 from infrastructure.eventstore.migrations import LATEST, SchemaMismatch, migrate_database
 from infrastructure.settings import Settings, SettingsError
 
@@ -28,24 +29,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         " LOTSE_DATABASE_URL; SQLite migrates by itself at start)",
     )
     serve = commands.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
 
     token = commands.add_parser("token", help="bearer tokens").add_subparsers(dest="action", required=True)
     issue = token.add_parser("issue", help="print a new bearer token (and register counsellors and leads as staff)")
-    issue.add_argument("--subject", required=True)
-    issue.add_argument("--role", required=True, choices=ROLES)
-    issue.add_argument("--agency", required=True)
+    issue.add_argument("--subject", required=True, help="who the token names (the staff member's name)")
+    issue.add_argument("--role", required=True, choices=ROLES, help="what the token may do (API.md's roles)")
+    issue.add_argument("--agency", required=True, help="the agency the token acts for; * for a funder's")
     issue.add_argument("--days", type=int, default=30, help=f"validity in days (default 30, at most {MAX_DAYS})")
 
     staff = commands.add_parser("staff", help="the staff directory").add_subparsers(dest="action", required=True)
     deactivate = staff.add_parser("deactivate", help="a counsellor who left: no case can be assigned to her")
-    deactivate.add_argument("--subject", required=True)
-    deactivate.add_argument("--agency", required=True)
+    deactivate.add_argument("--subject", required=True, help="the staff member's name")
+    deactivate.add_argument("--agency", required=True, help="her agency")
 
-    demo = commands.add_parser("demo", help="load a realistic synthetic caseload")
-    demo.add_argument("--cases", type=int, default=300)
-    demo.add_argument("--seed", type=int, default=2026)
+    demo = commands.add_parser("demo", help="load a realistic synthetic caseload (into an empty store only)")
+    demo.add_argument("--cases", type=int, default=300, help="how many clients' journeys")
+    demo.add_argument("--seed", type=int, default=2026, help="the same seed loads the same journeys")
+    demo.add_argument("--force", action="store_true", help="load even into a store that already holds events")
 
     commands.add_parser("worker", help="follow the event log and keep the projection views up to date")
     projections = commands.add_parser("projections", help="the projection views").add_subparsers(
@@ -56,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rebuild.add_argument("names", nargs="*", help="views to rebuild (default: all)")
     audit_cli.add_commands(commands)
     privacy_cli.add_commands(commands)
+    describe(parser)
 
     args = parser.parse_args(argv)
     try:
@@ -97,7 +100,7 @@ def _command(lotse: Lotse, args: argparse.Namespace) -> int:  # noqa: PLR0911 - 
         from infrastructure.cli.projections import rebuild, status  # noqa: PLC0415
 
         return status(lotse) if args.action == "status" else rebuild(lotse, args.names)
-    return _demo(lotse, args.cases, args.seed)
+    return _demo(lotse, args.cases, args.seed, force=args.force)
 
 
 def _serve(settings: Settings, host: str, port: int) -> int:
@@ -128,9 +131,17 @@ def _issue_token(lotse: Lotse, subject: str, role: Role, agency: str, days: int)
     return 0
 
 
-def _demo(lotse: Lotse, cases: int, seed: int) -> int:
+def _demo(lotse: Lotse, cases: int, seed: int, *, force: bool) -> int:
     from application.synthetic import load_demo  # noqa: PLC0415
 
+    # Synthetic clients among real ones would count in the funder's figures: only an empty store takes them unasked.
+    held = lotse.projections.runner.head()
+    if held and not force:
+        print(
+            f"lotse demo: the store is not empty ({held} events); nothing loaded (--force loads anyway)",
+            file=sys.stderr,
+        )
+        return 1
     print(load_demo(lotse.cases, lotse.staff, cases=cases, seed=seed))
     return 0
 
