@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from application import synthetic_records as records
 from application.cases import CaseService
 from application.ports import Role, StaffDirectory
 from domain import steps as s
@@ -117,11 +118,16 @@ class _Story:
         self.steps: list[s.StepCommand] = []
 
     def add(self, make: Any, low: int, high: int) -> bool:
+        return self.added(make, low, high) is not None
+
+    def added(self, make: Any, low: int, high: int) -> Any:
+        """The step made for the next day, or None when that day has not come yet."""
         day = self.clock.after(low, high)
         if day is None:
-            return False
-        self.steps.append(make(day))
-        return True
+            return None
+        step = make(day)
+        self.steps.append(step)
+        return step
 
     def add_on(self, day: date, step: s.StepCommand) -> bool:
         """A step on a day of its own (after the exit: the situation learnt later, the follow-ups)."""
@@ -191,19 +197,24 @@ def _journey(rng: random.Random, today: date) -> Journey:
     if pathway == "validation" and first_contact.year - birth_year < 26:
         pathway = "external_exam"
     story = _Story(rng, first_contact, today)
-    story.add(
-        lambda d: s.CounsellingSessionHeld(date=d, minutes=rng.choice([30, 45, 60, 90]), topics=("Erstberatung",)), 0, 3
-    )
+    profile = opening.profile
+    language = records.client_language(rng, profile.qualification_country, profile.german_level)
+    story.add(lambda d: records.session(rng, d, language, ("Erstberatung",)), 0, 3)
+    brought = profile.qualification_country is not None and rng.random() < 0.8
+    if brought:
+        country = profile.qualification_country
+        assert country is not None
+        story.add(lambda d: records.qualification(rng, d, country, profile.isced, birth_year), 0, 2)
     story.add(
         lambda d: s.AssessmentStarted(date=d, assessment_id="a1", instrument=rng.choice(["profilpass", "myskills"])),
         3,
         14,
     )
     story.add(lambda d: s.AssessmentCompleted(date=d, assessment_id="a1", recommended_pathway=pathway), 7, 30)
-    if opening.profile.german_level in ("none", "A1", "A2") and rng.random() < 0.4:
-        _language_course(story)
+    learns_german = profile.german_level in records.LOW_GERMAN and rng.random() < 0.4
+    _plan_and_referral(story, pathway, language, learns_german=learns_german)
     if pathway == "recognition":
-        qualified = _recognition(story, occupation, body, regulated)
+        qualified = _recognition(story, occupation, body, regulated, qualification="q1" if brought else None)
     elif pathway in ("external_exam", "partial_qualifications"):
         qualified = _external_exam(story, pathway, occupation, body)
     elif pathway == "validation":
@@ -216,6 +227,38 @@ def _journey(rng: random.Random, today: date) -> Journey:
     if rng.random() < 0.75:
         _exit(story, qualified, employed_at_entry=opening.profile.labour_status in ("employed", "self_employed"))
     return Journey(agency=agency, counsellor=counsellor, pathway=pathway, opening=opening, steps=story.steps)
+
+
+def _plan_and_referral(story: _Story, pathway: str, language: str, *, learns_german: bool) -> None:
+    """After the assessment: mostly a plan (its items done as the journey goes on, something done by hand), a session
+    about it, a referral (to a language course when German is learnt), the language course."""
+    rng = story.rng
+    referred = learns_german or rng.random() < 0.3
+    if rng.random() < 0.7:
+        other = rng.random() < 0.4
+        agreed = story.added(
+            lambda d: records.plan(rng, d, pathway, language=learns_german, referral=referred, other=other), 0, 7
+        )
+        by_hand = [item.item_id for item in agreed.items if item.kind == "other"] if agreed else []
+        if by_hand and rng.random() < 0.7:
+            story.add(lambda d: s.PlanItemDone(date=d, item_id=by_hand[0]), 7, 30)
+    if rng.random() < 0.6:
+        story.add(lambda d: records.session(rng, d, language, ("Planung", "Finanzierung")), 1, 14)
+    if referred:
+        _referral(story, learns_german)
+    if learns_german:
+        _language_course(story)
+
+
+def _referral(story: _Story, language: bool) -> None:
+    """A referral and what the other service reported back; a recent one may still wait for its feedback."""
+    rng = story.rng
+    if not story.add(lambda d: records.referral(rng, d, language=language), 0, 10):
+        return
+    if rng.random() < 0.15:
+        return  # no feedback yet
+    for outcome in records.referral_outcomes(rng):
+        story.add(lambda d, o=outcome: s.ReferralOutcomeRecorded(date=d, referral_id="v1", outcome=o), 7, 40)
 
 
 def _language_course(story: _Story) -> None:
@@ -233,9 +276,10 @@ def _language_course(story: _Story) -> None:
         story.add(lambda d: s.CourseCompleted(date=d, course_id="de1", certificate=rng.random() < 0.7), 60, 150)
 
 
-def _recognition(story: _Story, occupation: str, body: str, regulated: bool) -> bool:
-    """An application, perhaps standing still for a while or withdrawn; after a partial decision the compensation
-    measure and, once it ended successfully, full equivalence. Answers whether a qualification was obtained."""
+def _recognition(story: _Story, occupation: str, body: str, regulated: bool, qualification: str | None) -> bool:
+    """An application for the qualification the client brought, perhaps standing still for a while or withdrawn; after
+    a partial decision the compensation measure and, once it ended successfully, full equivalence. Answers whether a
+    qualification was obtained."""
     rng = story.rng
     story.add(
         lambda d: s.RecognitionApplied(
@@ -245,6 +289,7 @@ def _recognition(story: _Story, occupation: str, body: str, regulated: bool) -> 
             responsible_body=body,
             regulated=regulated,
             fast_track=rng.random() < 0.2,
+            qualification_id=qualification,
         ),
         7,
         30,

@@ -316,7 +316,7 @@ class QualificationRecorded(StepCommand, tag="qualification_recorded", frozen=Tr
     qualification_id: ClientId
     kind: QualificationKind
     country: CountryCode
-    title: ShortText
+    title: Annotated[ShortText, Meta(description="The certificate's own name: personal data")]
     year: QualificationYear | None = None
 
 
@@ -327,7 +327,7 @@ class ReferralMade(StepCommand, tag="referral_made", frozen=True):
     referral_id: ClientId
     to: ReferralTarget
     organisation: ShortText
-    purpose: LongText | None = None
+    purpose: Annotated[LongText, Meta(description="Why she was referred: personal data")] | None = None
 
 
 class ReferralOutcomeRecorded(StepCommand, tag="referral_outcome_recorded", frozen=True):
@@ -347,7 +347,19 @@ class PlanItem(Data, frozen=True):
     offer_id: ClientId | None = None
 
 
-PlanItems = Annotated[tuple[PlanItem, ...], Meta(min_length=1, max_length=50)]
+PLAN_RULE = (
+    "The plan's items (at least one; item ids unique within the plan; an open item's target date not before the"
+    " plan's date). A later plan_agreed replaces the plan; an item it names again that was done stays done. An item is"
+    " done when plan_item_done names it, or when a step of its kind is recorded on or after the plan's date: an item"
+    " with an offer_id by a course_enrolled with that offer_id; an item without one by the first such step after the"
+    " agreement, which completes the open item of that kind with the earliest target date (assessment:"
+    " assessment_completed; recognition: recognition_applied; course: course_enrolled of a kind other than language;"
+    " language: course_enrolled of kind language; exam: exam_admission_applied; referral: referral_made; other: only"
+    " plan_item_done). Each step completes one item at most. The case shows each item's status (open, done, or"
+    " overdue: open past its target date); every open item of an open case is a plan_item deadline due on its target"
+    " date. Descriptions are personal data."
+)
+PlanItems = Annotated[tuple[PlanItem, ...], Meta(min_length=1, max_length=50, description=PLAN_RULE)]
 
 
 class PlanAgreed(StepCommand, tag="plan_agreed", frozen=True):
@@ -369,7 +381,9 @@ class PlanAgreed(StepCommand, tag="plan_agreed", frozen=True):
 class PlanItemDone(StepCommand, tag="plan_item_done", frozen=True):
     """An item of the current plan is done (whatever its kind)."""
 
-    item_id: ClientId
+    item_id: Annotated[
+        ClientId, Meta(description="An item of the current plan, not yet done (409 completion_needs_plan_item)")
+    ]
 
 
 Step = (

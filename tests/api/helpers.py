@@ -86,6 +86,26 @@ CLOSING = {
 }
 
 
+# The qualification plan of the journey: the assessment, the application and the enrolment in the offer complete the
+# first three items; the fourth is done by hand.
+PLAN: Json = {
+    "type": "plan_agreed",
+    "date": "2026-01-09",
+    "items": [
+        {"item_id": "p1", "kind": "assessment", "description": "ProfilPASS", "target_date": "2026-02-01"},
+        {"item_id": "p2", "kind": "recognition", "description": "Antrag IHK FOSA", "target_date": "2026-03-01"},
+        {
+            "item_id": "p3",
+            "kind": "language",
+            "description": "Deutsch B2",
+            "target_date": "2026-04-01",
+            "offer_id": "vhs-b2-2026",
+        },
+        {"item_id": "p4", "kind": "other", "description": "Zeugnisse übersetzen", "target_date": "2026-05-01"},
+    ],
+}
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of the journey: who records it and the body they send."""
@@ -94,7 +114,8 @@ class Step:
     body: Json
 
 
-# Every step type of API.md's table, in the order the journey tells it, as the domain accepts it: a partial
+# Every step type of API.md's table, in the order the journey tells it, as the domain accepts it: a session by video
+# in Turkish with an interpreter, the qualification she holds (applied for with r1), a plan and a referral; a partial
 # recognition of r1 made full by its adaptation qualification; a second application r2 whose deadline stands still
 # for a qualification analysis, runs again and is withdrawn; an external exam failed and retaken; the exit, the
 # situation on leaving learnt a week later, a 0.1-style follow-up and one naming its reference date and improvement.
@@ -115,8 +136,24 @@ JOURNEY: list[Step] = [
             "minutes": 60,
             "topics": ["recognition", "language"],
             "note": "brought her diploma",
+            "mode": "video",
+            "language": "tr",
+            "interpreter": True,
         },
     ),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "qualification_recorded",
+            "date": "2026-01-08",
+            "qualification_id": "q1",
+            "kind": "vocational",
+            "country": "TR",
+            "title": "Meslek Lisesi Diplomasi, Büro Yönetimi",
+            "year": 2004,
+        },
+    ),
+    Step(COUNSELLOR, PLAN),
     Step(
         COUNSELLOR,
         {"type": "assessment_started", "date": "2026-01-12", "assessment_id": "a1", "instrument": "profilpass"},
@@ -141,6 +178,18 @@ JOURNEY: list[Step] = [
             "responsible_body": "ihk_fosa",
             "regulated": False,
             "fast_track": False,
+            "qualification_id": "q1",
+        },
+    ),
+    Step(
+        COUNSELLOR,
+        {
+            "type": "referral_made",
+            "date": "2026-01-21",
+            "referral_id": "v1",
+            "to": "migration_counselling",
+            "organisation": "MBE Köln",
+            "purpose": "questions about her residence permit",
         },
     ),
     Step(
@@ -153,6 +202,10 @@ JOURNEY: list[Step] = [
         },
     ),
     Step(COUNSELLOR, {"type": "recognition_documents_completed", "date": "2026-02-02", "application_id": "r1"}),
+    Step(
+        COUNSELLOR,
+        {"type": "referral_outcome_recorded", "date": "2026-02-05", "referral_id": "v1", "outcome": "appointment_kept"},
+    ),
     Step(
         COUNSELLOR,
         {
@@ -230,6 +283,7 @@ JOURNEY: list[Step] = [
             "kind": "language",
             "provider": "VHS Köln",
             "funding": "education_voucher",
+            "offer_id": "vhs-b2-2026",
         },
     ),
     Step(
@@ -242,6 +296,7 @@ JOURNEY: list[Step] = [
         },
     ),
     Step(COUNSELLOR, {"type": "course_dropped", "date": "2026-04-01", "course_id": "c2", "reason": "schedule clash"}),
+    Step(COUNSELLOR, {"type": "plan_item_done", "date": "2026-04-08", "item_id": "p4"}),
     Step(COUNSELLOR, {"type": "course_completed", "date": "2026-04-10", "course_id": "c1", "certificate": True}),
     Step(
         COUNSELLOR,

@@ -18,6 +18,7 @@ from tests.api.helpers import (
     LEAD,
     NOW,
     PERSONAL_SHOWN,
+    PLAN,
     PROFILE_DEFAULTS,
     SECOND_COUNSELLOR,
     Client,
@@ -109,21 +110,30 @@ PERSONAL_STEP_FIELDS = {
     "exam_admission_decided": ("reason",),
     "counsellor_assigned": ("reason",),
     "case_reopened": ("reason",),
+    "qualification_recorded": ("title",),
+    "referral_made": ("purpose",),
 }
+# Per step type, the free text about the client in each item of a list the step sends.
+PERSONAL_ITEM_FIELDS = {"plan_agreed": {"items": ("description",)}}
 # Free text about the client inside the case's parts: erased with the personal data, hidden from auditors.
 FREE_TEXT = {
     "assessments": ("result",),
     "applications": ("substantial_differences", "withdrawal_reason"),
     "courses": ("drop_reason",),
     "exams": ("admission_reason",),
+    "qualifications": ("title",),
+    "referrals": ("purpose",),
 }
 
 
 def without_personal(case: Json) -> Json:
-    """The case without its personal data block and with its parts' free text blanked."""
+    """The case without its personal data block and with its parts' free text blanked (the plan's descriptions too)."""
     kept = {name: value for name, value in case.items() if name not in PERSONAL_FIELDS}
     for part, texts in FREE_TEXT.items():
         kept[part] = [{**item, **dict.fromkeys(texts)} for item in kept.get(part, [])]
+    if kept.get("plan") is not None:
+        items = [{**item, "description": None} for item in kept["plan"]["items"]]
+        kept["plan"] = {**kept["plan"], "items": items}
     return kept
 
 
@@ -194,6 +204,76 @@ async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: T
     assert (corrected["profile"]["german_level"], corrected["profile"]["arrival_year"]) == ("B1", 2019)
     assert corrected["stage"] == "first_contact"  # corrections do not move the stage
     assert after("counselling_session_held")["stage"] == "first_contact"
+    assert opened["qualifications"] == opened["referrals"] == []
+    assert opened["plan"] is None
+    qualified = after("qualification_recorded")
+    assert qualified["qualifications"] == [
+        {
+            "qualification_id": "q1",
+            "kind": "vocational",
+            "country": "TR",
+            "title": "Meslek Lisesi Diplomasi, Büro Yönetimi",
+            "year": 2004,
+            "recorded_on": "2026-01-08",
+        }
+    ]
+    assert qualified["stage"] == "first_contact"
+    planned = after("plan_agreed")
+    # Today (1 June 2026) every target date has passed: the open items read overdue, and each is a deadline.
+    assert planned["plan"] == {
+        "agreed_on": "2026-01-09",
+        "items": [
+            {
+                "item_id": item["item_id"],
+                "kind": item["kind"],
+                "description": item["description"],
+                "target_date": item["target_date"],
+                "offer_id": item.get("offer_id"),
+                "status": "overdue",
+                "done_on": None,
+                "done_with": None,
+            }
+            for item in PLAN["items"]
+        ],
+    }
+    assert [d for d in planned["deadlines"] if d["kind"] == "plan_item"] == [
+        {"kind": "plan_item", "ref": item["item_id"], "due": item["target_date"]} for item in PLAN["items"]
+    ]
+
+    def plan_states(answer: Json) -> list[tuple[str, str | None, str | None]]:
+        return [(item["status"], item["done_on"], item["done_with"]) for item in answer["plan"]["items"]]
+
+    assert plan_states(after("assessment_completed"))[0] == ("done", "2026-01-19", "assessment_completed")
+    assert plan_states(after("recognition_applied"))[:2] == [
+        ("done", "2026-01-19", "assessment_completed"),
+        ("done", "2026-01-20", "recognition_applied"),
+    ]
+    referred = after("referral_made")
+    assert referred["referrals"] == [
+        {
+            "referral_id": "v1",
+            "to": "migration_counselling",
+            "organisation": "MBE Köln",
+            "purpose": "questions about her residence permit",
+            "referred_on": "2026-01-21",
+            "status": "waiting",
+            "outcome": None,
+            "outcome_on": None,
+        }
+    ]
+    assert {"kind": "referral_feedback", "ref": "v1", "due": "2026-02-20"} in referred["deadlines"]
+    answered = after("referral_outcome_recorded")
+    assert [(r["status"], r["outcome"], r["outcome_on"]) for r in answered["referrals"]] == [
+        ("answered", "appointment_kept", "2026-02-05")
+    ]
+    assert all(d["kind"] != "referral_feedback" for d in answered["deadlines"])
+    assert plan_states(after("course_enrolled"))[2] == ("overdue", None, None)  # c1 enrols in no offer: p3 waits
+    offered = after("course_enrolled", 2)
+    assert by_id(offered["courses"], "course_id")["c2"]["offer_id"] == "vhs-b2-2026"
+    assert plan_states(offered)[2] == ("done", "2026-03-16", "course_enrolled")
+    by_hand = after("plan_item_done")
+    assert plan_states(by_hand)[3] == ("done", "2026-04-08", "plan_item_done")
+    assert all(d["kind"] != "plan_item" for d in by_hand["deadlines"])
     assert after("assessment_started")["stage"] == "assessment"
     assert after("assessment_completed")["assessments"] == [
         {
@@ -233,6 +313,7 @@ async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: T
             "final_decided_on": None,
             "withdrawn_on": None,
             "withdrawal_reason": None,
+            "qualification_id": "q1",
         }
     ]
     assert {"kind": "recognition_receipt", "ref": "r1", "due": "2026-02-20"} in applied["deadlines"]
@@ -427,6 +508,8 @@ async def test_the_history_lists_every_event_oldest_first(client: Client, tokens
         personal = PERSONAL_STEP_FIELDS.get(step.body["type"], ())
         sent = {name: value for name, value in step.body.items() if name not in ("type", "date")}
         expected = {name: None if name in personal else value for name, value in sent.items()}
+        for part, texts in PERSONAL_ITEM_FIELDS.get(step.body["type"], {}).items():
+            expected[part] = [{"offer_id": None, **item, **dict.fromkeys(texts)} for item in expected[part]]
         if "situation" in expected:  # recorded with the default API.md gives: not self-employed
             expected["situation"] = {"self_employed": False, **expected["situation"]}
         assert {name: event["data"].get(name) for name in sent} == expected, event

@@ -55,9 +55,13 @@ PART_FIELDS_0_2 = {
         "final_decided_on",
         "withdrawn_on",
         "withdrawal_reason",
+        "qualification_id",
     },
     "exams": {"attempts", "application_id", "basis"},
-    "courses": {"application_id"},
+    "courses": {"application_id", "offer_id"},
+    "qualifications": {"qualification_id", "kind", "country", "title", "year", "recorded_on"},
+    "referrals": {"referral_id", "to", "organisation", "purpose", "referred_on", "status", "outcome", "outcome_on"},
+    "plan": {"agreed_on", "items"},
     "follow_up": {"reference_date", "outcome", "improvement"},
     "follow_ups": {"recorded_on", "employed", "improved_situation", "reference_date", "outcome", "improvement"},
     "leaving_situation": {
@@ -146,6 +150,9 @@ async def test_the_schema_of_the_case_lists_the_fields_of_0_2(client: Client) ->
     parts = {name: set(resolved(schema, case["properties"][name])["properties"]) for name in PART_FIELDS_0_2}
     assert all(parts[name] >= fields_0_2 for name, fields_0_2 in PART_FIELDS_0_2.items()), parts
     assert "birth_date" in resolved(schema, case["properties"]["personal"])["properties"]
+    plan_item = resolved(schema, resolved(schema, case["properties"]["plan"])["properties"]["items"])
+    assert set(plan_item["properties"]) >= {"item_id", "kind", "description", "target_date", "offer_id", "status"}
+    assert set(plan_item["properties"]["status"]["enum"]) == {"open", "done", "overdue"}
     assert {"german_level", "arrival_year"} <= set(resolved(schema, case["properties"]["profile"])["properties"])
 
 
@@ -172,3 +179,28 @@ def test_the_app_builds_without_deprecation_warnings(tmp_path: Path) -> None:
     )
 
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+async def test_the_schema_tells_when_a_plan_item_is_done(client: Client) -> None:
+    schema = await schema_of(client)
+
+    items = schema["components"]["schemas"]["PlanAgreed"]["properties"]["items"]
+    rule = items["description"]
+    for step_type in (
+        "plan_item_done",
+        "assessment_completed",
+        "recognition_applied",
+        "course_enrolled",
+        "exam_admission_applied",
+        "referral_made",
+        "offer_id",
+        "earliest target date",
+        "overdue",
+    ):
+        assert step_type in rule, step_type
+    session = schema["components"]["schemas"]["CounsellingSessionHeld"]["properties"]
+    assert (session["mode"]["default"], session["language"]["default"], session["interpreter"]["default"]) == (
+        "in_person",
+        "de",
+        False,
+    )

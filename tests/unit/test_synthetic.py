@@ -89,3 +89,40 @@ def test_follow_ups_describe_about_six_months_after_leaving() -> None:
         for follow_up in case.follow_ups:
             months = (follow_up.reference_date - case.exit.closed_on).days / 30.44
             assert 5 < months < 8, (case.exit.closed_on, follow_up)
+
+
+def test_the_journeys_tell_the_desks_records_of_issues_15_and_16() -> None:
+    languages: Counter[str] = Counter()
+    modes: Counter[str] = Counter()
+    told: Counter[str] = Counter()
+    for number, journey in enumerate(journeys(300, seed=2026, today=TODAY)):
+        case = recorded(journey, number)
+        sessions = [step for step in journey.steps if isinstance(step, s.CounsellingSessionHeld)]
+        languages.update(session.language for session in sessions)
+        modes.update(session.mode for session in sessions)
+        told["interpreter"] += any(session.interpreter for session in sessions)
+        told["qualification"] += bool(case.qualifications)
+        told["qualification applied for"] += any(a.qualification_id for a in case.applications)
+        told.update(f"referral {referral.status}" for referral in case.referrals)
+        told["plan"] += case.plan_agreed_on is not None
+        told.update(f"plan item done with {item.done_with}" for item in case.plan_items if item.done_with)
+        told["plan item open"] += any(item.status == "open" for item in case.plan_items)
+
+    assert {"de", "tr", "ru", "ar", "uk", "fa"} <= set(languages), languages
+    assert languages["de"] > sum(languages.values()) / 2
+    assert {"in_person", "phone", "video", "email", "outreach"} <= set(modes), modes
+    for story in (
+        "interpreter",
+        "qualification",
+        "qualification applied for",
+        "referral answered",
+        "referral waiting",
+        "plan",
+        "plan item open",
+        "plan item done with plan_item_done",
+        "plan item done with recognition_applied",
+        "plan item done with course_enrolled",
+        "plan item done with exam_admission_applied",
+        "plan item done with referral_made",
+    ):
+        assert told[story] >= 3, (story, told)
