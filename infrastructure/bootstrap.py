@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import InfrastructureFactory
 
 from application.cases import CaseService, Clock, Ports
-from application.ports import Counsellors, LogDigest, StaffDirectory
+from application.ports import Counsellors, LogDigest
 from application.reporting import Reporting
 from application.retention import Retention
 from application.workspace import Workspace
@@ -67,7 +67,7 @@ class Lotse:
     clock: Clock
     database: Database
     key_vault: KeyVault
-    staff: StaffDirectory
+    staff: SqlStaffDirectory
     tokens: TokenCodec
     cases: CaseService
     projections: Projections
