@@ -53,8 +53,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 def log_config() -> dict[str, Any]:
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["default"]["()"] = f"{__name__}:EscapingDefaultFormatter"
-    config["formatters"]["access"]["()"] = f"{__name__}:EscapingAccessFormatter"
+    config["formatters"]["default"]["()"] = f"{__name__}.EscapingDefaultFormatter"
+    config["formatters"]["access"]["()"] = f"{__name__}.EscapingAccessFormatter"
     return config
 
 
