@@ -1,6 +1,7 @@
 """Bearer-token authentication, and guards that refuse a role early (the use cases decide again, by the same table:
 application/policy.py)."""
 
+import ipaddress
 import logging
 import math
 import threading
@@ -68,7 +69,11 @@ class FailedAuthentications:
         self._lock = threading.Lock()
 
     def fail(self, address: str) -> float:
-        """Counts a failure; answers 0 if the address had one left, else the seconds until it has one again."""
+        """Counts a failure; answers 0 if the address had one left, else the seconds until it has one again.
+
+        IPv6 addresses are counted by their /64 network: one machine usually has a whole one to choose from.
+        """
+        address = _counted_as(address)
         now = self._monotonic()
         with self._lock:
             left, since = self._buckets.get(address, (self.capacity, now))
@@ -90,6 +95,16 @@ class FailedAuthentications:
             del self._buckets[key]
         if len(self._buckets) > MAX_TRACKED:
             self._buckets.clear()
+
+
+def _counted_as(address: str) -> str:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed.ipv4_mapped if isinstance(parsed, ipaddress.IPv6Address) else parsed)
 
 
 class BearerTokenAuthentication(AbstractAuthenticationMiddleware):

@@ -32,9 +32,7 @@ def _escape_one(match: re.Match[str]) -> str:
 
 
 def _escaped(value: Any) -> Any:
-    if isinstance(value, int | float):
-        return value
-    return escape(value if isinstance(value, str) else str(value))
+    return escape(value) if isinstance(value, str) else value
 
 
 class EscapingFormatter(logging.Formatter):
@@ -43,11 +41,12 @@ class EscapingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         # A copy: another handler of the same record formats the original.
         record = logging.makeLogRecord(record.__dict__)
+        record.message = escape(record.getMessage())
+        # Formatters that read the arguments themselves (uvicorn's access log) get them escaped as well.
         if isinstance(record.args, dict):
             record.args = {key: _escaped(value) for key, value in record.args.items()}
         elif record.args:
             record.args = tuple(_escaped(value) for value in record.args)
-        record.message = escape(record.getMessage())
         if self.usesTime():
             record.asctime = self.formatTime(record, self.datefmt)
         lines = [self.formatMessage(record)]

@@ -97,6 +97,16 @@ def test_an_address_may_fail_so_often_a_minute_then_waits() -> None:
     assert failures.fail("203.0.113.9") == pytest.approx(10.0)
 
 
+def test_ipv6_addresses_are_counted_by_their_64_network() -> None:
+    failures = FailedAuthentications(per_minute=2, monotonic=Monotonic())
+
+    assert [failures.fail("2001:db8:1:2::1"), failures.fail("2001:db8:1:2:ffff::9")] == [0.0, 0.0]
+    assert failures.fail("2001:db8:1:2::abcd") > 0
+    assert failures.fail("2001:db8:1:3::1") == 0.0
+    assert [failures.fail("::ffff:192.0.2.1"), failures.fail("192.0.2.1")] == [0.0, 0.0]
+    assert failures.fail("192.0.2.1") > 0
+
+
 def test_trusted_proxies_are_addresses_or_networks() -> None:
     assert Settings.from_environ({"LOTSE_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16,::1"}).trusted_proxies == (
         "10.0.0.5",
