@@ -1,12 +1,11 @@
 """The app factory: the HTTP app on a Lotse the composition root built (infrastructure/bootstrap.py)."""
 
-import threading
-import time
 from pathlib import Path
 
 import anyio.to_thread
 from litestar import Litestar, Response, get
 from litestar.di import NamedDependency, Provide
+from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -16,19 +15,21 @@ from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from api.activity import ActivityController
 from api.audit import access_log, verify_log
-from api.auth import BearerTokenAuthentication, RateLimiter
+from api.auth import BearerTokenAuthentication, FailedAuthentications, RateLimiter, Refusal
 from api.cases import CasesController
 from api.dashboard import DASHBOARD_PATH, dashboard_router
 from api.exports import ExportsController
+from api.logs import APP_FORMAT, EscapingFormatter
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
 from api.projections import ProjectionsController
+from api.proxies import ForwardedHeaders, TrustedProxies, parse_networks
 from api.request_body import check_body
 from api.responses import Health, Readiness
 from api.security import add_security_headers
 from api.static_files import shipped_files
 from application.cases import Clock
-from application.policy import COUNSELLING
-from application.ports import Principal, StaffDirectory, ViewQueries
+from application.ports import Principal, ViewQueries
+from infrastructure.auth.authenticator import Authenticator
 from infrastructure.auth.tokens import InvalidToken
 from infrastructure.bootstrap import Lotse, bootstrap, utc_now
 from infrastructure.settings import Settings
@@ -59,30 +60,6 @@ def ready(
     return Response(Readiness(status="ready", database=backend, log_position=position))
 
 
-class ActiveStaff:
-    """Who may still act as counsellor or lead, looked up in the staff directory at most every few seconds."""
-
-    TTL_SECONDS = 5.0
-
-    def __init__(self, directory: StaffDirectory) -> None:
-        self._directory = directory
-        self._known: dict[tuple[str, str], tuple[bool, float]] = {}
-        self._lock = threading.Lock()
-
-    def is_active(self, agency: str, subject: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            known = self._known.get((agency, subject))
-        if known is not None and known[1] > now:
-            return known[0]
-        active = self._directory.is_active_counsellor(agency, subject)
-        with self._lock:
-            if len(self._known) > 10_000:
-                self._known.clear()
-            self._known[(agency, subject)] = (active, now + self.TTL_SECONDS)
-        return active
-
-
 def _constant(value: object) -> Provide:
     return Provide(lambda: value, sync_to_thread=False)
 
@@ -95,17 +72,13 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> Litestar:
 def app_for(lotse: Lotse) -> Litestar:
     """The HTTP API on a Lotse the composition root built; the app's shutdown closes it."""
     settings = lotse.settings
-    staff = ActiveStaff(lotse.staff)
+    authenticator = Authenticator(lotse.tokens, lotse.staff, lotse.clock)
 
-    def verify(token: str) -> Principal | None:
+    def verify(token: str) -> Principal | Refusal:
         try:
-            principal = lotse.tokens.verify(token, lotse.clock())
-        except InvalidToken:
-            return None
-        # A counsellor or lead who has left keeps her token until it expires; the directory revokes it now.
-        if principal.role in COUNSELLING and not staff.is_active(principal.agency, principal.subject):
-            return None
-        return principal
+            return authenticator.authenticate(token)
+        except InvalidToken as refused:
+            return Refusal(str(refused))
 
     async def limit_threads_to_pool() -> None:
         # Each handler thread holds at most one database connection: more threads would only queue for one.
@@ -138,10 +111,15 @@ def app_for(lotse: Lotse) -> Litestar:
             "backend": _constant(lotse.backend),
         },
         middleware=[
+            ForwardedHeaders(TrustedProxies(parse_networks(settings.trusted_proxies))),
             DefineMiddleware(
-                BearerTokenAuthentication, verify=verify, limiter=RateLimiter(settings.rate_limit_per_minute)
+                BearerTokenAuthentication,
+                verify=verify,
+                limiter=RateLimiter(settings.rate_limit_per_minute),
+                failures=FailedAuthentications(settings.auth_failures_per_minute),
             ),
         ],
+        logging_config=LoggingConfig(formatters={"standard": {"()": EscapingFormatter, "fmt": APP_FORMAT}}),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_body,  # names every offending field of a JSON body, not only the first
         before_send=[add_security_headers],

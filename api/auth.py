@@ -1,10 +1,14 @@
 """Bearer-token authentication, and guards that refuse a role early (the use cases decide again, by the same table:
 application/policy.py)."""
 
+import ipaddress
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 import anyio.to_thread
 from litestar.connection import ASGIConnection
@@ -16,9 +20,19 @@ from litestar.types import ASGIApp
 from application.policy import require
 from application.ports import Principal, Role
 
-TokenVerifier = Callable[[str], Principal | None]
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a token was not accepted: for the operator's log, never told to the client."""
+
+    reason: str
+
+
+TokenVerifier = Callable[[str], Principal | Refusal]
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 PUBLIC_PATHS = ["^/health$", "^/schema", "^/ready$"]
+MAX_TRACKED = 100_000
+logger = logging.getLogger("lotse.auth")
 
 
 class RateLimiter:
@@ -42,23 +56,95 @@ class RateLimiter:
             return allowed
 
 
+class FailedAuthentications:
+    """A token bucket of failed authentications per client address: `per_minute` failures at once, then one more
+    every 60/per_minute seconds. Successful authentications take nothing from it, so the staff of an office behind
+    one address keep working while someone there guesses tokens."""
+
+    def __init__(self, per_minute: int, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.rate = per_minute / 60
+        self.capacity = float(per_minute)
+        self._monotonic = monotonic
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def fail(self, address: str) -> float:
+        """Counts a failure; answers 0 if the address had one left, else the seconds until it has one again.
+
+        IPv6 addresses are counted by their /64 network: one machine usually has a whole one to choose from.
+        """
+        address = _counted_as(address)
+        now = self._monotonic()
+        with self._lock:
+            left, since = self._buckets.get(address, (self.capacity, now))
+            left = min(self.capacity, left + (now - since) * self.rate)
+            if left >= 1:
+                self._buckets[address] = (left - 1, now)
+                self._forget_recovered(now)
+                return 0.0
+            self._buckets[address] = (left, now)
+            return (1 - left) / self.rate
+
+    def _forget_recovered(self, now: float) -> None:
+        if len(self._buckets) <= MAX_TRACKED:
+            return
+        full = [
+            key for key, (left, since) in self._buckets.items() if left + (now - since) * self.rate >= self.capacity
+        ]
+        for key in full:
+            del self._buckets[key]
+        if len(self._buckets) > MAX_TRACKED:
+            self._buckets.clear()
+
+
+def _counted_as(address: str) -> str:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed.ipv4_mapped if isinstance(parsed, ipaddress.IPv6Address) else parsed)
+
+
 class BearerTokenAuthentication(AbstractAuthenticationMiddleware):
-    def __init__(self, app: ASGIApp, verify: TokenVerifier, limiter: RateLimiter) -> None:
+    def __init__(
+        self, app: ASGIApp, verify: TokenVerifier, limiter: RateLimiter, failures: FailedAuthentications
+    ) -> None:
         super().__init__(app, exclude=PUBLIC_PATHS)
         self.verify = verify
         self.limiter = limiter
+        self.failures = failures
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthorizedException("a bearer token is required (Authorization: Bearer <token>)")
-        # Verifying may ask the staff directory (a database): keep it off the event loop.
+            self._refuse(connection, "no bearer token", "a bearer token is required (Authorization: Bearer <token>)")
+        # Verifying asks the staff directory (a database): keep it off the event loop.
         principal = await anyio.to_thread.run_sync(self.verify, token.strip())
-        if principal is None:
-            raise NotAuthorizedException("the bearer token is invalid or expired")
+        if isinstance(principal, Refusal):
+            self._refuse(connection, principal.reason, "the bearer token is invalid, expired or revoked")
         if not self.limiter.allow(principal.scope):
             raise TooManyRequestsException("too many requests for this token; slow down", headers={"Retry-After": "1"})
         return AuthenticationResult(user=principal, auth=token)
+
+    def _refuse(self, connection: ASGIConnection[Any, Any, Any, Any], reason: str, detail: str) -> NoReturn:
+        address = connection.client.host if connection.client else "unknown"
+        wait = self.failures.fail(address)
+        if wait > 0:
+            raise TooManyRequestsException(
+                "too many failed authentications from this address; retry later",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
+        # The path and the reason may carry what the client sent: the log's formatter escapes them (api/logs.py).
+        logger.warning(
+            "authentication refused: %s %s from %s: %s",
+            connection.scope.get("method", "-"),
+            connection.scope["path"],
+            address,
+            reason,
+        )
+        raise NotAuthorizedException(detail)
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

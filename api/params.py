@@ -30,14 +30,14 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
         statuses = (*statuses, 429)
     described = {
         400: "Malformed JSON",
-        401: "Missing, invalid or expired bearer token",
+        401: "Missing, invalid, expired or revoked bearer token, or its subject is no longer active staff in its role",
         403: "The caller's role may not do this",
         404: "No such case (or another agency's)",
         409: "The step conflicts with the case; `rule` names the rule",
         412: "If-Match names an older version of the case",
         413: "Request body too large",
         422: "Invalid input (`errors` name the fields) or a step value that breaks a rule (`rule`)",
-        429: "Too many requests for this token (see Retry-After)",
+        429: "Too many requests for this token, or too many failed authentications from this address (see Retry-After)",
         503: "The database is unreachable, or the views have not reached `min_position` in time",
     }
     return {

@@ -55,7 +55,9 @@ class Counsellors(Protocol):
 
 
 class StaffDirectory(Counsellors, Protocol):
-    def register(self, agency: str, subject: str, role: Role) -> None: ...
+    def register(self, agency: str, subject: str, role: Role) -> int:
+        """Makes her active staff in this role; answers the token generation her tokens issued now carry."""
+        ...
 
     def deactivate(self, agency: str, subject: str) -> bool: ...
 

@@ -16,7 +16,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from application.activity_reports import ActivityReports
 from application.cases import CaseService, Clock, Ports
 from application.exports import Exports
-from application.ports import Counsellors, LogDigest, StaffDirectory
+from application.ports import Counsellors, LogDigest
 from application.registers import RegisterService
 from application.reporting import Reporting
 from application.retention import Retention
@@ -72,7 +72,7 @@ class Lotse:
     clock: Clock
     database: Database
     key_vault: KeyVault
-    staff: StaffDirectory
+    staff: SqlStaffDirectory
     tokens: TokenCodec
     cases: CaseService
     registers: RegisterService

@@ -1,5 +1,6 @@
 """Settings, read once from the environment by the entry point and passed down; never read at import time."""
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,11 @@ class Settings:
     projection_poll_seconds: float = 0.5
     projection_batch_size: int = 500
     rate_limit_per_minute: int = 1200  # requests per token and API process
+    auth_failures_per_minute: int = 10  # failed authentications per client address and API process, then 429
+    trusted_proxies: tuple[str, ...] = ()  # addresses or networks whose X-Forwarded-For/-Proto are believed
+    max_header_bytes: int = 32 * 1024  # a request's line and headers (`lotse serve`); beyond: 431
+    header_timeout_seconds: int = 10  # to send a request's line and headers, and a keep-alive connection's idle time
+    max_connections: int = 512  # open connections per API process (`lotse serve`); beyond: 503
     audit_signing_key: Path | None = None  # PEM file of the checkpoint key; None: generated into data_dir
     master_key: str | None = field(default=None, repr=False)  # wraps the clients' data keys; None: data_dir file
     retention_years: int = 5  # personal data are kept this many years after the end of the year of the exit
@@ -46,6 +52,11 @@ class Settings:
             projections=_projections(env),
             projection_batch_size=_positive_int(env, "LOTSE_PROJECTION_BATCH_SIZE", 500),
             rate_limit_per_minute=_positive_int(env, "LOTSE_RATE_LIMIT_PER_MINUTE", 1200),
+            auth_failures_per_minute=_positive_int(env, "LOTSE_AUTH_FAILURES_PER_MINUTE", 10),
+            trusted_proxies=_addresses(env, "LOTSE_TRUSTED_PROXIES"),
+            max_header_bytes=_positive_int(env, "LOTSE_MAX_HEADER_BYTES", 32 * 1024),
+            header_timeout_seconds=_positive_int(env, "LOTSE_HEADER_TIMEOUT_SECONDS", 10),
+            max_connections=_positive_int(env, "LOTSE_MAX_CONNECTIONS", 512),
             audit_signing_key=Path(env["LOTSE_AUDIT_SIGNING_KEY"]) if env.get("LOTSE_AUDIT_SIGNING_KEY") else None,
             master_key=env.get("LOTSE_MASTER_KEY") or None,
             retention_years=_positive_int(env, "LOTSE_RETENTION_YEARS", 5),
@@ -74,6 +85,18 @@ def _projections(env: Mapping[str, str]) -> str:
     if mode not in ("inline", "worker"):
         raise SettingsError(f"LOTSE_PROJECTIONS: expected inline or worker, got '{mode}'")
     return mode
+
+
+def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    entries = tuple(entry.strip() for entry in (env.get(name) or "").split(",") if entry.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{name}: '{entry}' is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+            ) from None
+    return entries
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from application.errors import KeyStoreError
-from application.policy import COUNSELLING
-from application.ports import ALL_AGENCIES, ROLES, Principal, Role, role_named
-from infrastructure.auth.tokens import InvalidClaims
+from application.ports import ROLES, Principal, Role, role_named
+from infrastructure.auth.tokens import InvalidClaims, check_claims
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.cli import audit as audit_cli
 from infrastructure.cli import privacy as privacy_cli
@@ -28,19 +27,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="bring the database's schema to this release (PostgreSQL: as its owner, LOTSE_OWNER_DATABASE_URL, else"
         " LOTSE_DATABASE_URL; SQLite migrates by itself at start)",
     )
-    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the HTTP API",
+        description="Serve the HTTP API. Bounds on what a client may hold: LOTSE_MAX_HEADER_BYTES (a request's line"
+        " and headers, default 32768; beyond: 431), LOTSE_HEADER_TIMEOUT_SECONDS (to send them, and a keep-alive"
+        " connection's idle time, default 10), LOTSE_MAX_CONNECTIONS (per process, default 512; beyond: 503),"
+        " LOTSE_AUTH_FAILURES_PER_MINUTE (failed authentications per client address, default 10; beyond: 429)."
+        " LOTSE_TRUSTED_PROXIES names the reverse proxies (addresses or networks, comma-separated) whose"
+        " X-Forwarded-For and X-Forwarded-Proto are believed; default none.",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
 
     token = commands.add_parser("token", help="bearer tokens").add_subparsers(dest="action", required=True)
-    issue = token.add_parser("issue", help="print a new bearer token (and register counsellors and leads as staff)")
+    issue = token.add_parser(
+        "issue",
+        help="print a new bearer token, registering the subject as active staff in that role (a deactivated person"
+        " is reactivated, her earlier tokens stay ended)",
+    )
     issue.add_argument("--subject", required=True, help="who the token names (the staff member's name)")
     issue.add_argument("--role", required=True, choices=ROLES, help="what the token may do (API.md's roles)")
     issue.add_argument("--agency", required=True, help="the agency the token acts for; * for a funder's")
     issue.add_argument("--days", type=int, default=30, help=f"validity in days (default 30, at most {MAX_DAYS})")
+    revoke = token.add_parser(
+        "revoke", help="end every token of the subject issued so far (within seconds); tokens issued later work"
+    )
+    revoke.add_argument("--subject", required=True)
+    revoke.add_argument("--agency", help="only her tokens for this agency (default: every agency she is staff at)")
 
     staff = commands.add_parser("staff", help="the staff directory").add_subparsers(dest="action", required=True)
-    deactivate = staff.add_parser("deactivate", help="a counsellor who left: no case can be assigned to her")
+    deactivate = staff.add_parser(
+        "deactivate",
+        help="someone who left (any role): her tokens stop working within seconds, no case can be assigned to her",
+    )
     deactivate.add_argument("--subject", required=True, help="the staff member's name")
     deactivate.add_argument("--agency", required=True, help="her agency")
 
@@ -82,10 +102,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _command(lotse: Lotse, args: argparse.Namespace) -> int:  # noqa: PLR0911 - one branch per command
+    if args.command == "token" and args.action == "revoke":
+        return _revoke_tokens(lotse, args.subject, args.agency)
     if args.command == "token":
         return _issue_token(lotse, args.subject, role_named(args.role), args.agency, args.days)
     if args.command == "staff":
-        known = lotse.staff.deactivate(args.agency, args.subject)
+        known = lotse.staff.deactivate(args.agency, args.subject, lotse.clock())
         print(f"{args.subject}@{args.agency}: {'deactivated' if known else 'not in the staff directory'}")
         return 0 if known else 1
     if args.command == "worker":
@@ -107,8 +129,9 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     from api.app import create_app  # noqa: PLC0415
+    from api.server import uvicorn_options  # noqa: PLC0415
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **uvicorn_options(settings))
     return 0
 
 
@@ -124,11 +147,25 @@ def _issue_token(lotse: Lotse, subject: str, role: Role, agency: str, days: int)
     if not 1 <= days <= MAX_DAYS:
         raise InvalidClaims(f"--days must be between 1 and {MAX_DAYS}")
     principal = Principal(subject=subject, role=role, agency=agency)
-    token = lotse.tokens.issue(principal, lotse.clock(), timedelta(days=days))
-    if role in COUNSELLING and agency != ALL_AGENCIES:
-        lotse.staff.register(agency, subject, role)
-    print(token)
+    check_claims(principal)
+    now = lotse.clock()
+    known = lotse.staff.entry(agency, subject)
+    generation = lotse.staff.register(agency, subject, role, now)
+    if known is not None and not known.active:
+        print(f"{subject}@{agency} was deactivated: active again; her earlier tokens stay ended", file=sys.stderr)
+    elif known is not None and known.role != role:
+        print(f"{subject}@{agency} was {known.role}, is now {role}: her earlier tokens are ended", file=sys.stderr)
+    print(lotse.tokens.issue(principal, now, timedelta(days=days), generation))
     return 0
+
+
+def _revoke_tokens(lotse: Lotse, subject: str, agency: str | None) -> int:
+    agencies = lotse.staff.revoke(subject, agency, lotse.clock())
+    for each in agencies:
+        print(f"{subject}@{each}: every token issued so far is revoked")
+    if not agencies:
+        print(f"{subject}{'@' + agency if agency else ''}: not in the staff directory")
+    return 0 if agencies else 1
 
 
 def _demo(lotse: Lotse, cases: int, seed: int, *, force: bool) -> int:

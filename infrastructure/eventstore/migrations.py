@@ -22,7 +22,7 @@ from eventsourcing.sqlite import SQLiteAggregateRecorder
 from application.cases import SNAPSHOTS_TABLE, CaseService
 from infrastructure.audit.access_log import create_access_log_table
 from infrastructure.audit.append_only import create_audit_tables
-from infrastructure.auth.staff import create_staff_table
+from infrastructure.auth.staff import create_staff_table, create_token_generations_table
 from infrastructure.eventstore.environment import event_store_env
 from infrastructure.eventstore.recorders import CaseStore, events_table_of
 from infrastructure.eventstore.sql import Database
@@ -75,11 +75,18 @@ def _name_index(target: SchemaTarget) -> None:
     create_name_index_tables(target.database)
 
 
+def _token_generations(target: SchemaTarget) -> None:
+    # Empty: every subject is at generation 0, as every token issued before is (release 0.1's carry none), so the
+    # tokens of active staff keep working until she is deactivated, changes role or has her tokens revoked.
+    create_token_generations_table(target.database)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1, "release 0.1: event log, keys, audit chain, access log, case list, staff, idempotency keys", _release_0_1
     ),
     Migration(2, "release 0.2: keyed name index (agency keys, name words, persons)", _name_index),
+    Migration(3, "release 0.2: token generations of the staff (revocation)", _token_generations),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -10,6 +10,10 @@ Fixtures that touch the database are synchronous; only the client, which drives 
 closes the case service, so PostgreSQL's schema can be dropped afterwards), is async.
 """
 
+import base64
+import hashlib
+import hmac
+import json
 import threading
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -133,11 +137,19 @@ class Tokens:
     """Issues bearer tokens as the operator would, and the bad ones a client might send."""
 
     def __init__(self, key: bytes, clock: FixedClock) -> None:
+        self._key = key
         self._codec = TokenCodec(key)
         self._clock = clock
 
-    def token(self, who: Principal, valid_for: timedelta = timedelta(days=1)) -> str:
-        return self._codec.issue(who, self._clock(), valid_for)
+    def token(self, who: Principal, valid_for: timedelta = timedelta(days=1), generation: int = 0) -> str:
+        """`generation`: the subject's token generation in the staff directory (what `register` answered)."""
+        return self._codec.issue(who, self._clock(), valid_for, generation)
+
+    def signed(self, claims: dict[str, object]) -> str:
+        """A token signed with the server's key with whatever claims, as no `lotse token issue` would write them."""
+        payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+        signature = base64.urlsafe_b64encode(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+        return f"lotse1.{payload}.{signature.rstrip(b'=').decode()}"
 
     def expired(self, who: Principal) -> str:
         """Signed with the server's key, but its hour ended a minute ago."""
@@ -162,7 +174,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def staff(settings: Settings) -> None:
-    """Registers the agencies' counsellors and leads as active staff (as `lotse token issue` does)."""
+    """Registers everyone the tests issue tokens to as active staff (as `lotse token issue` does)."""
     lotse = bootstrap(settings)
     try:
         for agency, subject, role in STAFF:

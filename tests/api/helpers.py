@@ -30,8 +30,23 @@ FUNDER_AUDITOR = Principal(subject="fritz", role="auditor", agency="*")
 OTHER_COUNSELLOR = Principal(subject="carla", role="counsellor", agency=OTHER_AGENCY)
 OTHER_LEAD = Principal(subject="lena", role="lead", agency=OTHER_AGENCY)
 
+FUNDER_ANALYST = Principal(subject="anya", role="analyst", agency="*")
+
+# Everyone the tests issue tokens to, registered as `lotse token issue` registers them: every token is checked
+# against the staff directory (API.md 0.2).
 STAFF = [
-    (who.agency, who.subject, who.role) for who in (COUNSELLOR, SECOND_COUNSELLOR, LEAD, OTHER_COUNSELLOR, OTHER_LEAD)
+    (who.agency, who.subject, who.role)
+    for who in (
+        COUNSELLOR,
+        SECOND_COUNSELLOR,
+        LEAD,
+        AUDITOR,
+        ANALYST,
+        FUNDER_AUDITOR,
+        FUNDER_ANALYST,
+        OTHER_COUNSELLOR,
+        OTHER_LEAD,
+    )
 ]
 
 PERSONAL = {"name": "Ayşe Yılmaz", "email": "ayse@example.org", "phone": "+49 221 1234", "address": "Domstraße 1"}

@@ -13,6 +13,9 @@ API.md changes on purpose in 0.2, which steps count as contact with the client, 
 (`_state_differences`).
 """
 
+import base64
+import hashlib
+import hmac
 import io
 import json
 import os
@@ -22,7 +25,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -438,3 +441,29 @@ def test_the_upgraded_installation_has_every_migration_of_this_release(installat
 
     assert code == 0, err
     assert "nothing to do" in out, out
+
+
+def _token_as_0_1_issued(subject: str, role: str, agency: str) -> str:
+    """A bearer token as release 0.1's `lotse token issue` wrote it: its claims carry no token generation."""
+    key = (Path(os.environ["LOTSE_DATA_DIR"]) / "token-signing.key").read_text().strip().encode()
+    now = int(datetime.now(UTC).timestamp())
+    claims = {"sub": subject, "role": role, "agency": agency, "iat": now - 3600, "exp": now + 29 * 86400}
+    payload = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    signature = base64.urlsafe_b64encode(hmac.new(key, payload.encode(), hashlib.sha256).digest()).rstrip(b"=")
+    return f"lotse1.{payload}.{signature.decode()}"
+
+
+def test_a_token_0_1_issued_to_an_active_counsellor_works_until_revoked(installation: Installation) -> None:
+    backend, counsellor = installation.backend, installation.expected["staff"]["counsellor"]
+    headers = {"Authorization": f"Bearer {_token_as_0_1_issued(counsellor['subject'], 'counsellor', 'koeln')}"}
+    assert counsellor["agency"] == "koeln"
+
+    kept = installation.client.get("/cases", headers=headers)
+    assert kept.status_code == 200, f"[{backend}] 0.1's token of an active counsellor is refused: {kept.text}"
+
+    status, out, err = _lotse("token", "revoke", "--subject", counsellor["subject"])
+    assert status == 0, err
+    assert out.strip() == f"{counsellor['subject']}@koeln: every token issued so far is revoked", out
+    with TestClient(app=create_app(Settings.from_environ())) as process_started_afterwards:
+        refused = process_started_afterwards.get("/cases", headers=headers)
+    assert refused.status_code == 401, f"[{backend}] 0.1's token works after `lotse token revoke`: {refused.text}"

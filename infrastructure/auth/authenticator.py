@@ -1,0 +1,73 @@
+"""Who a bearer token is, checked against the staff directory on every request.
+
+A token counts only while the directory has its subject at its agency, active, in its role, at the token's
+generation (infrastructure/auth/staff.py). The directory's answers are kept for at most `CACHE_SECONDS`, so a
+deactivation, a role change or a revocation made by `lotse` in another process ends a token within that time, and a
+busy API process asks the database about each person at most once in that time.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from application.ports import Principal
+from infrastructure.auth.staff import StaffEntry
+from infrastructure.auth.tokens import InvalidToken, TokenCodec
+
+CACHE_SECONDS = 5.0
+MAX_CACHED = 10_000
+
+
+class StaffLookup(Protocol):
+    def entry(self, agency: str, subject: str) -> StaffEntry | None: ...
+
+
+class Authenticator:
+    def __init__(
+        self,
+        codec: TokenCodec,
+        staff: StaffLookup,
+        clock: Callable[[], datetime],
+        *,
+        cache_seconds: float = CACHE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._codec = codec
+        self._staff = staff
+        self._clock = clock
+        self._cache_seconds = cache_seconds
+        self._monotonic = monotonic
+        self._cached: dict[tuple[str, str], tuple[StaffEntry | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, token: str) -> Principal:
+        """The token's principal; InvalidToken naming why not (for the log, never for the client)."""
+        claims = self._codec.claims(token, self._clock())
+        principal = claims.principal
+        entry = self._entry(principal.agency, principal.subject)
+        if entry is None:
+            raise InvalidToken("the subject is not in the agency's staff directory")
+        if not entry.active:
+            raise InvalidToken("the subject was deactivated")
+        if entry.role != principal.role:
+            raise InvalidToken(f"the subject's role is now {entry.role}")
+        if claims.generation != entry.generation:
+            raise InvalidToken("the token was revoked")
+        return principal
+
+    def _entry(self, agency: str, subject: str) -> StaffEntry | None:
+        now = self._monotonic()
+        with self._lock:
+            cached = self._cached.get((agency, subject))
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        entry = self._staff.entry(agency, subject)
+        with self._lock:
+            if len(self._cached) >= MAX_CACHED:
+                self._cached = {key: value for key, value in self._cached.items() if value[1] > now}
+                if len(self._cached) >= MAX_CACHED:
+                    self._cached.clear()
+            self._cached[(agency, subject)] = (entry, now + self._cache_seconds)
+        return entry
