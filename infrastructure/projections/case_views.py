@@ -91,10 +91,11 @@ class DeadlinesView(CaseTablesView):
             " PRIMARY KEY (case_id, kind, ref))"
         )
         # In the order GET /deadlines pages in, so a page is read from where the cursor points, and counted: one
-        # for an agency's deadlines, one for a counsellor's (which also finds who has overdue items).
+        # for an agency's deadlines, one for a counsellor's (which also finds who has overdue items). Both hold
+        # every column a page shows, so a page is read from the index alone.
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS lotse_view_deadlines_in_order"
-            f" ON {self.t(DEADLINES)} (agency, due, case_id, kind, ref)"
+            f" ON {self.t(DEADLINES)} (agency, due, case_id, kind, ref, counsellor)"
         )
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS lotse_view_deadlines_by_counsellor"
