@@ -20,7 +20,7 @@ NOTIFY like the worker.
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -60,9 +60,14 @@ def api_processes(settings: Settings, workers: int) -> Iterator[tuple[Litestar |
             " a time, so more API processes would only queue for it; run one process on SQLite"
         )
     lotse = bootstrap(settings)
+    processes = {"workers": workers, "factory": True}
+    if settings.projections != "inline":
+        lotse.close()  # checked; the views are `lotse worker`'s
+        yield API_PROCESS, processes
+        return
     try:
-        with _following(lotse) if settings.projections == "inline" else nullcontext():
-            yield API_PROCESS, {"workers": workers, "factory": True}
+        with _following(lotse):
+            yield API_PROCESS, processes
     finally:
         lotse.close()
 

@@ -1,8 +1,8 @@
 """`lotse serve --workers 2` on PostgreSQL with a `lotse worker` beside it: real processes, racing clients.
 
 Two API processes take connections from one socket. Writers that race on one version get one 201 and 412s, retries
-of one Idempotency-Key record one event, wherever each request lands; the views count every event exactly once
-although two runners follow the log at the same time (the serving process, with LOTSE_PROJECTIONS=inline, and the
+of one Idempotency-Key record one event, wherever each request lands; the views count every event exactly once,
+also where two runners follow the log at the same time (the serving process, with LOTSE_PROJECTIONS=inline, and the
 worker). On SQLite more than one process is refused with a message that names the reason.
 """
 
@@ -55,13 +55,15 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
-@pytest.fixture
-def deployment(postgres_schema_url: str, tmp_path: Path) -> Iterator[Deployment]:
+@pytest.fixture(params=["worker", "inline"])
+def deployment(request: pytest.FixtureRequest, postgres_schema_url: str, tmp_path: Path) -> Iterator[Deployment]:
+    """`worker`: PostgreSQL's default, the worker alone keeps the views; `inline`: the serving process follows too,
+    so two runners race for each batch."""
     env = {
         **os.environ,
         "LOTSE_DATABASE_URL": postgres_schema_url,
         "LOTSE_DATA_DIR": str(tmp_path / "data"),
-        "LOTSE_PROJECTIONS": "inline",  # the serving process follows too: two runners race for each batch
+        "LOTSE_PROJECTIONS": request.param,
         "LOTSE_RATE_LIMIT_PER_MINUTE": "1000000",
     }
     port = free_port()
@@ -179,14 +181,25 @@ def _get(base: str, path: str, headers: dict[str, str], **params: Any) -> Any:
     return response.json()
 
 
-def test_more_than_one_process_on_sqlite_is_refused_with_the_reason(tmp_path: Path) -> None:
-    env = {**os.environ, "LOTSE_DATA_DIR": str(tmp_path / "data"), "LOTSE_WORKERS": "3"}
+@pytest.mark.parametrize(
+    ("workers", "arguments", "message"),
+    [
+        pytest.param("3", [], "--workers 3 (LOTSE_WORKERS) needs PostgreSQL", id="sqlite-several"),
+        pytest.param("1", ["--workers", "2"], "--workers 2 (LOTSE_WORKERS) needs PostgreSQL", id="sqlite-flag"),
+        pytest.param("0", [], "LOTSE_WORKERS: expected a positive integer", id="zero"),
+        pytest.param("1", ["--workers", "0"], "--workers: expected a positive number", id="flag-zero"),
+    ],
+)
+def test_a_number_of_processes_that_cannot_work_is_refused_with_the_reason(
+    tmp_path: Path, workers: str, arguments: list[str], message: str
+) -> None:
+    env = {**os.environ, "LOTSE_DATA_DIR": str(tmp_path / "data"), "LOTSE_WORKERS": workers}
     env.pop("LOTSE_DATABASE_URL", None)
 
-    command = [*LOTSE, "serve", "--port", str(free_port())]
-    refused = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    command = [*LOTSE, "serve", "--port", str(free_port()), *arguments]
+    refused = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=60)
 
     assert refused.returncode == 2
-    assert "needs PostgreSQL" in refused.stderr
-    assert "SQLite admits one writer at a time" in refused.stderr
+    assert message in refused.stderr
+    assert "SQLite admits one writer at a time" in refused.stderr or "PostgreSQL" not in message
     assert not (tmp_path / "data").exists()  # refused before anything was created
