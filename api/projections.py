@@ -8,9 +8,21 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from api.auth import principal_of, require_role
+from api.paging import (
+    PageCursor,
+    PageLimit,
+    after_counsellor,
+    after_deadline,
+    caseload_cursor,
+    deadline_cursor,
+    is_paged,
+    page_size,
+)
 from api.params import AgencyFilter, AsOfPosition, MinPosition, NameFilter, problems
 from api.statistics_responses import (
+    CaseloadPage,
     CaseloadView,
+    DeadlinePage,
     DeadlineView,
     EsfStatistics,
     FunnelStatistics,
@@ -20,6 +32,7 @@ from api.statistics_responses import (
     funnel_view,
 )
 from application.policy import CASE_READERS
+from application.ports import CaseloadEntry, DeadlineEntry
 from application.statistics import CURRENT_DEFINITION, DEFINITION_0_1
 from application.workspace import Workspace
 
@@ -45,6 +58,12 @@ class ProjectionsController(Controller):
         "/caseload",
         sync_to_thread=True,
         summary="Open cases, by stage and overdue, per counsellor",
+        description=(
+            "By counsellor name. Without `limit` and `cursor` the answer is every caseload as a JSON array, as release"
+            " 0.1 answered. With either it is a page `{items, total, next_cursor}` of at most `limit` caseloads (100"
+            " when only `cursor` is given); `total` counts every caseload that matches, `next_cursor` asks for the"
+            " next page and is null on the last."
+        ),
         responses=problems(401, 403, 422, 503),
     )
     def caseload(
@@ -54,17 +73,36 @@ class ProjectionsController(Controller):
         counsellor: NameFilter = None,
         agency: AgencyFilter = None,
         min_position: MinPosition = None,
-    ) -> list[CaseloadView]:
-        entries = workspace.caseload(
-            principal_of(request), counsellor=counsellor, agency=agency, min_position=min_position
+        limit: PageLimit = None,
+        cursor: PageCursor = None,
+    ) -> list[CaseloadView] | CaseloadPage:
+        principal = principal_of(request)
+        if not is_paged(limit, cursor):
+            entries = workspace.caseload(principal, counsellor=counsellor, agency=agency, min_position=min_position)
+            return [_caseload_view(entry) for entry in entries]
+        page = workspace.caseload_page(
+            principal,
+            after=after_counsellor(cursor),
+            limit=page_size(limit),
+            counsellor=counsellor,
+            agency=agency,
+            min_position=min_position,
         )
-        return [CaseloadView(e.counsellor, e.open, e.by_stage, e.overdue) for e in entries]
+        last = caseload_cursor(page.items[-1].counsellor) if page.more else None
+        return CaseloadPage([_caseload_view(entry) for entry in page.items], page.total, last)
 
     @get(
         "/deadlines",
         guards=[require_role(CASE_READERS)],
         sync_to_thread=True,
         summary="Due and overdue deadlines",
+        description=(
+            "By due day, then case, kind and ref. Without `limit` and `cursor` the answer is every item as a JSON"
+            " array, as release 0.1 answered. With either it is a page `{items, total, next_cursor}` of at most"
+            " `limit` items (100 when only `cursor` is given); `total` counts every item that matches, `next_cursor`"
+            " asks for the next page and is null on the last. A cursor marks where its page ended, so items recorded"
+            " or removed meanwhile shift no other item between pages."
+        ),
         responses=problems(401, 403, 422, 503),
     )
     def deadlines(
@@ -75,15 +113,27 @@ class ProjectionsController(Controller):
         counsellor: NameFilter = None,
         agency: AgencyFilter = None,
         min_position: MinPosition = None,
-    ) -> list[DeadlineView]:
-        due = workspace.deadlines(
-            principal_of(request),
+        limit: PageLimit = None,
+        cursor: PageCursor = None,
+    ) -> list[DeadlineView] | DeadlinePage:
+        principal = principal_of(request)
+        if not is_paged(limit, cursor):
+            due = workspace.deadlines(
+                principal, due_before=due_before, counsellor=counsellor, agency=agency, min_position=min_position
+            )
+            return [_deadline_view(entry, due.today) for entry in due.entries]
+        paged = workspace.deadlines_page(
+            principal,
+            after=after_deadline(cursor),
+            limit=page_size(limit),
             due_before=due_before,
             counsellor=counsellor,
             agency=agency,
             min_position=min_position,
         )
-        return [DeadlineView(e.case_id, e.counsellor, e.kind, e.ref, e.due, e.due < due.today) for e in due.entries]
+        page = paged.page
+        last = deadline_cursor(page.items[-1].key) if page.more else None
+        return DeadlinePage([_deadline_view(entry, paged.today) for entry in page.items], page.total, last)
 
     @get(
         "/statistics/esf",
@@ -141,6 +191,14 @@ class ProjectionsController(Controller):
         if _wants_csv(request):
             return Response(funnel_csv(answer), media_type="text/csv; charset=utf-8")
         return Response(answer)
+
+
+def _caseload_view(entry: CaseloadEntry) -> CaseloadView:
+    return CaseloadView(entry.counsellor, entry.open, entry.by_stage, entry.overdue)
+
+
+def _deadline_view(entry: DeadlineEntry, today: date) -> DeadlineView:
+    return DeadlineView(entry.case_id, entry.counsellor, entry.kind, entry.ref, entry.due, entry.due < today)
 
 
 def _wants_csv(request: AnyRequest) -> bool:

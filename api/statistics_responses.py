@@ -29,6 +29,22 @@ class DeadlineView(msgspec.Struct, frozen=True):
     overdue: bool
 
 
+class CaseloadPage(msgspec.Struct, frozen=True):
+    """A page of caseloads, by counsellor name; `total`: how many counsellors' caseloads match in all."""
+
+    items: list[CaseloadView]
+    total: int
+    next_cursor: str | None
+
+
+class DeadlinePage(msgspec.Struct, frozen=True):
+    """A page of deadlines, by due day; `total`: how many deadlines match in all."""
+
+    items: list[DeadlineView]
+    total: int
+    next_cursor: str | None
+
+
 class EsfStatistics(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """`follow_up_response` only in exit-basis answers of the current definition (an answer under release 0.1's
     definition reads exactly as 0.1 answered)."""

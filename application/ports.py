@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal, Protocol, get_args, runtime_checkable
+from typing import Any, Generic, Literal, Protocol, TypeVar, get_args, runtime_checkable
 from uuid import UUID
 
 Role = Literal["counsellor", "lead", "auditor", "analyst"]
@@ -123,6 +123,32 @@ class DeadlineEntry:
     ref: str
     due: date
 
+    @property
+    def key(self) -> "DeadlineKey":
+        return DeadlineKey(self.due, self.case_id, self.kind, self.ref)
+
+
+@dataclass(frozen=True)
+class DeadlineKey:
+    """Where a deadline stands in the order deadlines are listed in: by due day, then case, kind and ref."""
+
+    due: date
+    case_id: UUID
+    kind: str
+    ref: str
+
+
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    """One page of a list in a fixed order: `total` items match in all, `more` says whether any follow the last."""
+
+    items: list[Item]
+    total: int
+    more: bool
+
 
 @runtime_checkable  # the HTTP layer checks the type of what it is given
 class ViewQueries(Protocol):
@@ -137,6 +163,24 @@ class ViewQueries(Protocol):
     def caseload(self, agency: str | None, counsellor: str | None, today: date) -> list[CaseloadEntry]: ...
 
     def deadlines(self, agency: str | None, counsellor: str | None, due_before: date | None) -> list[DeadlineEntry]: ...
+
+    def caseload_page(
+        self, agency: str | None, counsellor: str | None, today: date, *, after: str | None, limit: int
+    ) -> Page[CaseloadEntry]:
+        """The caseloads by counsellor name (in code point order), from the first name after `after`."""
+        ...
+
+    def deadlines_page(
+        self,
+        agency: str | None,
+        counsellor: str | None,
+        due_before: date | None,
+        *,
+        after: DeadlineKey | None,
+        limit: int,
+    ) -> Page[DeadlineEntry]:
+        """The deadlines in the order of DeadlineKey, from the first after `after`."""
+        ...
 
     def indicator_counts(
         self, agency: str | None, start: date, end: date, basis: str

@@ -32,7 +32,9 @@ from application.ports import (
     CaseloadEntry,
     CaseSummary,
     DeadlineEntry,
+    DeadlineKey,
     IdempotencyClaim,
+    Page,
     Principal,
     RetryKey,
     ViewQueries,
@@ -104,6 +106,14 @@ class DueDeadlines:
     """Deadlines, and the day they are due or overdue against (the service's today)."""
 
     entries: list[DeadlineEntry]
+    today: date
+
+
+@dataclass(frozen=True)
+class DueDeadlinesPage:
+    """A page of deadlines, and the day they are due or overdue against (the service's today)."""
+
+    page: Page[DeadlineEntry]
     today: date
 
 
@@ -298,6 +308,42 @@ class Workspace:
         self._wait_for(min_position)
         today = self.cases.today()
         return DueDeadlines(self.views.deadlines(agency_scope(principal, agency), counsellor, due_before), today)
+
+    def caseload_page(
+        self,
+        principal: Principal,
+        *,
+        after: str | None,
+        limit: int,
+        counsellor: str | None = None,
+        agency: str | None = None,
+        min_position: int | None = None,
+    ) -> Page[CaseloadEntry]:
+        """A page of the caseloads, by counsellor name from the first after `after`; as `caseload` decides whose."""
+        counsellor = counsellor_scope(principal, counsellor)
+        self._wait_for(min_position)
+        scope = agency_scope(principal, agency)
+        return self.views.caseload_page(scope, counsellor, self.cases.today(), after=after, limit=limit)
+
+    def deadlines_page(
+        self,
+        principal: Principal,
+        *,
+        after: DeadlineKey | None,
+        limit: int,
+        due_before: date | None = None,
+        counsellor: str | None = None,
+        agency: str | None = None,
+        min_position: int | None = None,
+    ) -> DueDeadlinesPage:
+        """A page of the deadlines, by due day from the first after `after`; as `deadlines` decides whose."""
+        require(principal, CASE_READERS)
+        counsellor = counsellor_scope(principal, counsellor)
+        self._wait_for(min_position)
+        today = self.cases.today()
+        scope = agency_scope(principal, agency)
+        page = self.views.deadlines_page(scope, counsellor, due_before, after=after, limit=limit)
+        return DueDeadlinesPage(page, today)
 
     def esf(
         self,

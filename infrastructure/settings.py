@@ -35,6 +35,7 @@ class Settings:
     audit_signing_key: Path | None = None  # PEM file of the checkpoint key; None: generated into data_dir
     master_key: str | None = field(default=None, repr=False)  # wraps the clients' data keys; None: data_dir file
     retention_years: int = 5  # personal data are kept this many years after the end of the year of the exit
+    workers: int = 1  # API processes of `lotse serve` (more than one on PostgreSQL only)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -60,6 +61,7 @@ class Settings:
             audit_signing_key=Path(env["LOTSE_AUDIT_SIGNING_KEY"]) if env.get("LOTSE_AUDIT_SIGNING_KEY") else None,
             master_key=env.get("LOTSE_MASTER_KEY") or None,
             retention_years=_positive_int(env, "LOTSE_RETENTION_YEARS", 5),
+            workers=_positive_int(env, "LOTSE_WORKERS", 1),
         )
         settings.zone()
         return settings

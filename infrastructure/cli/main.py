@@ -39,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="API processes on one socket (default LOTSE_WORKERS, else 1; more than one on PostgreSQL only)",
+    )
 
     token = commands.add_parser("token", help="bearer tokens").add_subparsers(dest="action", required=True)
     issue = token.add_parser(
@@ -91,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        return _serve(settings, args.host, args.port)
+        return _serve(settings, args.host, args.port, settings.workers if args.workers is None else args.workers)
     if args.command == "migrate":
         return _migrate(settings)
     lotse = bootstrap(settings)
@@ -125,13 +131,14 @@ def _command(lotse: Lotse, args: argparse.Namespace) -> int:  # noqa: PLR0911 - 
     return _demo(lotse, args.cases, args.seed, force=args.force)
 
 
-def _serve(settings: Settings, host: str, port: int) -> int:
+def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
-    from api.app import create_app  # noqa: PLC0415
     from api.server import uvicorn_options  # noqa: PLC0415
+    from infrastructure.cli.serving import api_processes  # noqa: PLC0415
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **uvicorn_options(settings))
+    with api_processes(settings, workers) as (app, processes):
+        uvicorn.run(app, host=host, port=port, log_level="info", **uvicorn_options(settings), **processes)
     return 0
 
 

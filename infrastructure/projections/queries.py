@@ -1,5 +1,11 @@
-"""Reads of the projection views. Each read runs in one snapshot, so the data match the position reported."""
+"""Reads of the projection views. Each read runs in one snapshot, so the data match the position reported.
 
+A page of caseloads or deadlines costs what is on it, not what the agency holds: the counsellors' names are found by
+skipping through an index from one name to the next (a recursive query, one index seek per name), a page of deadlines
+is read from where its cursor points in an index in the listing's order, and the totals are counted in the indexes.
+"""
+
+import heapq
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -7,7 +13,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from application.ports import CaseloadEntry, DeadlineEntry
+from application.ports import CaseloadEntry, DeadlineEntry, DeadlineKey, Page
 from application.statistics import PathwayFunnel
 from domain.funnel import FUNNEL_STAGES, PATHWAYS
 from infrastructure.eventstore.sql import DialectCursor
@@ -67,11 +73,127 @@ class SqlViewQueries:
             " ORDER BY due, case_id, kind, ref",
             params,
         )
-        return [
-            DeadlineEntry(
-                case_id=UUID(row[0]), counsellor=row[1], kind=row[2], ref=row[3], due=date.fromisoformat(row[4])
+        return [_deadline(row) for row in rows]
+
+    def caseload_page(
+        self, agency: str | None, counsellor: str | None, today: date, *, after: str | None, limit: int
+    ) -> Page[CaseloadEntry]:
+        with self._snapshot() as cursor:
+            agencies = [agency] if agency is not None else self._agencies(cursor)
+            names: set[str] = set()
+            for each in agencies:
+                names |= self._counsellors_with_work(cursor, each, counsellor, today)
+            ordered = sorted(names)  # code point order, the same on both backends whatever their collation
+            following = [name for name in ordered if after is None or name > after]
+            shown = following[:limit]
+            entries = self._caseloads_of(cursor, agencies, shown, today) if shown else []
+        return Page(entries, total=len(ordered), more=len(following) > limit)
+
+    def deadlines_page(
+        self,
+        agency: str | None,
+        counsellor: str | None,
+        due_before: date | None,
+        *,
+        after: DeadlineKey | None,
+        limit: int,
+    ) -> Page[DeadlineEntry]:
+        table = self.database.table(DEADLINES)
+        total, pages = 0, []
+        with self._snapshot() as cursor:
+            for each in [agency] if agency is not None else self._agencies(cursor):
+                where, params = _deadline_filter(each, counsellor, due_before)
+                cursor.execute(f"SELECT COUNT(*) FROM {table} {where}", params)
+                total += int(cursor.fetchone()[0])
+                if after is not None:
+                    where += " AND (due, case_id, kind, ref) > (?, ?, ?, ?)"
+                    params += [after.due.isoformat(), str(after.case_id), after.kind, after.ref]
+                cursor.execute(
+                    f"SELECT case_id, counsellor, kind, ref, due FROM {table} {where}"
+                    " ORDER BY due, case_id, kind, ref LIMIT ?",
+                    [*params, limit + 1],
+                )
+                pages.append([_deadline(row) for row in cursor.fetchall()])
+        # Each agency's page is in order; a case belongs to one agency, so (due, case) orders them among each other.
+        merged = list(heapq.merge(*pages, key=lambda entry: (entry.due, str(entry.case_id))))[: limit + 1]
+        return Page(merged[:limit], total=total, more=len(merged) > limit)
+
+    def _agencies(self, cursor: DialectCursor) -> list[str]:
+        """Every agency with a case, one index seek each."""
+        table = self.database.table(CASELOAD)
+        cursor.execute(
+            f"WITH RECURSIVE agencies(agency) AS (SELECT MIN(agency) FROM {table}"
+            f" UNION ALL SELECT (SELECT MIN(agency) FROM {table} WHERE agency > agencies.agency)"
+            " FROM agencies WHERE agencies.agency IS NOT NULL)"
+            " SELECT agency FROM agencies WHERE agency IS NOT NULL"
+        )
+        return [str(row[0]) for row in cursor.fetchall()]
+
+    def _counsellors_with_work(
+        self, cursor: DialectCursor, agency: str, counsellor: str | None, today: date
+    ) -> set[str]:
+        """The counsellors of the agency who hold an open case or have an overdue deadline (only `counsellor`, if
+        given): the caseloads GET /caseload lists."""
+        caseload, deadlines = self.database.table(CASELOAD), self.database.table(DEADLINES)
+        if counsellor is not None:
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {caseload} WHERE agency = ? AND status = 'open' AND counsellor = ?)"
+                f" OR EXISTS (SELECT 1 FROM {deadlines} WHERE agency = ? AND counsellor = ? AND due < ?)",
+                (agency, counsellor, agency, counsellor, today.isoformat()),
             )
-            for row in rows
+            return {counsellor} if cursor.fetchone()[0] else set()
+        cursor.execute(
+            f"WITH RECURSIVE names(counsellor) AS ("
+            f" SELECT MIN(counsellor) FROM {caseload} WHERE agency = ? AND status = 'open'"
+            f" UNION ALL SELECT (SELECT MIN(counsellor) FROM {caseload}"
+            "  WHERE agency = ? AND status = 'open' AND counsellor > names.counsellor)"
+            " FROM names WHERE names.counsellor IS NOT NULL)"
+            " SELECT counsellor FROM names WHERE counsellor IS NOT NULL",
+            (agency, agency),
+        )
+        names = {str(row[0]) for row in cursor.fetchall()}
+        cursor.execute(
+            f"WITH RECURSIVE names(counsellor) AS ("
+            f" SELECT MIN(counsellor) FROM {deadlines} WHERE agency = ?"
+            f" UNION ALL SELECT (SELECT MIN(counsellor) FROM {deadlines}"
+            "  WHERE agency = ? AND counsellor > names.counsellor)"
+            " FROM names WHERE names.counsellor IS NOT NULL)"
+            " SELECT counsellor FROM names WHERE counsellor IS NOT NULL AND EXISTS"
+            f" (SELECT 1 FROM {deadlines} d WHERE d.agency = ? AND d.counsellor = names.counsellor AND d.due < ?)",
+            (agency, agency, agency, today.isoformat()),
+        )
+        return names | {str(row[0]) for row in cursor.fetchall()}
+
+    def _caseloads_of(
+        self, cursor: DialectCursor, agencies: list[str], names: list[str], today: date
+    ) -> list[CaseloadEntry]:
+        """The caseloads of the named counsellors, summed over the agencies, in the order of `names`."""
+        wanted = ", ".join("?" for _ in names)
+        stages: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        overdue: dict[str, int] = defaultdict(int)
+        for agency in agencies:
+            cursor.execute(
+                f"SELECT counsellor, stage, COUNT(*) FROM {self.database.table(CASELOAD)}"
+                f" WHERE agency = ? AND status = 'open' AND counsellor IN ({wanted}) GROUP BY counsellor, stage",
+                [agency, *names],
+            )
+            for name, stage, count in cursor.fetchall():
+                stages[str(name)][str(stage)] += int(count)
+            cursor.execute(
+                f"SELECT counsellor, COUNT(*) FROM {self.database.table(DEADLINES)}"
+                f" WHERE agency = ? AND counsellor IN ({wanted}) AND due < ? GROUP BY counsellor",
+                [agency, *names, today.isoformat()],
+            )
+            for name, count in cursor.fetchall():
+                overdue[str(name)] += int(count)
+        return [
+            CaseloadEntry(
+                counsellor=name,
+                open=sum(stages[name].values()),
+                by_stage=dict(sorted(stages[name].items())),
+                overdue=overdue[name],
+            )
+            for name in names
         ]
 
     def indicator_counts(
@@ -165,6 +287,19 @@ def _value_at(histogram: list[tuple[int, int]], index: int) -> int:
         if index < seen:
             return value
     raise IndexError(index)
+
+
+def _deadline(row: tuple[Any, ...]) -> DeadlineEntry:
+    return DeadlineEntry(
+        case_id=UUID(row[0]), counsellor=row[1], kind=row[2], ref=row[3], due=date.fromisoformat(row[4])
+    )
+
+
+def _deadline_filter(agency: str, counsellor: str | None, due_before: date | None) -> tuple[str, list[Any]]:
+    where, params = _filters({"agency": agency, "counsellor": counsellor})
+    if due_before is not None:
+        where, params = _and(where, "due < ?"), [*params, due_before.isoformat()]
+    return where, params
 
 
 def _filters(equal: dict[str, str | None]) -> tuple[str, list[Any]]:

@@ -1,0 +1,231 @@
+"""Pages of GET /deadlines and GET /caseload at scale, against raw PostgreSQL in the same run.
+
+`python -m bench.paging [--mode quick|full]` loads a synthetic caseload (bench/bulk_load.py: 3,000 cases in quick
+mode, 100,000 in full), brings the views to the log's head and times requests to a real `lotse serve` (projections
+by a worker, as in compose.yaml) from one client: p50 / p95 / p99 over `reads` requests after a warm-up. Each
+baseline is what plain psycopg takes on the same server for the same information: the page's SELECT and the COUNT
+of the matching rows (for a caseload page the counts it is made of), on one connection. Everything happens in a
+schema of its own, dropped at the end; the table has the format of bench/performance.py's.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from bench.bulk_load import load_caseload
+from bench.http_load import percentile, read_latencies
+from bench.lotse_process import LotseServer
+from bench.performance import DEFAULT_URL, Row, render
+from infrastructure.bootstrap import bootstrap
+from infrastructure.eventstore.migrations import migrate_database
+from infrastructure.projections.case_views import CASELOAD, DEADLINES
+from infrastructure.settings import Settings
+
+
+@dataclass(frozen=True)
+class Sizes:
+    cases: int
+    reads: int
+
+
+MODES = {"quick": Sizes(cases=3_000, reads=40), "full": Sizes(cases=100_000, reads=300)}
+SEED = 2026
+TARGET = "p95 ≤ 50 ms"
+AGENCY = "koeln"  # the bigger of the demo's two agencies: about 60 % of the cases
+
+
+@dataclass(frozen=True)
+class Read:
+    """One request measured, and the raw statements that produce what it answers."""
+
+    name: str
+    role: str
+    subject: str
+    agency: str
+    path: str
+    raw: Sequence[tuple[str, tuple[object, ...]]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.paging", description=__doc__)
+    parser.add_argument("--mode", choices=sorted(MODES), default="quick")
+    parser.add_argument("--database-url", default=os.environ.get("LOTSE_BENCH_DATABASE_URL", DEFAULT_URL))
+    args = parser.parse_args(argv)
+    sizes = MODES[args.mode]
+    with _scratch_schema(args.database_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
+        settings = Settings(database_url=url, data_dir=Path(directory) / "data")
+        scale = _load(settings, sizes.cases)
+        _analyze(args.database_url, schema)
+        server = LotseServer(settings, Path(directory) / "serve.log", projections="worker")
+        server.start()
+        try:
+            rows = [_measure(server, args.database_url, read, sizes.reads, scale) for read in _reads(server, schema)]
+        finally:
+            server.stop()
+    print(render(rows, args.mode))
+    return 0
+
+
+def _load(settings: Settings, cases: int) -> str:
+    lotse = bootstrap(settings)
+    try:
+        loaded = load_caseload(
+            lotse, cases, SEED, progress=lambda done: _say(f"  loaded {done.cases:,} cases", end="\r")
+        )
+        _say(f"loaded {loaded.cases:,} cases with {loaded.events:,} events in {loaded.seconds:.1f} s" + " " * 20)
+        # The loader writes no name index; a server would index every case by name at its start (as after an
+        # upgrade from 0.1), longer than a start is given here.
+        lotse.cases.index_unindexed_names()
+        caught_up = lotse.projections.runner.catch_up()
+        _say(f"views caught up over {caught_up:,} events")
+        return f"{loaded.cases:,} cases"
+    finally:
+        lotse.close()
+
+
+def _analyze(raw_url: str, schema: str) -> None:
+    """Gives the planner the views' statistics, as autovacuum does on its own long before a desk holds this many
+    cases (a bulk load outruns it; a server may run without it): a plan made without them may sort a whole agency's
+    deadlines for one page."""
+    with psycopg.connect(raw_url, autocommit=True) as connection:
+        row = connection.execute("SHOW autovacuum").fetchone()
+        for table in (CASELOAD, DEADLINES):
+            connection.execute(f'ANALYZE "{schema}".{table}')
+    _say(f"analyzed the views (autovacuum {row[0] if row else '?'} on this server)")
+
+
+def _reads(server: LotseServer, schema: str) -> list[Read]:
+    deadlines, caseload = f'"{schema}".{DEADLINES}', f'"{schema}".{CASELOAD}'
+    in_order = "ORDER BY due, case_id, kind, ref LIMIT 101"
+    today = date.today().isoformat()
+    middle = _middle_cursor(server)
+    # Each page request reads one row beyond the page, to know whether another follows; so does its baseline.
+    page_of_agency = [
+        (f"SELECT case_id, counsellor, kind, ref, due FROM {deadlines} WHERE agency = %s {in_order}", (AGENCY,)),
+        (f"SELECT COUNT(*) FROM {deadlines} WHERE agency = %s", (AGENCY,)),
+    ]
+    after = "AND (due, case_id, kind, ref) > (%s, %s, %s, %s)"
+    middle_page = [
+        (
+            f"SELECT case_id, counsellor, kind, ref, due FROM {deadlines} WHERE agency = %s {after} {in_order}",
+            (AGENCY, *middle.key),
+        ),
+        page_of_agency[1],
+    ]
+    own = "agency = %s AND counsellor = %s"
+    own_page = [
+        (f"SELECT case_id, counsellor, kind, ref, due FROM {deadlines} WHERE {own} {in_order}", (AGENCY, "ayse")),
+        (f"SELECT COUNT(*) FROM {deadlines} WHERE {own}", (AGENCY, "ayse")),
+    ]
+    caseload_counts = [
+        (
+            f"SELECT counsellor, stage, COUNT(*) FROM {caseload} WHERE agency = %s AND status = 'open'"
+            " GROUP BY counsellor, stage",
+            (AGENCY,),
+        ),
+        (
+            f"SELECT counsellor, COUNT(*) FROM {deadlines} WHERE agency = %s AND due < %s GROUP BY counsellor",
+            (AGENCY, today),
+        ),
+    ]
+    every_agency = [(sql.replace("agency = %s AND ", ""), params[1:]) for sql, params in caseload_counts]
+    return [
+        Read("GET /deadlines?limit=100, first page (a lead)", "lead", "petra", AGENCY,
+             "/deadlines?limit=100", page_of_agency),
+        Read("GET /deadlines?limit=100&cursor=…, a page halfway (a lead)", "lead", "petra", AGENCY,
+             f"/deadlines?limit=100&cursor={middle.cursor}", middle_page),
+        Read("GET /deadlines?limit=100, her own (a counsellor)", "counsellor", "ayse", AGENCY,
+             "/deadlines?limit=100", own_page),
+        Read("GET /caseload?limit=100 (a lead)", "lead", "petra", AGENCY, "/caseload?limit=100", caseload_counts),
+        Read("GET /caseload?limit=100, every agency (a funder's analyst)", "analyst", "fiona", "*",
+             "/caseload?limit=100", every_agency),
+        Read("GET /deadlines, the whole list as 0.1 answered (a lead)", "lead", "petra", AGENCY, "/deadlines",
+             [(f"SELECT case_id, counsellor, kind, ref, due FROM {deadlines} WHERE agency = %s", (AGENCY,))]),
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Middle:
+    cursor: str
+    key: tuple[str, str, str, str]  # the item the cursor follows: (due, case_id, kind, ref)
+
+
+def _middle_cursor(server: LotseServer) -> Middle:
+    """The cursor a client holds halfway through the agency's deadlines, walking pages of 100, and its item."""
+    token = server.token("petra", "lead", AGENCY)
+    with httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
+        page = client.get("/deadlines", params={"limit": 100}).raise_for_status().json()
+        seen, half = len(page["items"]), page["total"] // 2
+        while seen < half:
+            page = client.get("/deadlines", params={"limit": 100, "cursor": page["next_cursor"]}).json()
+            seen += len(page["items"])
+    if page["next_cursor"] is None:
+        raise RuntimeError(f"too few deadlines at {AGENCY} for a page halfway: {page['total']}")
+    last = page["items"][-1]
+    return Middle(page["next_cursor"], (last["due"], last["case_id"], last["kind"], last["ref"]))
+
+
+def _measure(server: LotseServer, raw_url: str, read: Read, reads: int, scale: str) -> Row:
+    token = server.token(read.subject, read.role, read.agency)
+    lotse = read_latencies(server, token, read.path, reads)
+    raw = _raw_latencies(raw_url, read.raw, reads)
+    p50, p95, p99 = (percentile(lotse, share) * 1000 for share in (0.5, 0.95, 0.99))
+    raw95 = percentile(raw, 0.95) * 1000
+    _say(f"{read.name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms; raw p95 {raw95:.1f} ms")
+    statements = "SELECT" if len(read.raw) == 1 else " + ".join(_verb(sql) for sql, _ in read.raw)
+    return Row(f"{read.name} at {scale}: p50 / p95 / p99", f"{p50:.1f} / {p95:.1f} / {p99:.1f} ms",
+               f"{raw95:.1f} ms p95 ({statements})", f"{p95 / raw95:.1f}×", TARGET)  # fmt: skip
+
+
+def _verb(sql: str) -> str:
+    return "COUNT" if sql.startswith("SELECT COUNT") else "GROUP BY" if "GROUP BY" in sql else "SELECT"
+
+
+def _raw_latencies(url: str, statements: Sequence[tuple[str, tuple[object, ...]]], reads: int) -> list[float]:
+    """Seconds per run of all the statements, one after the other on one connection, after one warm-up run."""
+    with psycopg.connect(url, autocommit=True) as connection:
+
+        def run() -> None:
+            for sql, params in statements:
+                connection.execute(sql, params).fetchall()
+
+        run()
+        latencies = []
+        for _ in range(reads):
+            started = time.perf_counter()
+            run()
+            latencies.append(time.perf_counter() - started)
+        return latencies
+
+
+@contextmanager
+def _scratch_schema(url: str) -> Iterator[tuple[str, str]]:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in url else "?"
+    try:
+        migrate_database(Settings(database_url=f"{url}{separator}schema={schema}"))  # as `lotse migrate` does
+        yield f"{url}{separator}schema={schema}", schema
+    finally:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _say(message: str, end: str = "\n") -> None:
+    print(message, end=end, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
