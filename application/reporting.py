@@ -34,9 +34,12 @@ from application.statistics import (
     participant_of,
 )
 from domain.case import Case
+from domain.employers import Employer
 from domain.events import CaseEvent
 from domain.evolution import evolve
 from domain.funnel import FUNNEL_DEFINITION_VERSION
+from domain.log import register_of
+from domain.registers import Entry, RegisterEntry, RegisterEvent
 
 REPLAY_BATCH = 2000
 
@@ -68,6 +71,18 @@ class FunnelFigures:
     pathways: dict[str, PathwayFunnel]
 
 
+@dataclass(frozen=True)
+class LogState:
+    """What the log says at a position: every case, and every entry of the registers beside them."""
+
+    cases: list[Case]
+    entries: list[RegisterEntry]
+
+    def entries_of(self, kind: type[Entry]) -> list[Entry]:
+        """The entries of one register, by the type of its state (`Employer`, `ShortContact`, …)."""
+        return [entry for entry in self.entries if isinstance(entry, kind)]
+
+
 class Reporting:
     def __init__(self, cases: CaseService, views: ViewQueries, digest: LogDigest) -> None:
         self.cases = cases
@@ -97,7 +112,8 @@ class Reporting:
             figures = esf_counts(basis, sums)
         else:
             position = as_of_position
-            figures = count_persons(self.replay(as_of_position, agency), start, end, basis)
+            log = self.replay_log(as_of_position, agency)
+            figures = count_persons(log.cases, start, end, basis, employers=log.entries_of(Employer))
         return EsfFigures(
             start,
             end,
@@ -120,10 +136,16 @@ class Reporting:
 
     def replay(self, position: int, agency: str | None) -> Iterator[Case]:
         """Every case as it stood at `position` of the global log, rebuilt from the raw events alone."""
+        return iter(self.replay_log(position, agency).cases)
+
+    def replay_log(self, position: int, agency: str | None) -> LogState:
+        """Every case and every entry of the registers beside them (employers, short contacts, outreach events) as
+        they stood at `position` of the global log, rebuilt from the raw events alone; of `agency` (None: all)."""
         head = self.cases.recorder.max_notification_id() or 0
         if position > head or position < 0:
             raise PositionNotReached(position, head)
         cases: dict[UUID, Case] = {}
+        entries: dict[UUID, RegisterEntry] = {}
         start = 1
         while start <= position:
             notifications = self.cases.recorder.select_notifications(start=start, limit=REPLAY_BATCH, stop=position)
@@ -132,7 +154,12 @@ class Reporting:
             for notification in notifications:
                 # Statistics need no personal data: the replay never opens them.
                 event = self.cases.sealed_mapper.to_domain_event(notification)
-                if isinstance(event, CaseEvent):  # the registers beside the cases count elsewhere
+                if isinstance(event, CaseEvent):
                     cases[event.originator_id] = evolve(cases.get(event.originator_id), event)
+                elif isinstance(event, RegisterEvent):
+                    entries[event.originator_id] = register_of(event).evolve(entries.get(event.originator_id), event)
             start = notifications[-1].id + 1
-        return (case for case in cases.values() if agency is None or case.agency == agency)
+        return LogState(
+            cases=[case for case in cases.values() if agency is None or case.agency == agency],
+            entries=[entry for entry in entries.values() if agency is None or entry.agency == agency],
+        )

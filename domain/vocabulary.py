@@ -43,6 +43,19 @@ CloseReason = Literal[
 CaseStatus = Literal["open", "closed"]
 Stage = Literal["first_contact", "assessment", "recognition", "course", "exam", "closed"]
 DeadlineKind = Literal["recognition_decision", "recognition_receipt", "follow_up", "no_contact"]
+# (0.2) How and in which language the desk counsels, and where it refers to (API.md: sessions, `referral_made.to`).
+ContactMode = Literal["in_person", "phone", "email", "video", "outreach"]
+ReferralTarget = Literal[
+    "recognition_body",
+    "chamber",
+    "jobcenter",
+    "employment_agency",
+    "language_course",
+    "migration_counselling",
+    "course_provider",
+    "employer",
+    "other",
+]
 
 # Bounds keep one request from exhausting memory or storage; they are part of the published schema.
 ClientId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
@@ -56,3 +69,4 @@ Isced = Annotated[int, Meta(ge=0, le=8)]
 Minutes = Annotated[int, Meta(ge=1, le=1440)]
 ModuleNumber = Annotated[int, Meta(ge=1, le=100)]
 TextList = Annotated[tuple[ShortText, ...], Meta(max_length=50)]
+LanguageCode = Annotated[str, Meta(pattern=r"^[a-z]{2}$", description="ISO 639-1: two lowercase letters")]

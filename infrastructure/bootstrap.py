@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import InfrastructureFactory
 
 from application.cases import CaseService, Clock, Ports
+from application.desk import Desk
 from application.ports import Counsellors, LogDigest, StaffDirectory
 from application.registers import RegisterService
 from application.reporting import Reporting
@@ -34,6 +35,8 @@ from infrastructure.privacy.keys import KeyVault, master_key
 from infrastructure.privacy.name_index import SqlNameIndex
 from infrastructure.privacy.retention import SqlRetentionCandidates
 from infrastructure.projections.case_views import CaseloadView, DeadlinesView, View
+from infrastructure.projections.desk_queries import SqlDeskQueries
+from infrastructure.projections.desk_views import DeskView, EmployersView
 from infrastructure.projections.queries import SqlViewQueries
 from infrastructure.projections.runner import ProjectionFollower, ProjectionRunner
 from infrastructure.projections.statistics_views import FunnelView, IndicatorsView
@@ -77,6 +80,7 @@ class Lotse:
     audit: AuditTrail
     retention: Retention
     workspace: Workspace
+    desk: Desk
 
     @property
     def backend(self) -> str:
@@ -144,7 +148,8 @@ def bootstrap(
         registers = RegisterService(
             infrastructure=infrastructure,
             recorder=recorder,
-            mapper=mapper,
+            # Registers hold no personal data: reading an id that turns out to be a case's opens none of hers.
+            mapper=mapper.sealed(),
             idempotency_keys=cases.ports.idempotency_keys,
             event_log=cases.ports.event_log,
             clock=clock,
@@ -158,6 +163,8 @@ def bootstrap(
             DeadlinesView(database),
             IndicatorsView(database),
             FunnelView(database),
+            EmployersView(database),
+            DeskView(database),
         ]
         runner = ProjectionRunner(cases, database, views, batch_size=settings.projection_batch_size)
         runner.create_tables()
@@ -177,6 +184,7 @@ def bootstrap(
             audit=audit,
             retention=Retention(cases, SqlRetentionCandidates(database)),
             workspace=Workspace(cases, queries, reporting),
+            desk=Desk(registers, cases, SqlDeskQueries(runner)),
         )
     except BaseException:
         infrastructure.close()
