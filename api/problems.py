@@ -8,6 +8,7 @@ import msgspec
 from eventsourcing.persistence import DataError, InterfaceError, OperationalError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.params import ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from application.errors import (
@@ -57,21 +58,38 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _field_error(item: dict[str, Any]) -> FieldError:
-    """Names the offending field: `profile.isced`, `channel`, or `body` for the document as a whole."""
+def _field_error(item: dict[str, Any], sent_as: dict[str, str]) -> FieldError:
+    """Names the offending field: `profile.isced`, `channel`, or `body` for the document as a whole; a parameter as
+    the client sends it (`from`, not the handler's `start`)."""
     message = str(item.get("message", ""))
     key = str(item.get("key", ""))
     if item.get("source") not in ("query", "path", "header", "cookie"):
         key = "" if key == "data" else key.removeprefix("data.")
+    else:
+        key = sent_as.get(key, key)
     key = re.sub(r"\[(\d+)\]", r".\1", key)
     if (named := _NAMED_FIELD.search(message)) is not None:
         key = f"{key}.{named.group(1)}" if key else named.group(1)
     return FieldError(field=key or "body", message=message)
 
 
-def on_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+def _parameter_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The handler's parameters that a client sends under another name (`start` as `from`): handler name → sent name."""
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters
+    except (AttributeError, KeyError):  # no route matched: nothing was named
+        return {}
+    return {
+        name: sent
+        for name, parameter in parameters.items()
+        if isinstance(parameter.kwarg_definition, ParameterKwarg) and (sent := parameter.kwarg_definition.name)
+    }
+
+
+def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
     items = [item for item in (exc.extra or []) if isinstance(item, dict)]
-    errors = [_field_error(item) for item in items]
+    sent_as = _parameter_names(request) if any(item.get("source") == "query" for item in items) else {}
+    errors = [_field_error(item, sent_as) for item in items]
     detail = "; ".join(f"{error.field}: {error.message}" for error in errors) or exc.detail
     return problem(422, "invalid-request", "Invalid request", detail, errors=errors)
 
