@@ -106,11 +106,14 @@ class IndicatorsView(CaseTablesView):
         cursor.execute(f"DELETE FROM {self.t(ESF_CASES)} WHERE case_id = ?", (str(case.id),))
         self._recount(cursor, recorded[1], recorded[2])
 
-    def write(self, cursor: DialectCursor, state: Case | Employer) -> None:
+    def write(self, cursor: DialectCursor, state: Any) -> None:
         if isinstance(state, Employer):
             self._write_employer(cursor, state)
-            return
-        facts = case_facts(state)
+        elif isinstance(state, Case):
+            self._write_case(cursor, state)
+
+    def _write_case(self, cursor: DialectCursor, case: Case) -> None:
+        facts = case_facts(case)
         row = _case_row(facts)
         recorded = self._recorded_case(cursor, facts.case_id)
         if recorded == row:
