@@ -130,8 +130,10 @@ def _issue_token(lotse: Lotse, subject: str, role: Role, agency: str, days: int)
 
 def _demo(lotse: Lotse, cases: int, seed: int) -> int:
     from application.synthetic import load_demo  # noqa: PLC0415
+    from application.synthetic_desk import load_demo_desk  # noqa: PLC0415
 
     print(load_demo(lotse.cases, lotse.staff, cases=cases, seed=seed))
+    print(load_demo_desk(lotse.desk, lotse.cases, seed=seed))
     return 0
 
 
