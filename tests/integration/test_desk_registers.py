@@ -13,6 +13,8 @@ import pytest
 from application.desk import EmployerListQuery, PeriodQuery
 from application.errors import EntryNotFound, StaleVersion
 from application.ports import Principal, RetryKey
+from application.synthetic import load_demo
+from application.synthetic_desk import load_demo_desk
 from domain.desk import OutreachEvent, RecordOutreachEvent, RecordShortContact, ShortContact
 from domain.employers import (
     EMPLOYERS,
@@ -23,7 +25,7 @@ from domain.employers import (
     ReferEmployee,
     RegisterEmployer,
 )
-from infrastructure.bootstrap import Lotse
+from infrastructure.bootstrap import Lotse, utc_now
 from infrastructure.eventstore.sql import Database
 from infrastructure.projections.desk_views import DESK_VIEW_TABLES
 from infrastructure.projections.runner import ProjectionRunner
@@ -284,5 +286,22 @@ def test_a_desk_view_that_gained_a_table_rebuilds_and_the_others_stay(make_lotse
     runner.create_tables()  # what every start does
 
     assert runner.positions() == {**dict.fromkeys(runner.views, head), "desk": 0}
+    runner.catch_up()
+    assert view_tables(runner.database) == before
+
+
+def test_the_demo_desk_loads_on_either_backend_and_its_views_rebuild_alike(make_lotse: LotseFactory) -> None:
+    system = make_lotse(clock=utc_now, counsellors=None)
+    load_demo(system.cases, system.staff, cases=20, seed=4)
+
+    summary = load_demo_desk(system.desk, system.cases, employers=6, seed=4)
+
+    assert (summary.employers, summary.short_contacts > 100, summary.outreach_events > 10) == (12, True, True)
+    runner = system.projections.runner
+    runner.catch_up()
+    lead = Principal(subject="petra", role="lead", agency="koeln")
+    assert len(system.desk.employers(lead, EmployerListQuery(None, limit=200))) == 6
+    before = view_tables(runner.database)
+    runner.reset(list(runner.views))
     runner.catch_up()
     assert view_tables(runner.database) == before
