@@ -9,6 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from application.desk import employer_history_entry, shows_case_links
+from application.ports import ROLES, Principal
+from application.statistics import SMES_SUPPORTED, esf_counts, shown_indicators
 from domain.employers import (
     EMPLOYERS,
     ChangeEmployer,
@@ -263,3 +266,28 @@ def test_an_employer_is_what_its_steps_say_whatever_their_order(
     end = start + timedelta(days=length)
     in_period = any(start <= step.date <= end for step in counselled)
     assert smes_supported([employer], start, end) == int(in_period and employer.size in SME_SIZES)
+
+
+def test_an_sme_total_under_five_is_suppressed_for_analysts_and_reveals_nothing_else() -> None:
+    counts = esf_counts("entry", {"EECO01": {"female": 9, "male": 6}, SMES_SUPPORTED: {"total": 3}}).counts
+
+    assert list(counts)[-2:] == ["EECO17", "EECO19"]
+    assert counts["EECO19"] == {"total": 3}
+    shown = shown_indicators(counts, suppressed=True)
+    assert shown.indicators["EECO19"] == {"total": None}
+    assert "EECO19.total" in shown.suppressed
+    assert shown.indicators["EECO01"] == {"female": 9, "male": 6, "diverse": None, "unspecified": None, "total": 15}
+    enough = shown_indicators({**counts, "EECO19": {"total": 5}}, suppressed=True)
+    assert enough.indicators["EECO19"] == {"total": 5}
+    assert shown_indicators(counts, suppressed=False).indicators["EECO19"] == {"total": 3}
+    assert "EECO19" not in esf_counts("entry", {}).counts  # no employers counted: not answered (lotse-1's sums)
+    assert "EECO19" not in esf_counts("exit", {SMES_SUPPORTED: {"total": 3}}).counts
+
+
+def test_a_referrals_case_is_shown_only_to_roles_that_read_cases() -> None:
+    event = record_employer_step(registered(), ReferEmployee(date=TODAY, case_id=CASE_OF_KOELN), stamp(2), known_cases)
+
+    assert employer_history_entry(event, shows_cases=True).data == {"case_id": str(CASE_OF_KOELN)}
+    assert employer_history_entry(event, shows_cases=False).data == {"case_id": None}
+    readers = {role: shows_case_links(Principal(subject="x", role=role, agency="koeln")) for role in ROLES}
+    assert readers == {"counsellor": True, "lead": True, "auditor": True, "analyst": False}
