@@ -18,6 +18,8 @@ from api.audit import access_log, verify_log
 from api.auth import BearerTokenAuthentication, FailedAuthentications, RateLimiter, Refusal
 from api.cases import CasesController
 from api.dashboard import DASHBOARD_PATH, dashboard_router
+from api.desk import OutreachEventsController, ShortContactsController
+from api.employers import EmployersController
 from api.exports import ExportsController
 from api.logs import APP_FORMAT, EscapingFormatter
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
@@ -96,6 +98,9 @@ def app_for(lotse: Lotse) -> Litestar:
             ActivityController,
             ExportsController,
             ProjectionsController,
+            ShortContactsController,
+            OutreachEventsController,
+            EmployersController,
             verify_log,
             access_log,
             shipped_files(SWAGGER_ASSETS, Path(swagger_ui_path), name="schema-assets"),
@@ -106,6 +111,7 @@ def app_for(lotse: Lotse) -> Litestar:
             "workspace": _constant(lotse.workspace),
             "exports": _constant(lotse.exports),
             "reports": _constant(lotse.activity),
+            "desk": _constant(lotse.desk),
             "views": _constant(lotse.projections.queries),
             "audit": _constant(lotse.audit),
             "backend": _constant(lotse.backend),

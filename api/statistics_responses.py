@@ -116,8 +116,9 @@ def esf_csv(answer: EsfStatistics) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["code", *COLUMNS, "from", "to", "basis", "as_of_position", "digest", "definition_version"])
+    # EECO19 (enterprises) has a total only: its gender columns stay empty, as the follow-up response's do.
     rows: list[tuple[str, list[Cell | str]]] = [
-        (code, [row[column] for column in COLUMNS]) for code, row in answer.indicators.items()
+        (code, [row.get(column, "") for column in COLUMNS]) for code, row in answer.indicators.items()
     ]
     for column, value in (answer.follow_up_response or {}).items():
         rows.append((f"{FOLLOW_UP_RESPONSE}.{column}", [*([""] * len(GENDERS)), value]))

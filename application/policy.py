@@ -13,6 +13,9 @@ COUNSELLING: tuple[Role, ...] = ("counsellor", "lead")  # open cases, record ste
 CASE_READERS: tuple[Role, ...] = ("counsellor", "lead", "auditor")  # a case, its history, the case list, deadlines
 LEADS: tuple[Role, ...] = ("lead",)  # reassign a case, erase a client's personal data
 AUDITORS: tuple[Role, ...] = ("auditor",)  # verify the log, read the access log
+# The desk's registers beside the cases (short contacts, outreach events, employers): counsellors and leads record,
+# auditors read too; analysts read figures only.
+DESK_READERS: tuple[Role, ...] = ("counsellor", "lead", "auditor")
 
 
 def require(principal: Principal, roles: tuple[Role, ...]) -> None:

@@ -14,7 +14,6 @@ figure published before 0.2, not a dashboard.
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
 from uuid import UUID
 
 from application.activity import facts_of
@@ -39,11 +38,12 @@ from domain.activity import DEFINITION_VERSION as ACTIVITY_DEFINITION
 from domain.activity import Activity
 from domain.activity import activity as count_activity
 from domain.case import Case
+from domain.employers import Employer
 from domain.events import CaseEvent
 from domain.evolution import evolve
 from domain.funnel import FUNNEL_DEFINITION_VERSION
 from domain.log import register_of
-from domain.registers import RegisterEntry, RegisterEvent
+from domain.registers import Entry, RegisterEntry, RegisterEvent
 
 REPLAY_BATCH = 2000
 
@@ -85,6 +85,18 @@ class ActivityFigures:
     figures: Activity
 
 
+@dataclass(frozen=True)
+class LogState:
+    """What the log says at a position: every case, and every entry of the registers beside them."""
+
+    cases: list[Case]
+    entries: list[RegisterEntry]
+
+    def entries_of(self, kind: type[Entry]) -> list[Entry]:
+        """The entries of one register, by the type of its state (`Employer`, `ShortContact`, …)."""
+        return [entry for entry in self.entries if isinstance(entry, kind)]
+
+
 class Reporting:
     def __init__(self, cases: CaseService, views: ViewQueries, digest: LogDigest, activity: ActivityFacts) -> None:
         self.cases = cases
@@ -101,12 +113,8 @@ class Reporting:
             position, facts = self.activity_facts.activity_facts(agency, start, end)
         else:
             position = as_of_position
-            facts = [
-                fact
-                for state in self.replay_states(as_of_position)
-                if agency is None or state.agency == agency
-                for fact in facts_of(state)
-            ]
+            log = self.replay_log(as_of_position, agency)
+            facts = [fact for state in [*log.cases, *log.entries] for fact in facts_of(state)]
         figures = count_activity(facts, start, end)
         return ActivityFigures(start, end, position, self.digest.head_at(position), ACTIVITY_DEFINITION, figures)
 
@@ -133,7 +141,8 @@ class Reporting:
             figures = esf_counts(basis, sums)
         else:
             position = as_of_position
-            figures = count_persons(self.replay(as_of_position, agency), start, end, basis)
+            log = self.replay_log(as_of_position, agency)
+            figures = count_persons(log.cases, start, end, basis, employers=log.entries_of(Employer))
         return EsfFigures(
             start,
             end,
@@ -156,18 +165,16 @@ class Reporting:
 
     def replay(self, position: int, agency: str | None) -> Iterator[Case]:
         """Every case as it stood at `position` of the global log, rebuilt from the raw events alone."""
-        return (
-            state
-            for state in self.replay_states(position)
-            if isinstance(state, Case) and (agency is None or state.agency == agency)
-        )
+        return iter(self.replay_log(position, agency).cases)
 
-    def replay_states(self, position: int) -> Iterator[Case | RegisterEntry]:
-        """Every case and every entry of a register as it stood at `position`, rebuilt from the raw events alone."""
+    def replay_log(self, position: int, agency: str | None) -> LogState:
+        """Every case and every entry of the registers beside them (employers, short contacts, outreach events) as
+        they stood at `position` of the global log, rebuilt from the raw events alone; of `agency` (None: all)."""
         head = self.cases.recorder.max_notification_id() or 0
         if position > head or position < 0:
             raise PositionNotReached(position, head)
-        states: dict[UUID, Case | RegisterEntry] = {}
+        cases: dict[UUID, Case] = {}
+        entries: dict[UUID, RegisterEntry] = {}
         start = 1
         while start <= position:
             notifications = self.cases.recorder.select_notifications(start=start, limit=REPLAY_BATCH, stop=position)
@@ -175,11 +182,13 @@ class Reporting:
                 break
             for notification in notifications:
                 # Statistics need no personal data: the replay never opens them.
-                event = cast(CaseEvent | RegisterEvent, self.cases.sealed_mapper.to_domain_event(notification))
-                earlier = states.get(event.originator_id)
+                event = self.cases.sealed_mapper.to_domain_event(notification)
                 if isinstance(event, CaseEvent):
-                    states[event.originator_id] = evolve(earlier if isinstance(earlier, Case) else None, event)
-                else:
-                    states[event.originator_id] = register_of(event).evolve(earlier, event)
+                    cases[event.originator_id] = evolve(cases.get(event.originator_id), event)
+                elif isinstance(event, RegisterEvent):
+                    entries[event.originator_id] = register_of(event).evolve(entries.get(event.originator_id), event)
             start = notifications[-1].id + 1
-        return iter(states.values())
+        return LogState(
+            cases=[case for case in cases.values() if agency is None or case.agency == agency],
+            entries=[entry for entry in entries.values() if agency is None or entry.agency == agency],
+        )

@@ -21,6 +21,7 @@ from typing import Literal, TypeVar
 from domain import indicators as v1
 from domain import indicators_v2 as v2
 from domain.case import Case
+from domain.employers import Employer
 from domain.funnel import FUNNEL_STAGES, PATHWAYS, funnel_position
 from domain.indicators import CODES, GENDERS, output_codes, result_codes
 
@@ -33,6 +34,7 @@ FOLLOW_UP_CODES = ("EECR05", "EECR06")
 # Codes that add up to EECO01 for every participant: a suppressed part could be recovered from the others.
 PARTITIONS_OF_ALL = (("EECO02", "EECO04", "EECO05"), ("EECO09", "EECO10", "EECO11"))
 
+SMES_SUPPORTED = v2.SMES_SUPPORTED
 CURRENT_DEFINITION = v2.DEFINITION_VERSION
 DEFINITION_0_1 = v1.DEFINITION_VERSION
 DEFINITIONS = (CURRENT_DEFINITION, DEFINITION_0_1)
@@ -156,21 +158,37 @@ def sum_counted(participants: Iterable[v2.ParticipantFacts], start: date, end: d
 
 
 def esf_counts(basis: Basis, sums: Counts) -> EsfCounts:
-    """The answer's figures from the persons per code and gender: every code of the basis, with its total."""
+    """The answer's figures from the persons per code and gender: every code of the basis, with its total.
+
+    On the entry basis EECO19 follows EECO17 as a total alone when the sums count employers (`sums["EECO19"]
+    ["total"]`, enterprises: the view's and the replay's always do, `smes_sums`)."""
     codes = v2.ENTRY_CODES if basis == "entry" else v2.EXIT_CODES
     counts: Counts = {}
     for code in codes:
         row = {gender: sums.get(code, {}).get(gender, 0) for gender in GENDERS}
         counts[code] = {**row, "total": sum(row.values())}
     if basis == "entry":
+        if SMES_SUPPORTED in sums:
+            counts[SMES_SUPPORTED] = {"total": sums[SMES_SUPPORTED].get("total", 0)}
         return EsfCounts(counts, None)
     response = {column: sum(sums.get(f"{FOLLOW_UP_RESPONSE}.{column}", {}).values()) for column in RESPONSE_COLUMNS}
     return EsfCounts(counts, response)
 
 
-def count_persons(cases: Iterable[Case], start: date, end: date, basis: Basis) -> EsfCounts:
-    """The current definition's figures for the cases (all of their participants' cases), computed directly."""
-    return esf_counts(basis, sum_counted(v2.participants(cases), start, end, basis))
+def smes_sums(employers: Iterable[Employer], start: date, end: date) -> Counts:
+    """EECO19 of the period as `esf_counts` reads it from the sums: enterprises, a total alone."""
+    return {SMES_SUPPORTED: {"total": v2.smes_supported(employers, start, end)}}
+
+
+def count_persons(
+    cases: Iterable[Case], start: date, end: date, basis: Basis, employers: Iterable[Employer] | None = None
+) -> EsfCounts:
+    """The current definition's figures for the cases (all of their participants' cases), computed directly; with
+    `employers`, the entry basis counts EECO19 among them."""
+    sums = sum_counted(v2.participants(cases), start, end, basis)
+    if employers is not None and basis == "entry":
+        sums |= smes_sums(employers, start, end)
+    return esf_counts(basis, sums)
 
 
 # Suppression, for either definition.
@@ -203,7 +221,8 @@ def suppress(counts: Counts) -> tuple[dict[str, dict[str, Cell]], list[str]]:
     Secondary suppression covers each row (the genders add up to the total; the follow-up responses to `due`) and,
     where the figures hold them, the partitions of EECO01 (labour status; education level) in every column.
     """
-    relations = [[(code, column) for column in row] for code, row in counts.items()]
+    # A row of one cell (EECO19's total) is no sum of others: nothing else reveals it.
+    relations = [[(code, column) for column in row] for code, row in counts.items() if len(row) > 1]
     relations += [
         [("EECO01", column), *((part, column) for part in parts)]
         for parts in PARTITIONS_OF_ALL

@@ -19,8 +19,13 @@ cases is open.
   - Each participant of the cohort adds to `follow_up_response` one of reached, unreachable, refused, or missing
     (no follow-up in the window); `due` is the cohort.
 
-Every fact here is a function of the cases' states, so the live views and a replay of the raw events (as of any log
-position) count alike.
+Beside the participants, the entry basis answers EECO19, small and medium-sized enterprises supported: employers of
+size micro, small or medium with an `employer_counselled` step dated in the period, each counted once, as a total
+only (enterprises have no gender). Its size is the employer's as the log stands (a firm that grew to `large` no
+longer counts, in any period).
+
+Every fact here is a function of the cases' (and employers') states, so the live views and a replay of the raw events
+(as of any log position) count alike.
 """
 
 from collections import defaultdict
@@ -31,6 +36,7 @@ from typing import Literal
 
 from domain.case import Case, FollowUp
 from domain.deadlines import follow_up_window
+from domain.employers import Employer
 from domain.indicators import OUTPUT_CODES, RESULT_CODES, codes_at_entry
 from domain.records import Situation
 
@@ -40,6 +46,9 @@ ENTRY_CODES = OUTPUT_CODES  # what a `basis=entry` answer holds
 EXIT_CODES = RESULT_CODES  # what a `basis=exit` answer holds
 EMPLOYED_ON_ENTRY = "EECO05"  # employed incl. self-employed: whom EECR06 is asked of
 IMPROVED = "EECR06"
+
+SMES_SUPPORTED = "EECO19"  # a total of enterprises, beside the entry basis' persons
+SME_SIZES = ("micro", "small", "medium")
 
 FollowUpResponse = Literal["reached", "unreachable", "refused", "missing"]
 FOLLOW_UP_RESPONSES: tuple[FollowUpResponse, ...] = ("reached", "unreachable", "refused", "missing")
@@ -184,3 +193,14 @@ def participants(cases: Iterable[Case]) -> list[ParticipantFacts]:
         facts = case_facts(case)
         grouped[participant_key(facts)].append(facts)
     return [participant_facts(group) for group in grouped.values()]
+
+
+def sme_support_days(employer: Employer) -> tuple[date, ...]:
+    """The days an employer counts as a small or medium-sized enterprise supported: the days it was counselled, if its
+    size is micro, small or medium; none for a large one."""
+    return employer.counselled_on if employer.size in SME_SIZES else ()
+
+
+def smes_supported(employers: Iterable[Employer], start: date, end: date) -> int:
+    """EECO19 for the period: the employers with a day of support in it (edges included), each once."""
+    return sum(any(start <= day <= end for day in sme_support_days(employer)) for employer in employers)

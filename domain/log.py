@@ -6,10 +6,16 @@ projections follow them, and the statistics can count them as of a log position.
 
 from typing import Any
 
+from domain.desk import OUTREACH_EVENTS, SHORT_CONTACTS
+from domain.employers import EMPLOYERS
 from domain.events import EVENT_TYPES, CaseEvent
 from domain.registers import Register, RegisterEvent
 
-REGISTERS: tuple[Register[Any], ...] = ()
+REGISTERS: tuple[Register[Any], ...] = (
+    EMPLOYERS,
+    SHORT_CONTACTS,
+    OUTREACH_EVENTS,
+)
 
 REGISTER_OF: dict[type[RegisterEvent], Register[Any]] = {
     event_class: register for register in REGISTERS for event_class in register.events

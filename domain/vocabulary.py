@@ -62,6 +62,7 @@ Stage = Literal["first_contact", "assessment", "recognition", "course", "exam", 
 DeadlineKind = Literal[
     "recognition_decision", "recognition_receipt", "follow_up", "no_contact", "referral_feedback", "plan_item"
 ]
+ContactMode = SessionMode  # a short contact's mode: as a session's
 
 # Bounds keep one request from exhausting memory or storage; they are part of the published schema.
 ClientId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]

@@ -15,6 +15,7 @@ from eventsourcing.persistence import InfrastructureFactory
 
 from application.activity_reports import ActivityReports
 from application.cases import CaseService, Clock, Ports
+from application.desk import Desk
 from application.exports import Exports
 from application.ports import Counsellors, LogDigest
 from application.registers import RegisterService
@@ -37,6 +38,8 @@ from infrastructure.privacy.name_index import SqlNameIndex
 from infrastructure.privacy.retention import SqlRetentionCandidates
 from infrastructure.projections.activity_view import ActivityView, SqlActivityFacts
 from infrastructure.projections.case_views import CaseloadView, DeadlinesView, View
+from infrastructure.projections.desk_queries import SqlDeskQueries
+from infrastructure.projections.desk_views import DeskView, EmployersView
 from infrastructure.projections.export_queries import SqlParticipantsOfPeriod
 from infrastructure.projections.queries import SqlViewQueries
 from infrastructure.projections.runner import ProjectionFollower, ProjectionRunner
@@ -83,6 +86,7 @@ class Lotse:
     workspace: Workspace
     exports: Exports
     activity: ActivityReports
+    desk: Desk
 
     @property
     def backend(self) -> str:
@@ -151,7 +155,8 @@ def bootstrap(
         registers = RegisterService(
             infrastructure=infrastructure,
             recorder=recorder,
-            mapper=mapper,
+            # Registers hold no personal data: reading an id that turns out to be a case's opens none of hers.
+            mapper=mapper.sealed(),
             idempotency_keys=cases.ports.idempotency_keys,
             event_log=cases.ports.event_log,
             clock=clock,
@@ -166,6 +171,8 @@ def bootstrap(
             IndicatorsView(database),
             FunnelView(database),
             ActivityView(database),
+            EmployersView(database),
+            DeskView(database),
         ]
         runner = ProjectionRunner(cases, database, views, batch_size=settings.projection_batch_size)
         runner.create_tables()
@@ -187,6 +194,7 @@ def bootstrap(
             workspace=Workspace(cases, queries, reporting),
             activity=ActivityReports(reporting, queries),
             exports=Exports(cases, queries, SqlParticipantsOfPeriod(queries), reporting, names),
+            desk=Desk(registers, cases, SqlDeskQueries(runner)),
         )
     except BaseException:
         infrastructure.close()

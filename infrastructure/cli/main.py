@@ -177,6 +177,7 @@ def _revoke_tokens(lotse: Lotse, subject: str, agency: str | None) -> int:
 
 def _demo(lotse: Lotse, cases: int, seed: int, *, force: bool) -> int:
     from application.synthetic import load_demo  # noqa: PLC0415
+    from application.synthetic_desk import load_demo_desk  # noqa: PLC0415
 
     # Synthetic clients among real ones would count in the funder's figures: only an empty store takes them unasked.
     held = lotse.projections.runner.head()
@@ -187,6 +188,7 @@ def _demo(lotse: Lotse, cases: int, seed: int, *, force: bool) -> int:
         )
         return 1
     print(load_demo(lotse.cases, lotse.staff, cases=cases, seed=seed))
+    print(load_demo_desk(lotse.desk, lotse.cases, seed=seed))
     return 0
 
 

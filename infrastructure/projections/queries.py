@@ -14,12 +14,18 @@ from typing import Any
 from uuid import UUID
 
 from application.ports import CaseloadEntry, DeadlineEntry, DeadlineKey, Page
-from application.statistics import PathwayFunnel
+from application.statistics import SMES_SUPPORTED, PathwayFunnel
 from domain.funnel import FUNNEL_STAGES, PATHWAYS
 from infrastructure.eventstore.sql import DialectCursor
 from infrastructure.projections.case_views import CASELOAD, DEADLINES
 from infrastructure.projections.runner import TRACKING, ProjectionRunner
-from infrastructure.projections.statistics_views import FUNNEL_SPANS, FUNNEL_STAGE_COUNTS, INDICATOR_DAYS, SPANS
+from infrastructure.projections.statistics_views import (
+    FUNNEL_SPANS,
+    FUNNEL_STAGE_COUNTS,
+    INDICATOR_DAYS,
+    SME_SUPPORT_DAYS,
+    SPANS,
+)
 
 
 class SqlViewQueries:
@@ -200,10 +206,11 @@ class SqlViewQueries:
         self, agency: str | None, start: date, end: date, basis: str
     ) -> tuple[int, dict[str, dict[str, int]]]:
         """Persons per code and gender counted on `basis` in the period (application/statistics.py's
-        `sum_counted`, from the esf view's running counts), and the view's position."""
-        selected, params = _filters({"agency": agency})
-        selected = _and(selected, "basis = ? AND day BETWEEN ? AND ?")
-        params = [*params, basis, start.isoformat(), end.isoformat()]
+        `sum_counted`, from the esf view's running counts), and the view's position. On the entry basis also EECO19's
+        total (`smes_sums`: the small and medium-sized employers with a day of support in the period, each once)."""
+        agency_only, agency_params = _filters({"agency": agency})
+        selected = _and(agency_only, "basis = ? AND day BETWEEN ? AND ?")
+        params = [*agency_params, basis, start.isoformat(), end.isoformat()]
         with self._snapshot() as cursor:
             position = self._position(cursor, "esf")
             cursor.execute(
@@ -212,9 +219,19 @@ class SqlViewQueries:
                 params,
             )
             rows = cursor.fetchall()
+            smes = None
+            if basis == "entry":
+                cursor.execute(
+                    f"SELECT COUNT(DISTINCT employer_id) FROM {self.database.table(SME_SUPPORT_DAYS)}"
+                    f" {_and(agency_only, 'day BETWEEN ? AND ?')}",
+                    [*agency_params, start.isoformat(), end.isoformat()],
+                )
+                smes = int(cursor.fetchone()[0])
         sums: dict[str, dict[str, int]] = defaultdict(dict)
         for code, gender, count in rows:
             sums[str(code)][str(gender)] = int(count)
+        if smes is not None:
+            sums[SMES_SUPPORTED] = {"total": smes}
         return position, dict(sums)
 
     def funnel(self, agency: str | None) -> tuple[int, dict[str, PathwayFunnel]]:

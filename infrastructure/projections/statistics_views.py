@@ -18,14 +18,23 @@ from typing import Any, cast
 
 from application.statistics import counted_keys, funnel_facts_of
 from domain.case import Case
+from domain.employers import Employer
 from domain.funnel import FUNNEL_STAGES
-from domain.indicators_v2 import CaseFacts, FollowUpResponse, ParticipantFacts, case_facts, participant_facts
+from domain.indicators_v2 import (
+    CaseFacts,
+    FollowUpResponse,
+    ParticipantFacts,
+    case_facts,
+    participant_facts,
+    sme_support_days,
+)
 from infrastructure.eventstore.sql import DialectCursor
 from infrastructure.projections.case_views import CASELOAD, DEADLINES, FUNNEL, PARTICIPANTS, CaseTablesView
 
 ESF_CASES = PARTICIPANTS  # each case's ESF+ facts, its own exit among them (retention reads that)
 ESF_PARTICIPANTS = "lotse_view_esf_participants"
 INDICATOR_DAYS = "lotse_view_esf_days"
+SME_SUPPORT_DAYS = "lotse_view_esf_sme_days"  # EECO19: the days each small or medium employer was counselled
 # Release 0.1's per-case ESF+ tables: replaced by the ones above, whose new names make a 0.1 installation rebuild.
 RETIRED_ESF_TABLES = ("lotse_view_participants", "lotse_view_indicators", "lotse_view_indicator_days")
 FUNNEL_STAGE_COUNTS = "lotse_view_funnel_stages"
@@ -38,6 +47,7 @@ VIEW_TABLES = (
     ESF_CASES,
     ESF_PARTICIPANTS,
     INDICATOR_DAYS,
+    SME_SUPPORT_DAYS,
     FUNNEL,
     FUNNEL_STAGE_COUNTS,
     FUNNEL_SPANS,
@@ -51,10 +61,13 @@ PARTICIPANT_COLUMNS = "agency, participant_id, gender, entry_on, entry_codes, ex
 
 class IndicatorsView(CaseTablesView):
     """ESF+ facts per case and per participant (entry day and codes, final exit day, results and follow-up
-    response), and the persons per agency, basis, day, code and gender that the figures of a period sum up."""
+    response), and the persons per agency, basis, day, code and gender that the figures of a period sum up; and for
+    EECO19 the days each small or medium-sized employer was counselled (domain/indicators_v2.py), kept in this view
+    so that its figures and the persons' are read at one log position."""
 
     name = "esf"
-    tables = (ESF_CASES, ESF_PARTICIPANTS, INDICATOR_DAYS)
+    follows: tuple[type, ...] = (Case, Employer)
+    tables = (ESF_CASES, ESF_PARTICIPANTS, INDICATOR_DAYS, SME_SUPPORT_DAYS)
 
     def create(self, cursor: DialectCursor) -> None:
         for retired in RETIRED_ESF_TABLES:
@@ -78,6 +91,13 @@ class IndicatorsView(CaseTablesView):
             " day TEXT NOT NULL, code TEXT NOT NULL, gender TEXT NOT NULL, persons INTEGER NOT NULL,"
             " PRIMARY KEY (agency, basis, day, code, gender))"
         )
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.t(SME_SUPPORT_DAYS)} (employer_id TEXT NOT NULL, agency TEXT NOT NULL,"
+            " day TEXT NOT NULL, PRIMARY KEY (employer_id, day))"
+        )
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS lotse_view_esf_sme_days_by_day ON {self.t(SME_SUPPORT_DAYS)} (agency, day)"
+        )
 
     def forget(self, cursor: DialectCursor, case: Case) -> None:
         recorded = self._recorded_case(cursor, str(case.id))
@@ -86,7 +106,13 @@ class IndicatorsView(CaseTablesView):
         cursor.execute(f"DELETE FROM {self.t(ESF_CASES)} WHERE case_id = ?", (str(case.id),))
         self._recount(cursor, recorded[1], recorded[2])
 
-    def write(self, cursor: DialectCursor, case: Case) -> None:
+    def write(self, cursor: DialectCursor, state: Any) -> None:
+        if isinstance(state, Employer):
+            self._write_employer(cursor, state)
+        elif isinstance(state, Case):
+            self._write_case(cursor, state)
+
+    def _write_case(self, cursor: DialectCursor, case: Case) -> None:
         facts = case_facts(case)
         row = _case_row(facts)
         recorded = self._recorded_case(cursor, facts.case_id)
@@ -99,6 +125,14 @@ class IndicatorsView(CaseTablesView):
         cursor.execute(f"INSERT INTO {self.t(ESF_CASES)} VALUES ({', '.join('?' * len(row))})", row)
         for agency, participant in sorted(touched):
             self._recount(cursor, agency, participant)
+
+    def _write_employer(self, cursor: DialectCursor, employer: Employer) -> None:
+        cursor.execute(f"DELETE FROM {self.t(SME_SUPPORT_DAYS)} WHERE employer_id = ?", (str(employer.id),))
+        for day in sme_support_days(employer):
+            cursor.execute(
+                f"INSERT INTO {self.t(SME_SUPPORT_DAYS)} VALUES (?, ?, ?)",
+                (str(employer.id), employer.agency, day.isoformat()),
+            )
 
     def _recorded_case(self, cursor: DialectCursor, case_id: str) -> tuple[Any, ...] | None:
         cursor.execute(f"SELECT {CASE_COLUMNS} FROM {self.t(ESF_CASES)} WHERE case_id = ?", (case_id,))

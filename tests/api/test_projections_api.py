@@ -88,8 +88,10 @@ async def test_esf_statistics_carry_their_proof_and_replay_identically(client: C
 
     live = await get(client, "/statistics/esf", AUDITOR, tokens, basis="entry", min_position=position, **PERIOD)
 
-    assert list(live["indicators"]) == list(OUTPUT_CODES)  # the entry basis answers the output indicators only
-    assert all(set(row) == set(COLUMNS) for row in live["indicators"].values())
+    # The entry basis answers the output indicators only, EECO19 (enterprises: a total alone) after them.
+    assert list(live["indicators"]) == [*OUTPUT_CODES, "EECO19"]
+    assert all(set(row) == set(COLUMNS) for code, row in live["indicators"].items() if code != "EECO19")
+    assert live["indicators"]["EECO19"] == {"total": 0}
     assert live["indicators"]["EECO01"] == {"female": 7, "male": 2, "diverse": 0, "unspecified": 0, "total": 9}
     assert live["as_of_position"] >= position
     assert len(live["digest"]) == 64
@@ -186,7 +188,8 @@ async def test_statistics_answer_csv(client: Client, tokens: Tokens) -> None:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert [row["code"] for row in rows] == list(OUTPUT_CODES)
+    assert [row["code"] for row in rows] == [*OUTPUT_CODES, "EECO19"]
+    assert (rows[-1]["female"], rows[-1]["total"]) == ("", "0")  # EECO19 counts enterprises: no gender
     assert rows[0]["female"] == "7"
     assert rows[0]["digest"]
     assert rows[0]["definition_version"] == CURRENT_DEFINITION

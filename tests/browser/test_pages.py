@@ -232,8 +232,11 @@ def test_the_statistics_download_as_the_api_answers_them_in_csv(tab: Tab) -> Non
 
 
 def esf_table(tab: Tab) -> dict[str, dict[str, int | None]]:
+    """The indicators as the page shows them; a cell "–" has no figure (EECO19 counts enterprises, not by gender)."""
     return {
-        row[0].split()[0]: dict(zip(GENDER_COLUMNS, map(figure, row[1:]), strict=True))
+        row[0].split()[0]: {
+            column: figure(text) for column, text in zip(GENDER_COLUMNS, row[1:], strict=True) if text != "–"
+        }
         for row in table_rows(tab.page, "#esf-table")
     }
 

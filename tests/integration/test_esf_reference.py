@@ -7,8 +7,12 @@ on the edges of and outside the six-month window, reached, unreachable or refuse
 again, profiles corrected, consent withdrawn. The steps of all cases are recorded in the order of their dates, so one
 person's cases move each other's figures while the views follow.
 
-The reference reads nothing but the cases' states, with plain loops, and its own calendar arithmetic: it shares no
-code with application/statistics.py or domain/indicators*.py.
+Beside the clients, the desk counsels employers (EECO19, small and medium-sized enterprises supported): some are
+counselled once, some on several days (one day twice), some only contacted, some grow to `large` or shrink from it;
+their steps are recorded in date order among the cases' steps.
+
+The reference reads nothing but the cases' states and the employers' events, with plain loops, and its own calendar
+arithmetic: it shares no code with application/statistics.py or domain/indicators*.py.
 """
 
 import calendar
@@ -24,12 +28,26 @@ from uuid import UUID, uuid4
 import pytest
 
 from application.cases import CaseService
+from application.ports import Principal
 from application.reporting import EsfFigures, Reporting
 from application.statistics import COLUMNS, CURRENT_DEFINITION
 from domain import decisions, steps
 from domain.case import Case
+from domain.employers import (
+    EMPLOYERS,
+    ChangeEmployer,
+    ContactEmployer,
+    CounselEmployer,
+    EmployerChanged,
+    EmployerCounselled,
+    EmployerRegistered,
+    EmployerStepCommand,
+    ReferEmployee,
+    RegisterEmployer,
+)
 from domain.errors import DomainError
 from domain.evolution import evolve
+from domain.registers import RegisterEvent
 from domain.steps import StepCommand
 from infrastructure.bootstrap import Lotse
 from infrastructure.eventstore.sql import Database
@@ -38,6 +56,7 @@ from infrastructure.projections.statistics_views import ESF_PARTICIPANTS, RETIRE
 from tests.integration.conftest import LotseFactory
 
 PERSONS = 130  # about 210 cases and 750 events
+EMPLOYER_COUNT = 45  # about 130 events
 TODAY = date(2026, 6, 1)  # the day of the tests' clock
 GENDERS = ("female", "male", "diverse", "unspecified")
 PERIODS = [
@@ -51,6 +70,7 @@ AS_OF_PERIODS = PERIODS[:3]
 SCOPES = [None, "koeln", "bonn"]
 STAFF = [("koeln", "ayse"), ("koeln", "ben"), ("bonn", "carla")]
 ENTRY_CODES = [f"EECO{n:02d}" for n in range(1, 18)]
+SIZES = ("micro", "small", "medium", "large")
 EXIT_CODES = [f"EECR{n:02d}" for n in range(1, 7)]
 
 
@@ -231,40 +251,112 @@ def desk(persons: int, seed: int) -> list[PlannedCase]:
 
 
 @dataclass
+class PlannedEmployer:
+    agency: str
+    counsellor: str
+    registration: RegisterEmployer
+    first_day: date
+    steps: list[EmployerStepCommand] = field(default_factory=list)
+    employer_id: UUID | None = None
+
+
+def employers_of_desk(count: int, seed: int) -> list[PlannedEmployer]:
+    """Firms the desk deals with: counselled (some on several days, one day twice), contacted, employees referred,
+    their size changed now and then, every step up to today."""
+    rng = random.Random(seed)
+    planned: list[PlannedEmployer] = []
+    for number in range(count):
+        agency, counsellor = rng.choice(STAFF)
+        size = rng.choices(SIZES, [30, 30, 25, 15])[0]
+        registration = RegisterEmployer(
+            name=f"Firma {number}", size=size, sector="Handwerk", postal_code=f"{50000 + number:05d}"
+        )
+        employer = PlannedEmployer(agency, counsellor, registration, random_day(rng, date(2023, 6, 1), TODAY))
+        day = employer.first_day
+        for _ in range(rng.choice([0, 1, 1, 2, 3, 5])):
+            day += timedelta(days=rng.choice([0, 0, 3, 40, 120, 300]))
+            if day > TODAY:
+                break
+            kind = rng.choices(["counselled", "contacted", "referred", "changed"], [50, 25, 10, 15])[0]
+            if kind == "counselled":
+                employer.steps.append(CounselEmployer(date=day, minutes=60, employees_interested=rng.randint(0, 4)))
+            elif kind == "contacted":
+                employer.steps.append(ContactEmployer(date=day, channel=rng.choice(["letter", "phone", "visit"])))
+            elif kind == "referred":
+                employer.steps.append(ReferEmployee(date=day))
+            else:
+                size = rng.choice([other for other in SIZES if other != size])
+                employer.steps.append(ChangeEmployer(date=day, size=size))
+        planned.append(employer)
+    return planned
+
+
+@dataclass
 class Checkpoint:
-    """The log position, every case's state there, and what the live views answered there."""
+    """The log position, every case's state and every employer's events there, and what the live views answered
+    there."""
 
     position: int
     cases: list[Case]
+    employers: list[list[RegisterEvent]]
     live: dict[tuple[Any, ...], EsfFigures]
 
 
-def record_desk(system: Lotse, planned: list[PlannedCase], checkpoints_at: tuple[float, ...]) -> list[Checkpoint]:
-    """Records every case's opening and steps in the order of their dates; at the given shares of the work brings the
-    views to the log's head and notes what they answer."""
+Work = steps.OpenCase | StepCommand | RegisterEmployer | EmployerStepCommand
+
+
+def record_desk(
+    system: Lotse,
+    planned: list[PlannedCase],
+    checkpoints_at: tuple[float, ...],
+    employers: list[PlannedEmployer] | None = None,
+) -> list[Checkpoint]:
+    """Records every case's opening and steps, and every employer's registration and steps, in the order of their
+    dates; at the given shares of the work brings the views to the log's head and notes what they answer."""
     service = system.cases
-    work: list[tuple[date, int, int, PlannedCase, steps.OpenCase | StepCommand]] = []
+    work: list[tuple[date, int, int, PlannedCase | PlannedEmployer, Work]] = []
     for index, case in enumerate(planned):
         work.append((case.opening.first_contact_on, index, -1, case, case.opening))
         work += [(step.date, index, order, case, step) for order, step in enumerate(case.steps)]
+    for index, employer in enumerate(employers or [], start=len(planned)):
+        work.append((employer.first_day, index, -1, employer, employer.registration))
+        work += [(step.date, index, order, employer, step) for order, step in enumerate(employer.steps)]
     work.sort(key=lambda item: item[:3])
     marks = {int(len(work) * share) for share in checkpoints_at}
     taken: list[Checkpoint] = []
     refused: list[str] = []
     opened: list[UUID] = []
-    for done, (_, _, _, case, command) in enumerate(work):
+    registered: list[UUID] = []
+    for done, (_, _, _, planned_for, command) in enumerate(work):
         if done in marks:
-            taken.append(checkpoint(system, opened))
-        if isinstance(command, steps.OpenCase):
-            open_as_participant(service, case, command)
-            opened.append(case.case_id)
-            continue
+            taken.append(checkpoint(system, opened, registered))
         try:
-            service.record_step(case.case_id, command, case.counsellor, agency=case.agency)
-        except DomainError as error:  # the generator is meant to make only steps the domain accepts
-            refused.append(f"{case.case_id} {command}: {error}")
+            if isinstance(planned_for, PlannedEmployer):
+                record_for_employer(system, planned_for, command)
+                if isinstance(command, RegisterEmployer):
+                    assert planned_for.employer_id is not None
+                    registered.append(planned_for.employer_id)
+            elif isinstance(command, steps.OpenCase):
+                open_as_participant(service, planned_for, command)
+                opened.append(planned_for.case_id)
+            else:
+                assert isinstance(command, StepCommand)
+                service.record_step(planned_for.case_id, command, planned_for.counsellor, agency=planned_for.agency)
+        except DomainError as error:  # the generators are meant to make only steps the domain accepts
+            refused.append(f"{command}: {error}")
     assert refused == [], refused[:5]
     return taken
+
+
+def record_for_employer(system: Lotse, employer: PlannedEmployer, command: Work) -> None:
+    """Records as the employer's counsellor does, through the desk's use cases."""
+    counsellor = Principal(subject=employer.counsellor, role="counsellor", agency=employer.agency)
+    if isinstance(command, RegisterEmployer):
+        employer.employer_id = system.desk.register_employer(counsellor, command).employer.id
+        return
+    assert employer.employer_id is not None
+    assert isinstance(command, ContactEmployer | CounselEmployer | ReferEmployee | ChangeEmployer)
+    system.desk.record_employer_step(counsellor, employer.employer_id, command)
 
 
 def open_as_participant(service: CaseService, case: PlannedCase, command: steps.OpenCase) -> None:
@@ -277,14 +369,15 @@ def open_as_participant(service: CaseService, case: PlannedCase, command: steps.
     service._save(evolve(None, event), event)
 
 
-def checkpoint(system: Lotse, case_ids: list[UUID]) -> Checkpoint:
+def checkpoint(system: Lotse, case_ids: list[UUID], employer_ids: list[UUID]) -> Checkpoint:
     runner, reporting = system.projections.runner, system.projections.reporting
     runner.catch_up()
     position = runner.head()
     cases = [system.cases.get_case(case_id, personal_data=False) for case_id in case_ids]
+    employers = [system.registers.events_of(EMPLOYERS, employer_id, agency="*") for employer_id in employer_ids]
     live = {key: reporting.esf(*key) for key in queries(PERIODS)}
     assert all(figures.position == position for figures in live.values())
-    return Checkpoint(position, cases, live)
+    return Checkpoint(position, cases, employers, live)
 
 
 def queries(periods: list[tuple[date, date]]) -> Iterator[tuple[Any, ...]]:
@@ -303,7 +396,9 @@ class Reference:
     follow_up_response: dict[str, int] | None
 
 
-def reference(cases: list[Case], agency: str | None, start: date, end: date, basis: str) -> Reference:
+def reference(
+    cases: list[Case], employers: list[list[RegisterEvent]], agency: str | None, start: date, end: date, basis: str
+) -> Reference:
     """The figures as API.md's "(0.2) definitions" describe them, counted with plain loops."""
     persons: dict[tuple[str, UUID], list[Case]] = defaultdict(list)
     for case in cases:
@@ -358,9 +453,31 @@ def reference(cases: list[Case], agency: str | None, start: date, end: date, bas
         code: {**{g: counts[code][g] for g in GENDERS}, "total": sum(counts[code].values())} for code in counts
     }
     if basis == "entry":
+        indicators["EECO19"] = {"total": smes_supported(employers, agency, start, end)}
         return Reference(indicators, None)
     names = ("due", "reached", "unreachable", "refused", "missing")
     return Reference(indicators, {name: response[name] for name in names})
+
+
+def smes_supported(employers: list[list[RegisterEvent]], agency: str | None, start: date, end: date) -> int:
+    """EECO19: employers of the scope whose size (as their latest change left it) is micro, small or medium and that
+    were counselled on a day of the period; each counts once."""
+    supported = 0
+    for events in employers:
+        registration = events[0]
+        assert isinstance(registration, EmployerRegistered)
+        if agency is not None and registration.agency != agency:
+            continue
+        size = registration.size
+        counselled_in_period = False
+        for event in events[1:]:
+            if isinstance(event, EmployerChanged) and event.size is not None:
+                size = event.size
+            if isinstance(event, EmployerCounselled) and start <= event.date <= end:
+                counselled_in_period = True
+        if counselled_in_period and size in ("micro", "small", "medium"):
+            supported += 1
+    return supported
 
 
 def codes_on_entry(case: Case) -> list[str]:
@@ -391,7 +508,9 @@ def assert_equal(figures: EsfFigures, expected: Reference, what: str) -> None:
     assert figures.definition_version == CURRENT_DEFINITION
     assert list(figures.counts) == list(expected.indicators), what
     for code, row in figures.counts.items():
-        assert {column: row[column] for column in COLUMNS} == expected.indicators[code], (what, code)
+        wanted = expected.indicators[code]
+        assert row == wanted, (what, code)
+        assert set(row) == ({"total"} if code == "EECO19" else set(COLUMNS)), (what, code)
     assert figures.follow_up_response == expected.follow_up_response, what
 
 
@@ -407,10 +526,11 @@ def test_the_figures_equal_an_independent_reference_live_and_as_of(make_lotse: L
     runner.batch_size = 61  # one person's cases fall into different batches
     reporting: Reporting = system.projections.reporting
     planned = desk(PERSONS, seed=14)
+    employers = employers_of_desk(EMPLOYER_COUNT, seed=14)
     started = time.perf_counter()
 
-    checkpoints = record_desk(system, planned, checkpoints_at=(0.35, 0.7))
-    final = checkpoint(system, [case.case_id for case in planned])
+    checkpoints = record_desk(system, planned, checkpoints_at=(0.35, 0.7), employers=employers)
+    final = checkpoint(system, [case.case_id for case in planned], [e.employer_id for e in employers if e.employer_id])
     recorded = time.perf_counter()
 
     cases = final.cases
@@ -419,10 +539,12 @@ def test_the_figures_equal_an_independent_reference_live_and_as_of(make_lotse: L
     assert any(len(case.follow_ups) > 1 for case in cases)
     for point in [*checkpoints, final]:
         for key, live in point.live.items():
-            assert_equal(live, reference(point.cases, *key), f"live at {point.position}: {key}")
+            assert_equal(live, reference(point.cases, point.employers, *key), f"live at {point.position}: {key}")
     whole = final.live[(None, *PERIODS[0], "exit")].follow_up_response
     assert whole is not None
     assert all(whole[name] > 0 for name in ("reached", "unreachable", "refused", "missing")), whole
+    smes = final.live[(None, *PERIODS[0], "entry")].counts["EECO19"]["total"]
+    assert 0 < smes < EMPLOYER_COUNT, smes  # some firms counted, the large and the uncounselled not
     compared = time.perf_counter()
 
     for point in [*checkpoints, final]:
@@ -449,7 +571,7 @@ def test_the_figures_equal_an_independent_reference_live_and_as_of(make_lotse: L
 def test_a_0_1_installation_s_esf_tables_are_replaced_by_a_rebuild(make_lotse: LotseFactory) -> None:
     system = make_lotse()
     runner = system.projections.runner
-    record_desk(system, desk(25, seed=3), checkpoints_at=())
+    record_desk(system, desk(25, seed=3), checkpoints_at=(), employers=employers_of_desk(10, seed=3))
     runner.catch_up()
     before, head = view_tables(runner.database), runner.head()
     database = runner.database
@@ -462,7 +584,7 @@ def test_a_0_1_installation_s_esf_tables_are_replaced_by_a_rebuild(make_lotse: L
 
     with database.transaction(commit=False) as cursor:
         assert not any(database.has_table(cursor, table) for table in RETIRED_ESF_TABLES)
-    assert runner.positions() == {"caseload": head, "deadlines": head, "esf": 0, "funnel": head}
+    assert runner.positions() == {**dict.fromkeys(runner.views, head), "esf": 0}  # every other view stays
     runner.catch_up()
     assert view_tables(runner.database) == before
 
@@ -481,3 +603,12 @@ def test_the_desk_generator_makes_what_the_reference_is_for(seed: int) -> None:
         step.outcome for case in planned for step in case.steps if isinstance(step, steps.FollowUpRecorded)
     )
     assert set(outcomes) == {"reached", "unreachable", "refused"}
+    employers = employers_of_desk(EMPLOYER_COUNT, seed)
+    employer_steps = Counter(type(step).__name__ for employer in employers for step in employer.steps)
+    assert {"CounselEmployer", "ContactEmployer", "ReferEmployee", "ChangeEmployer"} <= set(employer_steps)
+    assert {employer.registration.size for employer in employers} == set(SIZES)
+    counselled_days = [
+        [step.date for step in employer.steps if isinstance(step, CounselEmployer)] for employer in employers
+    ]
+    assert any(len(days) > len(set(days)) for days in counselled_days)  # counselled twice on one day
+    assert any(len(set(days)) > 1 for days in counselled_days)  # on several days

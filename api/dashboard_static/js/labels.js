@@ -171,6 +171,13 @@ export const VALUES = {
   unknown: "unbekannt",
 };
 
+export const EMPLOYER_SIZES = {
+  micro: "Kleinstunternehmen",
+  small: "Kleines Unternehmen",
+  medium: "Mittleres Unternehmen",
+  large: "Großunternehmen",
+};
+
 export const GENDER_COLUMNS = { female: "weiblich", male: "männlich", diverse: "divers", unspecified: "ohne Angabe", total: "gesamt" };
 
 export const INDICATORS = {
@@ -191,6 +198,7 @@ export const INDICATORS = {
   EECO15: "Minderheiten",
   EECO16: "obdachlos oder von Wohnungsnot betroffen",
   EECO17: "aus ländlichen Gebieten",
+  EECO19: "unterstützte kleine und mittlere Unternehmen (Anzahl der Unternehmen)",
   EECR01: "beim Austritt arbeitsuchend",
   EECR02: "beim Austritt in Bildung oder Ausbildung",
   EECR03: "beim Austritt mit Qualifikation",

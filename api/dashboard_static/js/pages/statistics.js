@@ -120,11 +120,12 @@ function indicatorTable(esf) {
   const columns = Object.keys(GENDER_COLUMNS);
   return table({
     id: "esf-table",
-    caption: `Personen je Indikator (${BASES[esf.basis]})`,
+    caption: `Personen je Indikator${"EECO19" in esf.indicators ? ", bei EECO19 Unternehmen" : ""} (${BASES[esf.basis]})`,
     columns: ["Indikator", ...Object.values(GENDER_COLUMNS)],
     rows: Object.entries(esf.indicators).map(([code, row]) => [
       h("span", {}, h("span", { class: "code" }, code), " ", label(INDICATORS, code)),
-      ...columns.map((column) => cell(row[column])),
+      // EECO19 counts enterprises: a total without a split by gender.
+      ...columns.map((column) => (column in row ? cell(row[column]) : h("span", { class: "no-split", title: "keine Aufteilung nach Geschlecht" }, "–"))),
     ]),
   });
 }
