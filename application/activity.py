@@ -8,16 +8,50 @@ from dataclasses import dataclass
 from typing import Any
 
 from application.statistics import Cell, hidden_cells
-from domain.activity import Activity, Fact, FirstContact, ReferralMade, SessionHeld
+from domain import desk
+from domain.activity import (
+    Activity,
+    EmployerTouched,
+    Fact,
+    FirstContact,
+    OutreachHeld,
+    ReferralMade,
+    SessionHeld,
+    ShortContact,
+)
 from domain.case import Case
+from domain.employers import Employer
 
-FOLLOWED: tuple[type, ...] = (Case,)  # the states whose facts the report counts
+FOLLOWED: tuple[type, ...] = (Case, desk.ShortContact, desk.OutreachEvent, Employer)  # what the report counts
 
 
 def facts_of(state: Any) -> list[Fact]:
     """What a case (or an entry of a register) adds to the activity report, as it stands now."""
     if isinstance(state, Case):
         return _case_facts(state)
+    if isinstance(state, desk.ShortContact):
+        return [
+            ShortContact(
+                agency=state.agency, day=state.date, topic=state.topic, mode=state.mode, language=state.language
+            )
+        ]
+    if isinstance(state, desk.OutreachEvent):
+        return [
+            OutreachHeld(
+                agency=state.agency,
+                day=state.date,
+                kind=state.kind,
+                language=state.language,
+                attendees=state.attendees,
+            )
+        ]
+    if isinstance(state, Employer):
+        employer = str(state.id)
+        return [
+            EmployerTouched(agency=state.agency, day=day, employer=employer, size=state.size, counselled=counselled)
+            for counselled, days in ((False, state.contacted_on), (True, state.counselled_on))
+            for day in days
+        ]
     return []
 
 

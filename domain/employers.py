@@ -161,6 +161,7 @@ class Employer(msgspec.Struct, frozen=True, kw_only=True):
     counselling_sessions: int = 0
     counselling_minutes: int = 0
     counselled_on: tuple[date, ...] = ()
+    contacted_on: tuple[date, ...] = ()  # the days it was contacted (letter, call, visit, …), each once, in order
     employees_interested: int = 0
     employees_referred: int = 0
     referred_cases: tuple[UUID, ...] = ()
@@ -235,7 +236,11 @@ def evolve_employer(employer: Employer | None, event: EmployerEvent) -> Employer
     match event:
         case EmployerContacted():
             return msgspec.structs.replace(
-                employer, **moved, contacts=employer.contacts + 1, last_contact_on=_later(employer, event.date)
+                employer,
+                **moved,
+                contacts=employer.contacts + 1,
+                contacted_on=tuple(sorted({*employer.contacted_on, event.date})),
+                last_contact_on=_later(employer, event.date),
             )
         case EmployerCounselled():
             return msgspec.structs.replace(
