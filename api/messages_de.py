@@ -88,6 +88,9 @@ RULES: dict[str, str] = {
     "target_date_not_before_plan": "Der Schritt „{item_id}“ hat sein Zieldatum {target_date} vor dem Datum des Plans ({date}).",
     "completion_needs_plan_item": "Der aktuelle Qualifizierungsplan hat keinen Schritt „{item_id}“.",
     "plan_item_done_once": "Der Schritt „{item_id}“ des Qualifizierungsplans ist bereits erledigt.",
+    # Employers
+    "referred_case_of_agency": "Der Fall {case_id} ist kein Fall der Stelle „{agency}“, zu der dieser Betrieb gehört.",
+    "employer_changed_changes_something": "Die Änderung nennt keine Angabe (Name, Größe, Branche, Postleitzahl), die sich vom bisherigen Stand unterscheidet.",
     # The service's own rules
     "if_match_current": "Der Fall wurde inzwischen geändert (aktuell Version {actual}); bitte neu laden.",
     "single_writer": "Jemand hat den Fall im selben Moment geändert; bitte neu laden und noch einmal senden.",

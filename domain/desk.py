@@ -30,7 +30,9 @@ Attendees = Annotated[int, Meta(ge=0, le=100_000)]
 def not_in_future(day: date, today: date, field: str = "date") -> None:
     """The rule every dated record of the desk follows, as case steps do: what happened did not happen tomorrow."""
     if day > today:
-        raise InvalidStep("date_not_in_future", f"{field} {day} is in the future (today is {today})", field)
+        raise InvalidStep(
+            "date_not_in_future", f"{field} {day} is in the future (today is {today})", field, date=day, today=today
+        )
 
 
 # Commands

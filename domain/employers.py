@@ -194,6 +194,8 @@ def record_employer_step(
             "referred_case_of_agency",
             f"case {step.case_id} is no case of agency '{employer.agency}', whose employer this is",
             "case_id",
+            case_id=step.case_id,
+            agency=employer.agency,
         )
     if isinstance(step, ChangeEmployer) and not _changes(employer, step):
         raise RuleViolated(
