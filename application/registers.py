@@ -137,6 +137,41 @@ class RegisterService(Application[UUID]):
             time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 - jitter, not secrecy
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def record_all(
+        self,
+        register: Register[Entry],
+        decisions: Sequence[tuple[UUID, Decision[Entry]]],
+        *,
+        agency: str,
+        recorded_by: str,
+    ) -> list[Written[Entry]]:
+        """Records one event for each entry in one transaction: all of them or none (a whole file of a loader).
+
+        Each decision gets the entry of `agency` as it stands, or None where the id has no entry yet (it creates
+        one). Another writer's event on any of the entries meanwhile fails the whole with ConcurrentUpdate.
+        """
+        if not decisions:
+            return []
+        entries: list[Entry] = []
+        events: list[RegisterEvent] = []
+        for entry_id, decide in decisions:
+            try:
+                current: Entry | None = self.get(register, entry_id, agency=agency)
+            except EntryNotFound:
+                current = None
+            version = 1 if current is None else current.version + 1
+            event = decide(current, self._stamp(entry_id, version, recorded_by))
+            entries.append(register.evolve(current, event))
+            events.append(event)
+        try:
+            recordings = self.save(*events)
+        except IntegrityError:
+            raise ConcurrentUpdate(entries[0].id, entries[0].version) from None
+        return [
+            Written(entry=entry, position=recording.notification.id)
+            for entry, recording in zip(entries, recordings, strict=True)
+        ]
+
     # Queries
 
     def get(self, register: Register[Entry], entry_id: UUID, *, agency: str, version: int | None = None) -> Entry:

@@ -7,9 +7,12 @@ projections follow them, and the statistics can count them as of a log position.
 from typing import Any
 
 from domain.events import EVENT_TYPES, CaseEvent
+from domain.offers import OFFERS
 from domain.registers import Register, RegisterEvent
 
-REGISTERS: tuple[Register[Any], ...] = ()
+REGISTERS: tuple[Register[Any], ...] = (
+    OFFERS,  # the course catalogue (domain/offers.py)
+)
 
 REGISTER_OF: dict[type[RegisterEvent], Register[Any]] = {
     event_class: register for register in REGISTERS for event_class in register.events

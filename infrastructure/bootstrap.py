@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import InfrastructureFactory
 
 from application.cases import CaseService, Clock, Ports
+from application.offers import Catalogue
 from application.ports import Counsellors, LogDigest, StaffDirectory
 from application.registers import RegisterService
 from application.reporting import Reporting
@@ -34,6 +35,7 @@ from infrastructure.privacy.keys import KeyVault, master_key
 from infrastructure.privacy.name_index import SqlNameIndex
 from infrastructure.privacy.retention import SqlRetentionCandidates
 from infrastructure.projections.case_views import CaseloadView, DeadlinesView, View
+from infrastructure.projections.offer_views import OffersView, SqlOfferQueries
 from infrastructure.projections.queries import SqlViewQueries
 from infrastructure.projections.runner import ProjectionFollower, ProjectionRunner
 from infrastructure.projections.statistics_views import FunnelView, IndicatorsView
@@ -77,6 +79,7 @@ class Lotse:
     audit: AuditTrail
     retention: Retention
     workspace: Workspace
+    catalogue: Catalogue  # the course catalogue's use cases (application/offers.py)
 
     @property
     def backend(self) -> str:
@@ -158,6 +161,7 @@ def bootstrap(
             DeadlinesView(database),
             IndicatorsView(database),
             FunnelView(database),
+            OffersView(database),
         ]
         runner = ProjectionRunner(cases, database, views, batch_size=settings.projection_batch_size)
         runner.create_tables()
@@ -177,6 +181,7 @@ def bootstrap(
             audit=audit,
             retention=Retention(cases, SqlRetentionCandidates(database)),
             workspace=Workspace(cases, queries, reporting),
+            catalogue=Catalogue(registers, cases, SqlOfferQueries(database), queries),
         )
     except BaseException:
         infrastructure.close()

@@ -11,6 +11,7 @@ from application.ports import ALL_AGENCIES, ROLES, Principal, Role, role_named
 from infrastructure.auth.tokens import InvalidClaims
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.cli import audit as audit_cli
+from infrastructure.cli import offers as offers_cli
 from infrastructure.cli import privacy as privacy_cli
 from infrastructure.eventstore.migrations import LATEST, SchemaMismatch, migrate_database
 from infrastructure.settings import Settings, SettingsError
@@ -56,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rebuild.add_argument("names", nargs="*", help="views to rebuild (default: all)")
     audit_cli.add_commands(commands)
     privacy_cli.add_commands(commands)
+    offers_cli.add_commands(commands)
 
     args = parser.parse_args(argv)
     try:
@@ -93,6 +95,8 @@ def _command(lotse: Lotse, args: argparse.Namespace) -> int:  # noqa: PLR0911 - 
         return audit_cli.run(lotse, args)
     if args.command in ("erase", "retention"):
         return privacy_cli.run(lotse, args)
+    if args.command == "offers":
+        return offers_cli.run(lotse, args)
     if args.command == "projections":
         from infrastructure.cli.projections import rebuild, status  # noqa: PLC0415
 
