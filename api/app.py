@@ -18,6 +18,7 @@ from api.audit import access_log, verify_log
 from api.auth import BearerTokenAuthentication, RateLimiter
 from api.cases import CasesController
 from api.dashboard import DASHBOARD_PATH, dashboard_router
+from api.offers import OffersController, matching_offers
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
 from api.projections import ProjectionsController
 from api.responses import Health, Readiness
@@ -118,6 +119,8 @@ def app_for(lotse: Lotse) -> Litestar:
             ready,
             CasesController,
             ProjectionsController,
+            OffersController,
+            matching_offers,
             verify_log,
             access_log,
             shipped_files(SWAGGER_ASSETS, Path(swagger_ui_path), name="schema-assets"),
@@ -126,6 +129,7 @@ def app_for(lotse: Lotse) -> Litestar:
         ],
         dependencies={
             "workspace": _constant(lotse.workspace),
+            "catalogue": _constant(lotse.catalogue),
             "views": _constant(lotse.projections.queries),
             "audit": _constant(lotse.audit),
             "backend": _constant(lotse.backend),

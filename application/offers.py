@@ -21,7 +21,7 @@ from application.policy import COUNSELLING, LEADS, agency_scope, require, sees_a
 from application.ports import IdempotencyClaim, Principal, RetryKey, Role, ViewQueries
 from application.registers import RegisterService, Written
 from domain.case import Case
-from domain.matching import Listed, Match, Target, fitting_kinds, matching_offers
+from domain.matching import KindFit, Listed, Match, Target, fitting_kinds, matching_offers
 from domain.offers import OFFERS, Change, Creation, NewOffer, Offer, OfferChanges, Withdrawal
 from domain.registers import RegisterEvent
 from domain.vocabulary import CourseKind
@@ -90,7 +90,7 @@ class Matching:
 
     case: Case
     today: date
-    needs: list[Any]  # domain.matching.KindFit, in the order found
+    needs: list[KindFit]  # the kinds the case needs, in the order found
     matches: list[Match]
     near_source: NearSource | None
 
