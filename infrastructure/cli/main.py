@@ -133,9 +133,11 @@ def _issue_token(lotse: Lotse, subject: str, role: Role, agency: str, days: int)
 
 
 def _demo(lotse: Lotse, cases: int, seed: int) -> int:
+    from application.demo_catalogue import load_demo_catalogue  # noqa: PLC0415
     from application.synthetic import load_demo  # noqa: PLC0415
 
     print(load_demo(lotse.cases, lotse.staff, cases=cases, seed=seed))
+    print(load_demo_catalogue(lotse.registers, lotse.cases.today(), seed=seed))
     return 0
 
 
