@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.auth import principal_of, require_role
 from api.cases import IdempotencyKey, IfMatch, _accepted_versions, _etag, _retry
@@ -59,7 +59,7 @@ class OffersController(Controller):
         response_headers=OFFER_HEADERS,
     )
     def create_offer(
-        self, data: NewOffer, request: AnyRequest, catalogue: Offers, idempotency_key: IdempotencyKey = None
+        self, data: JSONBody[NewOffer], request: AnyRequest, catalogue: Offers, idempotency_key: IdempotencyKey = None
     ) -> Response[Offer]:
         """`ends_on` is not before `starts_on` (422 `offer_ends_after_start`); an offer names an occupation unless
         it is a language course (422 `offer_names_an_occupation`)."""
@@ -77,7 +77,7 @@ class OffersController(Controller):
     def change_offer(
         self,
         offer_id: OfferId,
-        data: OfferChanges,
+        data: JSONBody[OfferChanges],
         request: AnyRequest,
         catalogue: Offers,
         if_match: IfMatch = None,
@@ -108,7 +108,7 @@ class OffersController(Controller):
         offer_id: OfferId,
         request: AnyRequest,
         catalogue: Offers,
-        data: Annotated[Withdraw | None, Body(description='optional: {"reason": "…"}')] = None,
+        data: JSONBody[Withdraw | None] = None,
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Offer]:

@@ -462,7 +462,7 @@ def test_a_0_1_installation_s_esf_tables_are_replaced_by_a_rebuild(make_lotse: L
 
     with database.transaction(commit=False) as cursor:
         assert not any(database.has_table(cursor, table) for table in RETIRED_ESF_TABLES)
-    assert runner.positions() == {"caseload": head, "deadlines": head, "esf": 0, "funnel": head}
+    assert runner.positions() == {"caseload": head, "deadlines": head, "esf": 0, "funnel": head, "offers": head}
     runner.catch_up()
     assert view_tables(runner.database) == before
 

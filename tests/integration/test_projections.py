@@ -191,7 +191,7 @@ def test_a_rebuild_of_one_view_leaves_the_others_alone(loaded: Loaded) -> None:
     head = runner.head()
 
     runner.reset(["funnel"])
-    assert runner.positions() == {"caseload": head, "deadlines": head, "esf": head, "funnel": 0}
+    assert runner.positions() == {"caseload": head, "deadlines": head, "esf": head, "funnel": 0, "offers": head}
     runner.catch_up()
 
     assert runner.positions() == dict.fromkeys(runner.views, head)
@@ -254,7 +254,9 @@ def test_two_runners_at_once_keep_the_views_exact(make_lotse: LotseFactory) -> N
 
 
 def test_the_view_contract_holds_for_every_view(make_lotse: LotseFactory) -> None:
-    """Each view: writing a state twice equals writing it once; a newer state replaces the older; clear empties."""
+    """Each view of cases: writing a state twice equals writing it once; a newer state replaces the older; clear
+    empties. (The views of register entries are held to the same contract with their entries' states: the offers
+    view in tests/integration/test_offers.py.)"""
     system = demo_system(make_lotse)
     service = system.cases
     load_demo(service, system.staff, cases=3, seed=1)
@@ -262,6 +264,8 @@ def test_the_view_contract_holds_for_every_view(make_lotse: LotseFactory) -> Non
     runner = system.projections.runner
     database = runner.database
     for view in runner.views.values():
+        if Case not in view.follows:
+            continue
         for case_id in ids:
             latest = service.get_case(case_id, personal_data=True)
             first = service.case_as_of_version(case_id, 1, personal_data=True)
@@ -291,6 +295,6 @@ def test_a_view_that_gained_a_table_in_a_new_release_rebuilds_and_the_others_sta
 
     runner.create_tables()  # what every start does
 
-    assert runner.positions() == {"caseload": head, "deadlines": head, "esf": 0, "funnel": head}
+    assert runner.positions() == {"caseload": head, "deadlines": head, "esf": 0, "funnel": head, "offers": head}
     runner.catch_up()
     assert view_tables(runner.database) == before
