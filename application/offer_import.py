@@ -13,7 +13,7 @@ Offers withdrawn since are left alone (a row cannot bring one back; the report n
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 import msgspec
@@ -21,9 +21,15 @@ import msgspec
 from application.errors import EntryNotFound
 from application.registers import RegisterService
 from domain.errors import DomainError
-from domain.offers import OFFERS, Change, Creation, NewOffer, Offer, OfferChanges, check, differs
+from domain.offers import OFFERS, Change, Creation, NewOffer, Offer, OfferChanges, Schedule, check, differs
 from domain.registers import Register
+from domain.vocabulary import CourseKind, Funding
 
+CHOICES = {
+    "kind": ", ".join(get_args(CourseKind)),
+    "schedule": ", ".join(get_args(Schedule)),
+    "funding": ", ".join(get_args(Funding)),
+}
 # Fixed forever: the ids of imported offers are derived under it.
 IMPORTED_OFFERS = UUID("7f0d1c1e-5a8b-4a43-9d0e-6f1b1f3c0a11")
 
@@ -109,7 +115,7 @@ def _checked_rows(agency: str, rows: Sequence[Row], report: ImportReport) -> lis
             offer = msgspec.convert(row.fields, NewOffer, strict=False)
             check(offer)
         except msgspec.ValidationError as error:
-            report.errors.append(_validation_error(row.line, error))
+            report.errors.append(_validation_error(row.line, row.fields, error))
             continue
         except DomainError as error:
             report.errors.append(RowError(row.line, error.field, f"{error.detail} ({error.rule})"))
@@ -131,11 +137,11 @@ def _current(registers: RegisterService, register: Register[Offer], offer_id: UU
         return None
 
 
-def _validation_error(line: int, error: msgspec.ValidationError) -> RowError:
+def _validation_error(line: int, fields: dict[str, Any], error: msgspec.ValidationError) -> RowError:
     """msgspec says `Expected …, got … - at `$.field[0]``: the field first, as the API's problem details name it."""
     message = str(error)
-    reason, _, path = message.rpartition(" - at `$.")
-    if not path:
+    reason, found, path = message.rpartition(" - at `$.")
+    if not found:
         missing = message.removeprefix("Object missing required field `").removesuffix("`")
         if missing != message:
             return RowError(line, missing, "missing (a required column is empty or absent)")
@@ -143,7 +149,10 @@ def _validation_error(line: int, error: msgspec.ValidationError) -> RowError:
         if unknown != message:
             return RowError(line, unknown, "unknown column")
         return RowError(line, None, message)
-    return RowError(line, path.rstrip("`").split("[")[0], reason)
+    name = path.rstrip("`").split("[")[0]
+    if reason.startswith("Invalid enum value") and name in CHOICES:
+        return RowError(line, name, f"{reason.removeprefix('Invalid enum value ')} is not one of {CHOICES[name]}")
+    return RowError(line, name, f"{reason}, got {fields[name]!r}" if name in fields else reason)
 
 
 def _folded(text: str) -> str:

@@ -245,7 +245,7 @@ def _postal_code_in(address: str | None) -> str | None:
 
 
 def _history_entry(event: RegisterEvent) -> OfferHistoryEntry:
-    data: dict[str, Any] = msgspec.to_builtins(event)
+    data: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(event))  # as JSON reads it: lists, ISO dates
     for envelope in ("originator_id", "originator_version", "timestamp", "recorded_by"):
         data.pop(envelope, None)
     return OfferHistoryEntry(
