@@ -55,14 +55,17 @@ class OffersController(Controller):
         guards=[require_role(LEADS)],
         sync_to_thread=True,
         summary="List a provider's offer in the agency's catalogue (leads)",
+        description=(
+            "201 with the offer, its `ETag` (version), `Location` and `Lotse-Position`. `ends_on` is not before "
+            "`starts_on` (422 `offer_ends_after_start`); an offer names an occupation unless it is a language "
+            "course, which is then open to every occupation (422 `offer_names_an_occupation`)."
+        ),
         responses=problems(400, 401, 403, 413, 422),
         response_headers=OFFER_HEADERS,
     )
     def create_offer(
         self, data: JSONBody[NewOffer], request: AnyRequest, catalogue: Offers, idempotency_key: IdempotencyKey = None
     ) -> Response[Offer]:
-        """`ends_on` is not before `starts_on` (422 `offer_ends_after_start`); an offer names an occupation unless
-        it is a language course (422 `offer_names_an_occupation`)."""
         written = catalogue.create(principal_of(request), data, _retry(idempotency_key, "POST /offers", data))
         return _written(written, status_code=201)
 
@@ -71,6 +74,11 @@ class OffersController(Controller):
         guards=[require_role(LEADS)],
         sync_to_thread=True,
         summary="Change fields of an offer (leads); the change is kept in its history",
+        description=(
+            "Only the fields given change (`null` clears an optional one); the history keeps the fields that "
+            "changed. A change that sets nothing new is 422 `offer_change_changes_something`, a change of a "
+            "withdrawn offer 409 `withdrawn_offer_is_final`; `If-Match` with an older version 412."
+        ),
         responses=OFFER_WRITE_PROBLEMS,
         response_headers=OFFER_HEADERS,
     )
@@ -83,8 +91,6 @@ class OffersController(Controller):
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Offer]:
-        """Only the fields given change (`null` clears an optional one); a change that sets nothing new is 422
-        `offer_change_changes_something`, a change of a withdrawn offer 409 `withdrawn_offer_is_final`."""
         written = catalogue.change(
             principal_of(request),
             offer_id,
@@ -99,6 +105,10 @@ class OffersController(Controller):
         guards=[require_role(LEADS)],
         sync_to_thread=True,
         summary="Withdraw an offer (leads): kept with its history, no longer listed or matched",
+        description=(
+            'Optional body `{"reason": "…"}`. An offer is withdrawn once: withdrawing it again is 409'
+            " `withdrawn_offer_is_final` (a retry with the same Idempotency-Key gets the first answer)."
+        ),
         responses=OFFER_WRITE_PROBLEMS,
         response_headers=OFFER_HEADERS,
         status_code=200,
@@ -112,8 +122,6 @@ class OffersController(Controller):
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Offer]:
-        """An offer is withdrawn once: withdrawing it again is 409 `withdrawn_offer_is_final` (a retry with the
-        same Idempotency-Key gets the first answer)."""
         body = data or Withdraw()
         written = catalogue.withdraw(
             principal_of(request),
@@ -129,6 +137,10 @@ class OffersController(Controller):
         guards=[require_role(CATALOGUE_READERS)],
         sync_to_thread=True,
         summary="An offer with its history",
+        description=(
+            "Counsellors, leads and auditors of the offer's agency (a `*` auditor: of any); analysts 403. The "
+            "offer as it stands with `history`, every event oldest first; `ETag` is its version."
+        ),
         responses=problems(401, 403, 404),
     )
     def get_offer(self, offer_id: OfferId, request: AnyRequest, catalogue: Offers) -> Response[OfferDetail]:
@@ -139,6 +151,11 @@ class OffersController(Controller):
         guards=[require_role(CATALOGUE_READERS)],
         sync_to_thread=True,
         summary="Search the agency's catalogue (counsellors, leads, auditors)",
+        description=(
+            "The offers of the caller's agency (a `*` auditor: of `agency`, or of all) passing every filter, by "
+            "start then id; withdrawn ones only with `include_withdrawn`. `total` counts all pages; `next_cursor`"
+            " leads to the next page. `min_position` waits until the catalogue reflects a write."
+        ),
         responses=problems(401, 403, 422, 503),
     )
     def list_offers(
@@ -192,6 +209,14 @@ class OffersController(Controller):
     tags=["course catalogue"],
     security=[{"bearer": []}],
     summary="The catalogue's offers that fit the case where it stands, nearest first, each with its reason",
+    description=(
+        "Counsellors and leads (auditors and analysts 403: the match reads the client's address, which they "
+        "never open). The offers of the case's agency, not withdrawn, starting after today, whose kind the "
+        "case needs now (`needs`, each with its code and reason) and one of whose occupations is the case's "
+        "target occupation (the same KldB code, or the words of one title all in the other); nearest first "
+        "(`distance.rank`), then by start. The read of the case is recorded in the access log. README: "
+        '"Matching a case to the catalogue".'
+    ),
     responses=problems(401, 403, 404, 422, 503),
 )
 def matching_offers(
@@ -209,9 +234,6 @@ def matching_offers(
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     min_position: MinPosition = None,
 ) -> MatchingOffers:
-    """Counsellors and leads (auditors never open the address it reads). Offers of the case's agency, not withdrawn,
-    starting after today, whose kind the case needs now (`needs`) and one of whose occupations is the case's target
-    occupation (README: "Matching a case to the catalogue"). The read of the case is logged in the access log."""
     matching = catalogue.matching(principal_of(request), case_id, near=near, min_position=min_position)
     return matching_view(matching, near, limit)
 
