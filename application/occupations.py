@@ -13,6 +13,8 @@ spellings), and then so that the forms a title is written in compare equal:
 {kaufmann, einzelhandel}.
 """
 
+from functools import lru_cache
+
 from application.names import name_words
 
 # After folding (für → fur). Also the leftovers of gender-neutral spellings: "-in", "-frau"/"-mann", "(m/w/d)".
@@ -22,6 +24,7 @@ IGNORED = frozenset(
 )
 
 
+@lru_cache(maxsize=8192)  # a catalogue names a few hundred titles over and over; matching folds each of them
 def occupation_words(title: str | None) -> frozenset[str]:
     """The normalised words of an occupation title (empty when it has none)."""
     return frozenset(word for word in map(_one_form, name_words(title)) if word not in IGNORED)

@@ -86,22 +86,22 @@ def import_offers(
     listed = _checked_rows(agency, rows, report)
     if report.errors:
         return report
-    decisions: list[tuple[UUID, Creation | Change]] = []
+    decisions: list[tuple[UUID, Offer | None, Creation | Change]] = []
     for line, offer_id, offer in listed:
         current = _current(registers, OFFERS, offer_id, agency)
         if current is None:
-            decisions.append((offer_id, Creation(agency, offer)))
+            decisions.append((offer_id, None, Creation(agency, offer)))
             report.created.append(offer_id)
         elif current.status == "withdrawn":
             report.withdrawn.append((line, offer_id))
         elif differs(current, offer):
-            decisions.append((offer_id, Change(OfferChanges(**msgspec.structs.asdict(offer)))))
+            decisions.append((offer_id, current, Change(OfferChanges(**msgspec.structs.asdict(offer)))))
             report.changed.append(offer_id)
         else:
             report.unchanged.append(offer_id)
     if dry_run:
         return report
-    written = registers.record_all(OFFERS, decisions, agency=agency, recorded_by=recorded_by)
+    written = registers.record_all(OFFERS, decisions, recorded_by=recorded_by)
     report.position = written[-1].position if written else None
     return report
 

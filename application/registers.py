@@ -140,25 +140,21 @@ class RegisterService(Application[UUID]):
     def record_all(
         self,
         register: Register[Entry],
-        decisions: Sequence[tuple[UUID, Decision[Entry]]],
+        decisions: Sequence[tuple[UUID, Entry | None, Decision[Entry]]],
         *,
-        agency: str,
         recorded_by: str,
     ) -> list[Written[Entry]]:
         """Records one event for each entry in one transaction: all of them or none (a whole file of a loader).
 
-        Each decision gets the entry of `agency` as it stands, or None where the id has no entry yet (it creates
-        one). Another writer's event on any of the entries meanwhile fails the whole with ConcurrentUpdate.
+        Each decision is taken on the entry as the caller read it (None: no entry with that id yet, the decision
+        creates one). Should another writer have recorded an event of any of them since, the versions collide and
+        nothing is recorded (ConcurrentUpdate).
         """
         if not decisions:
             return []
         entries: list[Entry] = []
         events: list[RegisterEvent] = []
-        for entry_id, decide in decisions:
-            try:
-                current: Entry | None = self.get(register, entry_id, agency=agency)
-            except EntryNotFound:
-                current = None
+        for entry_id, current, decide in decisions:
             version = 1 if current is None else current.version + 1
             event = decide(current, self._stamp(entry_id, version, recorded_by))
             entries.append(register.evolve(current, event))

@@ -32,8 +32,13 @@ class OffersView:
     follows: tuple[type, ...] = (Offer,)
     tables = (OFFERS, OFFER_WORDS)
 
+    # PostgreSQL plans by table statistics, which its autovacuum gathers only a while after a large load (a rebuild, an
+    # import): until then a search may take a plan made for an empty table. The view gathers them itself as it grows:
+    # after 64, 128, 256, … offers written by this process, and every 4,096 after that.
+
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._written = 0
 
     def create(self, cursor: DialectCursor) -> None:
         offers, words = self.database.table(OFFERS), self.database.table(OFFER_WORDS)
@@ -83,6 +88,10 @@ class OffersView:
                 f"INSERT INTO {self.database.table(OFFER_WORDS)} VALUES (?, ?, ?, ?)",
                 (offer_id, offer.agency, word, offer.kind),
             )
+        self._written += 1
+        if self.database.dialect == "postgres" and _analyze_due(self._written):
+            for table in self.tables:
+                cursor.execute(f"ANALYZE {self.database.table(table)}")
 
 
 class SqlOfferQueries:
@@ -113,10 +122,12 @@ class SqlOfferQueries:
             conditions.append("funding LIKE ? ESCAPE '!'")
             params.append(f"%;{query.funding.replace('_', '!_')};%")
         for word in query.occupation_words:
-            # Each word of the search begins a word of the offer's occupations (words are letters only).
-            inner = "agency = ? AND " if query.agency is not None else ""
-            conditions.append(f"offer_id IN (SELECT offer_id FROM {words} WHERE {inner}word LIKE ?)")
-            params.extend([query.agency, f"{word}%"] if query.agency is not None else [f"{word}%"])
+            # Each word of the search begins a word of the offer's occupations.
+            inner, inner_params = self._begins(word)
+            if query.agency is not None:
+                inner, inner_params = f"agency = ? AND {inner}", [query.agency, *inner_params]
+            conditions.append(f"offer_id IN (SELECT offer_id FROM {words} WHERE {inner})")
+            params.extend(inner_params)
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         keyset, keyset_params = "", []
         if query.after is not None:
@@ -132,6 +143,17 @@ class SqlOfferQueries:
             )
             items = [_DECODER.decode(row[0]) for row in cursor.fetchall()]
         return OfferPage(items=items, total=total)
+
+    def _begins(self, prefix: str) -> tuple[str, list[Any]]:
+        """A condition on `word` that holds when it begins with `prefix` (letters only, so no LIKE wildcards).
+
+        SQLite compares text by code point: the range of words from the prefix up to the prefix with its last letter
+        raised by one is exactly the words that begin with it, and the (agency, word) index reads that range.
+        PostgreSQL compares by the database's collation, where that need not hold: LIKE, always right.
+        """
+        if self.database.dialect == "sqlite":
+            return "word >= ? AND word < ?", [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+        return "word LIKE ?", [f"{prefix}%"]
 
     def candidates(
         self, agency: str, kinds: Sequence[str], after: date, words: Sequence[str], kldb: str | None
@@ -165,6 +187,10 @@ class SqlOfferQueries:
         """Every offer of the agency in the view (withdrawn ones too)."""
         rows = self.database.fetchall(f"SELECT offer_id FROM {self.database.table(OFFERS)} WHERE agency = ?", (agency,))
         return [UUID(row[0]) for row in rows]
+
+
+def _analyze_due(written: int) -> bool:
+    return written >= 64 and (written & (written - 1) == 0 or written % 4096 == 0)
 
 
 def _funding_column(funding: Sequence[str]) -> str:

@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 from tests.browser.conftest import Tab
 
 NAVIGATION = {
-    "counsellor": ["Meine Fälle", "Fallverlauf"],
-    "lead": ["Meine Fälle", "Team", "Fallverlauf"],
-    "auditor": ["Fallverlauf", "Förderstatistik"],
+    "counsellor": ["Meine Fälle", "Fallverlauf", "Kurse"],
+    "lead": ["Meine Fälle", "Team", "Fallverlauf", "Kurse"],
+    "auditor": ["Fallverlauf", "Kurse", "Förderstatistik"],
     "analyst": ["Förderstatistik"],
 }
 

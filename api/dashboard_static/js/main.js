@@ -10,6 +10,7 @@ const PAGES = {
   "meine-faelle": { title: "Meine Fälle", roles: ["counsellor", "lead"], load: () => import("./pages/my-cases.js") },
   team: { title: "Team", roles: ["lead"], load: () => import("./pages/team.js") },
   fallverlauf: { title: "Fallverlauf", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/timeline.js") },
+  kurse: { title: "Kurse", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/courses.js") },
   foerderstatistik: { title: "Förderstatistik", roles: ["auditor", "analyst"], load: () => import("./pages/statistics.js") },
 };
 const START_PAGES = { counsellor: "meine-faelle", lead: "team", auditor: "foerderstatistik", analyst: "foerderstatistik" };
