@@ -46,8 +46,8 @@ class Reason(msgspec.Struct, frozen=True):
 
 
 class Distance(msgspec.Struct, frozen=True):
-    """How near the offer is: `rank` 0 same postal code (or online), 1 same first three digits, 2 same Leitregion
-    (two digits), 3 same Leitzone (first digit), 4 elsewhere; `text` in German."""
+    """How near the offer is: `rank` 0 same postal code (or an online course), 1 same first three digits, 2 same
+    Leitregion (two digits), 3 same Leitzone (first digit), 4 elsewhere; `text` in German."""
 
     rank: int
     text: str
@@ -91,7 +91,12 @@ def matching_view(matching: Matching, near: str | None, limit: int) -> MatchingO
 
 
 def _matched(match: Match) -> MatchedOffer:
-    distance = None if match.distance is None else Distance(rank=match.distance, text=DISTANCE_TEXTS[match.distance])
+    distance = None
+    if match.distance is not None:
+        online = match.offer.schedule == "online"
+        distance = Distance(
+            rank=match.distance, text="online, ortsunabhängig" if online else DISTANCE_TEXTS[match.distance]
+        )
     reason = Reason(
         code=match.kind.code, occupation=match.occupation.how, text=f"{match.kind.text} {match.occupation.text}"
     )

@@ -189,7 +189,7 @@ def postal_distance(near: str, offer: Offer) -> int:
 
 
 DISTANCE_TEXTS = {
-    0: "gleiche Postleitzahl oder online",
+    0: "gleiche Postleitzahl",
     1: "gleicher Postleitzahlbereich (erste drei Ziffern)",
     2: "gleiche Leitregion (erste zwei Ziffern)",
     3: "gleiche Leitzone (erste Ziffer)",

@@ -72,16 +72,15 @@ export async function render(container) {
         ? message("Kein Angebot passt zu dieser Suche.")
         : table({
             id: "offers-table",
-            columns: ["Beginn", "Kurs", "Art", "Träger", "Berufe", "Ort", "Form", "Förderung", "Plätze"],
-            numeric: (index) => index === 8,
+            columns: ["Beginn", "Kurs", "Art", "Träger", "Berufe", "Ort", "Förderung", "Plätze"],
+            numeric: (index) => index === 7,
             rows: offers.map((offer) => [
               h("time", { datetime: offer.starts_on }, formatDay(offer.starts_on)),
               h("span", {}, courseTitle(offer), h("br"), h("span", { class: "hint" }, `bis ${formatDay(offer.ends_on)}`)),
               label(COURSE_KINDS, offer.kind),
               offer.provider,
               offer.occupations.length ? offer.occupations.join("; ") : "alle Berufe",
-              place(offer),
-              label(SCHEDULES, offer.schedule),
+              h("span", {}, place(offer), h("br"), h("span", { class: "hint" }, label(SCHEDULES, offer.schedule))),
               fundingWords(offer),
               offer.seats === null ? "–" : formatNumber(offer.seats),
             ]),
