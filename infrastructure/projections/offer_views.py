@@ -10,7 +10,6 @@ once, and a rebuild gives the same rows.
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
-from uuid import UUID
 
 import msgspec
 
@@ -186,11 +185,6 @@ class SqlOfferQueries:
             params,
         )
         return [_DECODER.decode(row[0]) for row in rows]
-
-    def offer_ids(self, agency: str) -> list[UUID]:
-        """Every offer of the agency in the view (withdrawn ones too)."""
-        rows = self.database.fetchall(f"SELECT offer_id FROM {self.database.table(OFFERS)} WHERE agency = ?", (agency,))
-        return [UUID(row[0]) for row in rows]
 
 
 def _analyze_due(written: int) -> bool:
