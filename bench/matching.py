@@ -243,11 +243,13 @@ class RawSql:
 
     def search(self, kind: str, words: list[str]) -> list[Any]:
         mark = self._mark
+        # The view's own condition for "a word begins with": a range on SQLite, LIKE on PostgreSQL (offer_views.py).
+        begins = f"word >= {mark} AND word < {mark}" if mark == "?" else f"word LIKE {mark}"
         conditions = " AND ".join(
-            f"offer_id IN (SELECT offer_id FROM {self._words} WHERE agency = {mark} AND word LIKE {mark})"
-            for _ in words
+            f"offer_id IN (SELECT offer_id FROM {self._words} WHERE agency = {mark} AND {begins})" for _ in words
         )
-        params: tuple[Any, ...] = (AGENCY, kind, *(value for word in words for value in (AGENCY, f"{word}%")))
+        bounds = [(word, word[:-1] + chr(ord(word[-1]) + 1)) if mark == "?" else (f"{word}%",) for word in words]
+        params: tuple[Any, ...] = (AGENCY, kind, *(value for bound in bounds for value in (AGENCY, *bound)))
         where = f"WHERE agency = {mark} AND status = 'active' AND kind = {mark} AND {conditions}"
         counted = self._execute(f"SELECT COUNT(*) FROM {self._offers} {where}", params)
         return counted + self._execute(
