@@ -22,6 +22,7 @@ from api.desk import OutreachEventsController, ShortContactsController
 from api.employers import EmployersController
 from api.exports import ExportsController
 from api.logs import APP_FORMAT, EscapingFormatter
+from api.offers import OffersController, matching_offers
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
 from api.projections import ProjectionsController
 from api.proxies import ForwardedHeaders, TrustedProxies, parse_networks
@@ -101,6 +102,8 @@ def app_for(lotse: Lotse) -> Litestar:
             ShortContactsController,
             OutreachEventsController,
             EmployersController,
+            OffersController,
+            matching_offers,
             verify_log,
             access_log,
             shipped_files(SWAGGER_ASSETS, Path(swagger_ui_path), name="schema-assets"),
@@ -112,6 +115,7 @@ def app_for(lotse: Lotse) -> Litestar:
             "exports": _constant(lotse.exports),
             "reports": _constant(lotse.activity),
             "desk": _constant(lotse.desk),
+            "catalogue": _constant(lotse.catalogue),
             "views": _constant(lotse.projections.queries),
             "audit": _constant(lotse.audit),
             "backend": _constant(lotse.backend),

@@ -137,6 +137,37 @@ class RegisterService(Application[UUID]):
             time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 - jitter, not secrecy
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def record_all(
+        self,
+        register: Register[Entry],
+        decisions: Sequence[tuple[UUID, Entry | None, Decision[Entry]]],
+        *,
+        recorded_by: str,
+    ) -> list[Written[Entry]]:
+        """Records one event for each entry in one transaction: all of them or none (a whole file of a loader).
+
+        Each decision is taken on the entry as the caller read it (None: no entry with that id yet, the decision
+        creates one). Should another writer have recorded an event of any of them since, the versions collide and
+        nothing is recorded (ConcurrentUpdate).
+        """
+        if not decisions:
+            return []
+        entries: list[Entry] = []
+        events: list[RegisterEvent] = []
+        for entry_id, current, decide in decisions:
+            version = 1 if current is None else current.version + 1
+            event = decide(current, self._stamp(entry_id, version, recorded_by))
+            entries.append(register.evolve(current, event))
+            events.append(event)
+        try:
+            recordings = self.save(*events)
+        except IntegrityError:
+            raise ConcurrentUpdate(entries[0].id, entries[0].version) from None
+        return [
+            Written(entry=entry, position=recording.notification.id)
+            for entry, recording in zip(entries, recordings, strict=True)
+        ]
+
     # Queries
 
     def get(self, register: Register[Entry], entry_id: UUID, *, agency: str, version: int | None = None) -> Entry:

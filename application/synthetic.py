@@ -182,6 +182,30 @@ def _opening(rng: random.Random, first_contact: date, consent: bool, occupation:
     )
 
 
+# Streets and postal codes of the demo's agencies' cities, for the clients' addresses (matching measures from them).
+ADDRESSES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "koeln": (
+        "Köln",
+        ("Venloer Straße", "Bonner Straße", "Frankfurter Straße", "Neusser Straße", "Aachener Straße"),
+        ("50667", "50823", "50677", "51065", "50733", "50931", "51143", "50765"),
+    ),
+    "duesseldorf": (
+        "Düsseldorf",
+        ("Kölner Straße", "Ackerstraße", "Münsterstraße", "Benrather Schloßallee"),
+        ("40211", "40233", "40477", "40597", "40227", "40589", "40549"),
+    ),
+}
+
+
+def _with_address(opening: s.OpenCase, agency: str) -> s.OpenCase:
+    """The client's address in the agency's city, drawn apart from the journey's randomness (the journeys of a seed
+    stay what they were)."""
+    local = random.Random(opening.personal.phone)
+    city, streets, postal_codes = ADDRESSES[agency]
+    address = f"{local.choice(streets)} {local.randint(1, 180)}, {local.choice(postal_codes)} {city}"
+    return msgspec.structs.replace(opening, personal=msgspec.structs.replace(opening.personal, address=address))
+
+
 def _journey(rng: random.Random, today: date) -> Journey:
     agency = rng.choice(list(AGENCIES))
     counsellor = rng.choice(AGENCIES[agency]["counsellor"])
@@ -191,7 +215,7 @@ def _journey(rng: random.Random, today: date) -> Journey:
         ["recognition", "external_exam", "validation", "partial_qualifications", "retraining"], [40, 20, 10, 20, 10]
     )[0]
     occupation, body, regulated = rng.choice(OCCUPATIONS)
-    opening = _opening(rng, first_contact, consent, occupation)
+    opening = _with_address(_opening(rng, first_contact, consent, occupation), agency)
     birth_year = opening.profile.birth_date.year if opening.profile.birth_date else opening.profile.birth_year
     assert birth_year is not None
     if pathway == "validation" and first_contact.year - birth_year < 26:

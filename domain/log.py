@@ -9,12 +9,14 @@ from typing import Any
 from domain.desk import OUTREACH_EVENTS, SHORT_CONTACTS
 from domain.employers import EMPLOYERS
 from domain.events import EVENT_TYPES, CaseEvent
+from domain.offers import OFFERS
 from domain.registers import Register, RegisterEvent
 
 REGISTERS: tuple[Register[Any], ...] = (
     EMPLOYERS,
     SHORT_CONTACTS,
     OUTREACH_EVENTS,
+    OFFERS,  # the course catalogue (domain/offers.py)
 )
 
 REGISTER_OF: dict[type[RegisterEvent], Register[Any]] = {

@@ -35,6 +35,7 @@ class Profile(Record, frozen=True):
     target_occupation: str | None = None
     german_level: GermanLevel = "unknown"  # 0.1 did not record it
     arrival_year: int | None = None
+    target_kldb: str | None = None  # 0.2: the target occupation's KldB 2010 code (matching the course catalogue)
 
 
 class ProfileChanges(Record, frozen=True):
@@ -54,6 +55,7 @@ class ProfileChanges(Record, frozen=True):
     target_occupation: str | UnsetType | None = UNSET
     german_level: GermanLevel | UnsetType = UNSET
     arrival_year: int | UnsetType | None = UNSET
+    target_kldb: str | UnsetType | None = UNSET
 
     def changed(self) -> dict[str, object]:
         return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}

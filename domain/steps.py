@@ -30,6 +30,7 @@ from domain.vocabulary import (
     Instrument,
     Isced,
     ItemText,
+    KldbCode,
     LabourStatus,
     LanguageCode,
     LongText,
@@ -79,6 +80,7 @@ class Profile(Data, frozen=True):
     target_occupation: ShortText | None = None
     german_level: GermanLevel = "unknown"
     arrival_year: ArrivalYear | None = None
+    target_kldb: KldbCode | None = None  # the target occupation's KldB 2010 code: matches catalogue offers by it
 
 
 class ProfileChanges(Data, frozen=True):
@@ -99,6 +101,7 @@ class ProfileChanges(Data, frozen=True):
     target_occupation: ShortText | UnsetType | None = UNSET
     german_level: GermanLevel | UnsetType = UNSET
     arrival_year: ArrivalYear | UnsetType | None = UNSET
+    target_kldb: KldbCode | UnsetType | None = UNSET
 
     def changed(self) -> dict[str, object]:
         return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}

@@ -75,6 +75,7 @@ LanguageCode = Annotated[str, Meta(pattern=r"^[a-z]{2}$", description="ISO 639-1
 BirthYear = Annotated[int, Meta(ge=1900, le=2100)]
 ArrivalYear = Annotated[int, Meta(ge=1900, le=2100)]
 QualificationYear = Annotated[int, Meta(ge=1900, le=2100)]
+KldbCode = Annotated[str, Meta(pattern=r"^[0-9]{5}$", description="a KldB 2010 occupation code: five digits")]
 Isced = Annotated[int, Meta(ge=0, le=8)]
 Minutes = Annotated[int, Meta(ge=1, le=1440)]
 ModuleNumber = Annotated[int, Meta(ge=1, le=100)]

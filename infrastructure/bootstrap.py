@@ -17,6 +17,7 @@ from application.activity_reports import ActivityReports
 from application.cases import CaseService, Clock, Ports
 from application.desk import Desk
 from application.exports import Exports
+from application.offers import Catalogue
 from application.ports import Counsellors, LogDigest
 from application.registers import RegisterService
 from application.reporting import Reporting
@@ -41,6 +42,7 @@ from infrastructure.projections.case_views import CaseloadView, DeadlinesView, V
 from infrastructure.projections.desk_queries import SqlDeskQueries
 from infrastructure.projections.desk_views import DeskView, EmployersView
 from infrastructure.projections.export_queries import SqlParticipantsOfPeriod
+from infrastructure.projections.offer_views import OffersView, SqlOfferQueries
 from infrastructure.projections.queries import SqlViewQueries
 from infrastructure.projections.runner import ProjectionFollower, ProjectionRunner
 from infrastructure.projections.statistics_views import FunnelView, IndicatorsView
@@ -87,6 +89,7 @@ class Lotse:
     exports: Exports
     activity: ActivityReports
     desk: Desk
+    catalogue: Catalogue  # the course catalogue's use cases (application/offers.py)
 
     @property
     def backend(self) -> str:
@@ -173,6 +176,7 @@ def bootstrap(
             ActivityView(database),
             EmployersView(database),
             DeskView(database),
+            OffersView(database),
         ]
         runner = ProjectionRunner(cases, database, views, batch_size=settings.projection_batch_size)
         runner.create_tables()
@@ -195,6 +199,7 @@ def bootstrap(
             activity=ActivityReports(reporting, queries),
             exports=Exports(cases, queries, SqlParticipantsOfPeriod(queries), reporting, names),
             desk=Desk(registers, cases, SqlDeskQueries(runner)),
+            catalogue=Catalogue(registers, cases, SqlOfferQueries(database), queries),
         )
     except BaseException:
         infrastructure.close()

@@ -10,6 +10,7 @@ from application.ports import ROLES, Principal, Role, role_named
 from infrastructure.auth.tokens import InvalidClaims, check_claims
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.cli import audit as audit_cli
+from infrastructure.cli import offers as offers_cli
 from infrastructure.cli import privacy as privacy_cli
 from infrastructure.cli.documentation import describe
 from infrastructure.eventstore.migrations import LATEST, SchemaMismatch, migrate_database
@@ -84,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rebuild.add_argument("names", nargs="*", help="views to rebuild (default: all)")
     audit_cli.add_commands(commands)
     privacy_cli.add_commands(commands)
+    offers_cli.add_commands(commands)
     describe(parser)
 
     args = parser.parse_args(argv)
@@ -124,6 +126,8 @@ def _command(lotse: Lotse, args: argparse.Namespace) -> int:  # noqa: PLR0911 - 
         return audit_cli.run(lotse, args)
     if args.command in ("erase", "retention"):
         return privacy_cli.run(lotse, args)
+    if args.command == "offers":
+        return offers_cli.run(lotse, args)
     if args.command == "projections":
         from infrastructure.cli.projections import rebuild, status  # noqa: PLC0415
 
@@ -176,6 +180,7 @@ def _revoke_tokens(lotse: Lotse, subject: str, agency: str | None) -> int:
 
 
 def _demo(lotse: Lotse, cases: int, seed: int, *, force: bool) -> int:
+    from application.demo_catalogue import load_demo_catalogue  # noqa: PLC0415
     from application.synthetic import load_demo  # noqa: PLC0415
     from application.synthetic_desk import load_demo_desk  # noqa: PLC0415
 
@@ -189,6 +194,7 @@ def _demo(lotse: Lotse, cases: int, seed: int, *, force: bool) -> int:
         return 1
     print(load_demo(lotse.cases, lotse.staff, cases=cases, seed=seed))
     print(load_demo_desk(lotse.desk, lotse.cases, seed=seed))
+    print(load_demo_catalogue(lotse.registers, lotse.cases.today(), seed=seed))
     return 0
 
 

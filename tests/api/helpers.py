@@ -53,7 +53,7 @@ PERSONAL = {"name": "Ayşe Yılmaz", "email": "ayse@example.org", "phone": "+49 
 # How the case shows PERSONAL: with the birth date, which the body of case_body() does not give (it has the year).
 PERSONAL_SHOWN = {**PERSONAL, "birth_date": None}
 # What 0.2 records of a profile that does not name them (API.md: german_level defaults to unknown).
-PROFILE_DEFAULTS = {"german_level": "unknown", "arrival_year": None}
+PROFILE_DEFAULTS = {"german_level": "unknown", "arrival_year": None, "target_kldb": None}
 
 
 def case_body(**changes: Any) -> Json:

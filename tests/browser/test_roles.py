@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 from tests.browser.conftest import Tab
 
 NAVIGATION = {
-    "counsellor": ["Meine Fälle", "Fallverlauf", "Arbeitgeber"],
-    "lead": ["Meine Fälle", "Team", "Fallverlauf", "Arbeitgeber"],
-    "auditor": ["Fallverlauf", "Arbeitgeber", "Förderstatistik"],
+    "counsellor": ["Meine Fälle", "Fallverlauf", "Arbeitgeber", "Kurse"],
+    "lead": ["Meine Fälle", "Team", "Fallverlauf", "Arbeitgeber", "Kurse"],
+    "auditor": ["Fallverlauf", "Arbeitgeber", "Kurse", "Förderstatistik"],
     "analyst": ["Förderstatistik"],
 }
 

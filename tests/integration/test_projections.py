@@ -254,7 +254,9 @@ def test_two_runners_at_once_keep_the_views_exact(make_lotse: LotseFactory) -> N
 
 
 def test_the_view_contract_holds_for_every_view(make_lotse: LotseFactory) -> None:
-    """Each view: writing a state twice equals writing it once; a newer state replaces the older; clear empties."""
+    """Each view of cases: writing a state twice equals writing it once; a newer state replaces the older; clear
+    empties. (The views of register entries are held to the same contract with their entries' states: the offers
+    view in tests/integration/test_offers.py.)"""
     system = demo_system(make_lotse)
     service = system.cases
     load_demo(service, system.staff, cases=3, seed=1)
@@ -262,6 +264,8 @@ def test_the_view_contract_holds_for_every_view(make_lotse: LotseFactory) -> Non
     runner = system.projections.runner
     database = runner.database
     for view in runner.views.values():
+        if Case not in view.follows:
+            continue
         for case_id in ids:
             latest = service.get_case(case_id, personal_data=True)
             first = service.case_as_of_version(case_id, 1, personal_data=True)

@@ -11,6 +11,7 @@ const PAGES = {
   team: { title: "Team", roles: ["lead"], load: () => import("./pages/team.js") },
   fallverlauf: { title: "Fallverlauf", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/timeline.js") },
   arbeitgeber: { title: "Arbeitgeber", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/employers.js") },
+  kurse: { title: "Kurse", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/courses.js") },
   foerderstatistik: { title: "Förderstatistik", roles: ["auditor", "analyst"], load: () => import("./pages/statistics.js") },
 };
 const START_PAGES = { counsellor: "meine-faelle", lead: "team", auditor: "foerderstatistik", analyst: "foerderstatistik" };

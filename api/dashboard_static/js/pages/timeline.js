@@ -4,6 +4,7 @@
 import { getJson } from "../api.js";
 import { caseLink, formatDay, formatInstant, formatNumber, h, message, section, shortId, table } from "../dom.js";
 import { DEADLINE_KINDS, EVENT_TYPES, FIELDS, STAGES, STATUSES, VALUES, label } from "../labels.js";
+import { matchingSection } from "../offers.js";
 
 const CASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -29,10 +30,13 @@ export async function render(container, { session, rest }) {
   showState(current);
 
   const auditing = session.role === "auditor";
+  // Matching reads the client's address (for the distance): counsellors and leads only, as the API decides.
+  const matching = auditing ? null : await matchingSection(caseId);
   container.append(
     h("p", {}, h("a", { href: "#/fallverlauf" }, "← Alle Fälle")),
     section("Stand", stateArea, auditing ? asOfForm(caseId, current, showState) : null),
     ...(auditing ? [section("Integrität des Ereignisprotokolls", verification())] : []),
+    ...(matching ? [matching] : []),
     section("Verlauf", h("p", { class: "hint" }, `${formatNumber(history.events.length)} Ereignisse, das älteste zuerst.`), timeline),
   );
 }
