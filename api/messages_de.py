@@ -91,6 +91,11 @@ RULES: dict[str, str] = {
     # Employers
     "referred_case_of_agency": "Der Fall {case_id} ist kein Fall der Stelle „{agency}“, zu der dieser Betrieb gehört.",
     "employer_changed_changes_something": "Die Änderung nennt keine Angabe (Name, Größe, Branche, Postleitzahl), die sich vom bisherigen Stand unterscheidet.",
+    # The course catalogue
+    "offer_change_changes_something": "Die Änderung setzt keine Angabe auf einen anderen Wert als bisher.",
+    "withdrawn_offer_is_final": "Das Angebot wurde am {withdrawn_on} zurückgezogen: es nimmt keine Änderung und keinen zweiten Rückzug an.",
+    "offer_ends_after_start": "Das Angebot endet ({ends_on}) vor seinem Beginn ({starts_on}).",
+    "offer_names_an_occupation": "Ein Angebot nennt mindestens einen Beruf, auf den es vorbereitet; nur ein Sprachkurs darf keinen nennen.",
     # The service's own rules
     "if_match_current": "Der Fall wurde inzwischen geändert (aktuell Version {actual}); bitte neu laden.",
     "single_writer": "Jemand hat den Fall im selben Moment geändert; bitte neu laden und noch einmal senden.",
@@ -170,6 +175,17 @@ DETAILS: dict[str, str] = {
 # English messages (regular expressions, matched whole) and their German wording. `{expected}`, `{got}` and `{type}`
 # are translated with TYPE_NAMES, `{message}` with this table again, `{pattern}` with PATTERNS.
 MESSAGES: tuple[tuple[str, str], ...] = (
+    # paging, and writes a funder's token cannot make
+    (r"a cursor of another listing, not of (?P<listing>.+)", "Ein Cursor einer anderen Liste, nicht von {listing}."),
+    (
+        r"a token of every agency \('\*'\) records nothing: entries belong to one agency",
+        "Ein Token für alle Stellen („*“) erfasst nichts: Einträge gehören zu einer Stelle.",
+    ),
+    # authentication
+    (
+        r"too many failed authentications from this address; retry later",
+        "Zu viele fehlgeschlagene Anmeldungen von dieser Adresse; bitte später erneut versuchen.",
+    ),
     # msgspec, decoding a value
     (r"Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`", "Erwartet: {expected}, erhalten: {got}"),
     (r"Expected `(?P<type>[^`]+)`", "Erwartet: {type}"),
@@ -246,7 +262,7 @@ MESSAGES: tuple[tuple[str, str], ...] = (
         r"a bearer token is required \(Authorization: Bearer <token>\)",
         "Bitte ein Zugangstoken senden (Authorization: Bearer …).",
     ),
-    (r"the bearer token is invalid or expired", "Das Zugangstoken ist ungültig oder abgelaufen."),
+    (r"the bearer token is invalid, expired or revoked", "Das Zugangstoken ist ungültig, abgelaufen oder widerrufen."),
     (r"too many requests for this token; slow down", "Zu viele Anfragen mit diesem Token; bitte langsamer."),
     (
         r"the views have not reached position (?P<n>\d+) yet; retry shortly",

@@ -289,6 +289,7 @@ def _active(entry: Offer | None) -> Offer:
         raise RuleViolated(
             "withdrawn_offer_is_final",
             f"the offer was withdrawn on {entry.withdrawn_at:%Y-%m-%d}: it takes no change and no second withdrawal",
+            withdrawn_on=entry.withdrawn_at.date() if entry.withdrawn_at else None,
         )
     return entry
 
@@ -303,6 +304,8 @@ def _checked(details: dict[str, Any]) -> dict[str, Any]:
             "offer_ends_after_start",
             f"the offer ends ({details['ends_on']}) before it starts ({details['starts_on']})",
             "ends_on",
+            ends_on=details["ends_on"],
+            starts_on=details["starts_on"],
         )
     if not details["occupations"] and details["kind"] != "language":
         raise InvalidStep(

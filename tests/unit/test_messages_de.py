@@ -225,6 +225,7 @@ MESSAGE_SOURCES = {  # what is called with an English message, and where the mes
     "PermissionDenied": (0, "message"),
     "NotAuthorizedException": (0, "detail"),
     "TooManyRequestsException": (0, "detail"),
+    "_refuse": (2, "detail"),  # api/auth.py: a refused token's 401
 }
 
 
@@ -244,7 +245,7 @@ def english_messages() -> list[tuple[str, str]]:
 def test_the_english_messages_are_found_in_the_source() -> None:
     found = {message for message, _ in english_messages()}
     assert "the period ends before it starts" in found
-    assert "the bearer token is invalid or expired" in found
+    assert "the bearer token is invalid, expired or revoked" in found
     assert len(found) >= 15
 
 
