@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import InfrastructureFactory
 
 from application.cases import CaseService, Clock, Ports
+from application.freshness import ViewsFreshness
 from application.ports import Counsellors, LogDigest, StaffDirectory
 from application.registers import RegisterService
 from application.reporting import Reporting
@@ -48,11 +49,12 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Projections:
-    """The views, their runner, the queries on them and the reporting on top."""
+    """The views, their runner, the queries on them, the reporting on top and how far behind the log they are."""
 
     runner: ProjectionRunner
     queries: SqlViewQueries
     reporting: Reporting
+    freshness: ViewsFreshness
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,18 @@ def bootstrap(
             tokens=TokenCodec(token_key),
             cases=cases,
             registers=registers,
-            projections=Projections(runner=runner, queries=queries, reporting=reporting),
+            projections=Projections(
+                runner=runner,
+                queries=queries,
+                reporting=reporting,
+                freshness=ViewsFreshness(
+                    queries,
+                    cases,
+                    clock,
+                    max_events=settings.views_far_behind_events,
+                    max_seconds=settings.views_far_behind_seconds,
+                ),
+            ),
             follower=ProjectionFollower(runner, settings.projection_poll_seconds, written),
             audit=audit,
             retention=Retention(cases, SqlRetentionCandidates(database)),
