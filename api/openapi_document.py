@@ -36,7 +36,7 @@ from litestar.types.internal_types import PathParameterDefinition
 from litestar.typing import FieldDefinition
 
 from api import views_lag
-from api.schema_ui import OfflineSwaggerUi
+from api.schema_ui import SCHEMA_PATH, OfflineSwaggerUi
 
 Json = dict[str, Any]
 PROBLEM_JSON = "application/problem+json"
@@ -140,7 +140,7 @@ def openapi_config(version: str) -> OpenAPIConfig:
         title="Lotse",
         version=version,
         description=DESCRIPTION + problem_table(),
-        path="/schema",
+        path=SCHEMA_PATH,
         render_plugins=[OfflineSwaggerUi(), CompletedJson()],
         components=Components(
             security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="lotse1")}

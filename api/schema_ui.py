@@ -17,7 +17,8 @@ from litestar.openapi.plugins import OpenAPIRenderPlugin
 
 from api.static_files import shipped_files
 
-ASSETS_PATH = "/schema/assets"
+SCHEMA_PATH = "/schema"
+ASSETS_PATH = f"{SCHEMA_PATH}/assets"
 ASSETS = Path(__file__).with_name("schema_static")
 SWAGGER_UI = f"{ASSETS_PATH}/swagger-ui"
 

@@ -103,8 +103,10 @@ def _command(lotse: Lotse, args: argparse.Namespace) -> int:  # noqa: PLR0911 - 
 def _serve(settings: Settings, host: str, port: int) -> int:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
+    from api.addresses import start_up_message  # noqa: PLC0415
     from api.app import create_app  # noqa: PLC0415
 
+    print(start_up_message(host, port), file=sys.stderr, flush=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
     return 0
 
