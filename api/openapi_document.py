@@ -8,7 +8,8 @@ Litestar writes the document from the handlers' signatures. What it cannot say i
   `Retry-After`); `text/csv` beside JSON where a handler answers CSV too (`opt=ALSO_CSV`); `Lotse-Views-Behind` on
   the answers read from the views (api/views_lag.py); the problem types; problem details where Litestar documents
   its own error shape (Lotse answers every error as problem details); distinct titles for same-named schemas;
-- operation ids from the handlers' names (`getCase`, `recordStep`), so a generated client's functions read well.
+- operation ids from the handlers' names (`getCase`, `recordStep`), so a generated client's functions read well;
+- a nullable enum as `oneOf [the enum, null]`, which a generator makes one enum type of.
 
 tests/api/test_openapi.py validates the document with openapi-spec-validator, and tests/e2e/test_generated_client.py
 generates a client from it with openapi-python-client and walks a case through a real server with it.
@@ -244,6 +245,7 @@ def completed(document: Json, marked: Mapping[tuple[str, str], Mapping[str, Any]
             _complete_operation(operation, marked.get((path, method), {}))
     _describe_problem_types(schemas)
     _distinct_titles(schemas)
+    _split_nullable_enums(result)
     return result
 
 
@@ -316,3 +318,21 @@ def _distinct_titles(schemas: Json) -> None:
 
 def _title_of(key: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_.]", key))
+
+
+def _split_nullable_enums(node: Any) -> None:
+    """`Literal[...] | None`, which Litestar writes as `type: [null, string]` with null among the `enum` values, as
+    `oneOf [the enum, null]`: the same values, and one enum type in a generated client instead of three."""
+    if isinstance(node, list):
+        for item in node:
+            _split_nullable_enums(item)
+        return
+    if not isinstance(node, dict):
+        return
+    kinds, values = node.get("type"), node.get("enum")
+    if isinstance(kinds, list) and "null" in kinds and isinstance(values, list) and None in values:
+        (kind,) = [kind for kind in kinds if kind != "null"] or ["string"]
+        del node["type"], node["enum"]
+        node["oneOf"] = [{"type": kind, "enum": [value for value in values if value is not None]}, {"type": "null"}]
+    for value in node.values():
+        _split_nullable_enums(value)
