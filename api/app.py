@@ -1,17 +1,12 @@
 """The app factory: the HTTP app on a Lotse the composition root built (infrastructure/bootstrap.py)."""
 
-from pathlib import Path
-
 import anyio.to_thread
 from litestar import Litestar, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect
-from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from api.activity import ActivityController
 from api.audit import access_log, verify_log
@@ -23,13 +18,16 @@ from api.employers import EmployersController
 from api.exports import ExportsController
 from api.logs import APP_FORMAT, EscapingFormatter
 from api.offers import OffersController, matching_offers
+from api.openapi_document import StrictStructs, openapi_config
+from api.params import problems
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
 from api.projections import ProjectionsController
 from api.proxies import ForwardedHeaders, TrustedProxies, parse_networks
 from api.request_body import check_body
 from api.responses import Health, Readiness
+from api.schema_ui import schema_assets
 from api.security import add_security_headers
-from api.static_files import shipped_files
+from api.views_lag import views_behind_header
 from application.cases import Clock
 from application.ports import Principal, ViewQueries
 from infrastructure.auth.authenticator import Authenticator
@@ -37,8 +35,7 @@ from infrastructure.auth.tokens import InvalidToken
 from infrastructure.bootstrap import Lotse, bootstrap, utc_now
 from infrastructure.settings import Settings
 
-# Under /schema, which needs no token; shipped in the package so the UI works on an intranet without a CDN.
-SWAGGER_ASSETS = "/schema/assets"
+API_VERSION = "0.2"
 
 
 @get("/", include_in_schema=False, opt={"exclude_from_auth": True}, sync_to_thread=False)
@@ -52,7 +49,13 @@ def health() -> Health:
     return Health(status="ok")
 
 
-@get("/ready", tags=["operations"], summary="Readiness: the database answers", sync_to_thread=True)
+@get(
+    "/ready",
+    tags=["operations"],
+    summary="Readiness: the database answers",
+    sync_to_thread=True,
+    responses={200: ResponseSpec(Readiness, description="Ready", generate_examples=False), **problems(503)},
+)
 def ready(
     views: NamedDependency[ViewQueries], backend: NamedDependency[str]
 ) -> Response[Readiness] | Response[Problem]:
@@ -106,7 +109,7 @@ def app_for(lotse: Lotse) -> Litestar:
             matching_offers,
             verify_log,
             access_log,
-            shipped_files(SWAGGER_ASSETS, Path(swagger_ui_path), name="schema-assets"),
+            schema_assets(),
             to_dashboard,
             dashboard_router(),
         ],
@@ -132,25 +135,11 @@ def app_for(lotse: Lotse) -> Litestar:
         logging_config=LoggingConfig(formatters={"standard": {"()": EscapingFormatter, "fmt": APP_FORMAT}}),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_body,  # names every offending field of a JSON body, not only the first
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, views_behind_header(lotse.projections.freshness)],
         request_max_body_size=settings.max_body_bytes,
         on_startup=[limit_threads_to_pool, start_following],
         on_shutdown=[lotse.close],
-        openapi_config=OpenAPIConfig(
-            title="Lotse",
-            version="0.1.0",
-            description="Case management for counselling towards a recognised vocational qualification.",
-            path="/schema",
-            render_plugins=[
-                SwaggerRenderPlugin(
-                    js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
-                    css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
-                    standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
-                )
-            ],
-            components=Components(
-                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="lotse1")}
-            ),
-        ),
+        openapi_config=openapi_config(API_VERSION),
+        plugins=[StrictStructs()],
         debug=False,
     )

@@ -126,6 +126,14 @@ class CasesController(Controller):
         sync_to_thread=True,
         summary="The case, now or as it was at a version or instant",
         responses=READ_PROBLEMS,
+        response_headers=[
+            ResponseHeader(
+                name="ETag",
+                description="The case's version, only on its current state (a past version is nothing to base a"
+                " write on): send it as If-Match",
+                documentation_only=True,
+            )
+        ],
     )
     def get_case(
         self,

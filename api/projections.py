@@ -5,9 +5,11 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 
 from api.auth import principal_of, require_role
+from api.openapi_document import ALSO_CSV
 from api.paging import (
     PageCursor,
     PageLimit,
@@ -31,6 +33,7 @@ from api.statistics_responses import (
     funnel_csv,
     funnel_view,
 )
+from api.views_lag import READS_VIEWS, READS_VIEWS_WHEN_LIVE
 from application.policy import CASE_READERS
 from application.ports import CaseloadEntry, DeadlineEntry
 from application.statistics import CURRENT_DEFINITION, DEFINITION_0_1
@@ -50,6 +53,11 @@ DefinitionVersion = Annotated[
 ]
 
 
+def _figures(answer: type[EsfStatistics | FunnelStatistics]) -> ResponseSpec:
+    """The JSON answer of a statistics path (its CSV form is added to the document by `ALSO_CSV`)."""
+    return ResponseSpec(answer, description="The figures", generate_examples=False)
+
+
 class ProjectionsController(Controller):
     tags = ["projections"]  # noqa: RUF012 - Litestar reads it as declared
     security = [{"bearer": []}]  # noqa: RUF012 - Litestar reads it as declared
@@ -65,6 +73,7 @@ class ProjectionsController(Controller):
             " next page and is null on the last."
         ),
         responses=problems(401, 403, 422, 503),
+        opt=READS_VIEWS,
     )
     def caseload(
         self,
@@ -104,6 +113,7 @@ class ProjectionsController(Controller):
             " or removed meanwhile shift no other item between pages."
         ),
         responses=problems(401, 403, 422, 503),
+        opt=READS_VIEWS,
     )
     def deadlines(
         self,
@@ -139,7 +149,8 @@ class ProjectionsController(Controller):
         "/statistics/esf",
         sync_to_thread=True,
         summary="ESF+ common indicators by gender, with the log position and digest they were computed at",
-        responses=problems(401, 404, 422, 503),
+        responses={200: _figures(EsfStatistics), **problems(401, 404, 422, 503)},
+        opt={**READS_VIEWS_WHEN_LIVE, **ALSO_CSV},
     )
     def esf(
         self,
@@ -166,14 +177,15 @@ class ProjectionsController(Controller):
             )
         )
         if _wants_csv(request):
-            return Response(esf_csv(answer), media_type="text/csv; charset=utf-8")
+            return Response(esf_csv(answer), media_type="text/csv")
         return Response(answer)
 
     @get(
         "/statistics/funnel",
         sync_to_thread=True,
         summary="Per pathway: persons reaching each stage and median days between stages",
-        responses=problems(401, 404, 422, 503),
+        responses={200: _figures(FunnelStatistics), **problems(401, 404, 422, 503)},
+        opt={**READS_VIEWS_WHEN_LIVE, **ALSO_CSV},
     )
     def funnel(
         self,
@@ -189,7 +201,7 @@ class ProjectionsController(Controller):
             )
         )
         if _wants_csv(request):
-            return Response(funnel_csv(answer), media_type="text/csv; charset=utf-8")
+            return Response(funnel_csv(answer), media_type="text/csv")
         return Response(answer)
 
 

@@ -17,6 +17,7 @@ from application.activity_reports import ActivityReports
 from application.cases import CaseService, Clock, Ports
 from application.desk import Desk
 from application.exports import Exports
+from application.freshness import ViewsFreshness
 from application.offers import Catalogue
 from application.ports import Counsellors, LogDigest
 from application.registers import RegisterService
@@ -57,11 +58,12 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Projections:
-    """The views, their runner, the queries on them and the reporting on top."""
+    """The views, their runner, the queries on them, the reporting on top and how far behind the log they are."""
 
     runner: ProjectionRunner
     queries: SqlViewQueries
     reporting: Reporting
+    freshness: ViewsFreshness
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,18 @@ def bootstrap(
             tokens=TokenCodec(token_key),
             cases=cases,
             registers=registers,
-            projections=Projections(runner=runner, queries=queries, reporting=reporting),
+            projections=Projections(
+                runner=runner,
+                queries=queries,
+                reporting=reporting,
+                freshness=ViewsFreshness(
+                    queries,
+                    cases,
+                    clock,
+                    max_events=settings.views_far_behind_events,
+                    max_seconds=settings.views_far_behind_seconds,
+                ),
+            ),
             follower=ProjectionFollower(runner, settings.projection_poll_seconds, written),
             audit=audit,
             retention=Retention(cases, SqlRetentionCandidates(database)),

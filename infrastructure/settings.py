@@ -36,6 +36,9 @@ class Settings:
     master_key: str | None = field(default=None, repr=False)  # wraps the clients' data keys; None: data_dir file
     retention_years: int = 5  # personal data are kept this many years after the end of the year of the exit
     workers: int = 1  # API processes of `lotse serve` (more than one on PostgreSQL only)
+    # Answers read from the views say when these lag far behind the log (application/freshness.py).
+    views_far_behind_events: int = 5000
+    views_far_behind_seconds: int = 60
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -62,6 +65,8 @@ class Settings:
             master_key=env.get("LOTSE_MASTER_KEY") or None,
             retention_years=_positive_int(env, "LOTSE_RETENTION_YEARS", 5),
             workers=_positive_int(env, "LOTSE_WORKERS", 1),
+            views_far_behind_events=_positive_int(env, "LOTSE_VIEWS_FAR_BEHIND_EVENTS", 5000),
+            views_far_behind_seconds=_positive_int(env, "LOTSE_VIEWS_FAR_BEHIND_SECONDS", 60),
         )
         settings.zone()
         return settings

@@ -138,10 +138,12 @@ def _command(lotse: Lotse, args: argparse.Namespace) -> int:  # noqa: PLR0911 - 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
+    from api.addresses import start_up_message  # noqa: PLC0415
     from api.server import uvicorn_options  # noqa: PLC0415
     from infrastructure.cli.serving import api_processes  # noqa: PLC0415
 
     with api_processes(settings, workers) as (app, processes):
+        print(start_up_message(host, port), file=sys.stderr, flush=True)
         uvicorn.run(app, host=host, port=port, log_level="info", **uvicorn_options(settings), **processes)
     return 0
 

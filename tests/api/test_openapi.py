@@ -1,12 +1,27 @@
 """The published schema: every endpoint, parameter and step type of the contract; and the app builds cleanly."""
 
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
+
+from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from domain import steps
-from tests.api.helpers import API_STEP_TYPES, Client, Json
+from tests.api.conftest import Tokens
+from tests.api.helpers import (
+    ANALYST,
+    API_STEP_TYPES,
+    AUDITOR,
+    COUNSELLOR,
+    Client,
+    Json,
+    etag,
+    open_case,
+    session_step,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
 ENDPOINTS = {
@@ -204,3 +219,225 @@ async def test_the_schema_tells_when_a_plan_item_is_done(client: Client) -> None
         "de",
         False,
     )
+
+
+async def test_the_document_is_valid_openapi_3_1(client: Client) -> None:
+    schema = await schema_of(client)
+
+    assert schema["openapi"].startswith("3.1")
+    errors = [
+        f"{list(error.absolute_path)}: {error.message[:300]}" for error in OpenAPIV31SpecValidator(schema).iter_errors()
+    ]
+    assert errors == []
+
+
+def untyped(node: Any, where: str = "") -> Iterator[str]:
+    """Where the document leaves a value untyped: an empty schema as a body, an item or an option of a union."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("schema", "items") and value == {}:
+                yield f"{where}/{key}"
+            if key in ("oneOf", "anyOf") and {} in value:
+                yield f"{where}/{key}"
+            yield from untyped(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from untyped(value, f"{where}/{index}")
+
+
+async def test_every_answer_and_every_item_is_typed(client: Client) -> None:
+    schema = await schema_of(client)
+
+    assert list(untyped(schema)) == []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status != "204":
+                    assert response.get("content"), (method, path, status)
+    topics = schema["components"]["schemas"]["CounsellingSessionHeld"]["properties"]["topics"]
+    assert topics["items"] == {"type": "string", "minLength": 1, "maxLength": 200}
+    assert topics["maxItems"] == 50
+
+
+def reachable(schema: Json, node: Any, seen: set[str] | None = None) -> Iterator[tuple[str, Json]]:
+    """Every named schema `node` refers to, directly or through others, with its name."""
+    seen = set() if seen is None else seen
+    if isinstance(node, dict):
+        reference = node.get("$ref")
+        if isinstance(reference, str):
+            name = reference.rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                component = schema["components"]["schemas"][name]
+                yield name, component
+                yield from reachable(schema, component, seen)
+        for value in node.values():
+            yield from reachable(schema, value, seen)
+    elif isinstance(node, list):
+        for value in node:
+            yield from reachable(schema, value, seen)
+
+
+async def test_every_request_body_declares_unknown_fields_refused(client: Client) -> None:
+    schema = await schema_of(client)
+
+    bodies = [
+        operation["requestBody"]
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        if "requestBody" in operation
+    ]
+    objects = {name: component for name, component in reachable(schema, bodies) if component.get("type") == "object"}
+    assert {"OpenCase", "CounsellingSessionHeld", "StepsProfile"} <= {c["title"] for c in objects.values()}
+    assert {name for name, component in objects.items() if component.get("additionalProperties") is not False} == set()
+
+
+async def test_titles_name_one_schema_each(client: Client) -> None:
+    """A generator makes a class per title: two schemas of one title would be one class."""
+    schema = await schema_of(client)
+
+    titles = [component.get("title", name) for name, component in schema["components"]["schemas"].items()]
+    assert len(titles) == len(set(titles))
+
+
+def response_headers(schema: Json, path: str, method: str, status: str) -> Json:
+    headers: Json = schema["paths"][path][method]["responses"][status].get("headers", {})
+    return headers
+
+
+async def test_every_header_is_described_with_a_schema(client: Client) -> None:
+    schema = await schema_of(client)
+
+    every = [
+        (name, header)
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        for response in operation["responses"].values()
+        for name, header in response.get("headers", {}).items()
+    ]
+    assert all(header.get("schema") and header.get("description") for _, header in every), every
+    writes = {"ETag", "Location", "Lotse-Position", "Idempotent-Replayed"}
+    assert set(response_headers(schema, "/cases", "post", "201")) >= writes
+    assert set(response_headers(schema, "/cases/{case_id}/steps", "post", "201")) >= writes
+    assert "ETag" in response_headers(schema, "/cases/{case_id}", "get", "200")
+    for path in ("/caseload", "/deadlines", "/statistics/esf", "/statistics/funnel"):
+        assert "Lotse-Views-Behind" in response_headers(schema, path, "get", "200")
+    assert "Lotse-Views-Behind" not in response_headers(schema, "/cases/{case_id}", "get", "200")
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            if "401" in responses:
+                assert "WWW-Authenticate" in responses["401"]["headers"], (method, path)
+            if "429" in responses:
+                assert "Retry-After" in responses["429"]["headers"], (method, path)
+    step = {(p["in"], p["name"]): p for p in schema["paths"]["/cases/{case_id}/steps"]["post"]["parameters"]}
+    assert step[("header", "If-Match")]["description"]
+    assert step[("header", "Idempotency-Key")]["description"]
+
+
+async def test_the_headers_documented_are_the_headers_sent(client: Client, tokens: Tokens) -> None:
+    headers = tokens.headers(COUNSELLOR)
+    case = await open_case(client, headers)
+    written = await client.post(
+        f"/cases/{case['id']}/steps", json=session_step(), headers={**headers, "If-Match": etag(1)}
+    )
+    read = await client.get(f"/cases/{case['id']}", headers=headers)
+    unauthorised = await client.get("/cases")
+
+    assert written.headers["etag"] == etag(2)
+    assert re.fullmatch("[0-9]+", written.headers["lotse-position"])
+    assert written.headers["location"] == f"/cases/{case['id']}"
+    assert written.headers["idempotent-replayed"] == "false"
+    assert read.headers["etag"] == etag(2)
+    assert unauthorised.status_code == 401
+    assert unauthorised.headers["www-authenticate"] == "Bearer"
+
+
+async def test_every_problem_answer_is_problem_details(client: Client) -> None:
+    schema = await schema_of(client)
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    content = response["content"]
+                    assert set(content) == {"application/problem+json"}, (method, path, status)
+                    assert content["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+                    assert "/problems/" in response["description"], (method, path, status)
+
+
+# Every problem type the handlers name (api/*.py: `problem(<status>, "<slug>", …)`), and those api/problems.py derives
+# from an HTTP error's status, provoked below.
+PROBLEM_CALL = re.compile(r"problem\(\s*[\w.]+,\s*\"([a-z-]+)\"")
+
+
+async def test_every_problem_type_is_described(client: Client, tokens: Tokens) -> None:
+    schema = await schema_of(client)
+    named = {slug for source in (PROJECT / "api").glob("*.py") for slug in PROBLEM_CALL.findall(source.read_text())}
+    provoked = [
+        await client.get("/cases"),
+        await client.get("/no/such/path"),
+        await client.put("/cases", headers=tokens.headers(COUNSELLOR)),
+        await client.get("/statistics/esf", headers=tokens.headers(ANALYST), params={"from": "x", "to": "y"}),
+    ]
+    answered = {response.json()["type"].removeprefix("/problems/") for response in provoked}
+
+    described = schema["info"]["description"]
+    assert {"invalid-request", "stale-version", "view-lagging"} <= named
+    assert {"unauthorized", "not-found", "method-not-allowed"} <= answered
+    assert [slug for slug in sorted(named | answered) if f"`/problems/{slug}`" not in described] == []
+    assert schema["components"]["schemas"]["Problem"]["properties"]["type"]["description"]
+
+
+async def test_csv_answers_are_documented_and_sent_with_one_charset(client: Client, tokens: Tokens) -> None:
+    schema = await schema_of(client)
+    csv = tokens.headers(AUDITOR, Accept="text/csv")
+
+    answers = [
+        await client.get("/statistics/esf", params={"from": "2026-01-01", "to": "2026-06-30"}, headers=csv),
+        await client.get("/statistics/funnel", headers=csv),
+    ]
+
+    for path, answer in zip(("/statistics/esf", "/statistics/funnel"), answers, strict=True):
+        content = schema["paths"][path]["get"]["responses"]["200"]["content"]
+        assert content["text/csv"]["schema"] == {"type": "string"}
+        assert content["application/json"]["schema"]["$ref"].endswith(("EsfStatistics", "FunnelStatistics"))
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+
+
+async def test_operations_are_named_after_their_handlers(client: Client) -> None:
+    schema = await schema_of(client)
+
+    named = {
+        (path, method): operation["operationId"]
+        for path, ops in schema["paths"].items()
+        for method, operation in ops.items()
+    }
+    assert named[("/cases", "post")] == "openCase"
+    assert named[("/cases/{case_id}/steps", "post")] == "recordStep"
+    assert named[("/cases/{case_id}", "get")] == "getCase"
+    assert len(set(named.values())) == len(named)
+
+
+async def test_the_ui_page_loads_only_files_this_server_ships(client: Client) -> None:
+    page = await client.get("/schema")
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "'unsafe-inline'" not in page.headers["content-security-policy"]
+    assert "<script>" not in page.text
+    assert "style=" not in page.text
+    assert {source.rsplit("/", 1)[-1] for source in sources} >= {
+        "swagger-ui-bundle.js",
+        "swagger-ui.css",
+        "favicon-32x32.png",
+        "start.js",
+    }
+    for source in sources:
+        assert source.startswith("/schema/assets/"), source
+        asset = await client.get(source)
+        assert asset.status_code == 200, source
+    assert (await client.get("/schema/openapi.json")).status_code == 200
+    assert "Swagger UI 5." in (PROJECT / "api/schema_static/swagger-ui/VERSION.md").read_text()

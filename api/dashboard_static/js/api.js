@@ -3,6 +3,8 @@
 import { currentSession } from "./session.js";
 
 export const UNAUTHORISED_EVENT = "lotse:unauthorised";
+// An answer read from the projection views while these lag far behind the log (Lotse-Views-Behind: events missing).
+export const VIEWS_BEHIND_EVENT = "lotse:views-behind";
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -63,6 +65,8 @@ async function call(path, { query, accept = "application/json", method = "GET", 
     if (response.status === 401 && token === undefined) window.dispatchEvent(new Event(UNAUTHORISED_EVENT));
     throw new ApiError(response.status, problem.detail ?? null);
   }
+  const behind = response.headers.get("Lotse-Views-Behind");
+  if (behind !== null) window.dispatchEvent(new CustomEvent(VIEWS_BEHIND_EVENT, { detail: Number(behind) }));
   return response;
 }
 

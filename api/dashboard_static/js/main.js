@@ -1,7 +1,7 @@
 // The dashboard's shell: sign-in, the navigation each role may use, and the page named in the address (#/page/…).
 
-import { ApiError, UNAUTHORISED_EVENT, getJson } from "./api.js";
-import { h, message } from "./dom.js";
+import { ApiError, UNAUTHORISED_EVENT, VIEWS_BEHIND_EVENT, getJson } from "./api.js";
+import { formatNumber, h, message } from "./dom.js";
 import { ROLES, label } from "./labels.js";
 import { currentSession, forget, readToken, remember } from "./session.js";
 
@@ -26,6 +26,7 @@ const elements = {
   who: document.getElementById("who"),
   page: document.getElementById("page"),
   main: document.getElementById("inhalt"),
+  viewsBehind: document.getElementById("views-behind"),
 };
 
 function route() {
@@ -39,6 +40,7 @@ function showSignIn(reason) {
   elements.navigation.hidden = true;
   elements.account.hidden = true;
   elements.page.replaceChildren();
+  elements.viewsBehind.hidden = true;
   elements.error.hidden = !reason;
   elements.error.textContent = reason ?? "";
   document.title = "Anmelden – Lotse";
@@ -70,6 +72,7 @@ async function render() {
     return;
   }
   const page = PAGES[name];
+  elements.viewsBehind.hidden = true; // until an answer of this page says otherwise
   showNavigation(session, name);
   document.title = `${page.title} – Lotse`;
   const container = h("section", { class: "page", "aria-labelledby": "page-title", "aria-busy": "true" }, h("h1", { id: "page-title", tabindex: "-1" }, page.title));
@@ -126,6 +129,14 @@ document.querySelector(".skip-link").addEventListener("click", (event) => {
 window.addEventListener(UNAUTHORISED_EVENT, () => {
   forget();
   showSignIn("Ihre Anmeldung ist abgelaufen oder wurde widerrufen. Bitte melden Sie sich neu an.");
+});
+// The figures of caseloads, deadlines and statistics lag far behind what was recorded: say so above the page.
+window.addEventListener(VIEWS_BEHIND_EVENT, (event) => {
+  const missing = event.detail === 1 ? "ein neuer Eintrag fehlt" : `${formatNumber(event.detail)} neue Einträge fehlen`;
+  elements.viewsBehind.textContent =
+    `Die Auswertungen sind nicht aktuell: ${missing} darin noch. Fallzahlen, Fristen und Statistik zeigen einen älteren Stand. ` +
+    "Bitte informieren Sie den Betrieb (läuft „lotse worker“?).";
+  elements.viewsBehind.hidden = false;
 });
 window.addEventListener("hashchange", render);
 render();
