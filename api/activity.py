@@ -8,10 +8,13 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 
 from api.auth import principal_of
+from api.openapi_document import ALSO_CSV
 from api.params import AgencyFilter, AsOfPosition, MinPosition, problems
+from api.views_lag import READS_VIEWS_WHEN_LIVE
 from application.activity_reports import ActivityAnswer, ActivityReports
 from application.statistics import Cell
 
@@ -79,7 +82,11 @@ class ActivityController(Controller):
     @get(
         sync_to_thread=True,
         summary="What the desk did in a period: sessions, persons, short contacts, outreach, employers, referrals",
-        responses=problems(401, 404, 422, 503),
+        responses={
+            200: ResponseSpec(ActivityStatistics, description="The figures", generate_examples=False),
+            **problems(401, 404, 422, 503),
+        },
+        opt={**READS_VIEWS_WHEN_LIVE, **ALSO_CSV},
     )
     def activity(
         self,

@@ -204,7 +204,8 @@ class OperationIds:
             first, *rest = handler.handler_name.split("_")
             name = first + "".join(word.capitalize() for word in rest)
             if name in self._given.values():
-                name = default_operation_id_creator(handler, HttpMethod(str(method)), path)
+                verb = method if isinstance(method, HttpMethod) else HttpMethod(method.upper())
+                name = default_operation_id_creator(handler, verb, path)
             self._given[key] = name
         return self._given[key]
 
