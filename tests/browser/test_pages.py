@@ -248,3 +248,25 @@ def funnel_table(tab: Tab) -> dict[str, list[int | None]]:
 def month_end(year: int, month: int) -> str:
     first_of_next = date(year + month // 12, month % 12 + 1, 1)
     return (first_of_next - timedelta(days=1)).isoformat()
+
+
+def test_the_activity_report_shows_what_the_desk_did_with_its_languages_charted(tab: Tab) -> None:
+    demo = tab.demo
+    tab.sign_in("lead")
+    period = {"from": "2020-01-01", "to": date.today().isoformat()}
+    tab.open(f"#/taetigkeitsbericht?von={period['from']}&bis={period['to']}")
+    page = tab.page
+
+    report = demo.api("lead", "/statistics/activity", **period)
+    assert report["sessions"]["total"] > 0
+    assert len(report["sessions"]["by_language"]) > 1  # the demo counsels in several languages
+    shown = {row[0]: (figure(row[1]), figure(row[2])) for row in table_rows(page, "#languages-table")}
+    assert sorted(shown.values()) == sorted(
+        (numbers["sessions"], numbers["with_interpreter"]) for numbers in report["sessions"]["by_language"].values()
+    )
+    assert "Türkisch" in shown
+    assert figure(page.locator('[data-figure="sessions"]').inner_text()) == report["sessions"]["total"]
+    assert figure(page.locator('[data-figure="persons"]').inner_text()) == report["persons_counselled"]
+    assert page.locator("#languages-chart canvas").count() == 1
+    assert tab.unlabelled_controls() == []
+    tab.screenshot("taetigkeitsbericht", readme=True)

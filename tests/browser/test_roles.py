@@ -8,10 +8,10 @@ from playwright.sync_api import expect
 from tests.browser.conftest import Tab
 
 NAVIGATION = {
-    "counsellor": ["Meine Fälle", "Fallverlauf", "Arbeitgeber", "Kurse"],
-    "lead": ["Meine Fälle", "Team", "Fallverlauf", "Arbeitgeber", "Kurse"],
-    "auditor": ["Fallverlauf", "Arbeitgeber", "Kurse", "Förderstatistik"],
-    "analyst": ["Förderstatistik"],
+    "counsellor": ["Meine Fälle", "Fallverlauf", "Arbeitgeber", "Kurse", "Tätigkeitsbericht"],
+    "lead": ["Meine Fälle", "Team", "Fallverlauf", "Arbeitgeber", "Kurse", "Tätigkeitsbericht"],
+    "auditor": ["Fallverlauf", "Arbeitgeber", "Kurse", "Tätigkeitsbericht", "Förderstatistik"],
+    "analyst": ["Tätigkeitsbericht", "Förderstatistik"],
 }
 
 

@@ -224,3 +224,28 @@ export const FUNNEL_STAGES = {
   exit: "Austritt",
   qualified: "Qualifiziert",
 };
+
+// The activity report (GET /statistics/activity)
+export const SESSION_MODES = { in_person: "persönlich", phone: "Telefon", email: "E-Mail", video: "Video", outreach: "aufsuchend" };
+export const LANGUAGES = {
+  de: "Deutsch", tr: "Türkisch", ru: "Russisch", ar: "Arabisch", uk: "Ukrainisch", fa: "Persisch", pl: "Polnisch",
+  ro: "Rumänisch", en: "Englisch", fr: "Französisch", es: "Spanisch", it: "Italienisch", ku: "Kurdisch", ti: "Tigrinya",
+  sq: "Albanisch", sr: "Serbisch", hr: "Kroatisch", bg: "Bulgarisch", el: "Griechisch", vi: "Vietnamesisch",
+};
+export const CONTACT_TOPICS = {
+  recognition: "Anerkennung", external_exam: "Externenprüfung", validation: "Validierung",
+  partial_qualifications: "Teilqualifikationen", funding: "Förderung", courses: "Kurse", employer: "Arbeitgeber", other: "Sonstiges",
+};
+export const OUTREACH_KINDS = {
+  information_event: "Infoveranstaltung", fair: "Messe", migrant_organisation: "Migrantenorganisation",
+  integration_course: "Integrationskurs", company: "Betrieb", other: "Sonstiges",
+};
+export const REFERRAL_TARGETS = {
+  recognition_body: "Anerkennungsstelle", chamber: "Kammer", jobcenter: "Jobcenter", employment_agency: "Agentur für Arbeit",
+  language_course: "Sprachkurs", migration_counselling: "Migrationsberatung", course_provider: "Bildungsträger",
+  employer: "Arbeitgeber", other: "Sonstige",
+};
+export const REFERRAL_OUTCOMES = {
+  appointment_kept: "Termin wahrgenommen", accepted: "angenommen", completed: "abgeschlossen", declined: "abgelehnt",
+  no_show: "nicht erschienen", no_feedback: "keine Rückmeldung", pending: "offen",
+};

@@ -12,6 +12,7 @@ const PAGES = {
   fallverlauf: { title: "Fallverlauf", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/timeline.js") },
   arbeitgeber: { title: "Arbeitgeber", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/employers.js") },
   kurse: { title: "Kurse", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/courses.js") },
+  taetigkeitsbericht: { title: "Tätigkeitsbericht", roles: ["counsellor", "lead", "auditor", "analyst"], load: () => import("./pages/activity.js") },
   foerderstatistik: { title: "Förderstatistik", roles: ["auditor", "analyst"], load: () => import("./pages/statistics.js") },
 };
 const START_PAGES = { counsellor: "meine-faelle", lead: "team", auditor: "foerderstatistik", analyst: "foerderstatistik" };
