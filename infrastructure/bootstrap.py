@@ -33,10 +33,9 @@ from infrastructure.eventstore.tables import SqlCaseIndex, SqlEventLog, SqlIdemp
 from infrastructure.privacy.keys import KeyVault, master_key
 from infrastructure.privacy.name_index import SqlNameIndex
 from infrastructure.privacy.retention import SqlRetentionCandidates
-from infrastructure.projections.case_views import CaseloadView, DeadlinesView, View
+from infrastructure.projections.catalogue import projection_views
 from infrastructure.projections.queries import SqlViewQueries
 from infrastructure.projections.runner import ProjectionFollower, ProjectionRunner
-from infrastructure.projections.statistics_views import FunnelView, IndicatorsView
 from infrastructure.settings import Settings
 
 logger = logging.getLogger("lotse.bootstrap")
@@ -153,14 +152,11 @@ def bootstrap(
         )
         _index_names(cases)
         audit = AuditTrail(database, events_table, audit_key, clock)
-        views: list[View] = [
-            CaseloadView(database),
-            DeadlinesView(database),
-            IndicatorsView(database),
-            FunnelView(database),
-        ]
+        views = projection_views(database)  # infrastructure/projections/catalogue.py
         runner = ProjectionRunner(cases, database, views, batch_size=settings.projection_batch_size)
-        runner.create_tables()
+        # On PostgreSQL `lotse migrate` created the views' tables as the owner; a start creates only what is missing,
+        # which the runtime role cannot: it is told to run `lotse migrate`.
+        runner.create_tables(only_missing=settings.uses_postgres)
         queries = SqlViewQueries(runner)
         reporting = Reporting(cases, queries, audit if log_digest is None else log_digest)
         return Lotse(

@@ -12,7 +12,9 @@ from infrastructure.auth.tokens import InvalidClaims
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.cli import audit as audit_cli
 from infrastructure.cli import privacy as privacy_cli
-from infrastructure.eventstore.migrations import LATEST, SchemaMismatch, migrate_database
+from infrastructure.eventstore.migrations import LATEST, migrate_installation
+from infrastructure.eventstore.runtime_role import RuntimeRoleError, describe
+from infrastructure.eventstore.sql import SchemaMismatch
 from infrastructure.settings import Settings, SettingsError
 
 MAX_DAYS = 366
@@ -22,10 +24,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lotse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser(
+    migrate = commands.add_parser(
         "migrate",
         help="bring the database's schema to this release (PostgreSQL: as its owner, LOTSE_OWNER_DATABASE_URL, else"
         " LOTSE_DATABASE_URL; SQLite migrates by itself at start)",
+    )
+    migrate.add_argument(
+        "--runtime-role",
+        help="PostgreSQL: the role the server and worker connect as, granted exactly what they need (default: the"
+        " role of LOTSE_DATABASE_URL when LOTSE_OWNER_DATABASE_URL names another)",
     )
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
@@ -70,7 +77,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
     if args.command == "migrate":
-        return _migrate(settings)
+        return _migrate(settings, args.runtime_role)
     lotse = bootstrap(settings)
     try:
         return _command(lotse, args)
@@ -109,11 +116,23 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     return 0
 
 
-def _migrate(settings: Settings) -> int:
-    applied = migrate_database(settings)
-    for migration in applied:
+def _migrate(settings: Settings, runtime_role: str | None) -> int:
+    try:
+        run = migrate_installation(settings, runtime_role)
+    except RuntimeRoleError as error:
+        print(f"lotse: {error}", file=sys.stderr)
+        return 1
+    for migration in run.applied:
         print(f"applied migration {migration.version}: {migration.name}")
-    print(f"the schema is at migration {LATEST}" + ("" if applied else " already: nothing to do"))
+    print(f"the schema is at migration {LATEST}" + ("" if run.applied else " already: nothing to do"))
+    if run.grants is not None:
+        for line in describe(run.grants):
+            print(line)
+    elif settings.uses_postgres:
+        print(
+            "no runtime role: the server and worker connect as the owner of their tables and could rewrite the logs"
+            " (set LOTSE_OWNER_DATABASE_URL for `lotse migrate` and a role of its own in LOTSE_DATABASE_URL)"
+        )
     return 0
 
 

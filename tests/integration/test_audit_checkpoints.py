@@ -125,11 +125,14 @@ def test_a_log_rewritten_with_its_chain_is_caught_by_a_checkpoint_kept_elsewhere
     raw.delete_checkpoints()
 
     assert audit.verify().ok  # the chain alone agrees with itself again ...
-    result = audit.verify([kept_by_the_auditor])  # ... but not with what was signed
+    result = audit.verify([kept_by_the_auditor])  # ... but not with what was signed, and its locator names the event
     assert not result.ok
-    assert result.first_bad_position == kept_by_the_auditor.position
+    assert result.first_bad_position == target
     assert result.problem is not None
-    assert "checkpoint" in result.problem
+    assert f"checkpoint at position {kept_by_the_auditor.position}" in result.problem
+    assert "(changed)" in result.problem
+    assert (result.position, result.events_checked) == (raw.positions()[1], 2)
+    assert result.head == audit.chain_head_at(raw.positions()[1])
 
 
 def test_a_stored_checkpoint_catches_a_rewrite_that_left_it_in_place(
@@ -139,10 +142,15 @@ def test_a_stored_checkpoint_catches_a_rewrite_that_left_it_in_place(
     checkpoint = audit.checkpoint()
     raw = RawLog(settings)
 
-    raw.delete(raw.positions()[1])
+    deleted = raw.positions()[1]
+    raw.delete(deleted)
     raw.rewrite_chain()
 
-    assert audit.verify().first_bad_position == checkpoint.position
+    result = audit.verify()
+    assert result.first_bad_position == deleted
+    assert result.problem is not None
+    assert "(removed)" in result.problem
+    assert f"checkpoint at position {checkpoint.position}" in result.problem
 
 
 def test_a_log_cut_short_before_a_checkpoint_is_caught(
