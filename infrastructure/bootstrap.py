@@ -116,6 +116,7 @@ def bootstrap(
         if settings.uses_postgres:
             # The owner migrates (`lotse migrate`); this process may not own the tables.
             require_current(database, schema_target(infrastructure).snapshots_table)
+            _warn_if_owner(database, events_table)
         else:
             migrate(schema_target(infrastructure))
         key_vault.prepare()
@@ -177,6 +178,19 @@ def bootstrap(
     except BaseException:
         infrastructure.close()
         raise
+
+
+def _warn_if_owner(database: Database, events_table: str) -> None:
+    """Says so when the service connects as a role that can act as the event log's owner (see runtime_role.py)."""
+    row = database.fetchone(
+        "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass(?)",
+        (database.table(events_table),),
+    )
+    if row is not None and row[0]:
+        logger.warning(
+            "LOTSE_DATABASE_URL connects as a role that owns the event log: it could disable the append-only triggers"
+            " and rewrite the logs; connect as a runtime role of its own (README, Two database roles)"
+        )
 
 
 def _index_names(cases: CaseService) -> None:

@@ -26,7 +26,9 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     audit = commands.add_parser("audit", help="the tamper-evident audit trail").add_subparsers(
         dest="action", required=True
     )
-    verify = audit.add_parser("verify", help="recompute the hash chain from the raw events; exit 1 if it fails")
+    verify = audit.add_parser(
+        "verify", help="recompute the hash chains from the raw events and access-log entries; exit 1 if one fails"
+    )
     verify.add_argument("--checkpoint", type=Path, action="append", default=[], help="a checkpoint file (repeatable)")
     verify.add_argument("--public-key", type=Path, help="PEM key the checkpoints must be signed with (default: ours)")
     checkpoint = audit.add_parser("checkpoint", help="verify the log, then sign, store and print its head")
@@ -76,7 +78,7 @@ def _verify(audit: AuditTrail, files: list[Path], public_key: Path | None) -> in
     trusted = load_public_key(public_key.read_bytes()) if public_key is not None else None
     result = audit.verify(checkpoints, trusted)
     print(msgspec.json.format(msgspec.json.encode(result).decode(), indent=2))
-    return 0 if result.ok else 1
+    return 0 if result.ok and result.access_log.ok else 1
 
 
 def _emit(text: str, out: Path | None) -> int:
