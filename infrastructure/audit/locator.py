@@ -5,21 +5,24 @@ event and recomputes every later link (as the database's owner can) leaves a cha
 the checkpoint's head disagrees. The locator is what else a checkpoint carries: an invertible Bloom lookup table over
 the events' leaves (each event's own digest, `chain.event_leaf`). Subtracting the table of the log as it is now from
 the signed one leaves exactly the events that differ, changed, removed or inserted, so verification names the first
-of them. Up to about twenty changed events decode (every changed event is two entries: the signed leaf and the
-current one); more than that are reported at the checkpoint, as before.
+of them. One changed, removed or inserted event always decodes; ten of them in about 199 cases of 200, twenty in 99
+of 100 (measured: every changed event is two entries, the signed leaf and the current one). When the table does not
+decode, verification reports the checkpoint's position, as it did before there were locators.
 
-A table has CELLS cells in three parts of PART cells; each entry goes into one cell of each part, chosen by its leaf.
-A cell holds how many entries it has and the XOR of their positions, of their leaves and of their check values: a
-cell left with one entry after the subtraction names it, and the check value tells such a cell from a mixture.
+A table has CELLS cells in three parts of PART cells; each entry goes into one cell of each part, chosen by its leaf
+(4,320 bytes in all, 8,640 hex digits in a checkpoint). A cell holds how many entries it has and the XOR of their
+positions, of their leaves and of their check values: a cell left with one entry after the subtraction names it, and
+the check value tells such a cell from a mixture.
 """
 
 import hashlib
 from collections.abc import Iterator
 
-PART = 20
+PART = 40
 CELLS = 3 * PART
 _CHECK_TAG = b"lotse-locator-check-v1"
-_CELL_BYTES = 8 + 8 + 32 + 8  # count (signed), position, leaf, check
+_LEAF_BYTES = 16  # of the leaf's 32: they only tell entries apart and choose cells (detection is the chain's)
+_CELL_BYTES = 4 + 8 + _LEAF_BYTES + 8  # count (signed), position, leaf, check
 ENCODED_LENGTH = 2 * CELLS * _CELL_BYTES  # hex digits
 
 
@@ -33,13 +36,13 @@ class Locator:
         self.checks = [0] * CELLS
 
     def add(self, position: int, leaf: bytes) -> None:
-        self._toggle(position, int.from_bytes(leaf, "big"), 1)
+        self._toggle(position, int.from_bytes(leaf[:_LEAF_BYTES], "big"), 1)
 
     def encode(self) -> str:
         return b"".join(
-            count.to_bytes(8, "big", signed=True)
+            count.to_bytes(4, "big", signed=True)
             + position.to_bytes(8, "big")
-            + leaf.to_bytes(32, "big")
+            + leaf.to_bytes(_LEAF_BYTES, "big")
             + check.to_bytes(8, "big")
             for count, position, leaf, check in zip(self.counts, self.positions, self.leaves, self.checks, strict=True)
         ).hex()
@@ -52,10 +55,10 @@ class Locator:
         locator = cls()
         for cell in range(CELLS):
             chunk = raw[cell * _CELL_BYTES : (cell + 1) * _CELL_BYTES]
-            locator.counts[cell] = int.from_bytes(chunk[:8], "big", signed=True)
-            locator.positions[cell] = int.from_bytes(chunk[8:16], "big")
-            locator.leaves[cell] = int.from_bytes(chunk[16:48], "big")
-            locator.checks[cell] = int.from_bytes(chunk[48:], "big")
+            locator.counts[cell] = int.from_bytes(chunk[:4], "big", signed=True)
+            locator.positions[cell] = int.from_bytes(chunk[4:12], "big")
+            locator.leaves[cell] = int.from_bytes(chunk[12 : 12 + _LEAF_BYTES], "big")
+            locator.checks[cell] = int.from_bytes(chunk[12 + _LEAF_BYTES :], "big")
         return locator
 
     def differing_positions(self, current: "Locator") -> list[tuple[int, str]] | None:
@@ -102,9 +105,9 @@ class Locator:
 def _cells(leaf: int) -> Iterator[int]:
     """One cell in each part, chosen by the leaf (a SHA-256 digest: its bits are as good as random)."""
     for part in range(3):
-        yield part * PART + ((leaf >> (64 * part)) & 0xFFFFFFFFFFFFFFFF) % PART
+        yield part * PART + ((leaf >> (40 * part)) & 0xFFFFFFFFFF) % PART
 
 
 def _check(position: int, leaf: int) -> int:
-    digest = hashlib.sha256(_CHECK_TAG + position.to_bytes(8, "big") + leaf.to_bytes(32, "big")).digest()
+    digest = hashlib.sha256(_CHECK_TAG + position.to_bytes(8, "big") + leaf.to_bytes(_LEAF_BYTES, "big")).digest()
     return int.from_bytes(digest[:8], "big")

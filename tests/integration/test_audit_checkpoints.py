@@ -333,3 +333,39 @@ def test_the_key_file_is_not_world_readable_after_the_commands(settings: Setting
 
     mode = os.stat(settings.data_dir / KEY_FILE).st_mode
     assert stat.S_IMODE(mode) == 0o600
+
+
+def test_verify_with_the_auditors_checkpoint_names_the_altered_event_after_the_owner_resigned_the_tail(
+    service: CaseService, settings: Settings, lotse: Lotse, tmp_path: Path
+) -> None:
+    """The owner disables the triggers, changes one event in the middle, recomputes every link from there on and
+    re-signs the stored checkpoints with the service's own key: only the checkpoint the auditor kept disagrees, and
+    its locator names the changed event, not the checkpoint's position."""
+    record(service, steps=6)
+    kept, public = tmp_path / "kept.json", tmp_path / "lotse-audit.pub.pem"
+    assert lotse("audit", "checkpoint", "--out", str(kept))[0] == 0
+    assert lotse("audit", "export-public-key", "--out", str(public))[0] == 0
+    record(service, steps=3)
+    raw = RawLog(settings, as_owner=True)
+    target = raw.positions()[3]
+    signed = decode_checkpoints(kept.read_bytes())[0]
+    assert target < signed.position
+
+    raw.flip_byte(target)
+    raw.resign_tail(target)
+    key = audit_signing_key(settings)
+    tail = raw.links()[-1]
+    raw.replace_checkpoints([sign_checkpoint(key, tail[0], tail[1], START)])
+
+    status, printed = lotse("audit", "verify")
+    assert (status, json.loads(printed)["ok"]) == (0, True)  # the log, its chain and its stored checkpoint agree
+    status, printed = lotse("audit", "verify", "--checkpoint", str(kept), "--public-key", str(public))
+    report = json.loads(printed)
+    assert status == 1
+    assert report["first_bad_position"] == target
+    assert report["position"] == raw.positions()[2]
+    assert report["events_checked"] == 3
+    assert (
+        f"the event at position {target} is not the one the checkpoint at position {signed.position}"
+        in (report["problem"])
+    )
