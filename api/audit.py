@@ -1,5 +1,5 @@
-"""The audit endpoints: recompute the event log's hash chain and check it against its signed checkpoints; read the
-read-access log (who read which case's state or history, when)."""
+"""The audit endpoints: recompute the event log's and the read-access log's hash chains and check them against their
+signed checkpoints; read the read-access log (who read which case's state or history, when)."""
 
 from datetime import datetime
 from typing import Annotated, Any
@@ -18,8 +18,23 @@ from application.workspace import Workspace
 from infrastructure.audit.trail import AuditTrail, Verification
 
 
+class AccessLogReport(msgspec.Struct, frozen=True, kw_only=True):
+    """The read-access log's own chain: `head` is the recomputed link at `last_id`, the last entry that verified;
+    `first_bad_id` the first entry where the log and its chain (or a checkpoint) disagree."""
+
+    ok: bool
+    entries_checked: int
+    head: str
+    last_id: int
+    first_bad_id: int | None
+    checkpoints_checked: int
+    problem: str | None
+
+
 class AuditReport(msgspec.Struct, frozen=True, kw_only=True):
-    """`head` is the recomputed chain head at `position`, the last event that verified."""
+    """`head` is the recomputed chain head at `position`, the last event that verified; `ok` and
+    `first_bad_position` are the event log's (an event changed and its chain recomputed is named from the
+    checkpoint's locator); `access_log` is the read-access log's own verification."""
 
     ok: bool
     events_checked: int
@@ -28,9 +43,11 @@ class AuditReport(msgspec.Struct, frozen=True, kw_only=True):
     first_bad_position: int | None
     checkpoints_checked: int
     problem: str | None
+    access_log: AccessLogReport
 
 
 def audit_report(result: Verification) -> AuditReport:
+    access = result.access_log
     return AuditReport(
         ok=result.ok,
         events_checked=result.events_checked,
@@ -39,20 +56,31 @@ def audit_report(result: Verification) -> AuditReport:
         first_bad_position=result.first_bad_position,
         checkpoints_checked=result.checkpoints_checked,
         problem=result.problem,
+        access_log=AccessLogReport(
+            ok=access.ok,
+            entries_checked=access.entries_checked,
+            head=access.head,
+            last_id=access.last_id,
+            first_bad_id=access.first_bad_id,
+            checkpoints_checked=access.checkpoints_checked,
+            problem=access.problem,
+        ),
     )
 
 
 @get(
     "/audit/verify",
     tags=["audit"],
-    summary="Recompute the event log's hash chain from the raw events and check every stored checkpoint",
+    summary="Recompute the event log's and the read-access log's hash chains from their raw rows and check every"
+    " stored checkpoint",
     guards=[require_role(AUDITORS)],
     security=[{"bearer": []}],
     responses=problems(401, 403),
     sync_to_thread=True,
 )
 def verify_log(audit: NamedDependency[AuditTrail]) -> AuditReport:
-    """For auditors of any agency (the log is one for all): `ok` false names the first bad position and why."""
+    """For auditors of any agency (the log is one for all): `ok` false names the first bad position and why;
+    `access_log.ok` false the first bad entry of the read-access log."""
     return audit_report(audit.verify())
 
 

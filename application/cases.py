@@ -186,7 +186,7 @@ class CaseService(Application[UUID]):
         found, and the recording transaction checks, where no other writer can commit in between, that no case of the
         same person appeared meanwhile. The later one finds the earlier one there, is rolled back
         (SamePersonRecordedMeanwhile) and decided again: it takes the earlier one's participant and lists it as a
-        possible duplicate. This holds across processes (PostgreSQL: after the events table's lock; SQLite: under
+        possible duplicate. This holds across processes (PostgreSQL: under the recording lock; SQLite: under
         its write lock).
         """
         if (earlier := self._earlier_answer(idempotency)) is not None:

@@ -38,15 +38,13 @@ from infrastructure.eventstore.tables import SqlCaseIndex, SqlEventLog, SqlIdemp
 from infrastructure.privacy.keys import KeyVault, master_key
 from infrastructure.privacy.name_index import SqlNameIndex
 from infrastructure.privacy.retention import SqlRetentionCandidates
-from infrastructure.projections.activity_view import ActivityView, SqlActivityFacts
-from infrastructure.projections.case_views import CaseloadView, DeadlinesView, View
+from infrastructure.projections.activity_view import SqlActivityFacts
+from infrastructure.projections.catalogue import projection_views
 from infrastructure.projections.desk_queries import SqlDeskQueries
-from infrastructure.projections.desk_views import DeskView, EmployersView
 from infrastructure.projections.export_queries import SqlParticipantsOfPeriod
-from infrastructure.projections.offer_views import OffersView, SqlOfferQueries
+from infrastructure.projections.offer_views import SqlOfferQueries
 from infrastructure.projections.queries import SqlViewQueries
 from infrastructure.projections.runner import ProjectionFollower, ProjectionRunner
-from infrastructure.projections.statistics_views import FunnelView, IndicatorsView
 from infrastructure.settings import Settings
 
 logger = logging.getLogger("lotse.bootstrap")
@@ -132,6 +130,7 @@ def bootstrap(
         if settings.uses_postgres:
             # The owner migrates (`lotse migrate`); this process may not own the tables.
             require_current(database, schema_target(infrastructure).snapshots_table)
+            _warn_if_owner(database, events_table)
         else:
             migrate(schema_target(infrastructure))
         key_vault.prepare()
@@ -170,18 +169,11 @@ def bootstrap(
         )
         _index_names(cases)
         audit = AuditTrail(database, events_table, audit_key, clock)
-        views: list[View] = [
-            CaseloadView(database),
-            DeadlinesView(database),
-            IndicatorsView(database),
-            FunnelView(database),
-            ActivityView(database),
-            EmployersView(database),
-            DeskView(database),
-            OffersView(database),
-        ]
+        views = projection_views(database)  # infrastructure/projections/catalogue.py
         runner = ProjectionRunner(cases, database, views, batch_size=settings.projection_batch_size)
-        runner.create_tables()
+        # On PostgreSQL `lotse migrate` created the views' tables as the owner; a start creates only what is missing,
+        # which the runtime role cannot: it is told to run `lotse migrate`.
+        runner.create_tables(only_missing=settings.uses_postgres)
         queries = SqlViewQueries(runner)
         reporting = Reporting(cases, queries, audit if log_digest is None else log_digest, SqlActivityFacts(queries))
         return Lotse(
@@ -217,6 +209,19 @@ def bootstrap(
     except BaseException:
         infrastructure.close()
         raise
+
+
+def _warn_if_owner(database: Database, events_table: str) -> None:
+    """Says so when the service connects as a role that can act as the event log's owner (see runtime_role.py)."""
+    row = database.fetchone(
+        "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass(?)",
+        (database.table(events_table),),
+    )
+    if row is not None and row[0]:
+        logger.warning(
+            "LOTSE_DATABASE_URL connects as a role that owns the event log: it could disable the append-only triggers"
+            " and rewrite the logs; connect as a runtime role of its own (README, Two database roles)"
+        )
 
 
 def _index_names(cases: CaseService) -> None:

@@ -1,7 +1,8 @@
 """The event log as a database superuser sees it: raw rows, changed behind Lotse's back with the triggers bypassed.
 
 SQLite: a plain sqlite3 connection that drops the append-only triggers first. PostgreSQL: a superuser connection
-with `session_replication_role = replica`, which fires no triggers. The tamper tests use it as an attacker would.
+with `session_replication_role = replica`, which fires no triggers; or, `as_owner`, the tables' owner, who disables
+their triggers for the transaction (ALTER TABLE … DISABLE TRIGGER). The tamper tests use it as an attacker would.
 """
 
 import sqlite3
@@ -13,8 +14,9 @@ from uuid import UUID
 
 import psycopg
 
-from infrastructure.audit.chain import CHAIN_TABLE, GENESIS, chain_link
-from infrastructure.audit.checkpoints import CHECKPOINT_TABLE
+from infrastructure.audit.access_log import ACCESS_LOG_TABLE, ENTRY_COLUMNS, entry_fields
+from infrastructure.audit.chain import ACCESS_CHAIN_TABLE, CHAIN_TABLE, GENESIS, access_link, chain_link
+from infrastructure.audit.checkpoints import CHECKPOINT_TABLE, Checkpoint
 from infrastructure.settings import Settings
 from tests.conftest import postgres_base_url
 
@@ -22,28 +24,39 @@ Row = tuple[int, UUID, int, str, bytes]
 
 
 class RawLog:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, as_owner: bool = False) -> None:
         self.settings = settings
         self.postgres = settings.uses_postgres
+        self.as_owner = as_owner
         if self.postgres:
             assert settings.database_url is not None
             schema = parse_qs(urlparse(settings.database_url).query)["schema"][0]
             self.events = f'"{schema}".lotse_events'
             self.chain = f'"{schema}".{CHAIN_TABLE}'
             self.checkpoints = f'"{schema}".{CHECKPOINT_TABLE}'
+            self.access_log = f'"{schema}".{ACCESS_LOG_TABLE}'
+            self.access_chain = f'"{schema}".{ACCESS_CHAIN_TABLE}'
             self.position = "notification_id"
         else:
             self.events, self.chain, self.checkpoints = "stored_events", CHAIN_TABLE, CHECKPOINT_TABLE
+            self.access_log, self.access_chain = ACCESS_LOG_TABLE, ACCESS_CHAIN_TABLE
             self.position = "rowid"
 
     @contextmanager
     def connection(self, *, bypass_triggers: bool = True) -> Iterator[Any]:
         """A connection in one transaction, committed at the end; with the append-only triggers bypassed."""
         if self.postgres:
+            tables = (self.events, self.chain, self.checkpoints, self.access_log, self.access_chain)
             with psycopg.connect(postgres_base_url()) as connection:
-                if bypass_triggers:
+                if bypass_triggers and self.as_owner:
+                    for table in tables:
+                        connection.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+                elif bypass_triggers:
                     connection.execute("SET session_replication_role = replica")
                 yield connection
+                if bypass_triggers and self.as_owner:
+                    for table in tables:
+                        connection.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
             return
         connection = sqlite3.connect(self.settings.sqlite_path, isolation_level=None)
         try:
@@ -145,3 +158,68 @@ class RawLog:
     def delete_links(self, after: int = 0) -> None:
         with self.connection() as connection:
             self.execute(connection, f"DELETE FROM {self.chain} WHERE position > ?", (after,))
+
+    def resign_tail(self, start: int) -> None:
+        """Recomputes the links from `start` on over the events as they are now, leaving those before untouched."""
+        previous, links = GENESIS, []
+        for position, case_id, version, topic, payload in self.rows():
+            previous = chain_link(previous, position, case_id, version, topic, payload)
+            if position >= start:
+                links.append((position, previous))
+        with self.connection() as connection:
+            self.execute(connection, f"DELETE FROM {self.chain} WHERE position >= ?", (start,))
+            for position, link in links:
+                self.execute(connection, f"INSERT INTO {self.chain} (position, link) VALUES (?, ?)", (position, link))
+
+    def replace_checkpoints(self, checkpoints: Sequence[Checkpoint]) -> None:
+        """Puts these checkpoints in place of every stored one (as someone holding the signing key would)."""
+        columns = (
+            "position, head, signed_at, public_key, signature, locator, access_position, access_head,"
+            " extension_signature"
+        )
+        with self.connection() as connection:
+            self.execute(connection, f"DELETE FROM {self.checkpoints}")
+            for c in checkpoints:
+                self.execute(
+                    connection,
+                    f"INSERT INTO {self.checkpoints} ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        c.position,
+                        c.head,
+                        c.signed_at,
+                        c.public_key,
+                        c.signature,
+                        c.locator,
+                        c.access_position,
+                        c.access_head,
+                        c.extension_signature,
+                    ),
+                )
+
+    # The read-access log
+
+    def access_entries(self) -> list[tuple[Any, ...]]:
+        with self.connection(bypass_triggers=False) as connection:
+            statement = f"SELECT id, {ENTRY_COLUMNS} FROM {self.access_log} ORDER BY id"
+            return list(self.execute(connection, statement).fetchall())
+
+    def change_access_entry(self, entry_id: int, subject: str) -> None:
+        with self.connection() as connection:
+            self.execute(connection, f"UPDATE {self.access_log} SET subject = ? WHERE id = ?", (subject, entry_id))
+
+    def delete_access_entry(self, entry_id: int) -> None:
+        with self.connection() as connection:
+            self.execute(connection, f"DELETE FROM {self.access_log} WHERE id = ?", (entry_id,))
+
+    def rewrite_access_chain(self) -> None:
+        """Recomputes every link of the read-access log over its entries as they are now."""
+        previous, links = GENESIS, []
+        for row in self.access_entries():
+            previous = access_link(previous, int(row[0]), entry_fields(row[1:]))
+            links.append((int(row[0]), previous))
+        with self.connection() as connection:
+            self.execute(connection, f"DELETE FROM {self.access_chain}")
+            for entry_id, link in links:
+                self.execute(
+                    connection, f"INSERT INTO {self.access_chain} (position, link) VALUES (?, ?)", (entry_id, link)
+                )

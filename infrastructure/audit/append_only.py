@@ -1,4 +1,4 @@
-"""The database's refusals: triggers that make the events, the links, the checkpoints and the access log
+"""The database's refusals: triggers that make the events, the links, the checkpoints, the access log and its links
 append-only, and the grants of a restricted role."""
 
 import re
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import psycopg
 from eventsourcing.persistence import PersistenceError, StoredEvent
 
-from infrastructure.audit.chain import CHAIN_TABLE, AuditError, append_links, case_id_of
+from infrastructure.audit.chain import ACCESS_CHAIN_TABLE, CHAIN_TABLE, AuditError, append_links, case_id_of
 from infrastructure.audit.checkpoints import CHECKPOINT_TABLE
 from infrastructure.eventstore.sql import Database, DialectCursor
 
@@ -40,6 +40,30 @@ def create_audit_tables(database: Database, events_table: str) -> None:
         else:
             _create_postgres_triggers(cursor, database, tables)
         _chain_legacy_log(cursor, database, events_table)
+
+
+CHECKPOINT_EXTENSION_COLUMNS = {
+    "locator": "TEXT",
+    "access_position": "BIGINT",
+    "access_head": "TEXT",
+    "extension_signature": "TEXT",
+}
+
+
+def extend_checkpoint_table(database: Database) -> None:
+    """Adds the columns of what a checkpoint signs beside its head (schema migration 3), idempotently."""
+    table = database.table(CHECKPOINT_TABLE)
+    with database.transaction(commit=True) as cursor:
+        database.lock_schema(cursor, "audit")
+        if database.dialect == "sqlite":
+            cursor.execute(f"SELECT name FROM pragma_table_info('{CHECKPOINT_TABLE}')")
+            present = {str(row[0]) for row in cursor.fetchall()}
+            for column, kind in CHECKPOINT_EXTENSION_COLUMNS.items():
+                if column not in present:
+                    cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        else:
+            for column, kind in CHECKPOINT_EXTENSION_COLUMNS.items():
+                cursor.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
 
 
 def refuse_changes(cursor: DialectCursor, database: Database, tables: Sequence[str]) -> None:
@@ -90,7 +114,7 @@ def _chain_legacy_log(cursor: DialectCursor, database: Database, events_table: s
     cursor.execute(f"SELECT 1 FROM {database.table(CHAIN_TABLE)} LIMIT 1")
     if cursor.fetchone() is not None:
         return
-    if database.dialect == "postgres":  # as the recorder does: no event may be recorded while the chain is built
+    if database.dialect == "postgres":  # the owner migrating: no event may be recorded while the chain is built
         cursor.execute(f"LOCK TABLE {database.table(events_table)} IN EXCLUSIVE MODE")
     position = "rowid" if database.dialect == "sqlite" else "notification_id"
     cursor.execute(
@@ -105,28 +129,26 @@ def _chain_legacy_log(cursor: DialectCursor, database: Database, events_table: s
 
 
 def restrict_role(database: Database, events_table: str, role: str) -> None:
-    """Grants a PostgreSQL application role what recording needs on the append-only tables, and nothing more.
+    """Grants a PostgreSQL role what recording needs on the append-only tables, and nothing more.
 
-    The role may read and insert events, links, checkpoints and read-access log entries, and may not DELETE or
-    TRUNCATE any of them (nor UPDATE the access log).
-    It keeps UPDATE on the events table only because PostgreSQL before 17 lets no one without it take the
-    EXCLUSIVE lock that serialises recording; the trigger refuses every UPDATE, and a role that does not own
-    the table cannot disable the trigger. Run it as the tables' owner.
+    The role may read and insert events, links, checkpoints, read-access log entries and their links, and may not
+    UPDATE, DELETE or TRUNCATE any of them; a role that does not own the tables cannot disable their triggers either.
+    Run it as the tables' owner. `lotse migrate` grants the runtime role this and what the other tables need
+    (infrastructure/eventstore/runtime_role.py).
     """
     if database.dialect != "postgres":
         raise AuditError("roles and grants exist on PostgreSQL only")
     if not _ROLE.match(role):
         raise AuditError(f"not a plain role name: '{role}'")
-    events, chain, checkpoints, access_log = (
-        database.table(t) for t in (events_table, CHAIN_TABLE, CHECKPOINT_TABLE, ACCESS_LOG_TABLE)
+    tables = ", ".join(
+        database.table(t) for t in (events_table, CHAIN_TABLE, CHECKPOINT_TABLE, ACCESS_LOG_TABLE, ACCESS_CHAIN_TABLE)
     )
     sequence = database.table(f"{events_table}_notification_id_seq")
     statements = [
         f"GRANT USAGE ON SCHEMA {_schema(database)} TO {role}",
-        f"REVOKE ALL ON {events}, {chain}, {checkpoints}, {access_log} FROM {role}",
-        f"GRANT SELECT, INSERT ON {events}, {chain}, {checkpoints}, {access_log} TO {role}",
-        f"GRANT UPDATE ON {events} TO {role}",
-        f"GRANT USAGE, SELECT ON SEQUENCE {sequence} TO {role}",
+        f"REVOKE ALL ON {tables} FROM {role}",
+        f"GRANT SELECT, INSERT ON {tables} TO {role}",
+        f"GRANT USAGE ON SEQUENCE {sequence} TO {role}",
     ]
     try:
         with database.transaction(commit=True) as cursor:

@@ -1,5 +1,6 @@
-"""The hash chain over the event log: one link per event, SHA-256 over its position, case id, version, topic,
-stored payload and the previous link, written by the recorders in the event's own transaction."""
+"""The hash chains: over the event log, one link per event, SHA-256 over its position, case id, version, topic,
+stored payload and the previous link, written by the recorders in the event's own transaction; and over the
+read-access log, one link per entry, written in the entry's transaction (infrastructure/audit/access_log.py)."""
 
 import hashlib
 from collections.abc import Sequence
@@ -12,6 +13,9 @@ from infrastructure.eventstore.sql import DialectCursor
 
 CHAIN_TABLE = "lotse_chain"
 CHAIN_TAG = b"lotse-chain-v1"
+ACCESS_CHAIN_TABLE = "lotse_access_chain"
+ACCESS_CHAIN_TAG = b"lotse-access-chain-v1"
+LEAF_TAG = b"lotse-leaf-v1"
 GENESIS = "0" * 64  # the link "before" the first event
 
 
@@ -38,6 +42,22 @@ def chain_link(previous: str, position: int, case_id: UUID, version: int, topic:
         bytes.fromhex(previous),
     )
     return hashlib.sha256(b"".join(_field(value) for value in fields)).hexdigest()
+
+
+def event_leaf(position: int, case_id: UUID, version: int, topic: str, payload: bytes) -> bytes:
+    """One event's own digest, without the previous link: what a checkpoint's locator is made of (locator.py)."""
+    fields = (LEAF_TAG, str(position).encode(), str(case_id).encode(), str(version).encode(), topic.encode(), payload)
+    return hashlib.sha256(b"".join(_field(value) for value in fields)).digest()
+
+
+def access_link(previous: str, entry_id: int, fields: Sequence[str]) -> str:
+    """The link of one read-access log entry: its id and its fields as text, then the previous link.
+
+    The fields are the entry's columns in order (at, subject, role, agency, case_id, case_agency, what, personal_data
+    as `1` or `0`), each length-prefixed like the event chain's.
+    """
+    values = (ACCESS_CHAIN_TAG, str(entry_id).encode(), *(value.encode() for value in fields), bytes.fromhex(previous))
+    return hashlib.sha256(b"".join(_field(value) for value in values)).hexdigest()
 
 
 def append_links(cursor: DialectCursor, chain_table: str, recorded: Sequence[tuple[int, StoredEvent]]) -> None:

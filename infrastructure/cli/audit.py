@@ -6,7 +6,6 @@ from pathlib import Path
 
 import msgspec
 
-from infrastructure.audit.append_only import restrict_role
 from infrastructure.audit.chain import AuditError
 from infrastructure.audit.checkpoints import (
     Checkpoint,
@@ -17,6 +16,9 @@ from infrastructure.audit.checkpoints import (
 )
 from infrastructure.audit.trail import AuditTrail
 from infrastructure.bootstrap import Lotse
+from infrastructure.eventstore.migrations import schema_target
+from infrastructure.eventstore.recorders import CaseStore
+from infrastructure.eventstore.runtime_role import RuntimeRoleError, describe, grant_runtime_role
 
 
 def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -24,7 +26,9 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     audit = commands.add_parser("audit", help="the tamper-evident audit trail").add_subparsers(
         dest="action", required=True
     )
-    verify = audit.add_parser("verify", help="recompute the hash chain from the raw events; exit 1 if it fails")
+    verify = audit.add_parser(
+        "verify", help="recompute the hash chains from the raw events and access-log entries; exit 1 if one fails"
+    )
     verify.add_argument("--checkpoint", type=Path, action="append", default=[], help="a checkpoint file (repeatable)")
     verify.add_argument("--public-key", type=Path, help="PEM key the checkpoints must be signed with (default: ours)")
     checkpoint = audit.add_parser("checkpoint", help="verify the log, then sign, store and print its head")
@@ -33,7 +37,9 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     checkpoints.add_argument("--out", type=Path, help="also write them to this file")
     key = audit.add_parser("export-public-key", help="print the checkpoint key's public half (PEM)")
     key.add_argument("--out", type=Path, help="also write it to this file")
-    role = audit.add_parser("restrict-role", help="PostgreSQL: grant a role recording, never UPDATE/DELETE/TRUNCATE")
+    role = audit.add_parser(
+        "restrict-role", help="PostgreSQL: grant a role what `lotse migrate --runtime-role` does (run as the owner)"
+    )
     role.add_argument("role")
 
 
@@ -49,15 +55,22 @@ def run(lotse: Lotse, args: argparse.Namespace) -> int:
             return _emit(encode_checkpoints(audit.checkpoints()), args.out)
         if args.action == "export-public-key":
             return _emit(public_key_pem(audit.public_key), args.out)
-        restrict_role(audit.database, audit.events_table, args.role)
-        print(
-            f"{args.role}: may read and insert events, links, checkpoints and access-log entries;"
-            " never change or remove them"
-        )
-        return 0
-    except (AuditError, OSError) as error:
+        return _restrict_role(lotse, args.role)
+    except (AuditError, RuntimeRoleError, OSError) as error:
         print(f"lotse: {error}", file=sys.stderr)
         return 1
+
+
+def _restrict_role(lotse: Lotse, role: str) -> int:
+    """What `lotse migrate --runtime-role ROLE` grants, on the tables as they are (run it as their owner)."""
+    factory = lotse.cases.factory
+    if not isinstance(factory, CaseStore):
+        raise RuntimeRoleError(f"no case store on {type(factory).__name__}")
+    target, views = schema_target(factory), list(lotse.projections.runner.views.values())
+    grants = grant_runtime_role(target.database, role, target.events_table, target.snapshots_table, views)
+    for line in describe(grants):
+        print(line)
+    return 0
 
 
 def _verify(audit: AuditTrail, files: list[Path], public_key: Path | None) -> int:
@@ -65,7 +78,7 @@ def _verify(audit: AuditTrail, files: list[Path], public_key: Path | None) -> in
     trusted = load_public_key(public_key.read_bytes()) if public_key is not None else None
     result = audit.verify(checkpoints, trusted)
     print(msgspec.json.format(msgspec.json.encode(result).decode(), indent=2))
-    return 0 if result.ok else 1
+    return 0 if result.ok and result.access_log.ok else 1
 
 
 def _emit(text: str, out: Path | None) -> int:

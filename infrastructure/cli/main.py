@@ -13,7 +13,10 @@ from infrastructure.cli import audit as audit_cli
 from infrastructure.cli import offers as offers_cli
 from infrastructure.cli import privacy as privacy_cli
 from infrastructure.cli.documentation import describe
-from infrastructure.eventstore.migrations import LATEST, SchemaMismatch, migrate_database
+from infrastructure.eventstore.migrations import LATEST, migrate_installation
+from infrastructure.eventstore.runtime_role import RuntimeRoleError
+from infrastructure.eventstore.runtime_role import describe as describe_grants
+from infrastructure.eventstore.sql import SchemaMismatch
 from infrastructure.settings import Settings, SettingsError
 
 MAX_DAYS = 366
@@ -23,10 +26,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lotse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser(
+    migrate = commands.add_parser(
         "migrate",
         help="bring the database's schema to this release (PostgreSQL: as its owner, LOTSE_OWNER_DATABASE_URL, else"
         " LOTSE_DATABASE_URL; SQLite migrates by itself at start)",
+    )
+    migrate.add_argument(
+        "--runtime-role",
+        help="PostgreSQL: the role the server and worker connect as, granted exactly what they need (default: the"
+        " role of LOTSE_DATABASE_URL when LOTSE_OWNER_DATABASE_URL names another)",
     )
     serve = commands.add_parser(
         "serve",
@@ -101,7 +109,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port, settings.workers if args.workers is None else args.workers)
     if args.command == "migrate":
-        return _migrate(settings)
+        return _migrate(settings, args.runtime_role)
     lotse = bootstrap(settings)
     try:
         return _command(lotse, args)
@@ -148,11 +156,23 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     return 0
 
 
-def _migrate(settings: Settings) -> int:
-    applied = migrate_database(settings)
-    for migration in applied:
+def _migrate(settings: Settings, runtime_role: str | None) -> int:
+    try:
+        run = migrate_installation(settings, runtime_role)
+    except RuntimeRoleError as error:
+        print(f"lotse: {error}", file=sys.stderr)
+        return 1
+    for migration in run.applied:
         print(f"applied migration {migration.version}: {migration.name}")
-    print(f"the schema is at migration {LATEST}" + ("" if applied else " already: nothing to do"))
+    print(f"the schema is at migration {LATEST}" + ("" if run.applied else " already: nothing to do"))
+    if run.grants is not None:
+        for line in describe_grants(run.grants):
+            print(line)
+    elif settings.uses_postgres:
+        print(
+            "no runtime role: the server and worker connect as the owner of their tables and could rewrite the logs"
+            " (set LOTSE_OWNER_DATABASE_URL for `lotse migrate` and a role of its own in LOTSE_DATABASE_URL)"
+        )
     return 0
 
 

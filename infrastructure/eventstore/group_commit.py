@@ -1,6 +1,6 @@
 """Group commit: writers that arrive while a commit is under way are committed together in the next one.
 
-PostgreSQL serialises Lotse's writers on the events table's lock (so that positions are handed out in commit
+PostgreSQL serialises Lotse's writers on the recording lock (so that positions are handed out in commit
 order), and each commit waits for its WAL flush. One writer per transaction therefore caps the write rate at one
 flush per event. Here the first waiting writer leads: it takes every write queued so far and commits them in one
 transaction, one flush; the others wait and are answered with their own positions only after that commit. No

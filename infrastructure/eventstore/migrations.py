@@ -5,7 +5,8 @@ add (tables, indexes, triggers, columns with defaults): none rewrites or drops a
 the history of the ones before it. Each migration is idempotent, so one interrupted half-way simply runs again. An
 installation of release 0.1 has no record at all: migration 1 finds its tables in place and records itself.
 
-The embedded SQLite default migrates when it starts. On PostgreSQL the database owner runs `lotse migrate`; the
+The embedded SQLite default migrates when it starts. On PostgreSQL the database owner runs `lotse migrate`, which
+also creates the projection views' tables and grants the runtime role what the service needs (runtime_role.py); the
 server and the worker only check that the schema is the one this release was built for and refuse to start
 otherwise, naming the command to run (an older release also refuses a schema a newer one migrated).
 """
@@ -20,22 +21,19 @@ from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 
 from application.cases import SNAPSHOTS_TABLE, CaseService
-from infrastructure.audit.access_log import create_access_log_table
-from infrastructure.audit.append_only import create_audit_tables
+from infrastructure.audit.access_log import create_access_chain, create_access_log_table
+from infrastructure.audit.append_only import create_audit_tables, extend_checkpoint_table
 from infrastructure.auth.staff import create_staff_table, create_token_generations_table
 from infrastructure.eventstore.environment import event_store_env
 from infrastructure.eventstore.recorders import CaseStore, events_table_of
-from infrastructure.eventstore.sql import Database
-from infrastructure.eventstore.tables import create_tables
+from infrastructure.eventstore.runtime_role import Grants, grant_runtime_role
+from infrastructure.eventstore.sql import Database, SchemaMismatch
+from infrastructure.eventstore.tables import MIGRATIONS_TABLE, create_tables
 from infrastructure.privacy.keys import create_keys_table
 from infrastructure.privacy.name_index import create_name_index_tables
-from infrastructure.settings import Settings
-
-MIGRATIONS_TABLE = "lotse_schema_migrations"
-
-
-class SchemaMismatch(RuntimeError):
-    """The database's schema is not the one this release works with."""
+from infrastructure.projections.catalogue import projection_views
+from infrastructure.projections.runner import create_view_tables
+from infrastructure.settings import Settings, SettingsError
 
 
 @dataclass(frozen=True)
@@ -81,12 +79,23 @@ def _token_generations(target: SchemaTarget) -> None:
     create_token_generations_table(target.database)
 
 
+def _chained_access_log(target: SchemaTarget) -> None:
+    # The entries recorded before are chained from the first one, like a log of release 0.1 by migration 1.
+    create_access_chain(target.database)
+    extend_checkpoint_table(target.database)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1, "release 0.1: event log, keys, audit chain, access log, case list, staff, idempotency keys", _release_0_1
     ),
     Migration(2, "release 0.2: keyed name index (agency keys, name words, persons)", _name_index),
     Migration(3, "release 0.2: token generations of the staff (revocation)", _token_generations),
+    Migration(
+        4,
+        "hash-chained read-access log; checkpoints that sign its head and a locator of the events",
+        _chained_access_log,
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -164,21 +173,59 @@ def _migrating(database: Database) -> Iterator[None]:
         yield
 
 
-def migrate_database(settings: Settings) -> list[Migration]:
-    """`lotse migrate`: applies this release's migrations, connected as the database's owner.
+@dataclass(frozen=True)
+class MigrationRun:
+    """What `lotse migrate` did: the migrations it applied, and what it granted the runtime role (None: no grants)."""
 
-    The owner is LOTSE_OWNER_DATABASE_URL where it is set, else LOTSE_DATABASE_URL. Migrating needs no key: it
-    creates tables and records which migrations the database has, and reads or writes no personal data.
+    applied: list[Migration]
+    grants: Grants | None
+
+
+def migrate_database(settings: Settings) -> list[Migration]:
+    """`lotse migrate` with the runtime role the settings imply: answers the migrations it applied."""
+    return migrate_installation(settings).applied
+
+
+def migrate_installation(settings: Settings, runtime_role: str | None = None) -> MigrationRun:
+    """`lotse migrate`: applies this release's migrations, creates the views' tables and grants the runtime role.
+
+    It connects as the database's owner: LOTSE_OWNER_DATABASE_URL where it is set, else LOTSE_DATABASE_URL. The
+    runtime role is `runtime_role`, else the role of LOTSE_DATABASE_URL where that is not the owner's. Migrating needs
+    no key: it creates tables and records which migrations the database has, and reads or writes no personal data.
     """
+    role = runtime_role or implied_runtime_role(settings)
     owner = replace(settings, database_url=settings.owner_database_url or settings.database_url)
     env = event_store_env(owner) | {"CREATE_TABLE": "n"}
+    if role is not None and env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        raise SettingsError("a runtime role exists on PostgreSQL only (LOTSE_DATABASE_URL=postgresql://…)")
     infrastructure = InfrastructureFactory.construct(CaseService.configuration(env))
     try:
         if not isinstance(infrastructure, CaseStore):
             raise TypeError(f"no case store on {type(infrastructure).__name__}")
-        return migrate(schema_target(infrastructure))
+        target = schema_target(infrastructure)
+        applied = migrate(target)
+        views = projection_views(target.database)
+        create_view_tables(target.database, views)
+        grants = None
+        if role is not None:
+            grants = grant_runtime_role(target.database, role, target.events_table, target.snapshots_table, views)
+        return MigrationRun(applied=applied, grants=grants)
     finally:
         infrastructure.close()
+
+
+def implied_runtime_role(settings: Settings) -> str | None:
+    """The role of LOTSE_DATABASE_URL when LOTSE_OWNER_DATABASE_URL names another one on the same database."""
+    if settings.owner_database_url is None or settings.database_url is None:
+        return None
+    owner = event_store_env(replace(settings, database_url=settings.owner_database_url))
+    runtime = event_store_env(settings)
+    if runtime["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        return None
+    for name, setting in (("POSTGRES_DBNAME", "database"), ("POSTGRES_SCHEMA", "schema")):
+        if owner.get(name) != runtime.get(name):
+            raise SettingsError(f"LOTSE_OWNER_DATABASE_URL and LOTSE_DATABASE_URL name different {setting}s")
+    return None if owner["POSTGRES_USER"] == runtime["POSTGRES_USER"] else runtime["POSTGRES_USER"]
 
 
 def schema_target(infrastructure: CaseStore) -> SchemaTarget:

@@ -9,6 +9,7 @@ case's entries in the keyed name index and their deletion at erasure (infrastruc
 is findable by name exactly while her case's events say she is not erased.
 """
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any, Protocol
 from uuid import UUID
@@ -18,7 +19,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore, SQLiteFactory
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from application.ports import CaseSummary, IdempotencyClaim, NameIndexEntry
 from domain.events import PersonalDataErased
@@ -112,6 +113,18 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
 _fail_fast = retry((InterfaceError, OperationalError), max_attempts=2, wait=0.1)
 
 
+def recording_lock(schema: str, events_table: str) -> int:
+    """The advisory lock every writer of the events table holds from before its INSERT until its commit.
+
+    It serialises recording, so positions are handed out in commit order and each transaction's first link follows the
+    previous transaction's last. The library takes an EXCLUSIVE lock on the table instead, which PostgreSQL (before 17)
+    grants only to a role that may UPDATE, DELETE or TRUNCATE the table; an advisory lock needs no privilege, so the
+    runtime role records with SELECT and INSERT alone (infrastructure/eventstore/runtime_role.py).
+    """
+    digest = hashlib.sha256(f"lotse.record {schema}.{events_table}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 class PostgresCaseRecorder(PostgresApplicationRecorder):
     """Records events in transactions of its own making, several writers' at once (eventstore/group_commit.py).
 
@@ -125,7 +138,13 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         self.keys = keys
         self.group_commit = GroupCommit(_fail_fast(self.commit_batch))
         self._lock_and_notify = SQL("; ").join(
-            [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]
+            [
+                SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout),
+                SQL("SELECT pg_advisory_xact_lock({0})").format(
+                    Literal(recording_lock(datastore.schema, events_table_name))
+                ),
+                SQL("NOTIFY {0}").format(Identifier(self.channel_name)),
+            ]
         )
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -148,8 +167,8 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
                 for write in batch:
                     _write_beside_events(beside, f'"{self.datastore.schema}".', write.stored_events, write.beside)
             with connection.cursor() as cursor:
-                # From here to the commit no other writer can record: positions are handed out in commit order,
-                # and the last link read below is the previous event's.
+                # From here to the commit no other writer can record (`recording_lock`): positions are handed out in
+                # commit order, and the last link read below is the previous event's.
                 cursor.execute(self._lock_and_notify)  # one round trip for the three statements
                 with connection.cursor(row_factory=tuple_row) as checking:
                     for write in batch:

@@ -22,6 +22,10 @@ class Cursor(Protocol):
     def fetchall(self) -> list[Any]: ...
 
 
+class SchemaMismatch(RuntimeError):
+    """The database's schema is not the one this release works with."""
+
+
 class Database:
     """A transaction on the event store's database, in either dialect."""
 

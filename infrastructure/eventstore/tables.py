@@ -8,6 +8,7 @@ from uuid import UUID
 from application.ports import CaseListQuery, CaseSummary, IdempotentWrite
 from infrastructure.eventstore.sql import Database, DialectCursor
 
+MIGRATIONS_TABLE = "lotse_schema_migrations"  # which schema migrations the database has (eventstore/migrations.py)
 IDEMPOTENCY_TABLE = "lotse_idempotency"
 CASE_INDEX_TABLE = "lotse_case_index"
 NAME_WORDS_TABLE = "lotse_name_words"  # created by migration 2 (infrastructure/privacy/name_index.py)

@@ -219,7 +219,7 @@ def delete_name_entries(cursor: DialectCursor, prefix: str, case_id: UUID | str)
 def check_same_person(cursor: DialectCursor, prefix: str, entry: NameIndexEntry) -> None:
     """Refuses the write if the transaction finds a case of the same person its writer had not seen.
 
-    Run where no other writer can commit before this transaction does (PostgreSQL: after the events table's lock;
+    Run where no other writer can commit before this transaction does (PostgreSQL: under the recording lock;
     SQLite: after the events' INSERT took the write lock), so a first contact recorded at the same moment by another
     process is either seen here or sees this one.
     """

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import cast
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, ProgrammingError
 
 from application.cases import CaseService
 from domain.case import Case
@@ -20,7 +20,7 @@ from domain.events import CaseEvent
 from domain.evolution import evolve, project_case
 from domain.log import register_of
 from domain.registers import RegisterEntry, RegisterEvent
-from infrastructure.eventstore.sql import Database, DialectCursor
+from infrastructure.eventstore.sql import Database, DialectCursor, SchemaMismatch
 from infrastructure.projections.case_views import View
 
 State = Case | RegisterEntry  # what an event leaves behind: a case, or an entry of a register beside the cases
@@ -33,6 +33,47 @@ logger = logging.getLogger("lotse.projections")
 
 class UnknownView(LookupError):
     pass
+
+
+def create_view_tables(database: Database, views: Sequence[View], *, only_missing: bool = False) -> None:
+    """Creates the tracking table and every view's tables and indexes, idempotently, and a tracking row per view.
+
+    `only_missing`: where every table is there already, only the tracking rows of new views are added, and nothing
+    else is created: how a service on PostgreSQL starts, whose runtime role may create no table (`lotse migrate`
+    creates them as the owner). Raises SchemaMismatch when a table is missing that this process may not create.
+    """
+    tracking = database.table(TRACKING)
+    with database.transaction(commit=True) as cursor:
+        if only_missing and all(
+            database.has_table(cursor, table) for table in (TRACKING, *(t for view in views for t in view.tables))
+        ):
+            for view in views:
+                cursor.execute(f"INSERT INTO {tracking} VALUES (?, 0) ON CONFLICT (view) DO NOTHING", (view.name,))
+            return
+    try:
+        _create_view_tables(database, views, tracking)
+    except ProgrammingError as error:  # PostgreSQL's insufficient_privilege among others
+        if not only_missing:
+            raise
+        raise SchemaMismatch(
+            f"the projection views' tables are not all there, and this role cannot create them ({error}): run"
+            " `lotse migrate` (as the database owner: LOTSE_OWNER_DATABASE_URL, else LOTSE_DATABASE_URL) first"
+        ) from None
+
+
+def _create_view_tables(database: Database, views: Sequence[View], tracking: str) -> None:
+    with database.transaction(commit=True) as cursor:
+        database.lock_schema(cursor, "views")
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {tracking} (view TEXT PRIMARY KEY, position INTEGER NOT NULL)")
+        for view in views:
+            # A view that gained a table since its rows were written (a new release) starts again from the
+            # first event: its tables are emptied and it rebuilds while the others stay as they are.
+            grown = not all(database.has_table(cursor, table) for table in view.tables)
+            view.create(cursor)
+            cursor.execute(f"INSERT INTO {tracking} VALUES (?, 0) ON CONFLICT (view) DO NOTHING", (view.name,))
+            if grown:
+                view.clear(cursor)
+                cursor.execute(f"UPDATE {tracking} SET position = 0 WHERE view = ?", (view.name,))
 
 
 class ProjectionRunner:
@@ -52,21 +93,9 @@ class ProjectionRunner:
         self._cache_size = cache_size
         self._tracking = database.table(TRACKING)
 
-    def create_tables(self) -> None:
-        with self.database.transaction(commit=True) as cursor:
-            self.database.lock_schema(cursor, "views")
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {self._tracking} (view TEXT PRIMARY KEY, position INTEGER NOT NULL)"
-            )
-            for name, view in self.views.items():
-                # A view that gained a table since its rows were written (a new release) starts again from the
-                # first event: its tables are emptied and it rebuilds while the others stay as they are.
-                grown = not all(self.database.has_table(cursor, table) for table in view.tables)
-                view.create(cursor)
-                cursor.execute(f"INSERT INTO {self._tracking} VALUES (?, 0) ON CONFLICT (view) DO NOTHING", (name,))
-                if grown:
-                    view.clear(cursor)
-                    cursor.execute(f"UPDATE {self._tracking} SET position = 0 WHERE view = ?", (name,))
+    def create_tables(self, *, only_missing: bool = False) -> None:
+        """Creates the tracking table and the views' tables (see `create_view_tables`)."""
+        create_view_tables(self.database, list(self.views.values()), only_missing=only_missing)
 
     def positions(self) -> dict[str, int]:
         rows = self.database.fetchall(f"SELECT view, position FROM {self._tracking}")

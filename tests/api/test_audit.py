@@ -64,6 +64,15 @@ async def test_an_empty_log_verifies(client: Client, tokens: Tokens) -> None:
         "first_bad_position": None,
         "checkpoints_checked": 0,
         "problem": None,
+        "access_log": {
+            "ok": True,
+            "entries_checked": 0,
+            "head": "0" * 64,
+            "last_id": 0,
+            "first_bad_id": None,
+            "checkpoints_checked": 0,
+            "problem": None,
+        },
     }
 
 
@@ -95,10 +104,31 @@ async def test_an_altered_event_is_reported_at_its_position(client: Client, toke
     assert f"position {position}" in report["problem"]
 
 
+async def test_the_read_access_log_is_verified_too_and_a_changed_entry_is_named(
+    client: Client, tokens: Tokens, settings: Settings
+) -> None:
+    case_id = await record(client, tokens)
+    for _ in range(3):
+        assert (await client.get(f"/cases/{case_id}", headers=tokens.headers(COUNSELLOR))).status_code == 200
+    raw = RawLog(settings)
+    second = int(raw.access_entries()[1][0])
+
+    verified = (await client.get("/audit/verify", headers=tokens.headers(AUDITOR))).json()["access_log"]
+    assert (verified["ok"], verified["entries_checked"], verified["first_bad_id"]) == (True, 3, None)
+
+    raw.change_access_entry(second, "nobody")
+    report = (await client.get("/audit/verify", headers=tokens.headers(AUDITOR))).json()
+    assert report["ok"] is True  # the event log's verdict is the event log's
+    assert (report["access_log"]["ok"], report["access_log"]["first_bad_id"]) == (False, second)
+    assert f"entry {second}" in report["access_log"]["problem"]
+
+
 async def test_the_schema_documents_the_endpoint(client: Client) -> None:
     schema = (await client.get("/schema/openapi.json")).json()
 
     operation = schema["paths"]["/audit/verify"]["get"]
     assert {"200", "401", "403"} <= set(operation["responses"])
     properties = schema["components"]["schemas"]["AuditReport"]["properties"]
-    assert {"ok", "events_checked", "head", "first_bad_position"} <= set(properties)
+    assert {"ok", "events_checked", "head", "first_bad_position", "access_log"} <= set(properties)
+    access = schema["components"]["schemas"]["AccessLogReport"]["properties"]
+    assert {"ok", "entries_checked", "head", "last_id", "first_bad_id", "problem"} <= set(access)

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import psycopg
 import pytest
@@ -17,6 +18,7 @@ from infrastructure.audit.append_only import create_audit_tables, restrict_role
 from infrastructure.audit.chain import AuditError
 from infrastructure.audit.trail import AuditTrail
 from infrastructure.bootstrap import Lotse, bootstrap
+from infrastructure.eventstore.recorders import recording_lock
 from infrastructure.eventstore.sql import Database
 from infrastructure.settings import Settings
 from tests.conftest import postgres_base_url
@@ -153,17 +155,20 @@ def test_a_restricted_role_may_record_but_never_change_remove_or_unprotect(
             connection.execute(f"SET ROLE {app_role}")
             connection.execute(sql)
 
-    # What recording needs: reading, inserting, and the EXCLUSIVE lock that serialises writers.
+    # What recording needs: reading, inserting, and the lock that serialises writers (an advisory lock, which needs
+    # no privilege on the table: the library's EXCLUSIVE table lock would need UPDATE).
     as_role(f"SELECT count(*) FROM {name}")
-    as_role(f"LOCK TABLE {raw.events} IN EXCLUSIVE MODE")
+    schema = parse_qs(urlparse(postgres_settings.database_url or "").query)["schema"][0]
+    as_role(f"SELECT pg_advisory_xact_lock({recording_lock(schema, postgres_audit.events_table)})")
     as_role(f"INSERT INTO {raw.chain} (position, link) VALUES (1000000, '{'0' * 64}') ON CONFLICT DO NOTHING")
-    # What it never may: the grants refuse DELETE and TRUNCATE (and UPDATE on links and checkpoints) ...
-    for sql in (f"DELETE FROM {name}", f"TRUNCATE {name}"):
+    # What it never may: the grants refuse UPDATE, DELETE and TRUNCATE ...
+    for sql in (f"DELETE FROM {name}", f"TRUNCATE {name}", f"UPDATE {name} SET {TABLES[table]} = {TABLES[table]}"):
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
             as_role(sql)
-    # ... the trigger refuses UPDATE of events, and only the owner could disable a trigger.
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        as_role(f"UPDATE {name} SET {TABLES[table]} = {TABLES[table]}")
+    as_role(f"LOCK TABLE {raw.events} IN ACCESS SHARE MODE")  # reading's lock, nothing stronger
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+        as_role(f"LOCK TABLE {raw.events} IN EXCLUSIVE MODE")
+    # ... and only the owner could disable a trigger.
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):
         as_role(f"ALTER TABLE {name} DISABLE TRIGGER lotse_refuse_change")
     with pytest.raises(psycopg.errors.InsufficientPrivilege):

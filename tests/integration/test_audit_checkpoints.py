@@ -125,11 +125,14 @@ def test_a_log_rewritten_with_its_chain_is_caught_by_a_checkpoint_kept_elsewhere
     raw.delete_checkpoints()
 
     assert audit.verify().ok  # the chain alone agrees with itself again ...
-    result = audit.verify([kept_by_the_auditor])  # ... but not with what was signed
+    result = audit.verify([kept_by_the_auditor])  # ... but not with what was signed, and its locator names the event
     assert not result.ok
-    assert result.first_bad_position == kept_by_the_auditor.position
+    assert result.first_bad_position == target
     assert result.problem is not None
-    assert "checkpoint" in result.problem
+    assert f"checkpoint at position {kept_by_the_auditor.position}" in result.problem
+    assert "(changed)" in result.problem
+    assert (result.position, result.events_checked) == (raw.positions()[1], 2)
+    assert result.head == audit.chain_head_at(raw.positions()[1])
 
 
 def test_a_stored_checkpoint_catches_a_rewrite_that_left_it_in_place(
@@ -139,10 +142,15 @@ def test_a_stored_checkpoint_catches_a_rewrite_that_left_it_in_place(
     checkpoint = audit.checkpoint()
     raw = RawLog(settings)
 
-    raw.delete(raw.positions()[1])
+    deleted = raw.positions()[1]
+    raw.delete(deleted)
     raw.rewrite_chain()
 
-    assert audit.verify().first_bad_position == checkpoint.position
+    result = audit.verify()
+    assert result.first_bad_position == deleted
+    assert result.problem is not None
+    assert "(removed)" in result.problem
+    assert f"checkpoint at position {checkpoint.position}" in result.problem
 
 
 def test_a_log_cut_short_before_a_checkpoint_is_caught(
@@ -325,3 +333,39 @@ def test_the_key_file_is_not_world_readable_after_the_commands(settings: Setting
 
     mode = os.stat(settings.data_dir / KEY_FILE).st_mode
     assert stat.S_IMODE(mode) == 0o600
+
+
+def test_verify_with_the_auditors_checkpoint_names_the_altered_event_after_the_owner_resigned_the_tail(
+    service: CaseService, settings: Settings, lotse: Lotse, tmp_path: Path
+) -> None:
+    """The owner disables the triggers, changes one event in the middle, recomputes every link from there on and
+    re-signs the stored checkpoints with the service's own key: only the checkpoint the auditor kept disagrees, and
+    its locator names the changed event, not the checkpoint's position."""
+    record(service, steps=6)
+    kept, public = tmp_path / "kept.json", tmp_path / "lotse-audit.pub.pem"
+    assert lotse("audit", "checkpoint", "--out", str(kept))[0] == 0
+    assert lotse("audit", "export-public-key", "--out", str(public))[0] == 0
+    record(service, steps=3)
+    raw = RawLog(settings, as_owner=True)
+    target = raw.positions()[3]
+    signed = decode_checkpoints(kept.read_bytes())[0]
+    assert target < signed.position
+
+    raw.flip_byte(target)
+    raw.resign_tail(target)
+    key = audit_signing_key(settings)
+    tail = raw.links()[-1]
+    raw.replace_checkpoints([sign_checkpoint(key, tail[0], tail[1], START)])
+
+    status, printed = lotse("audit", "verify")
+    assert (status, json.loads(printed)["ok"]) == (0, True)  # the log, its chain and its stored checkpoint agree
+    status, printed = lotse("audit", "verify", "--checkpoint", str(kept), "--public-key", str(public))
+    report = json.loads(printed)
+    assert status == 1
+    assert report["first_bad_position"] == target
+    assert report["position"] == raw.positions()[2]
+    assert report["events_checked"] == 3
+    assert (
+        f"the event at position {target} is not the one the checkpoint at position {signed.position}"
+        in (report["problem"])
+    )
