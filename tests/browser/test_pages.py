@@ -270,3 +270,24 @@ def test_the_activity_report_shows_what_the_desk_did_with_its_languages_charted(
     assert page.locator("#languages-chart canvas").count() == 1
     assert tab.unlabelled_controls() == []
     tab.screenshot("taetigkeitsbericht", readme=True)
+
+
+def test_a_case_shows_its_qualification_plan_with_each_items_status(tab: Tab) -> None:
+    demo = tab.demo
+    planned = next(
+        case
+        for item in demo.all_pages("counsellor", "/cases", counsellor="ayse")
+        if (case := demo.api("counsellor", f"/cases/{item['id']}"))["plan"] is not None
+    )
+    tab.sign_in("counsellor")
+    tab.open(f"#/fallverlauf/{planned['id']}")
+    page = tab.page
+
+    rows = table_rows(page, "#plan-table")
+    assert [row[0] for row in rows] == [item["item_id"] for item in planned["plan"]["items"]]
+    assert [row[4].split(" am ")[0] for row in rows] == [
+        {"open": "offen", "done": "erledigt", "overdue": "überfällig"}[item["status"]]
+        for item in planned["plan"]["items"]
+    ]
+    assert [row[2] for row in rows] == [item["description"] for item in planned["plan"]["items"]]
+    tab.screenshot("fallverlauf-plan")

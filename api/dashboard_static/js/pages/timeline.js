@@ -35,10 +35,36 @@ export async function render(container, { session, rest }) {
   container.append(
     h("p", {}, h("a", { href: "#/fallverlauf" }, "← Alle Fälle")),
     section("Stand", stateArea, auditing ? asOfForm(caseId, current, showState) : null),
+    section("Qualifizierungsplan", planTable(current)),
     ...(auditing ? [section("Integrität des Ereignisprotokolls", verification())] : []),
     ...(matching ? [matching] : []),
     section("Verlauf", h("p", { class: "hint" }, `${formatNumber(history.events.length)} Ereignisse, das älteste zuerst.`), timeline),
   );
+}
+
+const PLAN_STATUS = { open: "offen", done: "erledigt", overdue: "überfällig" };
+const PLAN_KINDS = {
+  assessment: "Kompetenzfeststellung", recognition: "Anerkennung", course: "Kurs", exam: "Prüfung", language: "Sprachkurs",
+  referral: "Weiterleitung", other: "Sonstiges",
+};
+
+// The plan agreed with the client: each item with its target date and whether it is open, done or overdue.
+function planTable(state) {
+  const items = state.plan?.items ?? [];
+  if (!items.length) return message("Mit der Person ist noch kein Qualifizierungsplan vereinbart.");
+  return table({
+    id: "plan-table",
+    caption: `Vereinbart am ${formatDay(state.plan.agreed_on)}`,
+    columns: ["Schritt", "Art", "Beschreibung", "Zieldatum", "Stand"],
+    numeric: () => false,
+    rows: items.map((item) => [
+      item.item_id,
+      label(PLAN_KINDS, item.kind),
+      item.description ?? "–",
+      formatDay(item.target_date),
+      h("span", { class: `plan-${item.status}` }, `${label(PLAN_STATUS, item.status)}${item.done_on ? ` am ${formatDay(item.done_on)}` : ""}`),
+    ]),
+  });
 }
 
 function stateList(state, latestVersion) {
@@ -166,7 +192,13 @@ function details(data) {
 
 function words(value) {
   if (typeof value === "boolean") return value ? "ja" : "nein";
-  if (Array.isArray(value)) return value.length ? value.map(words).join(", ") : "keine";
+  if (Array.isArray(value)) return value.length ? value.map(words).join(value.some((item) => typeof item === "object") ? "; " : ", ") : "keine";
+  if (value && typeof value === "object") {
+    return Object.entries(value)
+      .filter(([, inner]) => inner !== null && inner !== undefined)
+      .map(([key, inner]) => `${label(FIELDS, key)}: ${words(inner)}`)
+      .join(", ");
+  }
   if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) return formatDay(value);
   return typeof value === "string" ? label(VALUES, value) : String(value);
 }
