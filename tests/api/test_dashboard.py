@@ -37,8 +37,10 @@ def test_the_dashboard_loads_nothing_from_elsewhere() -> None:
 
 
 def test_the_package_ships_every_dashboard_file() -> None:
-    """A non-editable install (the Docker image's) serves only what setuptools packs as package data."""
+    """A non-editable install (the Docker image's) serves only what setuptools packs as package data: the dashboard's
+    files and the API UI's (api/schema_static)."""
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["api"]
     api = DASHBOARD_FILES.parent
     shipped = {path for pattern in patterns for path in api.glob(pattern) if path.is_file()}
-    assert shipped == {path for path in DASHBOARD_FILES.rglob("*") if path.is_file()}
+    served = [DASHBOARD_FILES, api / "schema_static"]
+    assert shipped == {path for folder in served for path in folder.rglob("*") if path.is_file()}
