@@ -12,6 +12,7 @@ no table it cannot alter one or disable its append-only triggers, and it may cre
 - `lotse_name_words`, `lotse_name_cases`: also DELETE (erasure deletes a client's entries, a corrected birth date
   rewrites them);
 - `lotse_staff`: also UPDATE and DELETE (registered anew with each token, deactivated);
+- `lotse_token_generations`: also UPDATE (a deactivation, role change or revocation ends the tokens issued before);
 - the views' tables: also UPDATE and DELETE (derived data, rewritten and rebuilt from the log);
 - `lotse_schema_migrations`: SELECT only (read to refuse a schema of another release).
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from infrastructure.audit.access_log import ACCESS_LOG_TABLE
 from infrastructure.audit.chain import ACCESS_CHAIN_TABLE, CHAIN_TABLE
 from infrastructure.audit.checkpoints import CHECKPOINT_TABLE
-from infrastructure.auth.staff import STAFF_TABLE
+from infrastructure.auth.staff import GENERATIONS_TABLE, STAFF_TABLE
 from infrastructure.eventstore.sql import Database
 from infrastructure.eventstore.tables import CASE_INDEX_TABLE, IDEMPOTENCY_TABLE, MIGRATIONS_TABLE, NAME_WORDS_TABLE
 from infrastructure.privacy.keys import KEYS_TABLE
@@ -50,6 +51,7 @@ FIXED_PRIVILEGES: dict[str, tuple[str, ...]] = {
     NAME_WORDS_TABLE: (*APPEND, "DELETE"),
     NAME_CASES_TABLE: (*APPEND, "DELETE"),
     STAFF_TABLE: (*APPEND, "UPDATE", "DELETE"),
+    GENERATIONS_TABLE: (*APPEND, "UPDATE"),
     MIGRATIONS_TABLE: ("SELECT",),
 }
 VIEW_PRIVILEGES = (*APPEND, "UPDATE", "DELETE")
