@@ -24,6 +24,17 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "LOTSE_RATE_LIMIT_PER_MINUTE": ("rate_limit_per_minute", "requests per token and API process, then 429"),
     "LOTSE_AUDIT_SIGNING_KEY": ("audit_signing_key", "PEM file of the key that signs audit checkpoints"),
     "LOTSE_RETENTION_YEARS": ("retention_years", "personal data are kept this many years after the exit's year"),
+    "LOTSE_AUTH_FAILURES_PER_MINUTE": (
+        "auth_failures_per_minute",
+        "failed authentications per client address, then 429",
+    ),
+    "LOTSE_TRUSTED_PROXIES": ("trusted_proxies", "reverse proxies whose X-Forwarded-For/-Proto are believed"),
+    "LOTSE_MAX_HEADER_BYTES": ("max_header_bytes", "a request's line and headers; beyond: 431"),
+    "LOTSE_HEADER_TIMEOUT_SECONDS": ("header_timeout_seconds", "to send a request's head; a keep-alive's idle time"),
+    "LOTSE_MAX_CONNECTIONS": ("max_connections", "open connections per API process; beyond: 503"),
+    "LOTSE_WORKERS": ("workers", "API processes of `lotse serve` (more than one on PostgreSQL only)"),
+    "LOTSE_VIEWS_FAR_BEHIND_EVENTS": ("views_far_behind_events", "views this many events behind are said to lag"),
+    "LOTSE_VIEWS_FAR_BEHIND_SECONDS": ("views_far_behind_seconds", "or this many seconds behind the log"),
 }
 DEFAULT_TEXTS = {
     "database_url": "unset: SQLite, LOTSE_DATA_DIR/lotse.sqlite3",
@@ -32,6 +43,7 @@ DEFAULT_TEXTS = {
     "token_secret": "unset: LOTSE_DATA_DIR/token-signing.key",
     "audit_signing_key": "unset: LOTSE_DATA_DIR/audit-signing.pem",
     "projections": "inline on SQLite, worker on PostgreSQL",
+    "trusted_proxies": "unset: none",
 }
 
 # Every command opens the store: where it is, and the key that opens personal data (checked at every start).
@@ -42,6 +54,8 @@ COMMAND_SETTINGS: dict[str, tuple[str, ...]] = {
     "migrate": ("LOTSE_DATABASE_URL", "LOTSE_OWNER_DATABASE_URL", "LOTSE_DATA_DIR"),
     "serve": tuple(name for name in SETTINGS if name not in ("LOTSE_OWNER_DATABASE_URL", "LOTSE_RETENTION_YEARS")),
     "token issue": (*STORE, "LOTSE_TOKEN_SECRET"),
+    "token revoke": STORE,
+    "offers import": (*STORE, "LOTSE_TIMEZONE"),
     "staff deactivate": STORE,
     "demo": (*STORE, "LOTSE_TIMEZONE", "LOTSE_SNAPSHOT_INTERVAL"),
     "worker": (*VIEWS, "LOTSE_TIMEZONE"),

@@ -68,11 +68,13 @@ def test_lotse_help_names_every_setting_with_its_default(capsys: pytest.CaptureF
 def test_each_documented_setting_sets_what_its_help_says(name: str) -> None:
     attribute = SETTINGS[name][0]
     default = {field.name: field.default for field in dataclasses.fields(Settings)}[attribute]
-    value = {"LOTSE_PROJECTIONS": "worker", "LOTSE_TIMEZONE": "UTC"}.get(name, "7" if isinstance(default, int) else "x")
+    given = {"LOTSE_PROJECTIONS": "worker", "LOTSE_TIMEZONE": "UTC", "LOTSE_TRUSTED_PROXIES": "10.0.0.0/24"}
+    value = given.get(name, "7" if isinstance(default, int) else "x")
+    read = {"LOTSE_TRUSTED_PROXIES": "('10.0.0.0/24',)"}.get(name, value)  # a list of networks
 
     settings = Settings.from_environ({name: value})
 
-    assert str(getattr(settings, attribute)) == value
+    assert str(getattr(settings, attribute)) == read
     assert str(getattr(Settings.from_environ({}), attribute)) != value
 
 
