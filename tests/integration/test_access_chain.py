@@ -1,4 +1,4 @@
-"""The read-access log is hash-chained like the event log (schema migration 3): an entry changed or removed behind
+"""The read-access log is hash-chained like the event log (schema migration 4): an entry changed or removed behind
 Lotse's back is reported at its id, a chain recomputed to match is caught by a checkpoint, entries recorded before the
 chain existed are chained by the migration, and the verification reaches auditors through `lotse audit verify` and
 `GET /audit/verify` (tests/api/test_audit.py)."""
@@ -114,7 +114,7 @@ def test_entries_recorded_before_the_chain_are_chained_by_the_migration(
     with raw.connection() as connection:  # the installation as release 0.2 left it: entries, no chain
         raw.execute(connection, f"DELETE FROM {raw.access_chain}")
         migrations = raw.events.replace("lotse_events", MIGRATIONS_TABLE) if raw.postgres else MIGRATIONS_TABLE
-        raw.execute(connection, f"DELETE FROM {migrations} WHERE version = 3")
+        raw.execute(connection, f"DELETE FROM {migrations} WHERE version = 4")  # the chain's migration
 
     if settings.uses_postgres:
         migrate_database(settings)
