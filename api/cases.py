@@ -216,11 +216,62 @@ def _written(written: Written, view: View) -> Response[View]:
     )
 
 
+# Optional fields release 0.2 added to 0.1's requests. A 0.1 client leaves them out, which reads as their defaults; its
+# retries across the upgrade are still the request 0.1 fingerprinted (none of 0.1's own optional fields is named so).
+FIELDS_ADDED_IN_0_2 = frozenset(
+    {
+        "mode",
+        "language",
+        "interpreter",
+        "application_id",
+        "offer_id",
+        "basis",
+        "qualification_id",
+        "reference_date",
+        "outcome",
+        "improvement",
+        "self_employed",
+        "birth_date",
+        "german_level",
+        "arrival_year",
+        "target_kldb",
+    }
+)
+
+
 def _retry(key: str | None, target: str, data: msgspec.Struct) -> RetryKey | None:
     if key is None:
         return None
-    fingerprint = hashlib.sha256(target.encode() + b"\n" + msgspec.json.encode(data)).hexdigest()
-    return RetryKey(key=key, fingerprint=fingerprint)
+    encoded = msgspec.json.encode(data)
+    earlier = msgspec.json.encode(_as_0_1_sent(msgspec.json.decode(encoded), data))
+    return RetryKey(
+        key=key, fingerprint=_fingerprint(target, encoded), earlier_fingerprint=_fingerprint(target, earlier)
+    )
+
+
+def _fingerprint(target: str, encoded: bytes) -> str:
+    return hashlib.sha256(target.encode() + b"\n" + encoded).hexdigest()
+
+
+def _as_0_1_sent(encoded: Any, data: Any) -> Any:
+    """The request's JSON without the 0.2 fields it leaves at their defaults, nested Structs too."""
+    if not isinstance(data, msgspec.Struct) or not isinstance(encoded, dict):
+        return encoded
+    defaults = dict(
+        zip(
+            data.__struct_fields__[len(data.__struct_fields__) - len(data.__struct_defaults__) :],
+            data.__struct_defaults__,
+            strict=True,
+        )
+    )
+    kept = {}
+    for name, value in encoded.items():
+        attribute = getattr(data, name, None)
+        default = defaults.get(name, msgspec.NODEFAULT)
+        if name in FIELDS_ADDED_IN_0_2 and default is not msgspec.NODEFAULT and attribute == default:
+            continue
+        kept[name] = _as_0_1_sent(value, attribute)
+    return kept
 
 
 def _etag(version: int) -> str:

@@ -464,7 +464,7 @@ class CaseService(Application[UUID]):
         earlier = self.ports.idempotency_keys.find(claim.scope, claim.key)
         if earlier is None:
             return None
-        if earlier.fingerprint != claim.fingerprint:
+        if not claim.matches(earlier.fingerprint):
             raise IdempotencyKeyReused(claim.key)
         case = self.case_as_of_version(earlier.case_id, earlier.version, personal_data=True)
         position = self.ports.event_log.position_of(earlier.case_id, earlier.version)

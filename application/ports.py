@@ -20,11 +20,19 @@ def role_named(name: str) -> Role:
 
 @dataclass(frozen=True)
 class IdempotencyClaim:
-    """A client's retry key, scoped to the caller, with a fingerprint of the request it first came with."""
+    """A client's retry key, scoped to the caller, with a fingerprint of the request it first came with.
+
+    `earlier_fingerprint`: the request as release 0.1 fingerprinted it (without the fields 0.2 added, where the request
+    leaves them at their defaults), so a 0.1 client's retry across the upgrade is still the same request.
+    """
 
     scope: str
     key: str
     fingerprint: str
+    earlier_fingerprint: str | None = None
+
+    def matches(self, fingerprint: str) -> bool:
+        return fingerprint in (self.fingerprint, self.earlier_fingerprint)
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class RetryKey:
 
     key: str
     fingerprint: str
+    earlier_fingerprint: str | None = None  # as release 0.1 fingerprinted the request (IdempotencyClaim)
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,7 @@ class RegisterService(Application[UUID]):
         earlier = self._idempotency_keys.find(claim.scope, claim.key)
         if earlier is None:
             return None
-        if earlier.fingerprint != claim.fingerprint:
+        if not claim.matches(earlier.fingerprint):
             raise IdempotencyKeyReused(claim.key)
         entry = self.get(register, earlier.case_id, agency=ALL_AGENCIES, version=earlier.version)
         position = self._event_log.position_of(earlier.case_id, earlier.version)

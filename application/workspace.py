@@ -448,4 +448,9 @@ def _claim(principal: Principal, retry: RetryKey | None) -> IdempotencyClaim | N
     """A retry key counts for its caller alone: another caller's key never answers with her case."""
     if retry is None:
         return None
-    return IdempotencyClaim(scope=principal.scope, key=retry.key, fingerprint=retry.fingerprint)
+    return IdempotencyClaim(
+        scope=principal.scope,
+        key=retry.key,
+        fingerprint=retry.fingerprint,
+        earlier_fingerprint=retry.earlier_fingerprint,
+    )
