@@ -24,13 +24,14 @@ def free_port() -> int:
 class LotseServer:
     """Starts, kills and restarts one server process on fixed settings and port."""
 
-    def __init__(self, settings: Settings, log: Path, projections: str = "inline") -> None:
+    def __init__(self, settings: Settings, log: Path, projections: str = "inline", workers: int = 1) -> None:
         # Load tests send far more than a person would: the per-token rate limit would only get in the way.
         self.env = {
             **os.environ,
             "LOTSE_DATA_DIR": str(settings.data_dir),
             "LOTSE_PROJECTIONS": projections,
             "LOTSE_RATE_LIMIT_PER_MINUTE": "10000000",
+            "LOTSE_WORKERS": str(workers),
         }
         self.env.pop("LOTSE_DATABASE_URL", None)
         if settings.database_url:
