@@ -26,6 +26,7 @@ from bench.http_load import peak_memory_mb, percentile, read_latencies
 from bench.load_and_faults import OPENING
 from bench.lotse_process import LOTSE, LotseServer
 from bench.raw_postgres import commit_rate, copy_rate, median_seconds, query_latencies, select_case_seconds
+from bench.storage import LAND_EVENTS, footprint
 from bench.wrk_load import wrk_step_rate
 from domain import steps
 from domain.evolution import project_case
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += _writes(settings, args.database_url, schema, sizes, Path(directory), args.workers)
         rows += _replay(settings, args.database_url, schema)
         rows += _rebuild_reads_and_memory(settings, args.database_url, schema, sizes, Path(directory))
+        rows += _storage(args.database_url, schema)
     print(render(rows, args.mode))
     return 0
 
@@ -186,6 +188,22 @@ def _rebuild_reads_and_memory(
     rows.append(Row("peak resident memory: server", f"{server_peak:.0f} MB", "", "", "≤ 300 MB"))
     rows.append(Row("peak resident memory: worker", f"{worker_peak:.0f} MB", "", "", "≤ 300 MB"))
     return rows
+
+
+def _storage(raw_url: str, schema: str) -> list[Row]:
+    stored = footprint(raw_url, schema)
+    per_event, raw = stored.bytes_per_event, stored.raw_bytes_per_row
+    _say(
+        f"stored: {stored.events:,} events, {stored.cases:,} cases; log {stored.log_bytes / 1e6:.0f} MB, "
+        f"views and the rest {stored.other_bytes / 1e6:.0f} MB; raw row {raw:.0f} B"
+    )
+    land = stored.projected_bytes(LAND_EVENTS) / 1e9
+    return [
+        Row("stored bytes per event (log, chain, case index, idempotency keys)", f"{per_event:,.0f} B",
+            f"{raw:,.0f} B (raw row)", f"{per_event / raw:.2f}×", ""),
+        Row("stored bytes per case (everything)", f"{stored.bytes_per_case:,.0f} B", "", "", ""),
+        Row(f"projected for {LAND_EVENTS:,} events (a Land, ten years)", f"{land:,.0f} GB", "", "", ""),
+    ]  # fmt: skip
 
 
 def _load(lotse: Lotse, cases: int, seed: int) -> Loaded:

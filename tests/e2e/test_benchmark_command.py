@@ -21,6 +21,9 @@ ROWS = [
     r"statistics as_of_position over the full log",
     r"peak resident memory: server",
     r"peak resident memory: worker",
+    r"stored bytes per event",
+    r"stored bytes per case",
+    r"projected for [\d,]+ events",
 ]
 
 
