@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from bench.lotse_process import LotseServer
+from bench.lotse_process import LOTSE, LotseServer
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.eventstore.migrations import migrate_database
 from infrastructure.settings import Settings
@@ -47,6 +47,7 @@ OPENING = {
 
 
 DATABASE_OUTAGE_SECONDS = 6.0
+WORKER_CATCH_UP_SECONDS = 30.0
 
 
 class Broken(AssertionError):
@@ -61,6 +62,8 @@ class Report:
     acknowledged: int = 0
     unavailable_answers: int = 0  # 503 while the database was down
     slowest_unavailable_seconds: float = 0.0
+    recovery_seconds: float | None = None  # from the database's return to the first step recorded again
+    worker_followed: bool | None = None  # `lotse worker` outlived the restart and brought the views to the head
     events_checked: int = 0
     chain_ok: bool = False
     views_equal_rebuild: bool = False
@@ -72,6 +75,16 @@ class Report:
             f"          {self.kills} SIGKILLs of the server, {self.database_restarts} PostgreSQL restarts",
             f"          {self.unavailable_answers} answers 503 while the database was down"
             f" (slowest {self.slowest_unavailable_seconds:.2f} s)",
+            *(
+                [f"          first step recorded {self.recovery_seconds:.2f} s after the database was back"]
+                if self.recovery_seconds is not None
+                else []
+            ),
+            *(
+                [f"          `lotse worker` carried on across the restart: {'yes' if self.worker_followed else 'NO'}"]
+                if self.worker_followed is not None
+                else []
+            ),
             "verified: every acknowledged step is in the log at its version; no request recorded twice",
             f"          audit chain over {self.events_checked} events: {'ok' if self.chain_ok else 'BROKEN'}",
             f"          every view equals its rebuild: {'yes' if self.views_equal_rebuild else 'NO'}",
@@ -86,9 +99,15 @@ class WriteLoad:
         self.headers = {"Authorization": f"Bearer {token}"}
         self.stop = threading.Event()
         self.database_down = threading.Event()
+        self.database_back_at: float | None = None
         self.acknowledged: list[dict[str, Any]] = []
         self.sent: set[str] = set()
         self._lock = threading.Lock()
+
+    def database_is_back(self) -> None:
+        with self._lock:
+            self.database_back_at = time.monotonic()
+        self.database_down.clear()
 
     def run(self, seed: int) -> None:
         rng = random.Random(seed)
@@ -129,6 +148,9 @@ class WriteLoad:
                 raise Broken(f"unexpected answer {answer.status_code}: {answer.text}")
             with self._lock:
                 self.acknowledged.append({"key": key, "case_id": case_id, "version": answer.json()["version"]})
+                back_at = self.database_back_at
+                if back_at is not None and self.report.recovery_seconds is None:
+                    self.report.recovery_seconds = max(0.0, time.monotonic() - back_at)
             return
 
 
@@ -179,12 +201,25 @@ def run(
     cases: int = 6,
     restart_database: DatabaseServer | None = None,
     log: Path | None = None,
+    worker: bool = False,
 ) -> Report:
-    """Runs the load; with `restart_database` it stops that server once under load and starts it again."""
+    """Runs the load; with `restart_database` it stops that server once under load and starts it again.
+
+    `worker`: the views are kept by a `lotse worker` process (as on a PostgreSQL installation), which must carry on
+    across the restart and bring them to the log's head, exactly once.
+    """
     report = Report()
-    server = LotseServer(settings, log or settings.data_dir / "server.log")
+    log = log or settings.data_dir / "server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    server = LotseServer(settings, log, projections="worker" if worker else "inline")
+    follower: subprocess.Popen[bytes] | None = None
     try:
-        server.start()  # inside: a server that failed to start is stopped and reaped too
+        server.start()
+        if worker:
+            with log.with_name(f"{log.stem}-worker.log").open("ab") as worker_log:
+                follower = subprocess.Popen(
+                    [*LOTSE, "worker"], env=server.env, stdout=worker_log, stderr=subprocess.STDOUT
+                )  # inside: a server that failed to start is stopped and reaped too
         token = server.token("load", "counsellor")
         headers = {"Authorization": f"Bearer {token}"}
         case_ids = [
@@ -209,7 +244,7 @@ def run(
                 time.sleep(DATABASE_OUTAGE_SECONDS)
             finally:
                 restart_database.start()
-            load.database_down.clear()
+            load.database_is_back()
             report.database_restarts += 1
         time.sleep(1.0)
         load.stop.set()
@@ -217,7 +252,14 @@ def run(
             thread.join(timeout=120)
         report.acknowledged = len(load.acknowledged)
         _check_log(server, case_ids, headers, load, report)
+        if follower is not None:
+            report.worker_followed = follower.poll() is None and _views_reach_head(settings, WORKER_CATCH_UP_SECONDS)
+            if not report.worker_followed:
+                raise Broken(f"`lotse worker` did not carry on across the restart; see {log.parent}")
     finally:
+        if follower is not None and follower.poll() is None:
+            follower.terminate()
+            follower.wait(timeout=20)
         server.stop()
     _check_views(settings, report)
     return report
@@ -248,6 +290,15 @@ def _check_log(server: LotseServer, cases: list[str], headers: dict[str, str], l
         raise Broken("the chain does not cover exactly the recorded events")
 
 
+def _views_reach_head(settings: Settings, seconds: float) -> bool:
+    lotse = bootstrap(settings)
+    try:
+        runner = lotse.projections.runner
+        return runner.wait_for(runner.head(), timeout=seconds)
+    finally:
+        lotse.close()
+
+
 def _check_views(settings: Settings, report: Report) -> None:
     lotse = bootstrap(settings)
     try:
@@ -275,6 +326,7 @@ def main() -> int:
     parser.add_argument("--pg-data-dir", type=Path, default=None, help="data directory of the cluster to restart")
     parser.add_argument("--pg-bin-dir", type=Path, default=None, help="where its pg_ctl is (default: PATH)")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--worker", action="store_true", help="keep the views in a `lotse worker` process")
     args = parser.parse_args()
     database: DatabaseServer | None = None
     if args.restart_database:
@@ -290,7 +342,7 @@ def main() -> int:
         migrate_database(settings)  # as `lotse migrate` does before a PostgreSQL installation serves
     started = time.monotonic()
     try:
-        report = run(settings, args.kills, args.clients, args.cases, database)
+        report = run(settings, args.kills, args.clients, args.cases, database, worker=args.worker)
     except Broken as broken:
         print(f"BROKEN: {broken}")
         return 1

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.postgres import PostgresDatastore
 
 from application.activity_reports import ActivityReports
 from application.cases import CaseService, Clock, Ports
@@ -32,6 +33,7 @@ from infrastructure.auth.tokens import TokenCodec, signing_key
 from infrastructure.eventstore.environment import event_store_env
 from infrastructure.eventstore.mapper import MsgspecMapper
 from infrastructure.eventstore.migrations import migrate, require_current, schema_target
+from infrastructure.eventstore.outages import reconnect_quickly
 from infrastructure.eventstore.recorders import CaseStore, case_recorder, events_table_of
 from infrastructure.eventstore.sql import Database
 from infrastructure.eventstore.tables import SqlCaseIndex, SqlEventLog, SqlIdempotencyKeys
@@ -124,6 +126,8 @@ def bootstrap(
         if not isinstance(infrastructure, CaseStore):
             raise TypeError(f"no case store on {type(infrastructure).__name__}")
         database = Database(infrastructure.datastore)
+        if isinstance(infrastructure.datastore, PostgresDatastore):
+            reconnect_quickly(infrastructure.datastore.pool)
         events_table = events_table_of(infrastructure)
         key_vault = KeyVault(database, master, events_table)
         recorder = case_recorder(infrastructure, key_vault)

@@ -6,6 +6,7 @@ import threading
 from types import FrameType
 
 from infrastructure.bootstrap import Lotse
+from infrastructure.eventstore.outages import TRANSIENT, Backoff
 from infrastructure.eventstore.wakeup import waiter_for
 from infrastructure.projections.runner import UnknownView
 
@@ -22,13 +23,38 @@ def run_worker(lotse: Lotse) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    wait, close = waiter_for(settings, getattr(lotse.cases.recorder, "channel_name", None))
+    channel = getattr(lotse.cases.recorder, "channel_name", None)
+    idle = IDLE_SECONDS if settings.uses_postgres else settings.projection_poll_seconds
     print(f"lotse worker: following the log from position {min(runner.positions().values())}", flush=True)
-    try:
-        runner.follow(stop, wait, IDLE_SECONDS if settings.uses_postgres else settings.projection_poll_seconds)
-    finally:
-        close()
+    backoff, away = Backoff(), False
+    while not stop.is_set():
+        # A restart of PostgreSQL breaks the notification connection and the pool's: wait, connect again and go on
+        # from the views' positions, which moved only with the views' rows (exactly once across the outage).
+        try:
+            wait, close = waiter_for(settings, channel)
+        except TRANSIENT as error:
+            away = _outage(error, away)
+            stop.wait(backoff.delay())
+            continue
+        try:
+            position = min(runner.positions().values(), default=0)
+            if away:
+                print(f"lotse worker: the database is back; following from position {position}", flush=True)
+            backoff.reset()
+            away = False
+            runner.follow(stop, wait, idle)
+        except TRANSIENT as error:
+            away = _outage(error, away)
+            stop.wait(backoff.delay())
+        finally:
+            close()
     return 0
+
+
+def _outage(error: BaseException, reported: bool) -> bool:
+    if not reported:
+        print(f"lotse worker: the database is unavailable ({error}); trying again", file=sys.stderr, flush=True)
+    return True
 
 
 def status(lotse: Lotse) -> int:
