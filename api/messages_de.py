@@ -25,6 +25,10 @@ RULES: dict[str, str] = {
     "date_not_in_future": "Das Datum {date} liegt in der Zukunft (heute ist der {today}).",
     "date_before_first_contact": "Das Datum {date} liegt vor dem Erstkontakt am {opened_on}.",
     "date_not_before_reference": "Das Datum {date} liegt vor {what} am {reference}.",
+    # Published reports
+    "report_period_ended": "Der Zeitraum {period} ist noch nicht zu Ende (er endet am {end}; heute ist der {today}).",
+    "report_needs_basis": "Ein ESF+-Bericht braucht eine Basis: Eintritte (entry) oder Austritte (exit).",
+    "report_takes_no_basis": "Ein Bericht der Art „{kind}“ hat keine Basis.",
     # Assessments
     "assessment_id_unique": "Eine Kompetenzfeststellung „{assessment_id}“ gibt es in diesem Fall schon.",
     "completion_needs_assessment": "Die Kompetenzfeststellung „{assessment_id}“ wurde nicht begonnen.",
@@ -254,6 +258,10 @@ MESSAGES: tuple[tuple[str, str], ...] = (
         "Beraterinnen und Berater sehen ihre eigenen Fälle und Fristen, die Leitung die der Stelle.",
     ),
     (r"only a lead may reassign a case", "Nur die Leitung kann einen Fall neu zuweisen."),
+    (
+        r"a report of agency '(?P<wanted>[^']+)' is not the agency '(?P<agency>[^']+)' of the caller",
+        "Ein Bericht der Stelle „{wanted}“ ist nicht einer der eigenen Stelle „{agency}“.",
+    ),
     (
         r"finding clients by name \(q\) is for counsellors and leads: the role '(?P<role>[^']+)' never sees clients' names",
         "Die Suche nach Namen (q) ist Beratung und Leitung vorbehalten: die Rolle „{role}“ sieht keine Namen.",

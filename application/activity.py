@@ -92,7 +92,8 @@ class ShownActivity:
     suppressed: list[str]
 
 
-def shown_activity(figures: Activity, *, suppressed: bool) -> ShownActivity:
+def activity_cells(figures: Activity) -> tuple[dict[str, int], list[list[str]]]:
+    """The report's cells by name, and its relations: each a cell followed by the cells that add up to it."""
     cells: dict[str, int] = {
         "sessions": figures.sessions,
         "persons_counselled": figures.persons_counselled,
@@ -134,6 +135,11 @@ def shown_activity(figures: Activity, *, suppressed: bool) -> ShownActivity:
     partition("employers_counselled", "employers_counselled_by_size", figures.employers_counselled_by_size)
     partition("referrals", "referrals_by_to", figures.referrals_by_to)
     partition("referrals", "referrals_by_outcome", figures.referrals_by_outcome)
+    return cells, relations
+
+
+def shown_activity(figures: Activity, *, suppressed: bool) -> ShownActivity:
+    cells, relations = activity_cells(figures)
     hidden = hidden_cells(cells, relations) if suppressed else set()
     share = figures.share_foreign_background
     if {"persons_with_foreign_background", "persons_without_foreign_background"} & hidden:

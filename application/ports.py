@@ -202,6 +202,16 @@ class LogDigest(Protocol):
     def head_at(self, position: int) -> str: ...
 
 
+class ReportSigner(Protocol):
+    """Signs published reports with the audit key (hex signatures, the public half in hex)."""
+
+    def sign(self, message: bytes) -> str: ...
+
+    def public_key(self) -> str: ...
+
+    def verify(self, message: bytes, signature: str, public_key: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class CaseRead:
     """One read of a case's state or history, as the access log keeps it.

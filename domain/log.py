@@ -11,12 +11,14 @@ from domain.employers import EMPLOYERS
 from domain.events import EVENT_TYPES, CaseEvent
 from domain.offers import OFFERS
 from domain.registers import Register, RegisterEvent
+from domain.reports import REPORTS
 
 REGISTERS: tuple[Register[Any], ...] = (
     EMPLOYERS,
     SHORT_CONTACTS,
     OUTREACH_EVENTS,
     OFFERS,  # the course catalogue (domain/offers.py)
+    REPORTS,  # published reports, a series per kind, basis and definition (domain/reports.py)
 )
 
 REGISTER_OF: dict[type[RegisterEvent], Register[Any]] = {

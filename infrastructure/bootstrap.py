@@ -23,10 +23,12 @@ from application.offers import Catalogue
 from application.ports import Counsellors, LogDigest
 from application.registers import RegisterService
 from application.reporting import Reporting
+from application.reports import Reports
 from application.retention import Retention
 from application.workspace import Workspace
 from infrastructure.audit.access_log import SqlAccessLog
 from infrastructure.audit.checkpoints import audit_signing_key
+from infrastructure.audit.report_signing import AuditKeySigner
 from infrastructure.audit.trail import AuditTrail
 from infrastructure.auth.staff import SqlStaffDirectory
 from infrastructure.auth.tokens import TokenCodec, signing_key
@@ -92,6 +94,7 @@ class Lotse:
     activity: ActivityReports
     desk: Desk
     catalogue: Catalogue  # the course catalogue's use cases (application/offers.py)
+    reports: Reports  # published reports for analysts (application/reports.py)
 
     @property
     def backend(self) -> str:
@@ -209,6 +212,7 @@ def bootstrap(
             exports=Exports(cases, queries, SqlParticipantsOfPeriod(queries), reporting, names),
             desk=Desk(registers, cases, SqlDeskQueries(runner)),
             catalogue=Catalogue(registers, cases, SqlOfferQueries(database), queries),
+            reports=Reports(registers, reporting, AuditKeySigner(audit_key), cases.today),
         )
     except BaseException:
         infrastructure.close()

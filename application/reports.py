@@ -1,0 +1,411 @@
+"""Publishing reports and reading them (API.md, "published reports — what analysts read").
+
+A lead publishes her agency's figures, an auditor her agency's (a `*` auditor one agency's or all agencies'
+together), for a period that has ended. The figures are computed by replaying the log up to its head — the position
+the report is frozen at — and split into the exact counts per agency and month the suppression needs
+(application/disclosure.py); the cells an analyst may not see are hidden against every report of the series
+published before, and the report is signed with the audit key and recorded as the series' next event.
+
+Everyone who reads figures reads the published reports of her agency (a `*` principal every report); analysts read
+nothing else.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+
+from application.activity import activity_cells, facts_of
+from application.disclosure import Relation, Release, suppress_across
+from application.errors import ConcurrentUpdate, EntryNotFound, PermissionDenied
+from application.policy import require
+from application.ports import ALL_AGENCIES, IdempotencyClaim, Principal, ReportSigner, Role
+from application.registers import WRITE_ATTEMPTS, Decision, RegisterService, Written
+from application.reporting import LogState, Reporting
+from application.statistics import (
+    CURRENT_DEFINITION,
+    FOLLOW_UP_RESPONSE,
+    MIN_CELL,
+    PARTITIONS_OF_ALL,
+    RESPONSE_COLUMNS,
+    Basis,
+    esf_counts,
+    funnel,
+    funnel_facts_of,
+    sum_counted,
+)
+from domain import indicators_v2 as v2
+from domain.activity import DEFINITION_VERSION as ACTIVITY_DEFINITION
+from domain.activity import activity as count_activity
+from domain.case import Case
+from domain.employers import Employer
+from domain.funnel import FUNNEL_DEFINITION_VERSION
+from domain.indicators import GENDERS
+from domain.registers import Stamp
+from domain.reports import (
+    REPORTS,
+    MonthlyCounts,
+    Period,
+    PublishReport,
+    Report,
+    ReportBasis,
+    ReportKind,
+    ReportSeries,
+    check_publishable,
+    month_period,
+    period_of,
+    published,
+    series_id,
+    signed_message,
+)
+
+PUBLISHERS: tuple[Role, ...] = ("lead", "auditor")
+REPORT_READERS: tuple[Role, ...] = ("counsellor", "lead", "auditor", "analyst")
+DEFINITIONS: dict[ReportKind, str] = {
+    "esf": CURRENT_DEFINITION,
+    "activity": ACTIVITY_DEFINITION,
+    "funnel": FUNNEL_DEFINITION_VERSION,
+}
+# Counts of the activity report that are no sum over months: each person or employer once in the whole period.
+ACTIVITY_WHOLE = ("persons_", "employers_contacted", "employers_counselled")
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A report's figures before suppression: the exact counts (`counts` per agency and month, `whole` for the
+    period), the cells they make, how those relate, and the figures that are no counts (shares, medians)."""
+
+    counts: MonthlyCounts
+    whole: dict[str, int]
+    cells: dict[str, int]
+    relations: tuple[Relation, ...]
+    figures: dict[str, float | None]
+    # A figure is hidden with any of these cells (a share gives a hidden count back), or by itself (a median of
+    # fewer than MIN_CELL persons).
+    figure_needs: dict[str, tuple[str, ...]]
+    figures_hidden: frozenset[str]
+
+
+class Reports:
+    def __init__(
+        self,
+        registers: RegisterService,
+        reporting: Reporting,
+        signer: ReportSigner,
+        today: Callable[[], date],
+    ) -> None:
+        self.registers = registers
+        self.reporting = reporting
+        self.signer = signer
+        self.today = today
+
+    def publish(
+        self, principal: Principal, command: PublishReport, idempotency: IdempotencyClaim | None = None
+    ) -> tuple[Report, int, bool]:
+        """Publishes the report; answers it, its event's log position and whether it was a retry's first answer."""
+        require(principal, PUBLISHERS)
+        scope = _publishing_scope(principal, command.agency)
+        period = check_publishable(command, self.today())
+        definition = DEFINITIONS[command.kind]
+        series = series_id(command.kind, command.basis, definition)
+        report_id = uuid4()
+
+        def decide(current: ReportSeries | None, stamp: Stamp) -> Any:
+            earlier = current.reports if current is not None else ()
+            report = self._report(report_id, command, scope, period, definition, earlier, stamp)
+            return published(stamp, report)
+
+        written = self._append(series, decide, principal.subject, idempotency)
+        # The series as this write (or, for a retry, the first one) left it: its report is the last.
+        return written.entry.reports[-1], written.position, written.replayed
+
+    def list(self, principal: Principal, *, kind: ReportKind | None = None, period: str | None = None) -> list[Report]:
+        """The reports the principal may read, newest first."""
+        require(principal, REPORT_READERS)
+        found = [
+            report
+            for report in self._all_reports()
+            if _may_read(principal, report)
+            and (kind is None or report.kind == kind)
+            and (period is None or report.period == period)
+        ]
+        return sorted(found, key=lambda report: (report.published_at, str(report.id)), reverse=True)
+
+    def get(self, principal: Principal, report_id: UUID) -> Report:
+        require(principal, REPORT_READERS)
+        for report in self._all_reports():
+            if report.id == report_id and _may_read(principal, report):
+                return report
+        raise EntryNotFound("report", report_id)
+
+    def verify(self, report: Report) -> bool:
+        """Whether the report's signature holds for what it says, under the audit key's public half it names."""
+        return self.signer.verify(signed_message(report), report.signature, report.public_key)
+
+    # Internals
+
+    def _append(
+        self, series: UUID, decide: Decision[ReportSeries], publisher: str, idempotency: IdempotencyClaim | None
+    ) -> Written[ReportSeries]:
+        """The series' next publication; its first one creates it (a concurrent first one makes this the second)."""
+        for _ in range(WRITE_ATTEMPTS):
+            try:
+                if self._series(series) is None:
+                    return self.registers.create(
+                        REPORTS, decide, recorded_by=publisher, idempotency=idempotency, entry_id=series
+                    )
+                return self.registers.change(
+                    REPORTS, series, decide, agency=ALL_AGENCIES, recorded_by=publisher, idempotency=idempotency
+                )
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate(series, 0)
+
+    def _series(self, series: UUID) -> ReportSeries | None:
+        try:
+            return self.registers.get(REPORTS, series, agency=ALL_AGENCIES)
+        except EntryNotFound:
+            return None
+
+    def _all_reports(self) -> Iterable[Report]:
+        for kind, definition in DEFINITIONS.items():
+            bases: tuple[ReportBasis | None, ...] = ("entry", "exit") if kind == "esf" else (None,)
+            for basis in bases:
+                found = self._series(series_id(kind, basis, definition))
+                if found is not None:
+                    yield from found.reports
+
+    def _report(
+        self,
+        report_id: UUID,
+        command: PublishReport,
+        scope: str,
+        period: Period,
+        definition: str,
+        earlier: Sequence[Report],
+        stamp: Stamp,
+    ) -> Report:
+        position = self.reporting.cases.recorder.max_notification_id() or 0
+        log = self.reporting.replay_log(position, None if scope == ALL_AGENCIES else scope)
+        figures = _figures(command.kind, command.basis, log, period)
+        new = _release(scope, period, figures, frozenset())
+        hidden = suppress_across([_release_of(report) for report in earlier], new)
+        shown_figures = {
+            name: (None if name in figures.figures_hidden or hidden & set(figures.figure_needs.get(name, ())) else v)
+            for name, v in figures.figures.items()
+        }
+        unsigned = Report(
+            id=report_id,
+            agency=scope,
+            kind=command.kind,
+            period=command.period,
+            basis=command.basis,
+            definition_version=definition,
+            position=position,
+            digest=self.reporting.digest.head_at(position),
+            cells={cell: (None if cell in hidden else value) for cell, value in figures.cells.items()},
+            figures=shown_figures,
+            suppressed=sorted(hidden | {name for name, value in shown_figures.items() if value is None}),
+            counts=figures.counts,
+            whole_counts=figures.whole,
+            signature="",
+            public_key=self.signer.public_key(),
+            published_by=stamp.recorded_by,
+            published_at=stamp.at,
+        )
+        return msgspec.structs.replace(unsigned, signature=self.signer.sign(signed_message(unsigned)))
+
+
+def _publishing_scope(principal: Principal, wanted: str | None) -> str:
+    if principal.agency == ALL_AGENCIES:
+        return wanted or ALL_AGENCIES
+    if wanted not in (None, principal.agency):
+        raise PermissionDenied(f"a report of agency '{wanted}' is not the agency '{principal.agency}' of the caller")
+    return principal.agency
+
+
+def _may_read(principal: Principal, report: Report) -> bool:
+    return principal.agency in (ALL_AGENCIES, report.agency)
+
+
+def _release(scope: str, period: Period, figures: Figures, shown: frozenset[str]) -> Release:
+    return Release(
+        scope=scope,
+        period=period.text,
+        months=period.months,
+        counts=figures.counts,
+        whole=figures.whole,
+        cells=tuple(figures.cells),
+        shown=shown,
+        relations=figures.relations,
+    )
+
+
+def _release_of(report: Report) -> Release:
+    period = period_of(report.period)
+    return Release(
+        scope=report.agency,
+        period=report.period,
+        months=period.months,
+        counts=report.counts,
+        whole=report.whole_counts,
+        cells=tuple(report.cells),
+        shown=frozenset(cell for cell, value in report.cells.items() if value is not None),
+        relations=_relations(report.kind, tuple(report.cells)),
+    )
+
+
+# The figures of each kind, split as the suppression needs them
+
+
+def _figures(kind: ReportKind, basis: Basis | None, log: LogState, period: Period) -> Figures:
+    if kind == "esf":
+        assert basis is not None  # check_publishable
+        return _esf_figures(basis, log, period)
+    if kind == "activity":
+        return _activity_figures(log, period)
+    return _funnel_figures(log, period)
+
+
+def _by_agency(states: Iterable[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for state in states:
+        grouped.setdefault(state.agency, []).append(state)
+    return grouped
+
+
+def _esf_figures(basis: Basis, log: LogState, period: Period) -> Figures:
+    counts: MonthlyCounts = {}
+    for agency, cases in _by_agency(log.cases).items():
+        participants = v2.participants(cases)
+        for month in period.months:
+            days = month_period(month)
+            figures = esf_counts(basis, sum_counted(participants, days.start, days.end, basis))
+            row = {f"{code}.{column}": n for code, by in figures.counts.items() for column, n in by.items()}
+            row.pop(f"{v2.SMES_SUPPORTED}.total", None)
+            if figures.follow_up_response is not None:
+                row |= {f"{FOLLOW_UP_RESPONSE}.{column}": n for column, n in figures.follow_up_response.items()}
+            counts.setdefault(agency, {})[month] = row
+    cells = _summed(counts, _esf_cell_names(basis))
+    whole: dict[str, int] = {}
+    if basis == "entry":
+        employers = log.entries_of(Employer)
+        whole[f"{v2.SMES_SUPPORTED}.total"] = v2.smes_supported(employers, period.start, period.end)
+        cells |= whole
+    return Figures(counts, whole, cells, _relations("esf", tuple(cells)), {}, {}, frozenset())
+
+
+def _esf_cell_names(basis: Basis) -> list[str]:
+    codes = v2.ENTRY_CODES if basis == "entry" else v2.EXIT_CODES
+    names = [f"{code}.{column}" for code in codes for column in (*GENDERS, "total")]
+    if basis == "exit":
+        names += [f"{FOLLOW_UP_RESPONSE}.{column}" for column in RESPONSE_COLUMNS]
+    return names
+
+
+def _activity_figures(log: LogState, period: Period) -> Figures:
+    counts: MonthlyCounts = {}
+    names: dict[str, None] = {}
+    for agency, states in _by_agency([*log.cases, *log.entries]).items():
+        facts = [fact for state in states for fact in facts_of(state)]
+        for month in period.months:
+            days = month_period(month)
+            cells, _ = activity_cells(count_activity(facts, days.start, days.end))
+            row = {name: n for name, n in cells.items() if not name.startswith(ACTIVITY_WHOLE)}
+            counts.setdefault(agency, {})[month] = row
+            names.update(dict.fromkeys(row))
+    every = [fact for state in [*log.cases, *log.entries] for fact in facts_of(state)]
+    whole_activity = count_activity(every, period.start, period.end)
+    all_cells, _ = activity_cells(whole_activity)
+    whole = {name: n for name, n in all_cells.items() if name.startswith(ACTIVITY_WHOLE)}
+    cells = _summed(counts, list(names)) | whole
+    share = whole_activity.share_foreign_background
+    return Figures(
+        counts,
+        whole,
+        cells,
+        _relations("activity", tuple(cells)),
+        {"share_foreign_background": share},
+        {"share_foreign_background": ("persons_with_foreign_background", "persons_without_foreign_background")},
+        frozenset(),
+    )
+
+
+def _funnel_figures(log: LogState, period: Period) -> Figures:
+    counts: MonthlyCounts = {}
+    for agency, cases in _by_agency(log.cases).items():
+        for month in period.months:
+            days = month_period(month)
+            cohort = [funnel_facts_of(case) for case in cases if days.start <= case.opened_on <= days.end]
+            counts.setdefault(agency, {})[month] = _reached(funnel(cohort))
+    cells = _summed(counts, list(_reached(funnel([]))))
+    cohort_cases: list[Case] = [case for case in log.cases if period.start <= case.opened_on <= period.end]
+    whole_funnel = funnel(funnel_facts_of(case) for case in cohort_cases)
+    medians = {
+        f"{pathway}.median_days.{step}": days
+        for pathway, numbers in whole_funnel.items()
+        for step, days in numbers.median_days.items()
+    }
+    few = frozenset(
+        f"{pathway}.median_days.{step}"
+        for pathway, numbers in whole_funnel.items()
+        for step, persons in numbers.persons_per_median.items()
+        if persons < MIN_CELL
+    )
+    return Figures(counts, {}, cells, (), medians, {}, few)
+
+
+def _reached(pathways: dict[str, Any]) -> dict[str, int]:
+    return {
+        f"{pathway}.reached.{stage}": n for pathway, numbers in pathways.items() for stage, n in numbers.reached.items()
+    }
+
+
+def _summed(counts: MonthlyCounts, names: Sequence[str]) -> dict[str, int]:
+    return {name: sum(row.get(name, 0) for by_month in counts.values() for row in by_month.values()) for name in names}
+
+
+def _relations(kind: str, cells: tuple[str, ...]) -> tuple[Relation, ...]:
+    """How the cells of a report of the kind add up (the analyst knows it as well as we do)."""
+    present = set(cells)
+    relations: list[Relation] = []
+    if kind == "esf":
+        codes = sorted({cell.split(".")[0] for cell in cells} - {FOLLOW_UP_RESPONSE})
+        for code in codes:
+            parts = tuple(f"{code}.{gender}" for gender in GENDERS if f"{code}.{gender}" in present)
+            if f"{code}.total" in present and parts:
+                relations.append((f"{code}.total", parts))
+        for column in (*GENDERS, "total"):
+            for partition in PARTITIONS_OF_ALL:
+                names = [f"{code}.{column}" for code in ("EECO01", *partition)]
+                if all(name in present for name in names):
+                    relations.append((names[0], tuple(names[1:])))
+        responses = [f"{FOLLOW_UP_RESPONSE}.{column}" for column in RESPONSE_COLUMNS]
+        if all(name in present for name in responses):
+            relations.append((responses[0], tuple(responses[1:])))
+    elif kind == "activity":
+        relations += [(group[0], tuple(group[1:])) for group in _activity_relations(cells)]
+    return tuple(relations)
+
+
+def _activity_relations(cells: tuple[str, ...]) -> list[list[str]]:
+    present = set(cells)
+    groups: list[list[str]] = []
+    for total, prefix in (
+        ("sessions", "sessions_by_mode."),
+        ("short_contacts", "short_contacts_by_topic."),
+        ("outreach_events", "outreach_events_by_kind."),
+        ("employers_counselled", "employers_counselled_by_size."),
+        ("referrals", "referrals_by_to."),
+        ("referrals", "referrals_by_outcome."),
+    ):
+        groups.append([total, *(cell for cell in cells if cell.startswith(prefix))])
+    languages = [cell for cell in cells if cell.startswith("sessions_by_language.") and cell.count(".") == 1]
+    groups.append(["sessions", *languages])
+    for language in languages:
+        groups.append([language, f"{language}.with_interpreter", f"{language}.without_interpreter"])
+    groups.append(["persons_counselled", "persons_with_foreign_background", "persons_without_foreign_background"])
+    return [group for group in groups if len(group) > 1 and all(cell in present for cell in group)]
