@@ -23,6 +23,7 @@ from api.params import problems
 from api.problems import EXCEPTION_HANDLERS, Problem, problem
 from api.projections import ProjectionsController
 from api.proxies import ForwardedHeaders, TrustedProxies, parse_networks
+from api.reports import ReportsController
 from api.request_body import check_body
 from api.responses import Health, Readiness
 from api.schema_ui import schema_assets
@@ -106,6 +107,7 @@ def app_for(lotse: Lotse) -> Litestar:
             OutreachEventsController,
             EmployersController,
             OffersController,
+            ReportsController,
             matching_offers,
             verify_log,
             access_log,
@@ -119,6 +121,7 @@ def app_for(lotse: Lotse) -> Litestar:
             "reports": _constant(lotse.activity),
             "desk": _constant(lotse.desk),
             "catalogue": _constant(lotse.catalogue),
+            "published": _constant(lotse.reports),
             "views": _constant(lotse.projections.queries),
             "audit": _constant(lotse.audit),
             "backend": _constant(lotse.backend),

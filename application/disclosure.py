@@ -20,23 +20,23 @@ is: first those under MIN_CELL (primary suppression, as the live figures do), th
 revealed, the smallest visible cell of the new publication whose hiding ends that (secondary suppression). Earlier
 publications never change, and hiding all of the new one's cells leaves what was safe before, so this ends.
 
-The arithmetic is exact (fractions); the work is split into the independent groups of atoms that no cell, relation
-or protected count connects.
+The arithmetic is exact (integer elimination, without fractions); the work is split into the independent groups of
+atoms that no cell or relation connects.
 """
 
 import itertools
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from fractions import Fraction
 
 from domain.reports import ALL_AGENCIES, MonthlyCounts
 
 MIN_CELL = 5
-MAX_BLOCKS = 10  # beyond this many blocks of agencies' months, not every union of them is audited
+MAX_BLOCKS = 6  # beyond this many blocks of agencies' months, not every union of them is audited
 
 Atom = tuple[str, str, str, str, int]  # (kind "m" or "w", cell, agency or scope, month or period, publication)
-Vector = dict[Atom, Fraction]
+Vector = dict[Atom, int]
 Relation = tuple[str, tuple[str, ...]]  # a cell that is the sum of others
 
 
@@ -91,6 +91,7 @@ def revealed_counts(releases: Sequence[Release], minimum: int = MIN_CELL) -> lis
 class _Audit:
     def __init__(self, releases: list[Release], minimum: int, *, new: bool = False) -> None:
         self.releases = releases
+        self.new = new
         self.minimum = minimum
         self.cover: dict[tuple[str, str], list[int]] = defaultdict(list)  # (agency, month) → publications
         self.chains: dict[tuple[str, str], list[int]] = defaultdict(list)  # (scope, period) → publications
@@ -104,14 +105,15 @@ class _Audit:
         # release's cells, which may still be hidden.
         last = len(releases) - 1
         fixed = [*self._constraints(), *self._shown_vectors(releases[:last] if new else releases)]
-        self._new: dict[str, Vector] = (
-            {cell: self.cell_vector(last, cell) for cell in releases[last].cells} if new else {}
-        )
+        cells = releases[last].cells if new else ()
+        # A cell over no atom at all (a report of agencies without any count) says nothing: it joins no group.
+        self._new: dict[str, Vector] = {cell: vector for cell in cells if (vector := self.cell_vector(last, cell))}
         self._visible = set(releases[last].shown) & set(self._new)
         self._group = _Groups()
         fixed = [vector for vector in fixed if vector]
         for vector in [*fixed, *self._new.values()]:
             self._group.join(vector)
+        self._group_of_atom = self._group.freeze()
         self._fixed: dict[int, list[Vector]] = defaultdict(list)
         for vector in fixed:
             self._fixed[self._group_of(vector)].append(vector)
@@ -124,9 +126,9 @@ class _Audit:
         release = self.releases[index]
         if cell in release.whole:
             chain = self.chains[(release.scope, release.period)]
-            return {("w", cell, release.scope, release.period, e): Fraction(1) for e in chain if e <= index}
+            return {("w", cell, release.scope, release.period, e): 1 for e in chain if e <= index}
         return {
-            ("m", cell, agency, month, e): Fraction(1)
+            ("m", cell, agency, month, e): 1
             for agency in release.agencies
             for month in release.months
             for e in self.cover[(agency, month)]
@@ -158,13 +160,13 @@ class _Audit:
                 for cell in cells:
                     atom: Atom = ("m", cell, agency, month, epoch)
                     if self._delta(atom) == 0:
-                        yield {atom: Fraction(1)}
+                        yield {atom: 1}
         for (scope, period), chain in self.chains.items():
             for position, epoch in enumerate(chain):
                 before = self.releases[chain[position - 1]].whole if position else {}
                 for cell, value in self.releases[epoch].whole.items():
                     if value == before.get(cell, 0):
-                        yield {("w", cell, scope, period, epoch): Fraction(1)}
+                        yield {("w", cell, scope, period, epoch): 1}
 
     # What is protected
 
@@ -175,8 +177,22 @@ class _Audit:
 
     def _monthly_protected(self) -> Iterator[tuple[str, Vector]]:
         cells = sorted({cell for r in self.releases for cell in r.cells if cell not in r.whole})
-        covers = [{(agency, month) for agency in r.agencies for month in r.months} for r in self.releases]
-        for keys in _key_unions(covers):
+        # Months where nothing was ever counted add nothing to any count (their atoms are known zeros), and with a new
+        # release only the years it covers can change what is derivable (no cell or relation spans two years).
+        counted = {
+            key for key in self.cover if any(self._count_at(cell, key, e) for e in self.cover[key] for cell in cells)
+        }
+        years = {month[:4] for month in self.releases[-1].months} if self.new else None
+        covers = [
+            {
+                (agency, month)
+                for agency in r.agencies
+                for month in r.months
+                if (agency, month) in counted and (years is None or month[:4] in years)
+            }
+            for r in self.releases
+        ]
+        for keys in _key_unions([cover for cover in covers if cover]):
             epochs = sorted({e for key in keys for e in self.cover[key]})
             where = _describe(keys)
             for cell in cells:
@@ -198,7 +214,7 @@ class _Audit:
                     for e in self.cover[(agency, month)]
                     if after < e <= upto
                 ]
-                yield f"{name} {label}: {value}", dict.fromkeys(atoms, Fraction(1))
+                yield f"{name} {label}: {value}", dict.fromkeys(atoms, 1)
 
     def _count_at(self, cell: str, key: tuple[str, str], epoch: int) -> int:
         """The count of the agency and month in the latest publication up to `epoch` that covered it."""
@@ -216,14 +232,14 @@ class _Audit:
                 for epoch in chain:
                     value = self.releases[epoch].whole.get(cell, 0)
                     change = value - (self.releases[before].whole.get(cell, 0) if before is not None else 0)
-                    atoms_now = {("w", cell, scope, period, e): Fraction(1) for e in chain if e <= epoch}
+                    atoms_now = {("w", cell, scope, period, e): 1 for e in chain if e <= epoch}
                     if 0 < abs(value) < self.minimum:
                         yield f"{cell} of {scope} in {period} as of publication {epoch}: {value}", atoms_now
                     if before is not None and 0 < abs(change) < self.minimum:
                         atom = ("w", cell, scope, period, epoch)
                         yield (
                             f"{cell} of {scope} in {period} changed by publication {epoch}: {change}",
-                            {atom: Fraction(1)},
+                            {atom: 1},
                         )
                     before = epoch
 
@@ -243,7 +259,10 @@ class _Audit:
         """Whether the analyst can compute the vector's count (had the new release not shown the cell `without`)."""
         parts: dict[int, Vector] = defaultdict(dict)
         for atom, coefficient in vector.items():
-            parts[self._group.find(atom)][atom] = coefficient
+            group = self._group_of_atom.get(atom)
+            if group is None:  # an atom no cell or relation holds: nothing derives it
+                return False
+            parts[group][atom] = coefficient
         for group, part in parts.items():
             basis = self._basis_of(group) if without is None else self._basis_without(group, without)
             if not basis.contains(part):
@@ -252,7 +271,7 @@ class _Audit:
 
     def visible_new_cells(self, vector: Vector) -> list[str]:
         """The new release's visible cells that share a group of atoms with the vector."""
-        groups = {self._group.find(atom) for atom in vector}
+        groups = {self._group_of_atom.get(atom) for atom in vector}
         return [cell for cell in sorted(self._visible) if self._group_of(self._new[cell]) in groups]
 
     def hide(self, cell: str) -> None:
@@ -260,7 +279,7 @@ class _Audit:
         self._basis.pop(self._group_of(self._new[cell]), None)
 
     def _group_of(self, vector: Vector) -> int:
-        return self._group.find(next(iter(vector)))
+        return self._group_of_atom[next(iter(vector))]
 
     def _fixed_basis_of(self, group: int) -> "_Basis":
         if group not in self._fixed_basis:
@@ -282,17 +301,21 @@ class _Audit:
 
 def _relation(where: tuple[str, str, str, int], total: str, parts: Iterable[str]) -> Vector:
     kind, agency, month, index = where
-    vector: Vector = {(kind, total, agency, month, index): Fraction(1)}
+    vector: Vector = {(kind, total, agency, month, index): 1}
     for part in parts:
         atom = (kind, part, agency, month, index)
-        vector[atom] = vector.get(atom, Fraction(0)) - 1
+        vector[atom] = vector.get(atom, 0) - 1
     return {atom: c for atom, c in vector.items() if c}
 
 
 def _key_unions(covers: Sequence[set[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
-    """The groups of (agency, month) whose counts the analyst can set against one another: the blocks that the
-    publications' coverages cut them into (a sum or difference of published cells covers a union of blocks), and
-    every union of blocks — of at most two blocks and their complements where there are more than MAX_BLOCKS."""
+    """The groups of (agency, month) whose counts the analyst can set against one another.
+
+    The publications' coverages cut the keys into blocks; a sum or difference of published cells covers a union of
+    blocks. Up to MAX_BLOCKS blocks, every union is audited. Beyond, the unions a sum or difference of up to three
+    cells can cover: every coverage, block and pair of blocks, and each coverage less any coverage, block or pair
+    of blocks inside it.
+    """
     every = frozenset().union(*covers) if covers else frozenset()
     blocks = [every] if every else []
     for cover in covers:
@@ -304,8 +327,9 @@ def _key_unions(covers: Sequence[set[tuple[str, str]]]) -> list[list[tuple[str, 
             for group in itertools.combinations(blocks, size)
         ]
     else:
-        few = [frozenset().union(*group) for size in (1, 2) for group in itertools.combinations(blocks, size)]
-        chosen = [*few, *(every - union for union in few if every - union)]
+        coverages = list(dict.fromkeys(frozenset(cover) for cover in covers))
+        parts = [*coverages, *(frozenset().union(*g) for n in (1, 2) for g in itertools.combinations(blocks, n))]
+        chosen = [*parts, *(cover - part for cover in coverages for part in parts if part < cover)]
     return [sorted(union) for union in dict.fromkeys(chosen)]
 
 
@@ -344,9 +368,13 @@ class _Groups:
     def find(self, atom: Atom) -> int:
         return self._ids.setdefault(self._root(atom), len(self._ids))
 
+    def freeze(self) -> dict[Atom, int]:
+        """Every atom joined so far, with the number of its group."""
+        return {atom: self.find(atom) for atom in list(self._parent)}
+
 
 class _Basis:
-    """Rows in reduced echelon form: each has a pivot atom that no other row holds."""
+    """Integer rows in reduced echelon form (fraction-free, so exact): each has a pivot atom no other row holds."""
 
     def __init__(self, vectors: Iterable[Vector]) -> None:
         self.rows: dict[Atom, Vector] = {}
@@ -356,15 +384,7 @@ class _Basis:
     def reduce(self, vector: Vector) -> Vector:
         rest = dict(vector)
         for pivot in [atom for atom in rest if atom in self.rows]:
-            factor = rest.get(pivot)
-            if not factor:
-                continue
-            for atom, coefficient in self.rows[pivot].items():
-                value = rest.get(atom, Fraction(0)) - factor * coefficient
-                if value:
-                    rest[atom] = value
-                else:
-                    rest.pop(atom, None)
+            _eliminate(rest, pivot, self.rows[pivot])
         return rest
 
     def add(self, vector: Vector) -> None:
@@ -372,19 +392,12 @@ class _Basis:
         if not rest:
             return
         pivot = min(rest)
-        scale = rest[pivot]
-        row = {atom: coefficient / scale for atom, coefficient in rest.items()}
-        for other_pivot, other in self.rows.items():
-            factor = other.get(pivot)
-            if factor:
-                for atom, coefficient in row.items():
-                    value = other.get(atom, Fraction(0)) - factor * coefficient
-                    if value:
-                        other[atom] = value
-                    else:
-                        other.pop(atom, None)
-                self.rows[other_pivot] = other
-        self.rows[pivot] = row
+        if rest[pivot] < 0:
+            rest = {atom: -coefficient for atom, coefficient in rest.items()}
+        for other in self.rows.values():
+            if pivot in other:
+                _eliminate(other, pivot, rest)
+        self.rows[pivot] = rest
 
     def copy(self) -> "_Basis":
         copied = _Basis(())
@@ -393,3 +406,21 @@ class _Basis:
 
     def contains(self, vector: Vector) -> bool:
         return not self.reduce(vector)
+
+
+def _eliminate(vector: Vector, pivot: Atom, row: Vector) -> None:
+    """Makes the vector's coefficient at the row's pivot zero, in place: vector·b − row·a, divided by the gcd."""
+    a, b = vector[pivot], row[pivot]
+    if b != 1:
+        for atom in vector:
+            vector[atom] *= b
+    for atom, coefficient in row.items():
+        value = vector.get(atom, 0) - a * coefficient
+        if value:
+            vector[atom] = value
+        else:
+            vector.pop(atom, None)
+    divisor = math.gcd(*vector.values()) if vector else 1
+    if divisor > 1:
+        for atom in vector:
+            vector[atom] //= divisor

@@ -22,7 +22,7 @@ from application.activity import activity_cells, facts_of
 from application.disclosure import Relation, Release, suppress_across
 from application.errors import ConcurrentUpdate, EntryNotFound, PermissionDenied
 from application.policy import require
-from application.ports import ALL_AGENCIES, IdempotencyClaim, Principal, ReportSigner, Role
+from application.ports import ALL_AGENCIES, IdempotencyClaim, Principal, ReportSigner, RetryKey, Role
 from application.registers import WRITE_ATTEMPTS, Decision, RegisterService, Written
 from application.reporting import LogState, Reporting
 from application.statistics import (
@@ -103,10 +103,16 @@ class Reports:
         self.today = today
 
     def publish(
-        self, principal: Principal, command: PublishReport, idempotency: IdempotencyClaim | None = None
+        self, principal: Principal, command: PublishReport, retry: RetryKey | None = None
     ) -> tuple[Report, int, bool]:
-        """Publishes the report; answers it, its event's log position and whether it was a retry's first answer."""
+        """Publishes the report; answers it, its event's log position and whether it was a retry's first answer (a
+        retry with the same Idempotency-Key counts for its caller alone)."""
         require(principal, PUBLISHERS)
+        idempotency = (
+            None
+            if retry is None
+            else IdempotencyClaim(scope=principal.scope, key=retry.key, fingerprint=retry.fingerprint)
+        )
         scope = _publishing_scope(principal, command.agency)
         period = check_publishable(command, self.today())
         definition = DEFINITIONS[command.kind]

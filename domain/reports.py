@@ -33,8 +33,8 @@ ReportBasis = Literal["entry", "exit"]
 PeriodText = Annotated[
     str,
     Meta(
-        pattern=r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$",
-        description="a year (`2025`), a quarter (`2025-Q3`) or a month (`2025-07`)",
+        pattern=r"^20[0-9]{2}(-Q[1-4]|-(0[1-9]|1[0-2]))?$",
+        description="a year (`2025`), a quarter (`2025-Q3`) or a month (`2025-07`), of the years 2000 to 2099",
         examples=["2025", "2025-Q3", "2025-07"],
     ),
 ]
@@ -164,9 +164,10 @@ def series_id(kind: ReportKind, basis: ReportBasis | None, definition_version: s
 
 
 def signed_message(report: Report) -> bytes:
-    """What the signature covers: every published value, where it comes from, who published it and when."""
+    """What the signature covers: every published value, where it comes from, who published it and when — as the
+    API shows them, so that a reader can check it with the report's own JSON (keys sorted, no whitespace)."""
     body = {
-        "id": str(report.id),
+        "id": report.id,
         "agency": report.agency,
         "kind": report.kind,
         "period": report.period,
@@ -178,7 +179,7 @@ def signed_message(report: Report) -> bytes:
         "figures": report.figures,
         "suppressed": report.suppressed,
         "published_by": report.published_by,
-        "published_at": report.published_at.isoformat(),
+        "published_at": report.published_at,
     }
     return b"lotse-report-1\n" + msgspec.json.encode(body, order="sorted")
 

@@ -230,3 +230,27 @@ def test_whatever_is_published_in_whatever_order_the_attacker_learns_nothing(
         persons += people(rng, len(persons) + 1000, late, MONTHS_2025[:6], ["koeln", "bonn"])
         publications.append(Publication(scope, period, tuple(persons)))
     assert attack(publish_all(publications)) == []
+
+
+def test_a_report_of_an_agency_without_any_count_hides_its_zeros_and_reveals_nothing() -> None:
+    empty = Release(
+        scope="nowhere",
+        period="2025",
+        months=period_of("2025").months,
+        counts={},
+        whole={},
+        cells=("EECO02.total",),
+        shown=frozenset(),
+    )
+    everyone = Release(
+        scope=ALL_AGENCIES,
+        period="2025",
+        months=period_of("2025").months,
+        counts={},
+        whole={},
+        cells=("EECO02.total",),
+        shown=frozenset(),
+    )
+
+    assert suppress_across([], empty) == {"EECO02.total"}
+    assert suppress_across([empty], everyone) == {"EECO02.total"}
