@@ -39,7 +39,7 @@ from infrastructure.eventstore.outages import reconnect_quickly
 from infrastructure.eventstore.recorders import CaseStore, case_recorder, events_table_of
 from infrastructure.eventstore.sql import Database
 from infrastructure.eventstore.tables import SqlCaseIndex, SqlEventLog, SqlIdempotencyKeys
-from infrastructure.privacy.keys import KeyVault, master_key
+from infrastructure.privacy.keys import MASTER_KEY_FILE, KeyVault, master_key
 from infrastructure.privacy.name_index import SqlNameIndex
 from infrastructure.privacy.retention import SqlRetentionCandidates
 from infrastructure.projections.activity_view import SqlActivityFacts
@@ -138,6 +138,7 @@ def bootstrap(
             # The owner migrates (`lotse migrate`); this process may not own the tables.
             require_current(database, schema_target(infrastructure).snapshots_table)
             _warn_if_owner(database, events_table)
+            _warn_if_master_key_file(settings)
         else:
             migrate(schema_target(infrastructure))
         key_vault.prepare()
@@ -217,6 +218,17 @@ def bootstrap(
     except BaseException:
         infrastructure.close()
         raise
+
+
+def _warn_if_master_key_file(settings: Settings) -> None:
+    """Says so when a PostgreSQL installation's master key is the generated file in the data directory, where the
+    other key files and their backups lie: whoever copies the directory and a database dump reads personal data."""
+    if settings.master_key is None:
+        logger.warning(
+            "the master key is the file %s in the data directory: in production give it as LOTSE_MASTER_KEY from a"
+            " secret store, and keep it out of this directory and of the database's backups",
+            settings.data_dir / MASTER_KEY_FILE,
+        )
 
 
 def _warn_if_owner(database: Database, events_table: str) -> None:
