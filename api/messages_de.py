@@ -26,6 +26,7 @@ RULES: dict[str, str] = {
     "date_before_first_contact": "Das Datum {date} liegt vor dem Erstkontakt am {opened_on}.",
     "date_not_before_reference": "Das Datum {date} liegt vor {what} am {reference}.",
     # Published reports
+    "analysts_read_published_reports": "Auswertungen lesen veröffentlichte Berichte (GET /reports), keine laufenden Zahlen.",
     "report_period_ended": "Der Zeitraum {period} ist noch nicht zu Ende (er endet am {end}; heute ist der {today}).",
     "report_needs_basis": "Ein ESF+-Bericht braucht eine Basis: Eintritte (entry) oder Austritte (exit).",
     "report_takes_no_basis": "Ein Bericht der Art „{kind}“ hat keine Basis.",
@@ -258,6 +259,10 @@ MESSAGES: tuple[tuple[str, str], ...] = (
         "Beraterinnen und Berater sehen ihre eigenen Fälle und Fristen, die Leitung die der Stelle.",
     ),
     (r"only a lead may reassign a case", "Nur die Leitung kann einen Fall neu zuweisen."),
+    (
+        r"analysts read published reports \(GET /reports\), not the live statistics",
+        "Auswertungen lesen veröffentlichte Berichte (GET /reports), keine laufenden Zahlen.",
+    ),
     (
         r"a report of agency '(?P<wanted>[^']+)' is not the agency '(?P<agency>[^']+)' of the caller",
         "Ein Bericht der Stelle „{wanted}“ ist nicht einer der eigenen Stelle „{agency}“.",

@@ -155,7 +155,7 @@ def on_invalid_query(request: AnyRequest, exc: InvalidQuery) -> Response[Problem
 
 
 def on_permission_denied(request: AnyRequest, exc: PermissionDenied) -> Response[Problem]:
-    return problem(403, "forbidden", "Forbidden", str(exc), request=request)
+    return problem(403, "forbidden", "Forbidden", str(exc), exc.rule, request=request)
 
 
 def on_domain_error(request: AnyRequest, exc: DomainError) -> Response[Problem]:

@@ -5,7 +5,7 @@ from datetime import date
 
 from application.activity import ShownActivity, shown_activity
 from application.errors import InvalidQuery
-from application.policy import agency_scope, reads_suppressed_figures
+from application.policy import agency_scope, reads_suppressed_figures, require_live_figures
 from application.ports import Principal, ViewQueries
 from application.reporting import ActivityFigures, Reporting
 from application.workspace import MIN_POSITION_WAIT_SECONDS, wait_for_views
@@ -38,6 +38,7 @@ class ActivityReports:
         as_of_position: int | None = None,
         min_position: int | None = None,
     ) -> ActivityAnswer:
+        require_live_figures(principal)
         if start > end:
             raise InvalidQuery("to", "the period ends before it starts")
         wait_for_views(self.views, min_position, MIN_POSITION_WAIT_SECONDS)

@@ -77,7 +77,12 @@ class KeyStoreError(Exception):
 
 
 class PermissionDenied(Exception):
-    """The caller's role may not do this (the use case decides; the API answers 403)."""
+    """The caller's role may not do this (the use case decides; the API answers 403); `rule` names the rule where a
+    release refuses what an earlier one allowed."""
+
+    def __init__(self, message: str, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 class InvalidQuery(ValueError):

@@ -16,12 +16,23 @@ AUDITORS: tuple[Role, ...] = ("auditor",)  # verify the log, read the access log
 # The desk's registers beside the cases (short contacts, outreach events, employers): counsellors and leads record,
 # auditors read too; analysts read figures only.
 DESK_READERS: tuple[Role, ...] = ("counsellor", "lead", "auditor")
+# The live statistics (any period, any log position) are exact: analysts read published reports instead (0.2), whose
+# suppression holds across everything published (application/disclosure.py).
+LIVE_FIGURE_READERS: tuple[Role, ...] = ("counsellor", "lead", "auditor")
 
 
 def require(principal: Principal, roles: tuple[Role, ...]) -> None:
     """Raises PermissionDenied unless the principal's role is one of `roles`."""
     if principal.role not in roles:
         raise PermissionDenied(f"the role '{principal.role}' may not do this (allowed: {', '.join(roles)})")
+
+
+def require_live_figures(principal: Principal) -> None:
+    """Analysts read published reports, not the live figures: two live answers a client apart would show her."""
+    if principal.role not in LIVE_FIGURE_READERS:
+        raise PermissionDenied(
+            "analysts read published reports (GET /reports), not the live statistics", "analysts_read_published_reports"
+        )
 
 
 def sees_personal_data(role: Role) -> bool:

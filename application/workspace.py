@@ -22,6 +22,7 @@ from application.policy import (
     counsellor_scope,
     reads_suppressed_figures,
     require,
+    require_live_figures,
     sees_agency,
     sees_personal_data,
 )
@@ -360,6 +361,7 @@ class Workspace:
         """The ESF+ indicators of the principal's agency (a `*` principal: of `agency`, or of all); suppressed for
         analysts. `definition_version` (default: the current one) names the definition the figures follow: an
         earlier one recomputes a figure published under it."""
+        require_live_figures(principal)
         if start > end:
             raise InvalidQuery("to", "the period ends before it starts")
         version = CURRENT_DEFINITION if definition_version is None else definition_version
@@ -388,6 +390,7 @@ class Workspace:
         min_position: int | None = None,
     ) -> FunnelAnswer:
         """The pathway funnel, scoped and suppressed as `esf`."""
+        require_live_figures(principal)
         self._wait_for(min_position)
         scope = agency_scope(principal, agency)
         figures = self.reporting.funnel(scope, as_of_position)

@@ -254,12 +254,12 @@ READS = {
     "GET /caseload": ("lead", "/caseload", f"SELECT * FROM {{s}}.{CASELOAD} WHERE agency = %s"),
     "GET /deadlines": ("lead", "/deadlines", f"SELECT * FROM {{s}}.{DEADLINES} WHERE agency = %s"),
     "GET /statistics/esf": (
-        "analyst",
+        "auditor",
         "/statistics/esf?from=2024-01-01&to=2026-12-31",
         f"SELECT * FROM {{s}}.{INDICATOR_DAYS} WHERE agency = %s AND basis = 'entry'",
     ),
     "GET /statistics/funnel": (
-        "analyst",
+        "auditor",
         "/statistics/funnel",
         f"SELECT * FROM {{s}}.{FUNNEL_SPANS} WHERE agency = %s",
     ),
@@ -268,7 +268,8 @@ READS = {
 
 def _reads(server: LotseServer, raw_url: str, schema: str, sizes: Sizes, scale: str) -> list[Row]:
     rows = []
-    tokens = {"lead": server.token("petra", "lead"), "analyst": server.token("fiona", "analyst")}
+    # Analysts read published reports, not the live figures (API.md 0.2): an auditor reads those.
+    tokens = {"lead": server.token("petra", "lead"), "auditor": server.token("otto", "auditor")}
     for name, (role, path, raw_query) in READS.items():
         lotse = read_latencies(server, tokens[role], path, sizes.reads)
         raw = query_latencies(raw_url, raw_query.format(s=f'"{schema}"'), ("koeln",), sizes.reads)
@@ -283,7 +284,7 @@ def _reads(server: LotseServer, raw_url: str, schema: str, sizes: Sizes, scale: 
 
 
 def _as_of(server: LotseServer, raw_url: str, schema: str) -> Row:
-    token = server.token("fiona", "analyst")
+    token = server.token("otto", "auditor")
     head = int(read_head(raw_url, schema))
     path = f"/statistics/esf?from=2024-01-01&to=2026-12-31&as_of_position={head}"
     started = time.perf_counter()

@@ -168,6 +168,9 @@ def _migrating(database: Database) -> Iterator[None]:
         yield
         return
     with datastore.get_connection() as connection, connection.transaction():
+        # This transaction idles while the migrations run on other connections: PostgreSQL must not end it after the
+        # pool's idle-in-transaction limit (5 s), which a slow or busy machine exceeds (seen in CI under load).
+        connection.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         # Held until this transaction ends: a second `lotse migrate` (or a replica starting) waits here.
         connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"lotse.migrate {datastore.schema}",))
         yield

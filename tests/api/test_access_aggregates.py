@@ -35,17 +35,19 @@ ENDPOINTS: dict[str, tuple[str, dict[str, Any]]] = {
     "audit_verify": ("/audit/verify", {}),
     "participant_export": ("/exports/participants", PERIOD),
     "activity": ("/statistics/activity", PERIOD),
+    "reports": ("/reports", {}),
 }
 MATRIX = """
 endpoint      counsellor  lead  auditor  analyst  funder_auditor
 caseload      200         200   200      200      200
 deadlines     200         200   200      403      200
-esf           200         200   200      200      200
-esf_as_of     200         200   200      200      200
-funnel        200         200   200      200      200
+esf           200         200   200      403      200
+esf_as_of     200         200   200      403      200
+funnel        200         200   200      403      200
 audit_verify  403         403   200      403      200
 participant_export 403    200   200      403      200
-activity      200         200   200      200      200
+activity      200         200   200      403      200
+reports       200         200   200      200      200
 """
 
 

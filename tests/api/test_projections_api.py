@@ -163,20 +163,21 @@ async def test_an_unknown_definition_is_refused_naming_the_parameter(client: Cli
     assert CURRENT_DEFINITION in response.json()["detail"]
 
 
-async def test_analysts_see_small_cells_suppressed(client: Client, tokens: Tokens) -> None:
+async def test_analysts_are_refused_the_live_figures_naming_the_rule(client: Client, tokens: Tokens) -> None:
     position = await record(client, tokens)
 
-    seen = await get(client, "/statistics/esf", ANALYST, tokens, min_position=position, **PERIOD)
-
-    row = seen["indicators"]["EECO01"]
-    assert row["female"] == 7
-    assert row["male"] is None  # two men: under five persons
-    assert "EECO01.male" in seen["suppressed"]
-    # With male hidden, the total would give it away unless another cell of the row is hidden as well.
-    assert sum(value is None for value in row.values()) >= 2
-    for name in seen["suppressed"]:
-        code, column = name.split(".")
-        assert seen["indicators"][code][column] is None
+    for path, query in (
+        ("/statistics/esf", {**PERIOD, "min_position": position}),
+        ("/statistics/esf", {**PERIOD, "as_of_position": position}),
+        ("/statistics/funnel", {}),
+    ):
+        for accept in ("application/json", "text/csv"):
+            answer = await client.get(path, params=query, headers=tokens.headers(ANALYST, Accept=accept))
+            problem = assert_problem(answer, 403)
+            assert problem["rule"] == "analysts_read_published_reports", (path, accept)
+            assert "/reports" in problem["detail"]
+    german = await client.get("/statistics/funnel", headers={**tokens.headers(ANALYST), "Accept-Language": "de"})
+    assert "veröffentlichte Berichte" in assert_problem(german, 403)["detail"]
 
 
 async def test_statistics_answer_csv(client: Client, tokens: Tokens) -> None:

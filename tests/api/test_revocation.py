@@ -76,13 +76,11 @@ async def test_auditors_and_analysts_who_left_are_refused(
     token = tokens.headers(who)
     assert in_directory(settings, lambda staff: staff.deactivate(who.agency, who.subject))
 
-    assert_problem(await client.get("/statistics/esf?from=2026-01-01&to=2026-03-31", headers=token), 401)
+    assert_problem(await client.get("/reports", headers=token), 401)
     assert_problem(await client.get("/cases", headers=token), 401)
     colleague = dataclasses.replace(who, subject="colleague")
     in_directory(settings, lambda staff: staff.register(who.agency, "colleague", who.role))
-    assert (
-        await client.get("/statistics/esf?from=2026-01-01&to=2026-03-31", headers=tokens.headers(colleague))
-    ).is_success
+    assert (await client.get("/reports", headers=tokens.headers(colleague))).is_success
 
 
 async def test_revoked_tokens_are_refused_and_later_ones_accepted(

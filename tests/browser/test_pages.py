@@ -196,24 +196,6 @@ def test_the_funder_statistics_show_the_exact_figures_with_their_proof(tab: Tab)
     tab.screenshot("foerderstatistik-diagramme", readme=True)
 
 
-def test_an_analyst_sees_suppressed_cells_as_suppressed(tab: Tab) -> None:
-    demo = tab.demo
-    tab.sign_in("analyst")
-    page = tab.page
-    assert page.locator("#page h1").inner_text() == "Förderstatistik"
-    start, end = page.get_by_label("von").input_value(), page.get_by_label("bis").input_value()
-
-    esf = demo.api("analyst", "/statistics/esf", basis="entry", **{"from": start, "to": end})
-    assert esf["suppressed"]
-    assert esf_table(tab) == esf["indicators"]
-    assert figure(page.locator("#suppression-note").inner_text().split()[0]) == len(esf["suppressed"])
-    funnel = demo.api("analyst", "/statistics/funnel")
-    assert funnel_table(tab) == {
-        PATHWAYS[name]: [row["reached"][stage] for stage in FUNNEL_STAGES] for name, row in funnel["pathways"].items()
-    }
-    tab.screenshot("foerderstatistik-auswertung")
-
-
 def test_the_statistics_download_as_the_api_answers_them_in_csv(tab: Tab) -> None:
     demo = tab.demo
     tab.sign_in("auditor")

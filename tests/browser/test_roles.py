@@ -9,9 +9,9 @@ from tests.browser.conftest import Tab
 
 NAVIGATION = {
     "counsellor": ["Meine Fälle", "Fallverlauf", "Arbeitgeber", "Kurse", "Tätigkeitsbericht"],
-    "lead": ["Meine Fälle", "Team", "Fallverlauf", "Arbeitgeber", "Kurse", "Tätigkeitsbericht"],
-    "auditor": ["Fallverlauf", "Arbeitgeber", "Kurse", "Tätigkeitsbericht", "Förderstatistik"],
-    "analyst": ["Tätigkeitsbericht", "Förderstatistik"],
+    "lead": ["Meine Fälle", "Team", "Fallverlauf", "Arbeitgeber", "Kurse", "Tätigkeitsbericht", "Berichte"],
+    "auditor": ["Fallverlauf", "Arbeitgeber", "Kurse", "Tätigkeitsbericht", "Förderstatistik", "Berichte"],
+    "analyst": ["Berichte"],  # published reports only: the live figures are refused to analysts (API.md 0.2)
 }
 
 

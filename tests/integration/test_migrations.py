@@ -4,6 +4,7 @@ These tests build the event store from the library alone, so they hold whatever 
 """
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from infrastructure.eventstore.migrations import (
     MIGRATIONS_TABLE,
     SchemaMismatch,
     SchemaTarget,
+    _migrating,
     applied_versions,
     migrate,
     require_current,
@@ -27,6 +29,8 @@ from infrastructure.eventstore.migrations import (
 )
 from infrastructure.eventstore.recorders import CaseStore
 from infrastructure.settings import Settings
+
+IDLE_IN_TRANSACTION_LIMIT_SECONDS = 5  # the eventsourcing library's default for its pool's connections
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -152,3 +156,12 @@ def test_processes_starting_at_the_same_moment_all_start(settings: Settings) -> 
 
     assert errors == []
     assert len(started) == 4
+
+
+def test_a_migration_that_takes_longer_than_the_idle_limit_keeps_its_lock(target: SchemaTarget) -> None:
+    """The transaction holding the migration lock idles while migrations run on other connections; on a busy
+    machine that outlasted PostgreSQL's idle-in-transaction limit (5 s, the pool's) and ended the migration."""
+    with _migrating(target.database):
+        time.sleep(IDLE_IN_TRANSACTION_LIMIT_SECONDS + 1)
+    migrate(target)
+    assert applied_versions(target.database) == set(range(1, LATEST + 1))

@@ -27,7 +27,7 @@ from infrastructure.eventstore.sql import SchemaMismatch
 from infrastructure.projections.case_views import CASELOAD
 from infrastructure.settings import Settings, SettingsError
 from tests.api.conftest import FixedClock
-from tests.api.helpers import ANALYST, AUDITOR, CLOSING, COUNSELLOR, JOURNEY, LEAD, STAFF, case_body
+from tests.api.helpers import AUDITOR, CLOSING, COUNSELLOR, JOURNEY, LEAD, STAFF, case_body
 from tests.conftest import postgres_base_url
 from tests.integration.conftest import open_case_command
 
@@ -132,7 +132,7 @@ async def test_the_service_runs_a_whole_journey_as_the_runtime_role(migrated: In
         assert [item["id"] for item in found.json()["items"]] == [case_id]
         caseload = await client.get("/caseload", params={"min_position": position}, headers=headers(LEAD))
         assert caseload.status_code == 200, caseload.text
-        for path, who in (("/statistics/esf", AUDITOR), ("/statistics/funnel", ANALYST)):
+        for path, who in (("/statistics/esf", AUDITOR), ("/statistics/funnel", LEAD)):
             params = {"from": "2026-01-01", "to": "2026-12-31", "min_position": position}
             assert (await client.get(path, params=params, headers=headers(who))).status_code == 200
         erased = await client.delete(f"/cases/{case_id}/personal-data", headers=headers(LEAD))

@@ -125,6 +125,8 @@ def refusals() -> list[Refusal]:
                 rule, facts = _argument(call, 0, "reason"), frozenset()
             elif called == "problem":
                 rule, facts = _argument(call, 4, "rule"), frozenset()
+            elif called == "PermissionDenied":  # a refusal by role that a release added names its rule
+                rule, facts = _argument(call, 1, "rule"), frozenset()
             else:
                 continue
             rules = values.of(rule)

@@ -78,6 +78,11 @@ export async function getCsv(path, query) {
   return (await call(path, { query, accept: "text/csv" })).blob();
 }
 
+// Sends a new record (a published report, …); a refusal's detail comes in German.
+export async function postJson(path, body) {
+  return (await call(path, { method: "POST", body, headers: { "Accept-Language": "de" } })).json();
+}
+
 // Records one step; answers the case after it and the step's log position (to wait for the views with).
 export async function recordStep(caseId, step, version) {
   const response = await call(`/cases/${caseId}/steps`, { method: "POST", body: step, headers: { "If-Match": `"${version}"` } });

@@ -12,10 +12,12 @@ const PAGES = {
   fallverlauf: { title: "Fallverlauf", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/timeline.js") },
   arbeitgeber: { title: "Arbeitgeber", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/employers.js") },
   kurse: { title: "Kurse", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/courses.js") },
-  taetigkeitsbericht: { title: "Tätigkeitsbericht", roles: ["counsellor", "lead", "auditor", "analyst"], load: () => import("./pages/activity.js") },
-  foerderstatistik: { title: "Förderstatistik", roles: ["auditor", "analyst"], load: () => import("./pages/statistics.js") },
+  taetigkeitsbericht: { title: "Tätigkeitsbericht", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/activity.js") },
+  foerderstatistik: { title: "Förderstatistik", roles: ["auditor"], load: () => import("./pages/statistics.js") },
+  // Analysts read published reports only (API.md 0.2): live figures of any period could be set against each other.
+  berichte: { title: "Berichte", roles: ["lead", "auditor", "analyst"], load: () => import("./pages/reports.js") },
 };
-const START_PAGES = { counsellor: "meine-faelle", lead: "team", auditor: "foerderstatistik", analyst: "foerderstatistik" };
+const START_PAGES = { counsellor: "meine-faelle", lead: "team", auditor: "foerderstatistik", analyst: "berichte" };
 
 const elements = {
   signIn: document.getElementById("sign-in"),

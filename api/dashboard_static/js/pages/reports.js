@@ -1,0 +1,157 @@
+// "Berichte": published reports (GET /reports) — frozen, signed figures of an ended period. Analysts read only these;
+// leads and auditors publish them here (POST /reports).
+
+import { ApiError, getCsv, getJson, postJson } from "../api.js";
+import { cell, formatInstant, formatNumber, h, message, section, table } from "../dom.js";
+import { FUNNEL_STAGES, GENDER_COLUMNS, INDICATORS, PATHWAYS, label } from "../labels.js";
+
+const KINDS = { esf: "ESF+-Indikatoren", activity: "Tätigkeitsbericht", funnel: "Verlauf nach Wegen" };
+const BASES = { entry: "Eintritte", exit: "Austritte" };
+const COLUMNS = { ...GENDER_COLUMNS, total: "insgesamt" };
+
+export async function render(container, { session, rest }) {
+  if (rest[0]) {
+    await renderReport(container, rest[0]);
+    return;
+  }
+  if (["lead", "auditor"].includes(session.role)) container.append(publishForm(session));
+  const { items } = await getJson("/reports");
+  container.append(
+    section(
+      "Veröffentlichte Berichte",
+      items.length
+        ? table({
+            id: "reports-table",
+            caption: "Neueste zuerst",
+            columns: ["Bericht", "Zeitraum", "Träger", "veröffentlicht", "Logposition"],
+            numeric: (index) => index === 4,
+            rows: items.map((report) => [
+              h("a", { href: `#/berichte/${report.id}` }, describe(report)),
+              report.period,
+              report.agency === "*" ? "alle" : report.agency,
+              `${formatInstant(report.published_at)} (${report.published_by})`,
+              formatNumber(report.position),
+            ]),
+          })
+        : message("Es ist noch kein Bericht veröffentlicht."),
+    ),
+  );
+}
+
+function describe(report) {
+  return report.basis ? `${KINDS[report.kind]} (${BASES[report.basis]})` : KINDS[report.kind];
+}
+
+async function renderReport(container, id) {
+  const report = await getJson(`/reports/${encodeURIComponent(id)}`);
+  container.append(
+    h("p", {}, h("a", { href: "#/berichte" }, "← alle Berichte")),
+    h("h2", { id: "report-title" }, `${describe(report)} ${report.period}`),
+    h(
+      "p",
+      { class: "hint", id: "report-proof" },
+      `Träger ${report.agency === "*" ? "alle" : report.agency}; eingefroren bei Logposition ${formatNumber(report.position)} `,
+      `(Prüfsumme ${report.digest.slice(0, 12)}…), veröffentlicht ${formatInstant(report.published_at)} von ${report.published_by}, `,
+      `signiert mit dem Prüfschlüssel ${report.public_key.slice(0, 12)}…`,
+    ),
+    ...(report.suppressed.length
+      ? [h("p", { class: "hint", id: "suppression-note" }, `${formatNumber(report.suppressed.length)} Zellen sind unterdrückt: Sie beträfen weniger als 5 oder ließen sich aus diesem und früher veröffentlichten Berichten errechnen.`)]
+      : []),
+    report.kind === "esf" ? esfTable(report) : cellsTable(report),
+    downloadButton(report),
+  );
+}
+
+function esfTable(report) {
+  const rows = new Map();
+  for (const [name, value] of Object.entries(report.cells)) {
+    const [code, column] = name.split(".");
+    if (!rows.has(code)) rows.set(code, {});
+    rows.get(code)[column] = value;
+  }
+  const columns = Object.keys(COLUMNS);
+  return table({
+    id: "report-cells",
+    caption: "Personen je Indikator und Geschlecht",
+    columns: ["Indikator", ...columns.map((column) => COLUMNS[column])],
+    rows: [...rows].map(([code, values]) => [
+      `${code} ${code === "follow_up_response" ? "Nachbefragung" : label(INDICATORS, code)}`,
+      ...columns.map((column) => (column in values ? cell(values[column]) : "–")),
+    ]),
+  });
+}
+
+function cellsTable(report) {
+  const named = (name) => {
+    const [pathway, , stage] = name.split(".");
+    return report.kind === "funnel" ? `${label(PATHWAYS, pathway)}: ${label(FUNNEL_STAGES, stage)}` : name;
+  };
+  return table({
+    id: "report-cells",
+    caption: report.kind === "funnel" ? "Fälle mit Erstkontakt im Zeitraum, die die Stufe erreicht haben" : "Zahlen",
+    columns: ["Zelle", "Wert"],
+    rows: [
+      ...Object.entries(report.cells).map(([name, value]) => [named(name), cell(value)]),
+      ...Object.entries(report.figures).map(([name, value]) => [name, value === null ? cell(null) : String(value)]),
+    ],
+  });
+}
+
+function downloadButton(report) {
+  return h(
+    "button",
+    {
+      type: "button",
+      onclick: async () => {
+        const blob = await getCsv(`/reports/${report.id}`);
+        const link = h("a", { href: URL.createObjectURL(blob), download: `bericht_${report.kind}_${report.period}.csv` });
+        document.body.append(link);
+        link.click();
+        link.remove();
+      },
+    },
+    "Bericht als CSV",
+  );
+}
+
+function publishForm(session) {
+  const status = h("p", { id: "publish-status", role: "status", class: "message", hidden: true });
+  const kind = h("select", { id: "publish-kind", name: "kind" }, Object.entries(KINDS).map(([value, text]) => h("option", { value }, text)));
+  const basis = h("select", { id: "publish-basis", name: "basis" }, Object.entries(BASES).map(([value, text]) => h("option", { value }, text)));
+  const period = h("input", { id: "publish-period", name: "period", required: true, placeholder: "2025-Q3", pattern: "20[0-9]{2}(-Q[1-4]|-(0[1-9]|1[0-2]))?", "aria-describedby": "publish-period-hint" });
+  const agency = h("input", { id: "publish-agency", name: "agency", placeholder: "alle" });
+  const basisRow = h("p", {}, h("label", { for: "publish-basis" }, "Basis"), basis);
+  kind.addEventListener("change", () => {
+    basisRow.hidden = kind.value !== "esf";
+  });
+  const form = h(
+    "form",
+    {
+      id: "publish-form",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const body = { kind: kind.value, period: period.value.trim() };
+        if (kind.value === "esf") body.basis = basis.value;
+        if (session.agency === "*" && agency.value.trim()) body.agency = agency.value.trim();
+        status.hidden = false;
+        try {
+          const report = await postJson("/reports", body);
+          status.className = "message info";
+          status.textContent = `Veröffentlicht: ${describe(report)} ${report.period}, ${formatNumber(report.suppressed.length)} Zellen unterdrückt.`;
+          location.hash = `#/berichte/${report.id}`;
+        } catch (error) {
+          status.className = "message error";
+          status.setAttribute("role", "alert");
+          status.textContent = error instanceof ApiError ? error.message : String(error);
+        }
+      },
+    },
+    h("p", {}, h("label", { for: "publish-kind" }, "Art"), kind),
+    basisRow,
+    h("p", {}, h("label", { for: "publish-period" }, "Zeitraum"), period, h("span", { id: "publish-period-hint", class: "hint" }, " Jahr (2025), Quartal (2025-Q3) oder Monat (2025-07); er muss zu Ende sein.")),
+    session.agency === "*" ? h("p", {}, h("label", { for: "publish-agency" }, "Träger (leer: alle)"), agency) : null,
+    h("button", { type: "submit" }, "Bericht veröffentlichen"),
+    status,
+  );
+  return section("Bericht veröffentlichen", h("p", { class: "hint" }, "Ein veröffentlichter Bericht wird eingefroren und signiert; Auswertungen sehen nur veröffentlichte Berichte. Kleine Zellen werden so unterdrückt, dass sie sich auch mit früheren Berichten nicht errechnen lassen."), form);
+}

@@ -1,0 +1,62 @@
+"""The "Berichte" page: a lead publishes a report, an analyst reads it — the only figures analysts see."""
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Tab
+from tests.browser.helpers import figure, table_rows
+
+
+def test_a_lead_publishes_a_report_and_an_analyst_reads_it_with_small_cells_suppressed(tab: Tab) -> None:
+    demo = tab.demo
+    page = tab.page
+    tab.sign_in("lead")
+    tab.open("#/berichte")
+    page.get_by_label("Art").select_option(label="ESF+-Indikatoren")
+    page.get_by_label("Basis").select_option(label="Eintritte")
+    page.get_by_label("Zeitraum").fill("2025")
+    page.get_by_role("button", name="Bericht veröffentlichen").click()
+    expect(page.locator("#report-title")).to_have_text("ESF+-Indikatoren (Eintritte) 2025")
+    assert tab.unlabelled_controls() == []
+
+    page.get_by_role("button", name="Abmelden").click()
+    tab.sign_in("analyst")
+    assert page.locator("#page h1").inner_text() == "Berichte"
+    listed = demo.api("analyst", "/reports")["items"]
+    assert len(listed) >= 1
+    published = next(report for report in listed if report["period"] == "2025" and report["kind"] == "esf")
+    page.get_by_role("link", name="ESF+-Indikatoren (Eintritte)").first.click()
+    tab.settle()
+
+    rows = {row[0].split()[0]: row[1:] for row in table_rows(page, "#report-cells")}
+    for code in ("EECO01", "EECO02", "EECO12"):
+        shown = [figure(text) for text in rows[code]]
+        expected = [
+            published["cells"][f"{code}.{column}"] for column in ("female", "male", "diverse", "unspecified", "total")
+        ]
+        assert shown == expected, code
+    assert figure(page.locator("#suppression-note").inner_text().split()[0]) == len(published["suppressed"])
+    expect(page.locator("#report-proof")).to_contain_text(f"Logposition {published['position']:,}".replace(",", "."))
+    tab.screenshot("berichte", readme=True)
+
+
+def test_a_period_that_has_not_ended_is_refused_in_german_next_to_the_form(tab: Tab) -> None:
+    tab.expect_console_error("status of 422")
+    page = tab.page
+    tab.sign_in("auditor")
+    tab.open("#/berichte")
+    page.get_by_label("Zeitraum").fill("2099")
+    page.get_by_role("button", name="Bericht veröffentlichen").click()
+
+    expect(page.locator("#publish-status")).to_contain_text("ist noch nicht zu Ende")
+    tab.screenshot("berichte-abgelehnt")
+
+
+def test_an_analyst_is_not_offered_the_live_statistics(tab: Tab) -> None:
+    tab.sign_in("analyst")
+    tab.open("#/foerderstatistik")
+
+    expect(page_alert := tab.page.get_by_role("alert")).to_contain_text(
+        "ist für Ihre Rolle (Auswertung) nicht freigegeben"
+    )
+    assert page_alert.count() == 1
+    assert not [url for url in tab.requests if "/statistics/" in url]
