@@ -84,7 +84,7 @@ class ActivityController(Controller):
         summary="What the desk did in a period: sessions, persons, short contacts, outreach, employers, referrals",
         responses={
             200: ResponseSpec(ActivityStatistics, description="The figures", generate_examples=False),
-            **problems(401, 404, 422, 503),
+            **problems(401, 403, 404, 422, 503),
         },
         opt={**READS_VIEWS_WHEN_LIVE, **ALSO_CSV},
     )

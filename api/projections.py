@@ -149,7 +149,7 @@ class ProjectionsController(Controller):
         "/statistics/esf",
         sync_to_thread=True,
         summary="ESF+ common indicators by gender, with the log position and digest they were computed at",
-        responses={200: _figures(EsfStatistics), **problems(401, 404, 422, 503)},
+        responses={200: _figures(EsfStatistics), **problems(401, 403, 404, 422, 503)},
         opt={**READS_VIEWS_WHEN_LIVE, **ALSO_CSV},
     )
     def esf(
@@ -184,7 +184,7 @@ class ProjectionsController(Controller):
         "/statistics/funnel",
         sync_to_thread=True,
         summary="Per pathway: persons reaching each stage and median days between stages",
-        responses={200: _figures(FunnelStatistics), **problems(401, 404, 422, 503)},
+        responses={200: _figures(FunnelStatistics), **problems(401, 403, 404, 422, 503)},
         opt={**READS_VIEWS_WHEN_LIVE, **ALSO_CSV},
     )
     def funnel(
