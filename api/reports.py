@@ -18,7 +18,8 @@ from api.desk import RECORD_HEADERS
 from api.openapi_document import ALSO_CSV
 from api.params import problems
 from application.reports import PUBLISHERS, REPORT_READERS, Reports
-from domain.reports import PeriodText, PublishReport, Report, ReportBasis, ReportKind
+from domain.publishing import PublishReport
+from domain.reports import PeriodText, Report, ReportBasis, ReportKind
 
 AnyRequest = Request[Any, Any, Any]
 Published = NamedDependency[Reports]

@@ -10,6 +10,7 @@ Everyone who reads figures reads the published reports of her agency (a `*` prin
 nothing else.
 """
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -44,18 +45,16 @@ from domain.case import Case
 from domain.employers import Employer
 from domain.funnel import FUNNEL_DEFINITION_VERSION
 from domain.indicators import GENDERS
+from domain.publishing import PublishReport, check_publishable
 from domain.registers import Stamp
 from domain.reports import (
     REPORTS,
     MonthlyCounts,
     Period,
-    PublishReport,
     Report,
     ReportBasis,
     ReportKind,
     ReportSeries,
-    check_publishable,
-    month_period,
     period_of,
     published,
     series_id,
@@ -119,9 +118,18 @@ class Reports:
         series = series_id(command.kind, command.basis, definition)
         report_id = uuid4()
 
+        @functools.cache
+        def frozen() -> tuple[int, Figures]:
+            """The figures at the log's head: replayed once, only when a publication is decided (a retry with the
+            Idempotency-Key is answered before), and kept when a lost race decides it again."""
+            position = self.reporting.cases.recorder.max_notification_id() or 0
+            log = self.reporting.replay_log(position, None if scope == ALL_AGENCIES else scope)
+            return position, _figures(command.kind, command.basis, log, period)
+
         def decide(current: ReportSeries | None, stamp: Stamp) -> Any:
             earlier = current.reports if current is not None else ()
-            report = self._report(report_id, command, scope, period, definition, earlier, stamp)
+            position, figures = frozen()
+            report = self._report(report_id, command, scope, period, definition, position, figures, earlier, stamp)
             return published(stamp, report)
 
         written = self._append(series, decide, principal.subject, idempotency)
@@ -191,12 +199,12 @@ class Reports:
         scope: str,
         period: Period,
         definition: str,
+        position: int,
+        figures: Figures,
         earlier: Sequence[Report],
         stamp: Stamp,
     ) -> Report:
-        position = self.reporting.cases.recorder.max_notification_id() or 0
-        log = self.reporting.replay_log(position, None if scope == ALL_AGENCIES else scope)
-        figures = _figures(command.kind, command.basis, log, period)
+        """The report of these figures, hidden against every report of the series published before, and signed."""
         new = _release(scope, period, figures, frozenset())
         hidden = suppress_across([_release_of(report) for report in earlier], new)
         shown_figures = {
@@ -288,7 +296,7 @@ def _esf_figures(basis: Basis, log: LogState, period: Period) -> Figures:
     for agency, cases in _by_agency(log.cases).items():
         participants = v2.participants(cases)
         for month in period.months:
-            days = month_period(month)
+            days = period_of(month)
             figures = esf_counts(basis, sum_counted(participants, days.start, days.end, basis))
             row = {f"{code}.{column}": n for code, by in figures.counts.items() for column, n in by.items()}
             row.pop(f"{v2.SMES_SUPPORTED}.total", None)
@@ -318,7 +326,7 @@ def _activity_figures(log: LogState, period: Period) -> Figures:
     for agency, states in _by_agency([*log.cases, *log.entries]).items():
         facts = [fact for state in states for fact in facts_of(state)]
         for month in period.months:
-            days = month_period(month)
+            days = period_of(month)
             cells, _ = activity_cells(count_activity(facts, days.start, days.end))
             row = {name: n for name, n in cells.items() if not name.startswith(ACTIVITY_WHOLE)}
             counts.setdefault(agency, {})[month] = row
@@ -344,7 +352,7 @@ def _funnel_figures(log: LogState, period: Period) -> Figures:
     counts: MonthlyCounts = {}
     for agency, cases in _by_agency(log.cases).items():
         for month in period.months:
-            days = month_period(month)
+            days = period_of(month)
             cohort = [funnel_facts_of(case) for case in cases if days.start <= case.opened_on <= days.end]
             counts.setdefault(agency, {})[month] = _reached(funnel(cohort))
     cells = _summed(counts, list(_reached(funnel([]))))

@@ -24,9 +24,7 @@ from uuid import UUID, uuid5
 import msgspec
 from msgspec import Meta
 
-from domain.errors import InvalidStep
 from domain.registers import Register, RegisterEvent, Stamp
-from domain.steps import Data
 
 ReportKind = Literal["esf", "activity", "funnel"]
 ReportBasis = Literal["entry", "exit"]
@@ -38,7 +36,6 @@ PeriodText = Annotated[
         examples=["2025", "2025-Q3", "2025-07"],
     ),
 ]
-AgencyName = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 ALL_AGENCIES = "*"
 # A report's exact counts: agency → month (`2025-07`) → cell → count.
 MonthlyCounts = dict[str, dict[str, dict[str, int]]]
@@ -80,24 +77,6 @@ def period_of(text: str) -> Period:
 
 def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def month_period(month: str) -> Period:
-    """The period of one month, `YYYY-MM`."""
-    return period_of(month)
-
-
-# Commands
-
-
-class PublishReport(Data, frozen=True):
-    """Publish the figures of an ended period for analysts. `basis` is the ESF+ figures' (required for `esf`, not
-    allowed otherwise); `agency` is for `*` principals: one agency, or none for all agencies together."""
-
-    kind: ReportKind
-    period: PeriodText
-    basis: ReportBasis | None = None
-    agency: AgencyName | None = None
 
 
 # Events
@@ -185,27 +164,6 @@ def signed_message(report: Report) -> bytes:
 
 
 # Decisions
-
-
-def check_publishable(command: PublishReport, today: date) -> Period:
-    """The period a report may be published for: one that has ended, with a basis exactly for the ESF+ figures."""
-    period = period_of(command.period)
-    if period.end >= today:
-        raise InvalidStep(
-            "report_period_ended",
-            f"the period {command.period} has not ended yet (it ends on {period.end}; today is {today})",
-            "period",
-            period=command.period,
-            end=period.end,
-            today=today,
-        )
-    if command.kind == "esf" and command.basis is None:
-        raise InvalidStep("report_needs_basis", "an ESF+ report needs a basis: entry or exit", "basis")
-    if command.kind != "esf" and command.basis is not None:
-        raise InvalidStep(
-            "report_takes_no_basis", f"a report of kind {command.kind} has no basis", "basis", kind=command.kind
-        )
-    return period
 
 
 def published(stamp: Stamp, report: Report) -> ReportPublished:

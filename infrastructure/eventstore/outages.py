@@ -25,12 +25,8 @@ from psycopg_pool.base import AttemptWithBackoff
 MAX_RECONNECT_DELAY = 0.5
 BROKEN_CONNECTION_PAUSE = 0.01  # between checks: a connection that fails its check but is not broken is not spun on
 
+# Errors of the connection to the database (down, restarting, dropped us), not of the statement.
 TRANSIENT = (persistence.OperationalError, persistence.InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
-
-
-def is_transient(error: BaseException) -> bool:
-    """An error of the connection to the database (down, restarting, dropped us), not of the statement."""
-    return isinstance(error, TRANSIENT)
 
 
 class _QuickAttempt(AttemptWithBackoff):

@@ -12,7 +12,8 @@ from application.ports import Principal
 from application.reports import _release_of
 from application.synthetic import load_demo
 from domain.errors import InvalidStep
-from domain.reports import PublishReport, Report
+from domain.publishing import PublishReport
+from domain.reports import Report
 from infrastructure.bootstrap import Lotse
 from tests.integration.conftest import LotseFactory, open_case_command
 
