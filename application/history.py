@@ -7,7 +7,7 @@ import msgspec
 
 from domain import events as ev
 from domain.decisions import SPECIAL_CATEGORIES
-from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS
+from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, field_path
 
 
 class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,12 +42,25 @@ def without_personal_data(entry: HistoryEntry) -> HistoryEntry:
     in_items = PERSONAL_ITEM_FIELDS.get(entry.type, {})
     if not personal and not in_items:
         return entry
-    data = {name: (None if name in personal else value) for name, value in entry.data.items()}
+    data = dict(entry.data)
+    for name in personal:
+        _blank_path(data, field_path(name))
     for part, names in in_items.items():
         items = data.get(part)
         if isinstance(items, list):
             data[part] = [_blanked(item, names) for item in items]
     return msgspec.structs.replace(entry, data=data)
+
+
+def _blank_path(data: dict[str, Any], path: tuple[str, ...]) -> None:
+    head, rest = path[0], path[1:]
+    if head not in data:
+        return
+    if not rest:
+        data[head] = None
+    elif isinstance(data[head], dict):
+        data[head] = {**data[head]}
+        _blank_path(data[head], rest)
 
 
 def _blanked(item: Any, names: tuple[str, ...]) -> Any:

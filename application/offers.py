@@ -199,11 +199,10 @@ class Catalogue:
         """The agency's offers that fit the case where it stands (domain/matching.py), nearest first.
 
         The distance is measured from `near`, else from the postal code in the client's address (opened for this
-        only and never answered), else the offers are ordered by start alone. The read of the case is logged, with
-        `personal_data` true when the address was opened."""
+        only and never answered), else the offers are ordered by start alone. The case is read with its personal data
+        (the target occupation's title is sealed like every text about the client), and the read is logged so."""
         require(principal, COUNSELLING)
-        opens_address = near is None
-        case = self.cases.get_case(case_id, personal_data=opens_address)
+        case = self.cases.get_case(case_id, personal_data=True)
         if not sees_agency(principal, case.agency):
             raise CaseNotFound(case_id)
         near_source: NearSource | None = "query" if near is not None else None
@@ -221,9 +220,7 @@ class Catalogue:
         offers = self.offers.candidates(case.agency, list(kinds), today, sorted(target.words), target.kldb)
         listed = [Listed(offer, tuple(occupation_words(title) for title in offer.occupations)) for offer in offers]
         matches = matching_offers(kinds, target, listed, today, near)
-        self.cases.record_read(
-            principal, case, "matching-offers", personal_data=opens_address and not case.personal_data_erased
-        )
+        self.cases.record_read(principal, case, "matching-offers", personal_data=not case.personal_data_erased)
         return Matching(case=case, today=today, needs=list(kinds.values()), matches=matches, near_source=near_source)
 
     def _wait_for(self, min_position: int | None) -> None:

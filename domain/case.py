@@ -59,14 +59,14 @@ class Assessment(State, frozen=True):
 
 class RecognitionApplication(State, frozen=True):
     application_id: str
-    reference_occupation: str
+    reference_occupation: str | None  # None: erased, or not opened (domain/privacy.py)
     responsible_body: ResponsibleBody
     regulated: bool
     fast_track: bool
     status: ApplicationStatus
     applied_on: date
     receipt_confirmed_on: date | None = None
-    missing_documents: tuple[str, ...] = ()
+    missing_documents: tuple[str, ...] | None = ()
     documents_completed_on: date | None = None
     decision_due: date | None = None
     deadline_extended: bool = False
@@ -89,7 +89,7 @@ class RecognitionApplication(State, frozen=True):
 class Course(State, frozen=True):
     course_id: str
     kind: CourseKind
-    provider: str
+    provider: str | None
     funding: Funding
     status: CourseStatus
     enrolled_on: date
@@ -106,7 +106,7 @@ class Course(State, frozen=True):
 class Exam(State, frozen=True):
     exam_id: str
     route: ExamRoute
-    occupation: str
+    occupation: str | None
     chamber: Chamber
     status: ExamStatus
     admission_applied_on: date
@@ -135,7 +135,7 @@ class Referral(State, frozen=True):
 
     referral_id: str
     to: ReferralTarget
-    organisation: str
+    organisation: str | None
     purpose: str | None
     referred_on: date
     status: ReferralStatus = "waiting"

@@ -106,7 +106,7 @@ class CounsellingSessionHeld(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.CounsellingSessionHeld"
     TYPE = "counselling_session_held"
     minutes: int
-    topics: tuple[str, ...] = ()
+    topics: tuple[str, ...] | None = ()  # None: erased, or not opened
     note: str | None = None
     # Before 0.2 the desk recorded none of these: such sessions read as held in person, in German, without interpreter.
     mode: SessionMode = "in_person"
@@ -133,7 +133,7 @@ class RecognitionApplied(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.RecognitionApplied"
     TYPE = "recognition_applied"
     application_id: str
-    reference_occupation: str
+    reference_occupation: str | None  # None: erased, or not opened
     responsible_body: ResponsibleBody
     regulated: bool = False
     fast_track: bool = False
@@ -144,7 +144,7 @@ class RecognitionReceiptConfirmed(StepRecorded, frozen=True, kw_only=True):
     TOPIC = "lotse.case.RecognitionReceiptConfirmed"
     TYPE = "recognition_receipt_confirmed"
     application_id: str
-    missing_documents: tuple[str, ...] = ()
+    missing_documents: tuple[str, ...] | None = ()  # None: erased, or not opened
 
 
 class RecognitionDocumentsCompleted(StepRecorded, frozen=True, kw_only=True):
@@ -195,7 +195,7 @@ class CourseEnrolled(StepRecorded, frozen=True, kw_only=True):
     TYPE = "course_enrolled"
     course_id: str
     kind: CourseKind
-    provider: str
+    provider: str | None  # None: erased, or not opened
     funding: Funding
     module: int | None = None
     modules: int | None = None
@@ -223,7 +223,7 @@ class ExamAdmissionApplied(StepRecorded, frozen=True, kw_only=True):
     TYPE = "exam_admission_applied"
     exam_id: str
     route: ExamRoute
-    occupation: str
+    occupation: str | None  # None: erased, or not opened
     chamber: Chamber
     application_id: str | None = None
     basis: AdmissionBasis | None = None
@@ -301,7 +301,7 @@ class ReferralMade(StepRecorded, frozen=True, kw_only=True):
     TYPE = "referral_made"
     referral_id: str
     to: ReferralTarget
-    organisation: str
+    organisation: str | None  # None: erased, or not opened
     purpose: str | None = None
 
 

@@ -54,6 +54,13 @@ from domain.vocabulary import (
 )
 
 
+def personal(text: str) -> Meta:
+    """The schema's description of a free-text field about the client."""
+    return Meta(
+        description=f"{text}: personal data, sealed (null once erased, and to roles that do not see personal data)"
+    )
+
+
 class Data(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Immutable, strictly decoded data."""
 
@@ -77,7 +84,7 @@ class Profile(Data, frozen=True):
     homeless: bool = False
     rural: bool = False
     qualification_country: CountryCode | None = None
-    target_occupation: ShortText | None = None
+    target_occupation: Annotated[ShortText, personal("The occupation she aims at, in words")] | None = None
     german_level: GermanLevel = "unknown"
     arrival_year: ArrivalYear | None = None
     target_kldb: KldbCode | None = None  # the target occupation's KldB 2010 code: matches catalogue offers by it
@@ -157,7 +164,7 @@ class CounsellingSessionHeld(StepCommand, tag="counselling_session_held", frozen
     whether an interpreter took part."""
 
     minutes: Minutes
-    topics: TextList = ()
+    topics: Annotated[TextList, personal("What was talked about")] = ()
     note: LongText | None = None
     mode: SessionMode = "in_person"
     language: LanguageCode = "de"
@@ -179,7 +186,7 @@ class RecognitionApplied(StepCommand, tag="recognition_applied", frozen=True):
     """`qualification_id`: the recorded qualification (`qualification_recorded`) whose recognition is applied for."""
 
     application_id: ClientId
-    reference_occupation: ShortText
+    reference_occupation: Annotated[ShortText, personal("The German reference occupation")]
     responsible_body: ResponsibleBody
     regulated: bool = False
     fast_track: bool = False
@@ -188,7 +195,7 @@ class RecognitionApplied(StepCommand, tag="recognition_applied", frozen=True):
 
 class RecognitionReceiptConfirmed(StepCommand, tag="recognition_receipt_confirmed", frozen=True):
     application_id: ClientId
-    missing_documents: TextList = ()
+    missing_documents: Annotated[TextList, personal("The documents the body asks for")] = ()
 
 
 class RecognitionDocumentsCompleted(StepCommand, tag="recognition_documents_completed", frozen=True):
@@ -234,7 +241,7 @@ class CourseEnrolled(StepCommand, tag="course_enrolled", frozen=True):
 
     course_id: ClientId
     kind: CourseKind
-    provider: ShortText
+    provider: Annotated[ShortText, personal("Who runs the course")]
     funding: Funding
     module: ModuleNumber | None = None
     modules: ModuleNumber | None = None
@@ -258,7 +265,7 @@ class ExamAdmissionApplied(StepCommand, tag="exam_admission_applied", frozen=Tru
 
     exam_id: ClientId
     route: ExamRoute
-    occupation: ShortText
+    occupation: Annotated[ShortText, personal("The occupation examined")]
     chamber: Chamber
     application_id: ClientId | None = None
     basis: AdmissionBasis | None = None
@@ -324,12 +331,12 @@ class QualificationRecorded(StepCommand, tag="qualification_recorded", frozen=Tr
 
 
 class ReferralMade(StepCommand, tag="referral_made", frozen=True):
-    """The client was referred to another service; `purpose` (free text) is personal data. Without an outcome, the
-    feedback is due 30 days after the referral (deadline `referral_feedback`)."""
+    """The client was referred to another service; `organisation` and `purpose` (free text) are personal data. Without
+    an outcome, the feedback is due 30 days after the referral (deadline `referral_feedback`)."""
 
     referral_id: ClientId
     to: ReferralTarget
-    organisation: ShortText
+    organisation: Annotated[ShortText, personal("The service she was referred to, by name")]
     purpose: Annotated[LongText, Meta(description="Why she was referred: personal data")] | None = None
 
 

@@ -4,12 +4,15 @@ A topic carries its class version after `@` when it is above 1 (`lotse.case.X@2`
 version decodes to a dict and runs the class's `upcast_vN_vN1` steps before typing it.
 
 Personal data (domain/privacy.py: the `personal` block of the first contact, the free text of the steps listed in
-PERSONAL_FIELDS and of the list items in PERSONAL_ITEM_FIELDS (`items.*.description`), and where the case state keeps
-them in snapshots) never reach the database in clear. Each such value is replaced by an envelope
+PERSONAL_FIELDS (`profile.target_occupation` inside the profile a step carries) and of the list items in
+PERSONAL_ITEM_FIELDS (`items.*.description`), and where the case state keeps them in snapshots) never reach the
+database in clear. Each such value is replaced by an envelope
 `{"sealed": "<base64 nonce + AES-GCM ciphertext>", "key": "<case id>"}`: the value's JSON sealed under the case's data
 key (infrastructure/privacy/keys.py), authenticated together with the case id and the field's path, so a ciphertext
 moved to another case or field does not open. A value recorded when the case's key is already destroyed is stored as
-`{"erased": true, "key": "<case id>"}`. Empty fields (null) stay null.
+`{"erased": true, "key": "<case id>"}`. Empty fields (null) stay null. Events stored before a field was sealed keep
+it in clear (stored history is never rewritten): it reads as before while the case's key lives, as erased once the
+key is destroyed, and as None to a mapper that does not open.
 
 Reading opens the envelopes where the stored class version kept them (release 0.1's step events nested their
 fields under `step`, and their sealed values are bound to that path), then upcasts. A destroyed key reads as
@@ -19,6 +22,7 @@ None, and the personal data block as an empty one (present, not shown). A missin
 ciphertext that does not open raise KeyStoreError, never garbage.
 """
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,7 +37,7 @@ from application.errors import KeyStoreError
 from domain.case import CaseSnapshot
 from domain.events import CaseOpened, StepRecorded
 from domain.log import LOG_EVENT_TYPES
-from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, PERSONAL_PARTS
+from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, PERSONAL_PARTS, PERSONAL_PROFILE_FIELDS, field_path
 from infrastructure.privacy.keys import seal, unseal
 
 STORED_TYPES: dict[str, type[Any]] = {**LOG_EVENT_TYPES, CaseSnapshot.TOPIC: CaseSnapshot}
@@ -75,14 +79,15 @@ def sealed_paths(cls: type[Any], version: int | None = None) -> list[Path]:
     Paths lead into the stored JSON (`*`: each item of a list).
     """
     if issubclass(cls, CaseOpened):
-        return [(name,) for name in PERSONAL_FIELDS["case_opened"]]
+        return [field_path(name) for name in PERSONAL_FIELDS["case_opened"]]
     if issubclass(cls, StepRecorded):
         nested: Path = ("step",) if (version or cls.class_version) == 1 else ()
-        fields = [(*nested, name) for name in PERSONAL_FIELDS.get(cls.TYPE, ())]
+        fields = [(*nested, *field_path(name)) for name in PERSONAL_FIELDS.get(cls.TYPE, ())]
         items = PERSONAL_ITEM_FIELDS.get(cls.TYPE, {})
         return fields + [(*nested, part, EACH, name) for part, names in items.items() for name in names]
     if issubclass(cls, CaseSnapshot):
         paths: list[Path] = [("state", "personal")]
+        paths += [("state", "profile", name) for name in PERSONAL_PROFILE_FIELDS]
         return paths + [("state", part, EACH, name) for part, names in PERSONAL_PARTS.items() for name in names]
     return []
 
@@ -98,6 +103,7 @@ class MsgspecMapper(Mapper[UUID]):
         self._encoder = msgspec.json.Encoder()
         self._decoders = {topic: msgspec.json.Decoder(cls) for topic, cls in self.stored_types.items()}
         self._paths = {topic: paths for topic, cls in self.stored_types.items() if (paths := sealed_paths(cls))}
+        self._in_clear = {topic: _value_in_clear(paths) for topic, paths in self._paths.items()}
 
     def sealed(self) -> "MsgspecMapper":
         """A mapper over the same types that never opens personal data (statistics; roles that may not see them)."""
@@ -147,13 +153,14 @@ class MsgspecMapper(Mapper[UUID]):
             current = stored_version == getattr(cls, "class_version", 1)
             paths = self._paths.get(name, []) if current else sealed_paths(cls, stored_version)
             has_envelopes = bool(paths) and b'"key":' in stored_event.state
-            if current and not has_envelopes:
+            in_clear = bool(paths) and (not current or self._in_clear[name].search(stored_event.state) is not None)
+            if current and not has_envelopes and not in_clear:
                 return self._decoders[name].decode(stored_event.state)
             if stored_version > getattr(cls, "class_version", 1):
                 # Written by newer code: reading it with this class would silently drop what it added.
                 raise ValueError(f"stored class version {stored_version} is newer than this class's")
             data = msgspec.json.decode(stored_event.state)
-            if has_envelopes:
+            if has_envelopes or in_clear:
                 self._open(data, _case_id(stored_event.originator_id), paths)
             for from_version in range(stored_version, cls.class_version):
                 getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
@@ -165,13 +172,19 @@ class MsgspecMapper(Mapper[UUID]):
             ) from error
 
     def _open(self, data: dict[str, Any], case_id: UUID, paths: list[Path]) -> None:
-        """Opens the envelopes in place; erased or unopened values read as None (the personal data block as empty)."""
+        """Opens the envelopes in place; erased or unopened values read as None (the personal data block as empty).
+
+        A value stored in clear (before its field was sealed) reads the same way: as itself while the case's key
+        lives, as erased once it is destroyed, as None to a mapper that does not open."""
         ciphers: dict[UUID, AESGCM | None] = {}
         for path in paths:
             for place, key in _places(data, path):
-                if not _is_envelope(place[key]):
-                    continue  # null, or (in a test's hand-made event) a plain value
-                value = self._opened(place[key], case_id, path, ciphers)
+                if place[key] is None:
+                    continue
+                if _is_envelope(place[key]):
+                    value = self._opened(place[key], case_id, path, ciphers)
+                else:
+                    value = self._stored_in_clear(place[key], case_id, ciphers)
                 if value is _UNOPENED and path[-1] == "personal":
                     place[key] = {}  # present but not opened: not to be mistaken for erased
                 elif value is _ERASED or value is _UNOPENED:
@@ -191,6 +204,15 @@ class MsgspecMapper(Mapper[UUID]):
         cipher = ciphers[case_id]
         return _ERASED if cipher is None else self._unseal(cipher, envelope["sealed"], case_id, path)
 
+    def _stored_in_clear(self, value: Any, case_id: UUID, ciphers: dict[UUID, AESGCM | None]) -> Any:
+        if not self.opens_sealed:
+            return _UNOPENED
+        if self.keys is None:
+            return value  # no key vault to ask (a mapper of tests' hand-made events): nothing is known erased
+        if case_id not in ciphers:
+            ciphers[case_id] = self.keys.cipher_for(case_id)
+        return value if ciphers[case_id] is not None else _ERASED
+
     def _unseal(self, cipher: AESGCM, sealed: Any, case_id: UUID, path: Path) -> Any:
         try:
             return msgspec.json.decode(unseal(cipher, str(sealed), _context(case_id, path)))
@@ -200,6 +222,13 @@ class MsgspecMapper(Mapper[UUID]):
                 f"personal data of case {case_id} ({'.'.join(p for p in path if p != EACH)}) do not open with the"
                 " case's key: the key store belongs to another database, or the event was altered",
             ) from None
+
+
+def _value_in_clear(paths: list[Path]) -> re.Pattern[bytes]:
+    """Finds, in the stored JSON, a personal field holding something else than null or an envelope: a value stored
+    before the field was sealed. It may match more (a field of the same name elsewhere); `_open` then looks exactly."""
+    names = sorted({path[-1] for path in paths})
+    return re.compile(rb'"(?:' + b"|".join(re.escape(name.encode()) for name in names) + rb')":(?!null|\{)')
 
 
 def _is_envelope(value: Any) -> bool:

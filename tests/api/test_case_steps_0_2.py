@@ -417,7 +417,8 @@ async def test_titles_purposes_and_plan_descriptions_are_personal_data(client: C
     audited = await read_case(client, case["id"], tokens.headers(AUDITOR))
     assert shown_texts(audited) == [None] * len(PERSONAL_TEXTS)
     assert [i["item_id"] for i in audited["plan"]["items"]] == ["p1", "p2", "p3"]  # the rest of the plan shows
-    assert audited["referrals"][0]["organisation"] == "VHS Köln"
+    # The organisation is named in the counsellor's words too (0.2): hidden; the kind of service stays.
+    assert (audited["referrals"][0]["to"], audited["referrals"][0]["organisation"]) == ("language_course", None)
     audited_history = await client.get(f"/cases/{case['id']}/history", headers=tokens.headers(AUDITOR))
     assert not [text for text in PERSONAL_TEXTS if text in audited_history.text]
     plan_entry = next(e for e in audited_history.json()["events"] if e["type"] == "plan_agreed")

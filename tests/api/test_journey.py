@@ -101,8 +101,12 @@ async def record_journey(client: Client, tokens: Tokens, clock: FixedClock, *, e
 # Per step type, the free text about the client (domain/privacy.py): hidden from auditors and after erasure.
 PERSONAL_STEP_FIELDS = {
     "profile_corrected": ("birth_date",),
-    "counselling_session_held": ("note",),
+    "counselling_session_held": ("note", "topics"),
     "assessment_completed": ("result",),
+    "recognition_applied": ("reference_occupation",),
+    "recognition_receipt_confirmed": ("missing_documents",),
+    "course_enrolled": ("provider",),
+    "exam_admission_applied": ("occupation",),
     "recognition_deadline_extended": ("reason",),
     "recognition_decided": ("substantial_differences",),
     "recognition_withdrawn": ("reason",),
@@ -111,24 +115,27 @@ PERSONAL_STEP_FIELDS = {
     "counsellor_assigned": ("reason",),
     "case_reopened": ("reason",),
     "qualification_recorded": ("title",),
-    "referral_made": ("purpose",),
+    "referral_made": ("purpose", "organisation"),
 }
+# The free text of the profile a first contact or a correction sends.
+PERSONAL_PROFILE_FIELDS = ("target_occupation",)
 # Per step type, the free text about the client in each item of a list the step sends.
 PERSONAL_ITEM_FIELDS = {"plan_agreed": {"items": ("description",)}}
 # Free text about the client inside the case's parts: erased with the personal data, hidden from auditors.
 FREE_TEXT = {
     "assessments": ("result",),
-    "applications": ("substantial_differences", "withdrawal_reason"),
-    "courses": ("drop_reason",),
-    "exams": ("admission_reason",),
+    "applications": ("reference_occupation", "missing_documents", "substantial_differences", "withdrawal_reason"),
+    "courses": ("provider", "drop_reason"),
+    "exams": ("occupation", "admission_reason"),
     "qualifications": ("title",),
-    "referrals": ("purpose",),
+    "referrals": ("organisation", "purpose"),
 }
 
 
 def without_personal(case: Json) -> Json:
     """The case without its personal data block and with its parts' free text blanked (the plan's descriptions too)."""
     kept = {name: value for name, value in case.items() if name not in PERSONAL_FIELDS}
+    kept["profile"] = {**kept["profile"], **dict.fromkeys(PERSONAL_PROFILE_FIELDS)}
     for part, texts in FREE_TEXT.items():
         kept[part] = [{**item, **dict.fromkeys(texts)} for item in kept.get(part, [])]
     if kept.get("plan") is not None:
@@ -493,7 +500,8 @@ async def test_the_history_lists_every_event_oldest_first(client: Client, tokens
     assert opened["data"]["counsellor"] == "ayse"
     assert opened["data"]["channel"] == "walk_in"
     assert opened["data"]["referral_source"] == "jobcenter"
-    assert opened["data"]["profile"] == case_body()["profile"] | PROFILE_DEFAULTS
+    # The target occupation in words is hers: an auditor reads null (its KldB code stays).
+    assert opened["data"]["profile"] == case_body()["profile"] | PROFILE_DEFAULTS | {"target_occupation": None}
     assert opened["data"]["personal"] is None  # an auditor never reads personal data
     assert stepped[1]["type"] == "counselling_session_held"
     assert stepped[1]["data"]["note"] is None
@@ -508,6 +516,9 @@ async def test_the_history_lists_every_event_oldest_first(client: Client, tokens
         personal = PERSONAL_STEP_FIELDS.get(step.body["type"], ())
         sent = {name: value for name, value in step.body.items() if name not in ("type", "date")}
         expected = {name: None if name in personal else value for name, value in sent.items()}
+        if isinstance(expected.get("profile"), dict):
+            blanked = {name: None for name in PERSONAL_PROFILE_FIELDS if name in expected["profile"]}
+            expected["profile"] = {**expected["profile"], **blanked}
         for part, texts in PERSONAL_ITEM_FIELDS.get(step.body["type"], {}).items():
             expected[part] = [{"offer_id": None, **item, **dict.fromkeys(texts)} for item in expected[part]]
         if "situation" in expected:  # recorded with the default API.md gives: not self-employed

@@ -382,7 +382,7 @@ async def test_matching_without_a_place_orders_by_start_and_logs_every_read(clie
         read for read in reads(await access_log(client, tokens, case_id=case["id"])) if read[3] == "matching-offers"
     ]
     assert logged == [
-        ("ayse", "counsellor", "koeln", "matching-offers", False),
+        ("ayse", "counsellor", "koeln", "matching-offers", True),
         ("ayse", "counsellor", "koeln", "matching-offers", True),
     ]
 

@@ -299,13 +299,22 @@ def with_personal_values(step: steps.StepCommand, marker: str) -> tuple[steps.St
     they would appear in clear, by path (`items.0.description` for a field of a list's item). A correction's birth
     date travels in its profile and is a date, not text."""
     values: dict[str, str] = {}
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for name in PERSONAL_FIELDS.get(step_type(step), ()):
+        marked = f"{step_type(step)} {name} {marker}"
         if name == "birth_date" and isinstance(step, steps.ProfileCorrected):
-            changes["profile"] = msgspec.structs.replace(step.profile, birth_date=MARKED_BIRTH_DATE)
+            profile = changes.get("profile", step.profile)
+            changes["profile"] = msgspec.structs.replace(profile, birth_date=MARKED_BIRTH_DATE)
             values[name] = MARKED_BIRTH_DATE.isoformat()
+        elif name.startswith("profile."):
+            profile = changes.get("profile", getattr(step, "profile", None))
+            changes["profile"] = msgspec.structs.replace(profile, **{name.removeprefix("profile."): marked})
+            values[name] = marked
+        elif isinstance(getattr(step, name), tuple):  # a list of texts: sealed as one value
+            changes[name] = (marked,)
+            values[name] = marked
         else:
-            changes[name] = values[name] = f"{step_type(step)} {name} {marker}"
+            changes[name] = values[name] = marked
     for part, names in PERSONAL_ITEM_FIELDS.get(step_type(step), {}).items():
         items = []
         for number, item in enumerate(getattr(step, part)):
@@ -314,6 +323,16 @@ def with_personal_values(step: steps.StepCommand, marker: str) -> tuple[steps.St
             items.append(msgspec.structs.replace(item, **marked))
         changes[part] = tuple(items)
     return msgspec.structs.replace(step, **changes), values
+
+
+def marked_opening(marker: str, personal: steps.PersonalData) -> tuple[steps.OpenCase, list[str]]:
+    """The first contact with its personal data and its target occupation marked, and those values in clear."""
+    command = open_case_command(personal=personal)
+    target = f"case_opened profile.target_occupation {marker}"
+    marked = msgspec.structs.replace(
+        command, profile=msgspec.structs.replace(command.profile, target_occupation=target)
+    )
+    return marked, [value for value in msgspec.structs.astuple(personal) if value] + [target]
 
 
 def personal_value_count(step: steps.StepCommand) -> int:

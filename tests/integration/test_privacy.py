@@ -19,7 +19,7 @@ from application.ports import ALL_AGENCIES, CaseListQuery
 from application.synthetic import load_demo
 from domain import records, steps
 from domain.events import PersonalDataErased
-from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, redacted
+from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, field_path, redacted
 from infrastructure.bootstrap import Lotse, bootstrap, utc_now
 from infrastructure.eventstore.sql import Database
 from infrastructure.projections.statistics_views import VIEW_TABLES
@@ -34,6 +34,7 @@ from tests.integration.conftest import (
     ServiceFactory,
     SteppingClock,
     every_step,
+    marked_opening,
     open_case_command,
     personal_value_count,
     with_personal_values,
@@ -69,24 +70,38 @@ def record_sealed_journey(service: CaseService, marker: str | None = None) -> Se
     personal = steps.PersonalData(
         name=f"Name {marker}", email=f"mail-{marker}@example.org", phone=f"+49 {marker}", address=f"Street {marker}"
     )
-    secrets = [value for value in msgspec.structs.astuple(personal) if value]
-    case = service.open_case(AGENCY, open_case_command(personal=personal), COUNSELLOR).case
+    opening, secrets = marked_opening(marker, personal)
+    case = service.open_case(AGENCY, opening, COUNSELLOR).case
     for step in every_step():
         marked, values = with_personal_values(step, marker)
         secrets += values.values()
-        if isinstance(marked, steps.CourseEnrolled):
-            marked = msgspec.structs.replace(marked, provider=f"Provider {marker}")
         case = service.record_step(case.id, marked, COUNSELLOR, agency=AGENCY).case
-    return Sealed(case.id, personal, secrets, f"Provider {marker}")
+    # An id is not personal: stored in clear, it shows that the scan sees the stored data.
+    public = f"assessment-{marker}"
+    started = steps.AssessmentStarted(date=date(2026, 5, 26), assessment_id=public, instrument="profilpass")
+    case = service.record_step(case.id, started, COUNSELLOR, agency=AGENCY).case
+    return Sealed(case.id, personal, secrets, public)
 
 
 def personal_values_in(step_type: str, data: dict[str, Any], shown: object = None) -> list[object]:
     """The personal values a history entry's data still show: every personal field (and every one of a list's items)
     must be None (`shown`: the personal data block as it reads unopened)."""
-    values = [data[name] for name in PERSONAL_FIELDS.get(step_type, ()) if data[name] not in (None, shown)]
+    values = [
+        value
+        for name in PERSONAL_FIELDS.get(step_type, ())
+        if (value := _at(data, field_path(name))) not in (None, shown)
+    ]
     for part, names in PERSONAL_ITEM_FIELDS.get(step_type, {}).items():
         values += [item[name] for item in data[part] for name in names if item[name] is not None]
     return values
+
+
+def _at(data: dict[str, Any], path: tuple[str, ...]) -> object:
+    for name in path:
+        if not isinstance(data, dict) or name not in data:
+            return None
+        data = data[name]
+    return data
 
 
 @pytest.fixture
@@ -99,7 +114,7 @@ def test_personal_data_are_stored_only_sealed(service: CaseService, settings: Se
     assert snapshots is not None
     assert list(snapshots.get(sealed.case_id)), "snapshots hold the case state: they are scanned too"
     free_text = sum(personal_value_count(step) for step in every_step())
-    assert len(sealed.secrets) == 4 + free_text  # the personal data block and every step's free text
+    assert len(sealed.secrets) == 5 + free_text  # the personal data block, the target occupation, every free text
     assert [secret for secret in sealed.secrets if "items." in secret], "plan items' descriptions are scanned too"
 
     assert_nothing_in_clear(settings, sealed.secrets, sealed.public)
@@ -279,7 +294,8 @@ def test_a_missing_key_is_a_clear_error_for_that_case_alone(
             read()
         assert caught.value.reason == "key_missing"
     assert to_builtins(restarted.get_case(kept.case_id, personal_data=True).personal) == kept.personal_shown
-    assert restarted.get_case(lost.case_id, personal_data=False).version == len(every_step()) + 1
+    # The first contact, every step and the assessment started last (record_sealed_journey).
+    assert restarted.get_case(lost.case_id, personal_data=False).version == len(every_step()) + 2
     projections = restarted_system.projections
     assert projections.runner.catch_up() > 0  # statistics never need a key
 
