@@ -5,9 +5,13 @@ close when done. Each object is given what it needs when it is constructed; noth
 nothing else opens a database.
 """
 
+import fcntl
 import logging
+import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -37,6 +41,7 @@ from infrastructure.eventstore.mapper import MsgspecMapper
 from infrastructure.eventstore.migrations import migrate, require_current, schema_target
 from infrastructure.eventstore.outages import reconnect_quickly
 from infrastructure.eventstore.recorders import CaseStore, case_recorder, events_table_of
+from infrastructure.eventstore.replica import replica_database
 from infrastructure.eventstore.sql import Database
 from infrastructure.eventstore.tables import SqlCaseIndex, SqlEventLog, SqlIdempotencyKeys
 from infrastructure.privacy.keys import MASTER_KEY_FILE, KeyVault, master_key
@@ -52,6 +57,7 @@ from infrastructure.projections.runner import ProjectionFollower, ProjectionRunn
 from infrastructure.settings import Settings
 
 logger = logging.getLogger("lotse.bootstrap")
+STARTUP_LOCK_FILE = "startup.lock"  # SQLite: held while a process starts (data directory)
 
 
 def utc_now() -> datetime:
@@ -95,6 +101,7 @@ class Lotse:
     desk: Desk
     catalogue: Catalogue  # the course catalogue's use cases (application/offers.py)
     reports: Reports  # published reports for analysts (application/reports.py)
+    replica: Database | None = None  # the streaming replica the views are read from (LOTSE_READ_DATABASE_URL)
 
     @property
     def backend(self) -> str:
@@ -103,6 +110,8 @@ class Lotse:
     def close(self) -> None:
         self.follower.stop()
         self.cases.close()
+        if self.replica is not None:
+            self.replica.datastore.close()
 
 
 def bootstrap(
@@ -119,6 +128,28 @@ def bootstrap(
     of the figures. A wrong master key or a lost key store stops the start before anything but the event table is
     created.
     """
+    with _one_start_at_a_time(settings):
+        return _built(settings, clock, counsellors, log_digest)
+
+
+@contextmanager
+def _one_start_at_a_time(settings: Settings) -> Iterator[None]:
+    """On SQLite, processes (and threads) starting together take turns: each start creates tables and keys in
+    transactions of its own, and several at once can outwait SQLite's lock timeout on a busy machine. PostgreSQL
+    serialises the schema's changes in the database (advisory locks) instead."""
+    if settings.uses_postgres:
+        yield
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(settings.data_dir / STARTUP_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # an open file description's lock: it excludes other threads too
+        yield
+    finally:
+        os.close(descriptor)  # and releases the lock
+
+
+def _built(settings: Settings, clock: Clock, counsellors: Counsellors | None, log_digest: LogDigest | None) -> Lotse:
     master = master_key(settings)
     token_key, audit_key = signing_key(settings), audit_signing_key(settings)
     env = event_store_env(settings)
@@ -182,7 +213,8 @@ def bootstrap(
         # On PostgreSQL `lotse migrate` created the views' tables as the owner; a start creates only what is missing,
         # which the runtime role cannot: it is told to run `lotse migrate`.
         runner.create_tables(only_missing=settings.uses_postgres)
-        queries = SqlViewQueries(runner)
+        replica = replica_database(settings)
+        queries = SqlViewQueries(runner, replica)
         reporting = Reporting(cases, queries, audit if log_digest is None else log_digest, SqlActivityFacts(queries))
         return Lotse(
             settings=settings,
@@ -211,9 +243,10 @@ def bootstrap(
             workspace=Workspace(cases, queries, reporting),
             activity=ActivityReports(reporting, queries),
             exports=Exports(cases, queries, SqlParticipantsOfPeriod(queries), reporting, names),
-            desk=Desk(registers, cases, SqlDeskQueries(runner)),
-            catalogue=Catalogue(registers, cases, SqlOfferQueries(database), queries),
+            desk=Desk(registers, cases, SqlDeskQueries(runner, replica)),
+            catalogue=Catalogue(registers, cases, SqlOfferQueries(replica or database), queries),
             reports=Reports(registers, reporting, AuditKeySigner(audit_key), cases.today),
+            replica=replica,
         )
     except BaseException:
         infrastructure.close()

@@ -5,6 +5,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -16,6 +17,7 @@ class SettingsError(ValueError):
 class Settings:
     database_url: str | None = None
     owner_database_url: str | None = field(default=None, repr=False)  # `lotse migrate` connects as the owner
+    read_database_url: str | None = field(default=None, repr=False)  # a streaming replica the views are read from
     data_dir: Path = Path("var")
     timezone: str = "Europe/Berlin"
     snapshot_interval: int = 50
@@ -46,6 +48,7 @@ class Settings:
         settings = cls(
             database_url=env.get("LOTSE_DATABASE_URL") or None,
             owner_database_url=env.get("LOTSE_OWNER_DATABASE_URL") or None,
+            read_database_url=env.get("LOTSE_READ_DATABASE_URL") or None,
             data_dir=Path(env.get("LOTSE_DATA_DIR") or "var"),
             timezone=env.get("LOTSE_TIMEZONE") or "Europe/Berlin",
             snapshot_interval=_positive_int(env, "LOTSE_SNAPSHOT_INTERVAL", 50),
@@ -69,6 +72,7 @@ class Settings:
             views_far_behind_seconds=_positive_int(env, "LOTSE_VIEWS_FAR_BEHIND_SECONDS", 60),
         )
         settings.zone()
+        _check_read_database(settings)
         return settings
 
     @property
@@ -84,6 +88,23 @@ class Settings:
             return ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingsError(f"LOTSE_TIMEZONE: unknown time zone '{self.timezone}'") from None
+
+
+def _check_read_database(settings: Settings) -> None:
+    """A read replica is a copy of the PostgreSQL primary: PostgreSQL both, and the same schema, or reads miss."""
+    read = settings.read_database_url
+    if read is None:
+        return
+    if not settings.uses_postgres:
+        raise SettingsError("LOTSE_READ_DATABASE_URL: a read replica needs LOTSE_DATABASE_URL on PostgreSQL")
+    if not read.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("LOTSE_READ_DATABASE_URL: expected postgresql://user:password@host:port/database")
+    primary_schema = parse_qs(urlparse(settings.database_url or "").query).get("schema")
+    if parse_qs(urlparse(read).query).get("schema") != primary_schema:
+        raise SettingsError(
+            "LOTSE_READ_DATABASE_URL: the replica's schema must be LOTSE_DATABASE_URL's"
+            f" ({(primary_schema or ['public'])[0]}): the views are read where the primary writes them"
+        )
 
 
 def _projections(env: Mapping[str, str]) -> str:

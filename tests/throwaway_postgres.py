@@ -241,3 +241,60 @@ class ThrowawayPostgres:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             return
+
+
+class ThrowawayReplica(ThrowawayPostgres):
+    """A hot standby of a throwaway cluster: a `pg_basebackup` of it, started on a port of its own, streaming its
+    WAL. `pause_replay`/`resume_replay` hold the replica at a point of the primary's past, as a lagging replica is.
+
+        with ThrowawayPostgres() as primary, ThrowawayReplica(primary) as replica:
+            replica.url("lotse")
+    """
+
+    def __init__(self, primary: ThrowawayPostgres) -> None:
+        super().__init__(primary.bin_dir, primary.os_user)
+        self.primary = primary
+
+    def _initdb(self) -> None:
+        if self.os_user is not None:
+            os.chown(self.base, self._owner.pw_uid, self._owner.pw_gid)
+        result = self._run(
+            [
+                str(self.bin_dir / "pg_basebackup"),
+                "-D",
+                str(self.data_dir),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.primary.port),
+                "-U",
+                SUPERUSER,
+                "-X",
+                "stream",
+                "--write-recovery-conf",
+                "--checkpoint=fast",  # at once, not spread over the primary's checkpoint interval
+                "--no-sync",
+            ]
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"pg_basebackup failed: {result.stdout}{result.stderr}")
+        self._initialised = True
+
+    def _configure(self, port: int) -> None:
+        super()._configure(port)
+        # The recovery settings pg_basebackup wrote into postgresql.auto.conf, which the base class rewrites.
+        conninfo = f"host=127.0.0.1 port={self.primary.port} user={SUPERUSER}"
+        conf = self.data_dir / "postgresql.auto.conf"
+        with conf.open("a") as settings:
+            settings.write(f"primary_conninfo = '{conninfo}'\nhot_standby = on\n")
+
+    def pause_replay(self) -> None:
+        with psycopg.connect(self.url(), autocommit=True) as connection:
+            connection.execute("SELECT pg_wal_replay_pause()")
+            # Paused only once the startup process has stopped: until then it may replay a little more.
+            while connection.execute("SELECT pg_get_wal_replay_pause_state()").fetchone() != ("paused",):
+                time.sleep(0.01)
+
+    def resume_replay(self) -> None:
+        with psycopg.connect(self.url(), autocommit=True) as connection:
+            connection.execute("SELECT pg_wal_replay_resume()")

@@ -11,6 +11,7 @@ from infrastructure.settings import Settings
 SETTINGS: dict[str, tuple[str, str]] = {
     "LOTSE_DATABASE_URL": ("database_url", "postgresql://user:password@host:port/db[?schema=name]: PostgreSQL"),
     "LOTSE_OWNER_DATABASE_URL": ("owner_database_url", "PostgreSQL: the role owning the schema, for `lotse migrate`"),
+    "LOTSE_READ_DATABASE_URL": ("read_database_url", "PostgreSQL: a streaming replica the views are read from"),
     "LOTSE_DATA_DIR": ("data_dir", "the SQLite file and the generated keys (token, audit and master key)"),
     "LOTSE_MASTER_KEY": ("master_key", "64 hex digits or base64: wraps every client's data key"),
     "LOTSE_TIMEZONE": ("timezone", "the service's calendar: what today and the future are"),
@@ -39,6 +40,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
 DEFAULT_TEXTS = {
     "database_url": "unset: SQLite, LOTSE_DATA_DIR/lotse.sqlite3",
     "owner_database_url": "unset: LOTSE_DATABASE_URL",
+    "read_database_url": "unset: LOTSE_DATABASE_URL",
     "master_key": "unset: LOTSE_DATA_DIR/master.key",
     "token_secret": "unset: LOTSE_DATA_DIR/token-signing.key",
     "audit_signing_key": "unset: LOTSE_DATA_DIR/audit-signing.pem",

@@ -21,15 +21,20 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         }
     if not settings.uses_postgres:
         raise SettingsError("LOTSE_DATABASE_URL: expected postgresql://user:password@host:port/database")
-    url = urlparse(settings.database_url)
+    return postgres_env(settings.database_url, settings.pool_size, "LOTSE_DATABASE_URL")
+
+
+def postgres_env(database_url: str, pool_size: int, setting: str) -> dict[str, str]:
+    """The library's configuration of a PostgreSQL connection pool for a URL (named by its `setting` in errors)."""
+    url = urlparse(database_url)
     database = unquote(url.path.lstrip("/"))
     if not database:
-        raise SettingsError("LOTSE_DATABASE_URL names no database")
+        raise SettingsError(f"{setting} names no database")
     query = parse_qs(url.query)
     unsupported = sorted(set(query) - SUPPORTED_URL_OPTIONS)
     if unsupported:
         # Silently dropping an option such as sslmode would weaken what the operator asked for.
-        raise SettingsError(f"LOTSE_DATABASE_URL: unsupported option(s) {', '.join(unsupported)} (supported: schema)")
+        raise SettingsError(f"{setting}: unsupported option(s) {', '.join(unsupported)} (supported: schema)")
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": database,
@@ -38,7 +43,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_SCHEMA": query.get("schema", [""])[0],
-        "POSTGRES_POOL_SIZE": str(settings.pool_size),
+        "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": "0",
         "POSTGRES_CONNECT_TIMEOUT": "3",
         "POSTGRES_PRE_PING": "y",

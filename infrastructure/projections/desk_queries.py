@@ -11,6 +11,7 @@ from uuid import UUID
 from application.desk import EmployerListQuery, EmployerSummary, PeriodQuery
 from domain.desk import OutreachEvent, ShortContact
 from domain.employers import EmployerSize
+from infrastructure.eventstore.sql import Database
 from infrastructure.projections.desk_views import (
     EMPLOYER_COLUMNS,
     EMPLOYERS,
@@ -23,15 +24,17 @@ from infrastructure.projections.runner import ProjectionRunner
 
 
 class SqlDeskQueries:
-    def __init__(self, runner: ProjectionRunner) -> None:
+    """`reads`: a streaming replica to read the views from (LOTSE_READ_DATABASE_URL); the head is the primary's."""
+
+    def __init__(self, runner: ProjectionRunner, reads: Database | None = None) -> None:
         self.runner = runner
-        self.database = runner.database
+        self.database = reads or runner.database
 
     def head(self) -> int:
         return self.runner.head()
 
     def wait_for(self, position: int, timeout: float) -> bool:
-        return self.runner.wait_for(position, timeout)
+        return self.runner.wait_for(position, timeout, self.database)
 
     def short_contacts(self, query: PeriodQuery) -> list[ShortContact]:
         rows = self._dated(SHORT_CONTACTS, SHORT_CONTACT_COLUMNS, "contact_id", query)

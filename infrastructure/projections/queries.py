@@ -16,7 +16,7 @@ from uuid import UUID
 from application.ports import CaseloadEntry, DeadlineEntry, DeadlineKey, Page
 from application.statistics import SMES_SUPPORTED, PathwayFunnel
 from domain.funnel import FUNNEL_STAGES, PATHWAYS
-from infrastructure.eventstore.sql import DialectCursor
+from infrastructure.eventstore.sql import Database, DialectCursor
 from infrastructure.projections.case_views import CASELOAD, DEADLINES
 from infrastructure.projections.runner import TRACKING, ProjectionRunner
 from infrastructure.projections.statistics_views import (
@@ -29,18 +29,20 @@ from infrastructure.projections.statistics_views import (
 
 
 class SqlViewQueries:
-    def __init__(self, runner: ProjectionRunner) -> None:
+    """`reads`: a streaming replica to read the views from (LOTSE_READ_DATABASE_URL); the head is the primary's."""
+
+    def __init__(self, runner: ProjectionRunner, reads: Database | None = None) -> None:
         self.runner = runner
-        self.database = runner.database
+        self.database = reads or runner.database
 
     def positions(self) -> dict[str, int]:
-        return self.runner.positions()
+        return self.runner.positions(self.database)
 
     def head(self) -> int:
         return self.runner.head()
 
     def wait_for(self, position: int, timeout: float) -> bool:
-        return self.runner.wait_for(position, timeout)
+        return self.runner.wait_for(position, timeout, self.database)
 
     def caseload(self, agency: str | None, counsellor: str | None, today: date) -> list[CaseloadEntry]:
         where, params = _filters({"agency": agency, "counsellor": counsellor})

@@ -97,8 +97,9 @@ class ProjectionRunner:
         """Creates the tracking table and the views' tables (see `create_view_tables`)."""
         create_view_tables(self.database, list(self.views.values()), only_missing=only_missing)
 
-    def positions(self) -> dict[str, int]:
-        rows = self.database.fetchall(f"SELECT view, position FROM {self._tracking}")
+    def positions(self, database: Database | None = None) -> dict[str, int]:
+        """The views' positions, as the primary holds them or as a replica (`database`) has replayed them."""
+        rows = (database or self.database).fetchall(f"SELECT view, position FROM {self._tracking}")
         known = {str(name): int(position) for name, position in rows}
         return {name: known.get(name, 0) for name in self.views}
 
@@ -157,10 +158,11 @@ class ProjectionRunner:
                 self.views[name].clear(cursor)
                 cursor.execute(f"UPDATE {self._tracking} SET position = 0 WHERE view = ?", (name,))
 
-    def wait_for(self, position: int, timeout: float) -> bool:
-        """Waits until every view has reached `position`; false if that took longer than `timeout` seconds."""
+    def wait_for(self, position: int, timeout: float, database: Database | None = None) -> bool:
+        """Waits until every view has reached `position` (in `database`, a replica, if given); false if that took
+        longer than `timeout` seconds."""
         deadline = time.monotonic() + timeout
-        while min(self.positions().values(), default=position) < position:
+        while min(self.positions(database).values(), default=position) < position:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.02)

@@ -68,11 +68,17 @@ def test_lotse_help_names_every_setting_with_its_default(capsys: pytest.CaptureF
 def test_each_documented_setting_sets_what_its_help_says(name: str) -> None:
     attribute = SETTINGS[name][0]
     default = {field.name: field.default for field in dataclasses.fields(Settings)}[attribute]
-    given = {"LOTSE_PROJECTIONS": "worker", "LOTSE_TIMEZONE": "UTC", "LOTSE_TRUSTED_PROXIES": "10.0.0.0/24"}
+    given = {
+        "LOTSE_PROJECTIONS": "worker",
+        "LOTSE_TIMEZONE": "UTC",
+        "LOTSE_TRUSTED_PROXIES": "10.0.0.0/24",
+        "LOTSE_READ_DATABASE_URL": "postgresql://replica/lotse",
+    }
     value = given.get(name, "7" if isinstance(default, int) else "x")
     read = {"LOTSE_TRUSTED_PROXIES": "('10.0.0.0/24',)"}.get(name, value)  # a list of networks
+    needs = {"LOTSE_READ_DATABASE_URL": {"LOTSE_DATABASE_URL": "postgresql://primary/lotse"}}  # a replica's primary
 
-    settings = Settings.from_environ({name: value})
+    settings = Settings.from_environ({**needs.get(name, {}), name: value})
 
     assert str(getattr(settings, attribute)) == read
     assert str(getattr(Settings.from_environ({}), attribute)) != value

@@ -3,6 +3,8 @@
 These tests build the event store from the library alone, so they hold whatever composes the application.
 """
 
+import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ import pytest
 from eventsourcing.persistence import InfrastructureFactory
 
 from application.cases import CaseService
-from infrastructure.bootstrap import bootstrap
+from infrastructure.bootstrap import STARTUP_LOCK_FILE, bootstrap
 from infrastructure.cli.main import main
 from infrastructure.eventstore.environment import event_store_env
 from infrastructure.eventstore.migrations import (
@@ -165,3 +167,26 @@ def test_a_migration_that_takes_longer_than_the_idle_limit_keeps_its_lock(target
         time.sleep(IDLE_IN_TRANSACTION_LIMIT_SECONDS + 1)
     migrate(target)
     assert applied_versions(target.database) == set(range(1, LATEST + 1))
+
+
+def test_on_sqlite_a_start_waits_until_another_has_finished(tmp_path: Path) -> None:
+    """Starts take turns on SQLite, so that several at once never outwait its lock timeout on a busy machine."""
+    settings = Settings(data_dir=tmp_path / "data")
+    settings.data_dir.mkdir(parents=True)
+    another = os.open(settings.data_dir / STARTUP_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(another, fcntl.LOCK_EX)  # as a process in the middle of its start holds it
+    started = threading.Event()
+
+    def start() -> None:
+        bootstrap(settings).close()
+        started.set()
+
+    thread = threading.Thread(target=start)
+    thread.start()
+    try:
+        assert not started.wait(1.0), "started while another start held the lock"
+        assert not settings.sqlite_path.exists() or settings.sqlite_path.stat().st_size == 0
+    finally:
+        os.close(another)
+    thread.join(timeout=60)
+    assert started.is_set()
