@@ -156,6 +156,11 @@ class MsgspecMapper(Mapper[UUID]):
             in_clear = bool(paths) and (not current or self._in_clear[name].search(stored_event.state) is not None)
             if current and not has_envelopes and not in_clear:
                 return self._decoders[name].decode(stored_event.state)
+            if current and not in_clear and not self.opens_sealed:
+                unopened = _UNOPENED_BLOCK.sub(b'"personal":{}', stored_event.state)
+                unopened = _ENVELOPE_BYTES.sub(b"null", unopened)
+                if b'"key":' not in unopened:  # else an envelope of another shape: `_open` reads it
+                    return self._decoders[name].decode(unopened)
             if stored_version > getattr(cls, "class_version", 1):
                 # Written by newer code: reading it with this class would silently drop what it added.
                 raise ValueError(f"stored class version {stored_version} is newer than this class's")
@@ -222,6 +227,13 @@ class MsgspecMapper(Mapper[UUID]):
                 f"personal data of case {case_id} ({'.'.join(p for p in path if p != EACH)}) do not open with the"
                 " case's key: the key store belongs to another database, or the event was altered",
             ) from None
+
+
+# An envelope as this mapper writes it, and the personal data block as one (a JSON string cannot hold an unescaped
+# quote, so neither matches inside a text). A mapper that does not open reads them as null and as an empty block
+# straight from the stored bytes: statistics and rebuilds decode several times faster than through `_open`.
+_ENVELOPE_BYTES = re.compile(rb'\{"(?:sealed":"[A-Za-z0-9+/=]*"|erased":true),"key":"[0-9a-f-]{36}"\}')
+_UNOPENED_BLOCK = re.compile(rb'"personal":' + _ENVELOPE_BYTES.pattern)
 
 
 def _value_in_clear(paths: list[Path]) -> re.Pattern[bytes]:
