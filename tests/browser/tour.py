@@ -43,10 +43,14 @@ TOUR = {
     ],
     "analyst": ["berichte", "berichte/{report}"],
 }
-# As test parameters, named by role and page (without the period, which moves with the day).
-STOPS = [
-    pytest.param(role, route, id=f"{role}-{route.split('?')[0]}") for role, routes in TOUR.items() for route in routes
-]
+
+
+def named(role: str, route: str) -> str:
+    """A stop's name for test ids and screenshots: role and page, without the period (it moves with the day)."""
+    return f"{role}-{route.partition('?')[0].replace('/', '-')}"
+
+
+STOPS = [pytest.param(role, route, id=named(role, route)) for role, routes in TOUR.items() for route in routes]
 
 
 @dataclass(frozen=True)
