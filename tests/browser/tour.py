@@ -47,7 +47,8 @@ TOUR = {
 
 def named(role: str, route: str) -> str:
     """A stop's name for test ids and screenshots: role and page, without the period (it moves with the day)."""
-    return f"{role}-{route.partition('?')[0].replace('/', '-')}"
+    page = route.partition("?")[0].replace("{case}", "fall").replace("{report}", "bericht")
+    return f"{role}-{page.replace('/', '-')}"
 
 
 STOPS = [pytest.param(role, route, id=named(role, route)) for role, routes in TOUR.items() for route in routes]

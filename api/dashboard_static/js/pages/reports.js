@@ -45,7 +45,7 @@ function describe(report) {
 async function renderReport(container, id) {
   const report = await getJson(`/reports/${encodeURIComponent(id)}`);
   container.append(
-    h("p", {}, h("a", { href: "#/berichte" }, "← alle Berichte")),
+    h("p", { class: "back" }, h("a", { href: "#/berichte" }, "← Alle Berichte")),
     h("h2", { id: "report-title" }, `${describe(report)} ${report.period}`),
     h(
       "p",

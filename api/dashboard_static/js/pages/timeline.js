@@ -33,7 +33,7 @@ export async function render(container, { session, rest }) {
   // Matching reads the client's address (for the distance): counsellors and leads only, as the API decides.
   const matching = auditing ? null : await matchingSection(caseId);
   container.append(
-    h("p", {}, h("a", { href: "#/fallverlauf" }, "← Alle Fälle")),
+    h("p", { class: "back" }, h("a", { href: "#/fallverlauf" }, "← Alle Fälle")),
     section("Stand", stateArea, auditing ? asOfForm(caseId, current, showState) : null),
     section("Qualifizierungsplan", planTable(current)),
     ...(auditing ? [section("Integrität des Ereignisprotokolls", verification())] : []),
