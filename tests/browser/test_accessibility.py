@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import ViewportSize
 
 from tests.browser.conftest import Tab
-from tests.browser.tour import STOPS, Places
+from tests.browser.tour import STOPS, Places, named
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
@@ -77,6 +77,7 @@ def test_each_page_of_each_role_has_no_serious_violation(
     found = violations(axe_tab)
     assert not found, described(found)
     assert headers_only_tables(axe_tab) == []
+    axe_tab.screenshot(f"{WIDTHS[width]['width']}-{named(role, route)}")
 
 
 def test_an_auditors_case_after_verifying_the_log_and_going_back_a_version_has_no_serious_violation(
