@@ -1,8 +1,14 @@
-"""What a counsellor reads is German: countries by their German names, not ISO codes."""
+"""What a counsellor reads is German: countries by their German names, not ISO codes; a report's figures in words,
+not by the API's keys."""
 
+import re
 from typing import Any
 
+import httpx
+import pytest
+
 from tests.browser.conftest import Tab
+from tests.browser.helpers import table_rows
 
 # The demo's countries of qualification (application/synthetic.py) as the timeline names them.
 COUNTRIES = {
@@ -50,3 +56,23 @@ def test_the_timeline_names_countries_in_german_with_their_code(tab: Tab) -> Non
     land = tab.page.locator("dt", has_text="Land")
     shown = tab.page.locator("#timeline dl.details div").filter(has=land).locator("dd")
     assert shown.all_inner_texts() == [f"{COUNTRIES[code]} ({code})" for code in codes]
+
+
+@pytest.mark.parametrize("kind", ["funnel", "activity"])
+def test_a_published_reports_cells_are_named_in_german(tab: Tab, kind: str) -> None:
+    """Not by the API's keys (`sessions_by_mode.phone`, `recognition.median_days.first_contact->assessment`)."""
+    demo = tab.demo
+    response = httpx.post(
+        f"{demo.base}/reports",
+        json={"kind": kind, "period": "2025-Q1"},
+        headers={"Authorization": f"Bearer {demo.tokens['auditor']}"},
+        timeout=60,
+    )
+    assert response.status_code == 201, response.text
+    report = response.json()
+    tab.sign_in("analyst")
+    tab.open(f"#/berichte/{report['id']}")
+
+    names = [row[0] for row in table_rows(tab.page, "#report-cells")]
+    assert len(names) == len(report["cells"]) + len(report["figures"])
+    assert [name for name in names if re.search(r"[._]|->", name)] == []
