@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import ViewportSize
+from playwright.sync_api import ViewportSize, expect
 
 from tests.browser.conftest import Tab
 from tests.browser.tour import STOPS, Places, named
@@ -108,3 +108,13 @@ def test_a_refused_report_has_no_serious_violation(axe_tab: Tab) -> None:
 
     found = violations(axe_tab)
     assert not found, described(found)
+
+
+def test_a_course_link_that_opens_a_new_window_says_so(tab: Tab) -> None:
+    tab.sign_in("counsellor")
+    tab.open("#/kurse")
+    links = tab.page.locator("#offers-table a[target=_blank]")
+
+    assert links.count() > 0
+    for link in links.all():
+        expect(link).to_have_accessible_description("öffnet ein neues Fenster")
