@@ -39,7 +39,7 @@ export async function render(container, { session }) {
         section(
           "Offene Fälle nach Phase",
           stages.length === 0
-            ? message("Sie haben keine offenen Fälle.")
+            ? message("Ohne offene Fälle keine Aufteilung nach Phase.")
             : table({
                 id: "by-stage",
                 columns: ["Phase", "Fälle"],
