@@ -2,7 +2,7 @@
 table scrolls inside its own frame — and the navigation and "Abmelden" stay on the screen."""
 
 import pytest
-from playwright.sync_api import ViewportSize
+from playwright.sync_api import ViewportSize, expect
 
 from tests.browser.conftest import Tab
 from tests.browser.test_roles import NAVIGATION
@@ -61,3 +61,29 @@ def test_the_sign_in_fits_a_360_px_screen(tab: Tab) -> None:
 
     assert tab.page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], overflowing(tab)
     tab.screenshot("360-anmelden")
+
+
+def test_a_table_wider_than_the_screen_scrolls_in_its_frame_by_keyboard(tab: Tab) -> None:
+    page = tab.page
+    page.set_viewport_size(PHONE)
+    tab.sign_in("counsellor")
+    tab.open("#/arbeitgeber")
+    frame = page.get_by_role("region", name="Tabelle")
+    expect(frame).to_have_attribute("tabindex", "0")
+
+    frame.focus()
+    page.keyboard.press("ArrowRight")
+
+    expect(frame).to_be_focused()
+    page.wait_for_function("(frame) => frame.scrollLeft > 0", arg=frame.element_handle())
+    assert page.evaluate("() => document.documentElement.scrollLeft") == 0  # the page itself stays put
+
+
+def test_a_table_that_fits_is_no_extra_stop_for_the_keyboard(tab: Tab) -> None:
+    tab.sign_in("counsellor")
+    tab.open("#/arbeitgeber")
+    # Two frames: the page has looked at the table's width (its ResizeObserver has answered).
+    tab.page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+    assert tab.page.locator(".table-wrap").count() == 1
+    assert tab.page.locator(".table-wrap[tabindex]").count() == 0
