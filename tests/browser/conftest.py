@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Reque
 
 from bench.lotse_process import LotseServer
 from infrastructure.settings import Settings
+from tests.browser.tour import Places, find_places
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("LOTSE_CHROMIUM", "/usr/bin/chromium"))
@@ -155,6 +156,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Iterator[D
         server.stop()
 
 
+@pytest.fixture(scope="package")
+def places(demo: Demo) -> Places:
+    """The case and the published report the tour of every page visits."""
+    return find_places(demo)
+
+
 # Package scope, not session: Playwright's sync API runs an event loop in the main thread while it is open, and
 # the async tests of the packages after this one need that thread's loop free again.
 @pytest.fixture(scope="package")
@@ -172,8 +179,23 @@ def browser(playwright: Playwright, chromium: Path) -> Iterator[Browser]:
 
 @pytest.fixture
 def tab(browser: Browser, demo: Demo) -> Iterator[Tab]:
+    yield from open_tab(browser, demo)
+
+
+@pytest.fixture
+def axe_tab(browser: Browser, demo: Demo) -> Iterator[Tab]:
+    """A tab that lets the tests inject axe-core: the dashboard's Content-Security-Policy refuses any script but its
+    own files, so this context bypasses it (the other tests keep it and would see a refused script as an error)."""
+    yield from open_tab(browser, demo, bypass_csp=True)
+
+
+def open_tab(browser: Browser, demo: Demo, *, bypass_csp: bool = False) -> Iterator[Tab]:
     context = browser.new_context(
-        locale="de-DE", timezone_id="Europe/Berlin", viewport={"width": 1280, "height": 900}, accept_downloads=True
+        locale="de-DE",
+        timezone_id="Europe/Berlin",
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+        bypass_csp=bypass_csp,
     )
     page = context.new_page()
     tab = Tab(page=page, demo=demo)

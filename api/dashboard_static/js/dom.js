@@ -48,7 +48,7 @@ export function cell(value) {
 
 // An accessible table: a caption, column headers, and the first cell of every row as its row header.
 export function table({ caption, columns, rows, numeric = () => true, id }) {
-  return h(
+  const frame = h(
     "div",
     { class: "table-wrap" },
     h(
@@ -67,7 +67,28 @@ export function table({ caption, columns, rows, numeric = () => true, id }) {
       ),
     ),
   );
+  scrolling.observe(frame);
+  return frame;
 }
+
+// A table wider than the screen scrolls sideways in its own frame, not the page. That frame then takes keyboard focus
+// (the arrow keys scroll it) and is a named region, so a screen reader says what it is; a frame that fits stays out
+// of the tab order.
+const scrolling = new ResizeObserver((entries) => {
+  for (const { target: frame } of entries) {
+    if (frame.scrollWidth > frame.clientWidth) {
+      const caption = frame.querySelector("caption")?.textContent;
+      const heading = frame.closest("section")?.querySelector("h1, h2")?.textContent;
+      frame.tabIndex = 0;
+      frame.setAttribute("role", "region");
+      frame.setAttribute("aria-label", `Tabelle ${caption || heading || ""} (seitlich verschiebbar)`.replace("  ", " "));
+    } else {
+      frame.removeAttribute("tabindex");
+      frame.removeAttribute("role");
+      frame.removeAttribute("aria-label");
+    }
+  }
+});
 
 export function message(text, kind = "info") {
   return h("p", { class: `message ${kind}`, role: kind === "error" ? "alert" : "status" }, text);

@@ -37,7 +37,10 @@ export function place(offer) {
 }
 
 export function courseTitle(offer) {
-  return offer.url ? h("a", { href: offer.url, rel: "noopener noreferrer", target: "_blank" }, offer.title) : offer.title;
+  // The provider's page opens in a new window: the arrow shows it, the description (index.html) says it.
+  return offer.url
+    ? h("a", { href: offer.url, rel: "noopener noreferrer", target: "_blank", "aria-describedby": "new-window" }, offer.title)
+    : offer.title;
 }
 
 export function fundingWords(offer) {

@@ -20,6 +20,7 @@ export async function render(container, { session }) {
   horizon.setDate(horizon.getDate() + UPCOMING_DAYS);
   const upcoming = deadlines.filter((deadline) => !deadline.overdue && deadline.due <= isoDay(horizon));
   const later = deadlines.filter((deadline) => !deadline.overdue && deadline.due > isoDay(horizon));
+  const stages = STAGE_ORDER.filter((stage) => stage in load.by_stage);
 
   container.append(
     h(
@@ -37,11 +38,13 @@ export async function render(container, { session }) {
         {},
         section(
           "Offene Fälle nach Phase",
-          table({
-            id: "by-stage",
-            columns: ["Phase", "Fälle"],
-            rows: STAGE_ORDER.filter((stage) => stage in load.by_stage).map((stage) => [label(STAGES, stage), formatNumber(load.by_stage[stage])]),
-          }),
+          stages.length === 0
+            ? message("Ohne offene Fälle keine Aufteilung nach Phase.")
+            : table({
+                id: "by-stage",
+                columns: ["Phase", "Fälle"],
+                rows: stages.map((stage) => [label(STAGES, stage), formatNumber(load.by_stage[stage])]),
+              }),
         ),
         section(
           "Offene Fälle",

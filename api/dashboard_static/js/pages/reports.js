@@ -2,8 +2,11 @@
 // leads and auditors publish them here (POST /reports).
 
 import { ApiError, getCsv, getJson, postJson } from "../api.js";
-import { cell, formatInstant, formatNumber, h, message, section, table } from "../dom.js";
-import { FUNNEL_STAGES, GENDER_COLUMNS, INDICATORS, PATHWAYS, label } from "../labels.js";
+import { cell, formatInstant, formatNumber, formatPercent, h, message, section, table } from "../dom.js";
+import {
+  CONTACT_TOPICS, EMPLOYER_SIZES, FUNNEL_STAGES, GENDER_COLUMNS, INDICATORS, LANGUAGES, OUTREACH_KINDS, PATHWAYS,
+  REFERRAL_OUTCOMES, REFERRAL_TARGETS, SESSION_MODES, label,
+} from "../labels.js";
 
 const KINDS = { esf: "ESF+-Indikatoren", activity: "Tätigkeitsbericht", funnel: "Verlauf nach Wegen" };
 const BASES = { entry: "Eintritte", exit: "Austritte" };
@@ -45,7 +48,7 @@ function describe(report) {
 async function renderReport(container, id) {
   const report = await getJson(`/reports/${encodeURIComponent(id)}`);
   container.append(
-    h("p", {}, h("a", { href: "#/berichte" }, "← alle Berichte")),
+    h("p", { class: "back" }, h("a", { href: "#/berichte" }, "← Alle Berichte")),
     h("h2", { id: "report-title" }, `${describe(report)} ${report.period}`),
     h(
       "p",
@@ -81,18 +84,64 @@ function esfTable(report) {
   });
 }
 
+// The activity report's cells in words: a total (`sessions`), or a part of one (`sessions_by_mode.phone`).
+const ACTIVITY_TOTALS = {
+  sessions: "Beratungsgespräche",
+  persons_counselled: "Beratene Personen",
+  persons_with_foreign_background: "Beratene Personen mit Migrationshintergrund",
+  persons_without_foreign_background: "Beratene Personen ohne Migrationshintergrund",
+  share_foreign_background: "Anteil mit Migrationshintergrund",
+  new_cases: "Neue Fälle",
+  short_contacts: "Kurzkontakte",
+  outreach_events: "Infoveranstaltungen",
+  outreach_attendees: "Teilnehmende an Infoveranstaltungen",
+  employers_contacted: "Arbeitgeber angesprochen",
+  employers_counselled: "Arbeitgeber beraten",
+  referrals: "Weiterleitungen",
+};
+const ACTIVITY_PARTS = {
+  sessions_by_mode: ["Beratungsgespräche", SESSION_MODES],
+  sessions_by_language: ["Beratungsgespräche auf", LANGUAGES],
+  short_contacts_by_topic: ["Kurzkontakte zu", CONTACT_TOPICS],
+  outreach_events_by_kind: ["Infoveranstaltungen", OUTREACH_KINDS],
+  employers_counselled_by_size: ["Arbeitgeber beraten", EMPLOYER_SIZES],
+  referrals_by_to: ["Weiterleitungen an", REFERRAL_TARGETS],
+  referrals_by_outcome: ["Weiterleitungen mit Ergebnis", REFERRAL_OUTCOMES],
+};
+const INTERPRETING = { with_interpreter: "mit Dolmetschung", without_interpreter: "ohne Dolmetschung" };
+
+function activityName(name) {
+  const [group, part, interpreting] = name.split(".");
+  if (!part) return label(ACTIVITY_TOTALS, group);
+  if (!(group in ACTIVITY_PARTS)) return name;
+  const [total, parts] = ACTIVITY_PARTS[group];
+  return `${total}: ${label(parts, part)}${interpreting ? `, ${label(INTERPRETING, interpreting)}` : ""}`;
+}
+
+// The funnel's cells (`recognition.reached.assessment`) and medians (`recognition.median_days.first_contact->assessment`).
+function funnelName(name) {
+  const [pathway, measure, stage] = name.split(".");
+  if (measure === "reached") return `${label(PATHWAYS, pathway)}: ${label(FUNNEL_STAGES, stage)}`;
+  if (measure === "median_days") {
+    const step = stage.split("->").map((each) => label(FUNNEL_STAGES, each)).join(" → ");
+    return `${label(PATHWAYS, pathway)}: Median in Tagen ${step}`;
+  }
+  return name;
+}
+
 function cellsTable(report) {
-  const named = (name) => {
-    const [pathway, , stage] = name.split(".");
-    return report.kind === "funnel" ? `${label(PATHWAYS, pathway)}: ${label(FUNNEL_STAGES, stage)}` : name;
+  const named = report.kind === "funnel" ? funnelName : report.kind === "activity" ? activityName : (name) => name;
+  const figure = (name, value) => {
+    if (value === null) return cell(null);
+    return name === "share_foreign_background" ? formatPercent(value) : formatNumber(value);
   };
   return table({
     id: "report-cells",
     caption: report.kind === "funnel" ? "Fälle mit Erstkontakt im Zeitraum, die die Stufe erreicht haben" : "Zahlen",
-    columns: ["Zelle", "Wert"],
+    columns: ["Zahl", "Wert"],
     rows: [
       ...Object.entries(report.cells).map(([name, value]) => [named(name), cell(value)]),
-      ...Object.entries(report.figures).map(([name, value]) => [name, value === null ? cell(null) : String(value)]),
+      ...Object.entries(report.figures).map(([name, value]) => [named(name), figure(name, value)]),
     ],
   });
 }

@@ -33,7 +33,7 @@ export async function render(container, { session, rest }) {
   // Matching reads the client's address (for the distance): counsellors and leads only, as the API decides.
   const matching = auditing ? null : await matchingSection(caseId);
   container.append(
-    h("p", {}, h("a", { href: "#/fallverlauf" }, "← Alle Fälle")),
+    h("p", { class: "back" }, h("a", { href: "#/fallverlauf" }, "← Alle Fälle")),
     section("Stand", stateArea, auditing ? asOfForm(caseId, current, showState) : null),
     section("Qualifizierungsplan", planTable(current)),
     ...(auditing ? [section("Integrität des Ereignisprotokolls", verification())] : []),
@@ -184,10 +184,23 @@ function details(data) {
       for (const [inner, innerValue] of Object.entries(value)) add(inner, innerValue);
       return;
     }
-    items.push(h("div", {}, h("dt", {}, label(FIELDS, key)), h("dd", {}, words(value))));
+    items.push(h("div", {}, h("dt", {}, label(FIELDS, key)), h("dd", {}, COUNTRY_FIELDS.has(key) ? countryName(value) : words(value))));
   };
   for (const [key, value] of Object.entries(data)) add(key, value);
   return items.length ? h("dl", { class: "details" }, items) : null;
+}
+
+// Countries come as ISO codes (SY); a counsellor reads their German names, the code beside them for the files.
+const COUNTRY_FIELDS = new Set(["country", "qualification_country"]);
+const COUNTRIES = new Intl.DisplayNames(["de"], { type: "region", fallback: "code" });
+
+function countryName(code) {
+  try {
+    const name = COUNTRIES.of(code);
+    return name === code ? code : `${name} (${code})`;
+  } catch {
+    return String(code); // not a region code at all: shown as recorded
+  }
 }
 
 function words(value) {

@@ -1,0 +1,120 @@
+"""axe-core (vendored for the tests, tests/browser/vendor/) finds no serious or critical accessibility violation on
+any page of any role, on a desk's screen and on a phone's: the sign-in, every page of the navigation, a case's
+timeline and a published report. axe runs its default rules (WCAG 2.0-2.2 A and AA, best practices) and the WCAG 2.2
+rule on the size of click targets."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import ViewportSize, expect
+
+from tests.browser.conftest import Tab
+from tests.browser.tour import STOPS, Places, named
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+# A desk's screen, and a phone's (the dashboard must be usable from 360 px; tables then scroll in their own frame).
+WIDTHS: dict[str, ViewportSize] = {"desk": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 740}}
+
+
+def violations(tab: Tab) -> list[dict[str, Any]]:
+    """What axe finds on the page as it stands, serious and critical only."""
+    # Two frames: what the page does when its layout changes (a table that no longer fits) has been done.
+    tab.page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    tab.page.add_script_tag(path=AXE)
+    found: list[dict[str, Any]] = tab.page.evaluate(
+        """async () => (await axe.run(document, {
+            resultTypes: ["violations"],
+            rules: { "target-size": { enabled: true } },
+        })).violations.map((violation) => ({
+            id: violation.id,
+            impact: violation.impact,
+            help: violation.help,
+            nodes: violation.nodes.map((node) => `${node.target.join(" ")}: ${node.failureSummary}`),
+        }))"""
+    )
+    return [violation for violation in found if violation["impact"] in BLOCKING]
+
+
+def described(found: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{violation['impact']} {violation['id']}: {violation['help']}\n"
+        + "\n".join(f"    {node}" for node in violation["nodes"])
+        for violation in found
+    )
+
+
+def test_the_sign_in_page_has_no_serious_violation(axe_tab: Tab) -> None:
+    axe_tab.page.goto(axe_tab.demo.dashboard)
+    axe_tab.page.get_by_label("Zugangstoken").fill("kein Token")
+    axe_tab.page.get_by_role("button", name="Anmelden").click()
+    axe_tab.page.get_by_role("alert").wait_for()  # the refusal shown too
+
+    found = violations(axe_tab)
+    assert not found, described(found)
+
+
+def headers_only_tables(tab: Tab) -> list[str]:
+    """Tables without a single row: column headers over nothing tell a screen reader nothing (say so in words)."""
+    empty: list[str] = tab.page.evaluate(
+        """() => [...document.querySelectorAll("table")]
+            .filter((table) => !table.querySelector("tbody tr"))
+            .map((table) => table.id || table.outerHTML.slice(0, 120))"""
+    )
+    return empty
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize(("role", "route"), STOPS)
+def test_each_page_of_each_role_has_no_serious_violation(
+    axe_tab: Tab, places: Places, role: str, route: str, width: str
+) -> None:
+    axe_tab.page.set_viewport_size(WIDTHS[width])
+    axe_tab.sign_in(role)
+    axe_tab.open(places.address(route))
+
+    found = violations(axe_tab)
+    assert not found, described(found)
+    assert headers_only_tables(axe_tab) == []
+    axe_tab.screenshot(f"{WIDTHS[width]['width']}-{named(role, route)}")
+
+
+def test_an_auditors_case_after_verifying_the_log_and_going_back_a_version_has_no_serious_violation(
+    axe_tab: Tab, places: Places
+) -> None:
+    page = axe_tab.page
+    axe_tab.sign_in("auditor")
+    axe_tab.open(places.address("fallverlauf/{case}"))
+    page.get_by_label("Stand bei Version", exact=False).fill("1")
+    page.get_by_role("button", name="Stand anzeigen").click()
+    page.locator("#timeline > li.later").first.wait_for()
+    page.get_by_role("button", name="Ereignisprotokoll jetzt prüfen").click()
+    page.wait_for_selector("#verification-figures")
+
+    found = violations(axe_tab)
+    assert not found, described(found)
+
+
+def test_a_refused_report_has_no_serious_violation(axe_tab: Tab) -> None:
+    """An error message next to its form."""
+    page = axe_tab.page
+    axe_tab.expect_console_error("status of 422")
+    axe_tab.sign_in("lead")
+    axe_tab.open("#/berichte")
+    page.get_by_label("Zeitraum").fill("2099")
+    page.get_by_role("button", name="Bericht veröffentlichen").click()
+    page.locator("#publish-status.error").wait_for()
+
+    found = violations(axe_tab)
+    assert not found, described(found)
+
+
+def test_a_course_link_that_opens_a_new_window_says_so(tab: Tab) -> None:
+    tab.sign_in("counsellor")
+    tab.open("#/kurse")
+    links = tab.page.locator("#offers-table a[target=_blank]")
+
+    assert links.count() > 0
+    for link in links.all():
+        expect(link).to_have_accessible_description("öffnet ein neues Fenster")
