@@ -14,9 +14,9 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
+from domain.command_data import Data
 from domain.errors import InvalidStep
 from domain.registers import Register, RegisterEvent, Stamp
-from domain.steps import Data
 from domain.vocabulary import ContactMode, LanguageCode, ReferralTarget, ShortText
 
 ContactTopic = Literal[

@@ -15,10 +15,10 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
+from domain.command_data import Data
 from domain.desk import not_in_future
 from domain.errors import RuleViolated
 from domain.registers import Register, RegisterEvent, Stamp, follows
-from domain.steps import Data
 from domain.vocabulary import Minutes, ShortText
 
 EmployerSize = Literal["micro", "small", "medium", "large"]

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from msgspec import Meta
 
+from domain.command_data import Data
 from domain.errors import InvalidStep
 from domain.reports import Period, PeriodText, ReportBasis, ReportKind, period_of
-from domain.steps import Data
 
 AgencyName = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 

@@ -6,9 +6,9 @@ The API decodes request bodies straight into these types; `Step` is the tagged u
 from datetime import date
 from typing import Annotated
 
-import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from domain.command_data import Data
 from domain.vocabulary import (
     AdmissionBasis,
     ArrivalYear,
@@ -59,10 +59,6 @@ def personal(text: str) -> Meta:
     return Meta(
         description=f"{text}: personal data, sealed (null once erased, and to roles that do not see personal data)"
     )
-
-
-class Data(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Immutable, strictly decoded data."""
 
 
 class Profile(Data, frozen=True):

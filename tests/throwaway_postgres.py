@@ -187,9 +187,7 @@ class ThrowawayPostgres:
         return self._run([str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), *arguments])
 
     def _initdb(self) -> None:
-        if self.os_user is not None:
-            os.chown(self.base, self._owner.pw_uid, self._owner.pw_gid)
-        result = self._run(
+        self._create_data_dir(
             [
                 str(self.bin_dir / "initdb"),
                 "-D",
@@ -202,8 +200,14 @@ class ThrowawayPostgres:
                 "--no-sync",
             ]
         )
+
+    def _create_data_dir(self, command: list[str]) -> None:
+        """Runs the command that writes the cluster's data directory, as the directory's owner."""
+        if self.os_user is not None:
+            os.chown(self.base, self._owner.pw_uid, self._owner.pw_gid)
+        result = self._run(command)
         if result.returncode != 0:
-            raise RuntimeError(f"initdb failed: {result.stdout}{result.stderr}")
+            raise RuntimeError(f"{Path(command[0]).name} failed: {result.stdout}{result.stderr}")
         self._initialised = True
 
     def _configure(self, port: int) -> None:
@@ -256,9 +260,7 @@ class ThrowawayReplica(ThrowawayPostgres):
         self.primary = primary
 
     def _initdb(self) -> None:
-        if self.os_user is not None:
-            os.chown(self.base, self._owner.pw_uid, self._owner.pw_gid)
-        result = self._run(
+        self._create_data_dir(
             [
                 str(self.bin_dir / "pg_basebackup"),
                 "-D",
@@ -276,9 +278,6 @@ class ThrowawayReplica(ThrowawayPostgres):
                 "--no-sync",
             ]
         )
-        if result.returncode != 0:
-            raise RuntimeError(f"pg_basebackup failed: {result.stdout}{result.stderr}")
-        self._initialised = True
 
     def _configure(self, port: int) -> None:
         super()._configure(port)
