@@ -64,9 +64,12 @@ def field_path(name: str) -> tuple[str, ...]:
 
 
 def redacted(case: Case) -> Case:
-    """The case without its personal data and free text (the statistical profile stays)."""
+    """The case without its personal data and free text (the statistical profile stays). An empty list of texts
+    stays empty: it holds nothing to hide (no document missing once the documents are complete)."""
     parts = {
-        part: tuple(replace(item, **dict.fromkeys(fields)) for item in getattr(case, part))
+        part: tuple(
+            replace(item, **{name: None for name in fields if getattr(item, name)}) for item in getattr(case, part)
+        )
         for part, fields in PERSONAL_PARTS.items()
     }
     profile = replace(case.profile, **dict.fromkeys(PERSONAL_PROFILE_FIELDS))

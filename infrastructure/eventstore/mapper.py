@@ -6,13 +6,13 @@ version decodes to a dict and runs the class's `upcast_vN_vN1` steps before typi
 Personal data (domain/privacy.py: the `personal` block of the first contact, the free text of the steps listed in
 PERSONAL_FIELDS (`profile.target_occupation` inside the profile a step carries) and of the list items in
 PERSONAL_ITEM_FIELDS (`items.*.description`), and where the case state keeps them in snapshots) never reach the
-database in clear. Each such value is replaced by an envelope
-`{"sealed": "<base64 nonce + AES-GCM ciphertext>", "key": "<case id>"}`: the value's JSON sealed under the case's data
-key (infrastructure/privacy/keys.py), authenticated together with the case id and the field's path, so a ciphertext
-moved to another case or field does not open. A value recorded when the case's key is already destroyed is stored as
-`{"erased": true, "key": "<case id>"}`. Empty fields (null) stay null. Events stored before a field was sealed keep
-it in clear (stored history is never rewritten): it reads as before while the case's key lives, as erased once the
-key is destroyed, and as None to a mapper that does not open.
+database in clear. Each such value is replaced by an envelope `{"sealed": "<base64 nonce + AES-GCM ciphertext>",
+"key": "<case id>"}`: the value's JSON sealed under the case's data key (infrastructure/privacy/keys.py),
+authenticated together with the case id and the field's path, so a ciphertext moved to another case or field does
+not open. A value recorded when the case's key is already destroyed is stored as `{"erased": true, "key": "<case
+id>"}`. Empty fields (null, an empty list) stay as they are: they hold no text. Events stored before a field was
+sealed keep it in clear (stored history is never rewritten): it reads as before while the case's key lives, as
+erased once the key is destroyed, and as None to a mapper that does not open.
 
 Reading opens the envelopes where the stored class version kept them (release 0.1's step events nested their
 fields under `step`, and their sealed values are bound to that path), then upcasts. A destroyed key reads as
@@ -125,7 +125,9 @@ class MsgspecMapper(Mapper[UUID]):
         data = msgspec.json.decode(self._encoder.encode(domain_event))  # as stored: lists, ISO strings
         wrapped_key = ""
         cipher: AESGCM | None = None
-        values = [(place, key, path) for path in paths for place, key in _places(data, path) if place[key] is not None]
+        values = [
+            (place, key, path) for path in paths for place, key in _places(data, path) if place[key] not in (None, [])
+        ]
         if isinstance(domain_event, CaseOpened):
             if self.keys is None:
                 raise TypeError("no key vault: personal data are never stored in clear")
@@ -184,7 +186,7 @@ class MsgspecMapper(Mapper[UUID]):
         ciphers: dict[UUID, AESGCM | None] = {}
         for path in paths:
             for place, key in _places(data, path):
-                if place[key] is None:
+                if place[key] in (None, []):
                     continue
                 if _is_envelope(place[key]):
                     value = self._opened(place[key], case_id, path, ciphers)
@@ -240,7 +242,7 @@ def _value_in_clear(paths: list[Path]) -> re.Pattern[bytes]:
     """Finds, in the stored JSON, a personal field holding something else than null or an envelope: a value stored
     before the field was sealed. It may match more (a field of the same name elsewhere); `_open` then looks exactly."""
     names = sorted({path[-1] for path in paths})
-    return re.compile(rb'"(?:' + b"|".join(re.escape(name.encode()) for name in names) + rb')":(?!null|\{)')
+    return re.compile(rb'"(?:' + b"|".join(re.escape(name.encode()) for name in names) + rb')":(?!null|\{|\[\])')
 
 
 def _is_envelope(value: Any) -> bool:

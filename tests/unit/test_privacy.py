@@ -182,3 +182,23 @@ def test_every_free_text_field_a_step_sends_is_sealed() -> None:
         "case_opened.profile.target_occupation",
     }
     assert new_in_0_2 <= found
+
+
+def test_an_empty_list_of_texts_stays_empty_when_the_case_is_redacted() -> None:
+    """Once the documents are complete nothing is missing, erased or not (hypothesis found the erased case saying
+    None instead)."""
+    case = apply(
+        opened_case(),
+        step(steps.RecognitionApplied, 4),
+        step(steps.RecognitionReceiptConfirmed, 5, missing_documents=(f"document {MARK}",)),
+        step(steps.RecognitionDocumentsCompleted, 6),
+        step(steps.RecognitionApplied, 7, application_id="r2"),
+        step(steps.RecognitionReceiptConfirmed, 8, application_id="r2", missing_documents=()),
+    )
+    erased = evolve(case, decisions.erase_personal_data(case, CONTEXT))
+
+    assert [a.missing_documents for a in redacted(case).applications] == [(), ()]
+    assert [a.missing_documents for a in erased.applications] == [(), ()]
+    named = apply(case, step(steps.RecognitionApplied, 9, application_id="r3"))
+    named = apply(named, step(steps.RecognitionReceiptConfirmed, 10, application_id="r3", missing_documents=("x",)))
+    assert redacted(named).applications[-1].missing_documents is None  # a list that names something is hidden
