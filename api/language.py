@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from api import messages_de
+from api.vocabulary_de import FIELDS
 
 ENGLISH = "en"
 GERMAN = "de"
@@ -68,6 +69,9 @@ def _word(name: str, value: str) -> str:
         return german_field_message(value)
     if name == "pattern":
         return messages_de.PATTERNS.get(value, f"das Muster {value}")
+    if name == "name":
+        # A field by its German label, and as the client spells it: "Geburtsdatum (birth_date)".
+        return f"{FIELDS[value]} ({value})" if value in FIELDS else value
     return value
 
 

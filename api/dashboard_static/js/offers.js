@@ -1,30 +1,8 @@
 // The course catalogue's words and pieces shared by the "Kurse" page and the matching offers on a case.
 
 import { formatDay, h, message, section, table } from "./dom.js";
-import { label } from "./labels.js";
+import { COURSE_KINDS, FUNDING, label } from "./labels.js";
 import { getJson } from "./api.js";
-
-export const COURSE_KINDS = {
-  exam_preparation: "Prüfungsvorbereitung",
-  partial_qualification: "Teilqualifikation",
-  adaptation_qualification: "Anpassungsqualifizierung",
-  adaptation_course: "Anpassungslehrgang",
-  language: "Sprachkurs",
-  retraining: "Umschulung",
-};
-
-export const SCHEDULES = { full_time: "Vollzeit", part_time: "Teilzeit", evening: "abends", online: "online" };
-
-export const FUNDING = {
-  education_voucher: "Bildungsgutschein",
-  sgb3_82: "§ 82 SGB III",
-  qualification_allowance: "Qualifizierungsgeld",
-  esf: "ESF+",
-  bildungsscheck: "Bildungsscheck",
-  employer: "Arbeitgeber",
-  self: "selbst",
-  other: "andere",
-};
 
 const ORDERED_BY = {
   query: (near) => `Sortiert nach Entfernung zur Postleitzahl ${near}, dann nach Beginn.`,

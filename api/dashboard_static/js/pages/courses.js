@@ -2,8 +2,8 @@
 
 import { getJson } from "../api.js";
 import { formatDay, formatNumber, h, message, section, table, today } from "../dom.js";
-import { label } from "../labels.js";
-import { COURSE_KINDS, SCHEDULES, courseTitle, fundingOptions, fundingWords, kindOptions, place } from "../offers.js";
+import { COURSE_KINDS, SCHEDULES, label } from "../labels.js";
+import { courseTitle, fundingOptions, fundingWords, kindOptions, place } from "../offers.js";
 
 const PAGE_SIZE = 50;
 

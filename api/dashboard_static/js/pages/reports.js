@@ -4,12 +4,10 @@
 import { ApiError, getCsv, getJson, postJson } from "../api.js";
 import { cell, formatInstant, formatNumber, formatPercent, h, message, section, table } from "../dom.js";
 import {
-  CONTACT_TOPICS, EMPLOYER_SIZES, FUNNEL_STAGES, GENDER_COLUMNS, INDICATORS, LANGUAGES, OUTREACH_KINDS, PATHWAYS,
-  REFERRAL_OUTCOMES, REFERRAL_TARGETS, SESSION_MODES, label,
+  ACTIVITY_PARTS, ACTIVITY_TOTALS, FUNNEL_STAGES, GENDER_COLUMNS, INDICATORS, INTERPRETING, PATHWAYS, REPORT_BASES,
+  REPORT_KINDS, label, wordsOf,
 } from "../labels.js";
 
-const KINDS = { esf: "ESF+-Indikatoren", activity: "Tätigkeitsbericht", funnel: "Verlauf nach Wegen" };
-const BASES = { entry: "Eintritte", exit: "Austritte" };
 const COLUMNS = { ...GENDER_COLUMNS, total: "insgesamt" };
 
 export async function render(container, { session, rest }) {
@@ -42,7 +40,7 @@ export async function render(container, { session, rest }) {
 }
 
 function describe(report) {
-  return report.basis ? `${KINDS[report.kind]} (${BASES[report.basis]})` : KINDS[report.kind];
+  return report.basis ? `${REPORT_KINDS[report.kind]} (${REPORT_BASES[report.basis]})` : REPORT_KINDS[report.kind];
 }
 
 async function renderReport(container, id) {
@@ -85,37 +83,13 @@ function esfTable(report) {
 }
 
 // The activity report's cells in words: a total (`sessions`), or a part of one (`sessions_by_mode.phone`).
-const ACTIVITY_TOTALS = {
-  sessions: "Beratungsgespräche",
-  persons_counselled: "Beratene Personen",
-  persons_with_foreign_background: "Beratene Personen mit Migrationshintergrund",
-  persons_without_foreign_background: "Beratene Personen ohne Migrationshintergrund",
-  share_foreign_background: "Anteil mit Migrationshintergrund",
-  new_cases: "Neue Fälle",
-  short_contacts: "Kurzkontakte",
-  outreach_events: "Infoveranstaltungen",
-  outreach_attendees: "Teilnehmende an Infoveranstaltungen",
-  employers_contacted: "Arbeitgeber angesprochen",
-  employers_counselled: "Arbeitgeber beraten",
-  referrals: "Weiterleitungen",
-};
-const ACTIVITY_PARTS = {
-  sessions_by_mode: ["Beratungsgespräche", SESSION_MODES],
-  sessions_by_language: ["Beratungsgespräche auf", LANGUAGES],
-  short_contacts_by_topic: ["Kurzkontakte zu", CONTACT_TOPICS],
-  outreach_events_by_kind: ["Infoveranstaltungen", OUTREACH_KINDS],
-  employers_counselled_by_size: ["Arbeitgeber beraten", EMPLOYER_SIZES],
-  referrals_by_to: ["Weiterleitungen an", REFERRAL_TARGETS],
-  referrals_by_outcome: ["Weiterleitungen mit Ergebnis", REFERRAL_OUTCOMES],
-};
-const INTERPRETING = { with_interpreter: "mit Dolmetschung", without_interpreter: "ohne Dolmetschung" };
 
 function activityName(name) {
   const [group, part, interpreting] = name.split(".");
   if (!part) return label(ACTIVITY_TOTALS, group);
   if (!(group in ACTIVITY_PARTS)) return name;
   const [total, parts] = ACTIVITY_PARTS[group];
-  return `${total}: ${label(parts, part)}${interpreting ? `, ${label(INTERPRETING, interpreting)}` : ""}`;
+  return `${total}: ${label(wordsOf(parts), part)}${interpreting ? `, ${label(INTERPRETING, interpreting)}` : ""}`;
 }
 
 // The funnel's cells (`recognition.reached.assessment`) and medians (`recognition.median_days.first_contact->assessment`).
@@ -165,8 +139,8 @@ function downloadButton(report) {
 
 function publishForm(session) {
   const status = h("p", { id: "publish-status", role: "status", class: "message", hidden: true });
-  const kind = h("select", { id: "publish-kind", name: "kind" }, Object.entries(KINDS).map(([value, text]) => h("option", { value }, text)));
-  const basis = h("select", { id: "publish-basis", name: "basis" }, Object.entries(BASES).map(([value, text]) => h("option", { value }, text)));
+  const kind = h("select", { id: "publish-kind", name: "kind" }, Object.entries(REPORT_KINDS).map(([value, text]) => h("option", { value }, text)));
+  const basis = h("select", { id: "publish-basis", name: "basis" }, Object.entries(REPORT_BASES).map(([value, text]) => h("option", { value }, text)));
   const period = h("input", { id: "publish-period", name: "period", required: true, placeholder: "2025-Q3", pattern: "20[0-9]{2}(-Q[1-4]|-(0[1-9]|1[0-2]))?", "aria-describedby": "publish-period-hint" });
   const agency = h("input", { id: "publish-agency", name: "agency", placeholder: "alle" });
   const basisRow = h("p", {}, h("label", { for: "publish-basis" }, "Basis"), basis);

@@ -4,9 +4,8 @@
 import { getCsv, getJson } from "../api.js";
 import { drawBarChart } from "../charts.js";
 import { cell, formatDay, formatMonth, formatNumber, formatPercent, h, isoDay, message, section, table, today } from "../dom.js";
-import { FUNNEL_STAGES, GENDER_COLUMNS, INDICATORS, PATHWAYS, label } from "../labels.js";
+import { FOLLOW_UP_RESPONSES, FUNNEL_STAGES, GENDER_COLUMNS, INDICATORS, PATHWAYS, STATISTICS_BASES, label } from "../labels.js";
 
-const BASES = { entry: "Eintritt – Erstkontakt im Zeitraum", exit: "Austritt – Austritt im Zeitraum" };
 const OUTCOME_CODES = ["EECR01", "EECR02", "EECR03", "EECR04"];
 // One request per month: a longer period would make the page slow, and its chart unreadable.
 const MAX_MONTHS = 36;
@@ -69,7 +68,7 @@ function periodForm(period, acrossAgencies) {
     h("label", { for: "period-to" }, "bis"),
     h("input", { id: "period-to", name: "bis", type: "date", value: period.to, required: true }),
     h("label", { for: "period-basis" }, "Basis"),
-    h("select", { id: "period-basis", name: "basis" }, Object.entries(BASES).map(([value, text]) => h("option", { value, selected: value === period.basis }, text))),
+    h("select", { id: "period-basis", name: "basis" }, Object.entries(STATISTICS_BASES).map(([value, text]) => h("option", { value, selected: value === period.basis }, text))),
     acrossAgencies ? [h("label", { for: "period-agency" }, "Träger"), h("input", { id: "period-agency", name: "traeger", value: period.agency, placeholder: "alle" })] : null,
     h("button", { type: "submit" }, "Anzeigen"),
   );
@@ -85,7 +84,7 @@ function periodForm(period, acrossAgencies) {
 function proof(esf, funnel, period) {
   const rows = [
     ["Zeitraum", `${formatDay(esf.from)} bis ${formatDay(esf.to)}`],
-    ["Basis", BASES[esf.basis]],
+    ["Basis", STATISTICS_BASES[esf.basis]],
     ["Träger", esf.agency ?? "alle"],
     ["Berechnet bei Logposition", h("span", { id: "esf-position" }, formatNumber(esf.as_of_position))],
     ["Prüfsumme (Kettenkopf)", h("code", { class: "digest", id: "esf-digest" }, esf.digest)],
@@ -120,7 +119,7 @@ function indicatorTable(esf) {
   const columns = Object.keys(GENDER_COLUMNS);
   return table({
     id: "esf-table",
-    caption: `Personen je Indikator${"EECO19" in esf.indicators ? ", bei EECO19 Unternehmen" : ""} (${BASES[esf.basis]})`,
+    caption: `Personen je Indikator${"EECO19" in esf.indicators ? ", bei EECO19 Unternehmen" : ""} (${STATISTICS_BASES[esf.basis]})`,
     columns: ["Indikator", ...Object.values(GENDER_COLUMNS)],
     rows: Object.entries(esf.indicators).map(([code, row]) => [
       h("span", {}, h("span", { class: "code" }, code), " ", label(INDICATORS, code)),
@@ -130,14 +129,6 @@ function indicatorTable(esf) {
   });
 }
 
-const RESPONSES = {
-  due: "fällig (Austritte im Zeitraum)",
-  reached: "erreicht",
-  unreachable: "nicht erreicht",
-  refused: "Auskunft verweigert",
-  missing: "keine Nachbefragung im Zeitfenster",
-};
-
 // Exit basis: how the follow-up six months after the exit (± 4 weeks) came out for the leavers of the period.
 function responseTable(esf) {
   if (!esf.follow_up_response) return null;
@@ -145,7 +136,7 @@ function responseTable(esf) {
     id: "follow-up-table",
     caption: "Nachbefragung sechs Monate nach dem Austritt (± 4 Wochen)",
     columns: ["Rücklauf", "Personen"],
-    rows: Object.entries(esf.follow_up_response).map(([key, value]) => [RESPONSES[key] ?? key, cell(value)]),
+    rows: Object.entries(esf.follow_up_response).map(([key, value]) => [FOLLOW_UP_RESPONSES[key] ?? key, cell(value)]),
   });
 }
 

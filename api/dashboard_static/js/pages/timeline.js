@@ -3,7 +3,7 @@
 
 import { getJson } from "../api.js";
 import { caseLink, formatDay, formatInstant, formatNumber, h, message, section, shortId, table } from "../dom.js";
-import { DEADLINE_KINDS, EVENT_TYPES, FIELDS, STAGES, STATUSES, VALUES, label } from "../labels.js";
+import { DEADLINE_KINDS, EVENT_TYPES, FIELDS, PLAN_ITEM_KINDS, PLAN_ITEM_STATUSES, STAGES, STATUSES, VALUES, label } from "../labels.js";
 import { matchingSection } from "../offers.js";
 
 const CASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -42,11 +42,6 @@ export async function render(container, { session, rest }) {
   );
 }
 
-const PLAN_STATUS = { open: "offen", done: "erledigt", overdue: "überfällig" };
-const PLAN_KINDS = {
-  assessment: "Kompetenzfeststellung", recognition: "Anerkennung", course: "Kurs", exam: "Prüfung", language: "Sprachkurs",
-  referral: "Weiterleitung", other: "Sonstiges",
-};
 
 // The plan agreed with the client: each item with its target date and whether it is open, done or overdue.
 function planTable(state) {
@@ -59,10 +54,10 @@ function planTable(state) {
     numeric: () => false,
     rows: items.map((item) => [
       item.item_id,
-      label(PLAN_KINDS, item.kind),
+      label(PLAN_ITEM_KINDS, item.kind),
       item.description ?? "–",
       formatDay(item.target_date),
-      h("span", { class: `plan-${item.status}` }, `${label(PLAN_STATUS, item.status)}${item.done_on ? ` am ${formatDay(item.done_on)}` : ""}`),
+      h("span", { class: `plan-${item.status}` }, `${label(PLAN_ITEM_STATUSES, item.status)}${item.done_on ? ` am ${formatDay(item.done_on)}` : ""}`),
     ]),
   });
 }

@@ -1,0 +1,101 @@
+"""The German vocabulary (api/vocabulary_de.py) is the one source of the words a counsellor reads: it covers every
+field and value of the step union, the first contact and the case; the dashboard loads it from the API and keeps no
+copy; the API's German problem details name fields with it."""
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from api.dashboard import DASHBOARD_FILES
+from api.vocabulary_de import EVENT_TYPES, FIELDS, VALUES, VALUES_OF, vocabulary
+from tests.api.conftest import Tokens
+from tests.api.helpers import COUNSELLOR, Client, open_case
+
+Json = dict[str, Any]
+STEPS = "/cases/{case_id}/steps"
+
+
+async def test_the_vocabulary_is_served_to_the_pages_without_a_token(client: Client) -> None:
+    answer = await client.get("/dashboard/vocabulary.json")
+
+    assert answer.status_code == 200
+    assert answer.json() == json.loads(json.dumps(vocabulary()))
+    assert answer.headers["cache-control"] == "no-cache"  # an upgrade's new words reach every open dashboard
+
+
+async def test_every_field_and_value_a_counsellor_records_or_reads_has_german_words(client: Client) -> None:
+    """A new step type, or a new field or value of one, fails here until its German words are in the vocabulary:
+    then the dashboard's generated form labels it without new page code."""
+    document = (await client.get("/schema/openapi.json")).json()
+    roots = [
+        document["paths"][STEPS]["post"]["requestBody"]["content"]["application/json"]["schema"],
+        document["paths"]["/cases"]["post"]["requestBody"]["content"]["application/json"]["schema"],
+        document["paths"]["/cases/{case_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
+    ]
+    fields: set[str] = set()
+    values: set[tuple[str, str]] = set()
+    step_types: set[str] = set()
+    for root in roots:
+        for field, schema in _walk(document, root, "", set()):
+            if field:
+                fields.add(field)
+            values.update((field, str(value)) for value in schema.get("enum", []))
+            if field == "type" and "const" in schema:
+                step_types.add(schema["const"])
+
+    assert len(step_types) >= 29
+    assert sorted(step_types - EVENT_TYPES.keys()) == []
+    assert sorted(fields - FIELDS.keys()) == []
+    unworded = sorted((field, value) for field, value in values if value not in VALUES_OF.get(field, {}) | VALUES)
+    assert unworded == []
+
+
+def test_the_pages_keep_no_copy_of_the_vocabulary() -> None:
+    """A word of the vocabulary written into a page as `value: "Wort"` would be a second copy that drifts."""
+    pairs = {
+        (key, word)
+        for table in vocabulary().values()
+        for key, word in table.items()  # type: ignore[attr-defined]
+        if isinstance(word, str)
+    }
+    scripts = [path for path in DASHBOARD_FILES.rglob("*.js") if "vendor" not in path.parts]
+    assert scripts
+    for path in scripts:
+        text = path.read_text()
+        copied = [pair for pair in pairs if re.search(rf'\b{re.escape(pair[0])}: "{re.escape(pair[1])}"', text)]
+        assert copied == [], path
+
+
+async def test_a_missing_field_is_named_in_german_and_as_the_client_spells_it(client: Client, tokens: Tokens) -> None:
+    headers = tokens.headers(COUNSELLOR)
+    case = await open_case(client, headers)
+    answer = await client.post(
+        f"/cases/{case['id']}/steps",
+        json={"type": "recognition_applied", "date": "2026-01-08", "regulated": False, "fast_track": False},
+        headers={**headers, "Accept-Language": "de"},
+    )
+
+    assert answer.status_code == 422
+    messages = {error["field"]: error["message"] for error in answer.json()["errors"]}
+    assert messages["application_id"] == "Pflichtangabe fehlt: Antrag (application_id)"
+    assert messages["responsible_body"] == "Pflichtangabe fehlt: Zuständige Stelle (responsible_body)"
+
+
+def _walk(document: Json, schema: Json, field: str, seen: set[tuple[str, str]]) -> Iterator[tuple[str, Json]]:
+    """Every (field name, schema) below `schema`, through references, unions, lists and nested objects."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if (name, field) in seen:
+            return
+        seen = seen | {(name, field)}
+        yield from _walk(document, document["components"]["schemas"][name], field, seen)
+        return
+    yield field, schema
+    for inner, property_schema in schema.get("properties", {}).items():
+        yield from _walk(document, property_schema, inner, seen)
+    for key in ("oneOf", "anyOf", "allOf"):
+        for branch in schema.get(key, []):
+            yield from _walk(document, branch, field, seen)
+    if isinstance(schema.get("items"), dict):
+        yield from _walk(document, schema["items"], field, seen)
