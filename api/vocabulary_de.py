@@ -509,6 +509,7 @@ VALUES_OF: dict[str, dict[str, str]] = {
     "german_level": {"none": "keine", "unknown": "unbekannt"},
     "to": REFERRAL_TARGETS,
     "language": LANGUAGES,
+    "ref": DEADLINE_REFS,
 }
 
 # Where a step's form labels a field otherwise than FIELDS does.
@@ -522,9 +523,13 @@ STEP_FIELDS: dict[str, dict[str, str]] = {
     "case_closed": {"reason": "Grund des Austritts", "situation": "Situation beim Austritt"},
     "assessment_completed": {"result": "Ergebnis (Freitext)"},
     "exam_result_recorded": {"result": "Ergebnis"},
+    "plan_agreed": {"items": "Schritte des Plans"},
     "referral_outcome_recorded": {"outcome": "Rückmeldung"},
     "follow_up_recorded": {"outcome": "Erreicht?"},
 }
+
+# What one entry of a list of objects is called in a form ("Schritt 2", "Schritt hinzufügen").
+LIST_ENTRIES: dict[str, str] = {"items": "Schritt"}
 
 # The plan's items, the course catalogue, published reports and the statistics' own words.
 PLAN_ITEM_STATUSES: dict[str, str] = {"open": "offen", "done": "erledigt", "overdue": "überfällig"}

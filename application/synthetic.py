@@ -15,6 +15,7 @@ import msgspec
 from application import synthetic_records as records
 from application.cases import CaseService
 from application.ports import Role, StaffDirectory
+from application.synthetic_names import client_name
 from domain import steps as s
 from domain.calendar import add_days, add_months
 from domain.errors import DomainError
@@ -177,7 +178,9 @@ def _opening(rng: random.Random, first_contact: date, consent: bool, occupation:
             ["self", "jobcenter", "employment_agency", "employer", "migrant_organisation", "language_course", "other"]
         ),
         profile=profile,
-        personal=s.PersonalData(name=f"Klient {rng.randint(1000, 9999)}", phone=f"0221 {rng.randint(100000, 999999)}"),
+        personal=s.PersonalData(
+            name=client_name(rng.randint(1000, 9999), profile.gender), phone=f"0221 {rng.randint(100000, 999999)}"
+        ),
         consent=s.Consent(special_categories=consent),
     )
 

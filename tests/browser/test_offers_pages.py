@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from tests.browser.conftest import Demo, Tab
-from tests.browser.helpers import short, table_rows
+from tests.browser.helpers import table_rows
 
 
 def case_with_matches(demo: Demo) -> tuple[str, Any]:
@@ -61,7 +61,8 @@ def test_a_case_shows_the_offers_that_fit_it_with_their_reasons(tab: Tab) -> Non
     tab.open(f"#/fallverlauf/{case_id}")
     page = tab.page
 
-    assert page.locator("#page h1").inner_text() == f"Fallverlauf – Fall {short(case_id)}"
+    name = demo.api("counsellor", f"/cases/{case_id}")["personal"]["name"]
+    assert page.locator("#page h1").inner_text() == f"Fall: {name}"
     rows = table_rows(page, "#matching-table")
     assert [row[0] for row in rows] == [item["offer"]["title"] for item in answer["items"]]
     assert [row[6] for row in rows] == [item["reason"]["text"] for item in answer["items"]]

@@ -31,13 +31,21 @@ def test_my_cases_show_the_counsellors_caseload_and_deadlines(tab: Tab) -> None:
     assert figure(page.locator("[data-figure=overdue]").inner_text()) == caseload["overdue"]
     by_stage = {row[0]: figure(row[1]) for row in table_rows(page, "#by-stage")}
     assert by_stage == {STAGES[stage]: count for stage, count in caseload["by_stage"].items()}
-    assert {row[0] for row in table_rows(page, "#open-cases")} == {short(item["id"]) for item in open_cases}
-    overdue = [short(item["case_id"]) for item in deadlines if item["overdue"]]
-    assert [row[0] for row in table_rows(page, "#overdue-deadlines")] == overdue
+    # Each case by the client's name (a counsellor's list shows names), and its short id beside it.
+    assert {(row[0], row[1]) for row in table_rows(page, "#open-cases")} == {
+        (item["name"], short(item["id"])) for item in open_cases
+    }
+    names = {item["id"]: item["name"] for item in demo.all_pages("counsellor", "/cases", counsellor="ayse")}
+    overdue = [(names[item["case_id"]], short(item["case_id"])) for item in deadlines if item["overdue"]]
+    assert [(row[0], row[1]) for row in table_rows(page, "#overdue-deadlines")] == overdue
     shown_later = [
-        row[0] for selector in ("#upcoming-deadlines", "#later-deadlines") for row in table_rows(page, selector)
+        (row[0], row[1])
+        for selector in ("#upcoming-deadlines", "#later-deadlines")
+        for row in table_rows(page, selector)
     ]
-    assert shown_later == [short(item["case_id"]) for item in deadlines if not item["overdue"]]
+    assert shown_later == [
+        (names[item["case_id"]], short(item["case_id"])) for item in deadlines if not item["overdue"]
+    ]
     assert tab.unlabelled_controls() == []
     tab.screenshot("meine-faelle", readme=True)
 
@@ -54,7 +62,7 @@ def test_a_case_opens_as_a_timeline_of_who_recorded_what_when(tab: Tab) -> None:
 
     case = demo.api("counsellor", f"/cases/{case_id}")
     history = demo.api("counsellor", f"/cases/{case_id}/history")
-    assert page.locator("#page h1").inner_text() == f"Fallverlauf – Fall {short(case_id)}"
+    assert page.locator("#page h1").inner_text() == f"Fall: {case['personal']['name']}"
     entries = page.locator("#timeline > li")
     assert [int(version) for version in entries.evaluate_all("(items) => items.map((i) => i.dataset.version)")] == [
         event["version"] for event in history["events"]

@@ -27,7 +27,7 @@ def off_screen(tab: Tab, role: str) -> list[str]:
     page = tab.page
     controls = [
         *(
-            page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name=name)
+            page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name=name, exact=True)
             for name in NAVIGATION[role]
         ),
         page.get_by_role("button", name="Abmelden"),

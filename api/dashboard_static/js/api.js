@@ -7,9 +7,11 @@ export const UNAUTHORISED_EVENT = "lotse:unauthorised";
 export const VIEWS_BEHIND_EVENT = "lotse:views-behind";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  // `problem`: the problem details as the API sent them (RFC 9457: title, detail, rule, errors), or {}.
+  constructor(status, detail, problem = {}) {
     super(explanation(status, detail));
     this.status = status;
+    this.problem = problem;
   }
 }
 
@@ -63,7 +65,7 @@ async function call(path, { query, accept = "application/json", method = "GET", 
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
     if (response.status === 401 && token === undefined) window.dispatchEvent(new Event(UNAUTHORISED_EVENT));
-    throw new ApiError(response.status, problem.detail ?? null);
+    throw new ApiError(response.status, problem.detail ?? null, problem);
   }
   const behind = response.headers.get("Lotse-Views-Behind");
   if (behind !== null) window.dispatchEvent(new CustomEvent(VIEWS_BEHIND_EVENT, { detail: Number(behind) }));
@@ -83,10 +85,26 @@ export async function postJson(path, body) {
   return (await call(path, { method: "POST", body, headers: { "Accept-Language": "de" } })).json();
 }
 
-// Records one step; answers the case after it and the step's log position (to wait for the views with).
-export async function recordStep(caseId, step, version) {
-  const response = await call(`/cases/${caseId}/steps`, { method: "POST", body: step, headers: { "If-Match": `"${version}"` } });
+// Records one step on the version of the case the user saw (If-Match: a change in between is refused, never
+// overwritten); answers the case after it and the step's log position (to wait for the views with). The same
+// `idempotencyKey` on a retry records nothing twice. A refusal comes in German.
+export async function recordStep(caseId, step, version, idempotencyKey = null) {
+  const headers = { "If-Match": `"${version}"`, "Accept-Language": "de" };
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+  const response = await call(`/cases/${caseId}/steps`, { method: "POST", body: step, headers });
   return { case: await response.json(), position: Number(response.headers.get("Lotse-Position")) };
+}
+
+// Opens a case at the first contact; answers the new case (with its possible duplicates).
+export async function openCase(firstContact, idempotencyKey) {
+  const headers = { "Accept-Language": "de", "Idempotency-Key": idempotencyKey };
+  return (await call("/cases", { method: "POST", body: firstContact, headers })).json();
+}
+
+// A key for Idempotency-Key. crypto.randomUUID exists only on https or localhost; an intranet may serve plain http.
+export function newIdempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `dashboard-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
 }
 
 // Every page of a paginated list, up to a bound that keeps a page small.

@@ -38,6 +38,11 @@ export function caseLink(caseId) {
   return h("a", { href: `#/fallverlauf/${caseId}`, class: "case-link", "aria-label": `Fall ${shortId(caseId)} öffnen` }, shortId(caseId));
 }
 
+// A case by its client's name (for counsellors and leads, to whom the API shows names); an erased name reads so.
+export function clientLink(caseId, name) {
+  return h("a", { href: `#/fallverlauf/${caseId}`, class: "client-link" }, name ?? "(Name gelöscht)");
+}
+
 // A suppressed cell says so in words: an empty cell or a zero would be read as "no one".
 export function cell(value) {
   if (value === null) {

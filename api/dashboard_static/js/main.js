@@ -9,7 +9,7 @@ import { currentSession, forget, readToken, remember } from "./session.js";
 const PAGES = {
   "meine-faelle": { title: "Meine Fälle", roles: ["counsellor", "lead"], load: () => import("./pages/my-cases.js") },
   team: { title: "Team", roles: ["lead"], load: () => import("./pages/team.js") },
-  fallverlauf: { title: "Fallverlauf", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/timeline.js") },
+  fallverlauf: { title: "Fälle", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/timeline.js") },
   arbeitgeber: { title: "Arbeitgeber", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/employers.js") },
   kurse: { title: "Kurse", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/courses.js") },
   taetigkeitsbericht: { title: "Tätigkeitsbericht", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/activity.js") },

@@ -1,7 +1,7 @@
 // "Meine Fälle": the signed-in counsellor's open cases by stage, and her overdue and upcoming deadlines.
 
 import { getAllPages, getJson } from "../api.js";
-import { caseLink, formatDay, formatNumber, h, isoDay, message, section, table, today } from "../dom.js";
+import { caseLink, clientLink, formatDay, formatNumber, h, isoDay, message, section, table, today } from "../dom.js";
 import { DEADLINE_KINDS, DEADLINE_REFS, STAGES, label } from "../labels.js";
 
 const STAGE_ORDER = Object.keys(STAGES);
@@ -9,11 +9,14 @@ const UPCOMING_DAYS = 30;
 
 export async function render(container, { session }) {
   const mine = { counsellor: session.subject };
-  const [caseload, deadlines, cases] = await Promise.all([
+  const [caseload, deadlines, everyCase] = await Promise.all([
     getJson("/caseload", mine),
     getJson("/deadlines", mine),
-    getAllPages("/cases", { ...mine, status: "open" }),
+    getAllPages("/cases", mine),
   ]);
+  const cases = everyCase.filter((item) => item.status === "open");
+  // A closed case has deadlines too (its follow-up): names come from every case of hers.
+  const names = new Map(everyCase.map((item) => [item.id, item.name]));
   const load = caseload[0] ?? { open: 0, by_stage: {}, overdue: 0 };
   const overdue = deadlines.filter((deadline) => deadline.overdue);
   const horizon = new Date(`${today()}T00:00:00`);
@@ -52,19 +55,19 @@ export async function render(container, { session }) {
             ? message("Sie haben keine offenen Fälle.")
             : table({
                 id: "open-cases",
-                columns: ["Fall", "Phase", "Erstkontakt", "Version"],
-                numeric: (index) => index === 3,
-                rows: sortByStage(cases).map((item) => [caseLink(item.id), label(STAGES, item.stage), formatDay(item.opened_on), formatNumber(item.version)]),
+                columns: ["Name", "Fall", "Phase", "Erstkontakt", "Version"],
+                numeric: (index) => index === 4,
+                rows: sortByStage(cases).map((item) => [clientLink(item.id, item.name), caseLink(item.id), label(STAGES, item.stage), formatDay(item.opened_on), formatNumber(item.version)]),
               }),
         ),
       ),
       h(
         "div",
         {},
-        section("Überfällige Fristen", deadlineTable("overdue-deadlines", overdue, "Keine überfälligen Fristen.")),
-        section(`In den nächsten ${UPCOMING_DAYS} Tagen fällig`, deadlineTable("upcoming-deadlines", upcoming, "Keine Fristen in den nächsten Tagen.")),
+        section("Überfällige Fristen", deadlineTable("overdue-deadlines", overdue, "Keine überfälligen Fristen.", { names })),
+        section(`In den nächsten ${UPCOMING_DAYS} Tagen fällig`, deadlineTable("upcoming-deadlines", upcoming, "Keine Fristen in den nächsten Tagen.", { names })),
         later.length
-          ? h("details", {}, h("summary", {}, `Später fällig (${formatNumber(later.length)})`), deadlineTable("later-deadlines", later, ""))
+          ? h("details", {}, h("summary", {}, `Später fällig (${formatNumber(later.length)})`), deadlineTable("later-deadlines", later, "", { names }))
           : null,
       ),
     ),
@@ -75,13 +78,15 @@ function figure(term, value, name) {
   return h("div", { class: "figure" }, h("dt", {}, term), h("dd", { "data-figure": name }, formatNumber(value)));
 }
 
-export function deadlineTable(id, deadlines, empty, withCounsellor = false) {
+// `names`: the clients' names by case id, shown first where known.
+export function deadlineTable(id, deadlines, empty, { withCounsellor = false, names = null } = {}) {
   if (deadlines.length === 0) return message(empty);
   return table({
     id,
-    columns: ["Fall", "Fällig am", "Art", "Bezug", ...(withCounsellor ? ["Beratung"] : [])],
+    columns: [...(names ? ["Name"] : []), "Fall", "Fällig am", "Art", "Bezug", ...(withCounsellor ? ["Beratung"] : [])],
     numeric: () => false,
     rows: deadlines.map((deadline) => [
+      ...(names ? [names.has(deadline.case_id) ? clientLink(deadline.case_id, names.get(deadline.case_id)) : "–"] : []),
       caseLink(deadline.case_id),
       formatDay(deadline.due),
       label(DEADLINE_KINDS, deadline.kind),

@@ -30,7 +30,7 @@ export async function render(container, context) {
       getJson("/deadlines", { min_position: minPosition }),
     ]);
     caseloadArea.replaceChildren(caseloadTable(caseload));
-    overdueArea.replaceChildren(deadlineTable("team-overdue-deadlines", deadlines.filter((deadline) => deadline.overdue), "Keine überfälligen Fristen.", true));
+    overdueArea.replaceChildren(deadlineTable("team-overdue-deadlines", deadlines.filter((deadline) => deadline.overdue), "Keine überfälligen Fristen.", { withCounsellor: true }));
     return caseload;
   }
   const caseload = await refresh();

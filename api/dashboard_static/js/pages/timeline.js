@@ -1,25 +1,46 @@
-// "Fallverlauf": a case's history as a timeline (what, when, recorded by whom); for auditors the case as of any
-// version and the verification of the whole event log.
+// "Fälle" (#/fallverlauf): one case with everything it holds (its state, the person, profile, qualifications, applications,
+// courses, exams, referrals, plan, deadlines) and its history as a timeline; counsellors and leads record its next
+// step here. Auditors see the case as of any version and verify the whole event log; no personal data reach them.
 
 import { getJson } from "../api.js";
-import { caseLink, formatDay, formatInstant, formatNumber, h, message, section, shortId, table } from "../dom.js";
-import { DEADLINE_KINDS, EVENT_TYPES, FIELDS, PLAN_ITEM_KINDS, PLAN_ITEM_STATUSES, STAGES, STATUSES, VALUES, label } from "../labels.js";
+import { fieldList, recordsTable, words } from "../case-parts.js";
+import { casePicker } from "../case-search.js";
+import { formatDay, formatInstant, formatNumber, h, message, section, shortId, table } from "../dom.js";
+import { EVENT_TYPES, PLAN_ITEM_KINDS, PLAN_ITEM_STATUSES, STAGES, STATUSES, fieldLabel, label } from "../labels.js";
 import { matchingSection } from "../offers.js";
+import { stepRecorder } from "../step-recorder.js";
 
 const CASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// The case's parts shown in sections of their own; whatever else a release adds to the case shows under
+// "Weitere Angaben", so nothing the case holds stays hidden.
+const SHOWN = new Set([
+  "id", "version", "agency", "counsellor", "status", "stage", "opened_on", "closed_on", "last_contact_on", "last_step_on",
+  "recorded_at", "profile", "personal", "personal_data_erased", "channel", "referral_source", "special_categories_consent",
+  "age_at_entry", "age_exact", "participant_id", "qualifications", "assessments", "applications", "courses", "exams",
+  "referrals", "plan", "deadlines", "exit", "leaving_situation", "follow_up", "follow_ups",
+]);
 
 export async function render(container, { session, rest }) {
   const [caseId] = rest;
   if (!caseId) {
-    await renderPicker(container, session);
+    await casePicker(container, session);
     return;
   }
   if (!CASE_ID.test(caseId)) {
-    container.append(message("Das ist keine Fall-ID. Eine Fall-ID sieht so aus: 8f14e45f-ceea-467f-a0e6-1fd3a3e0f2a1.", "error"));
+    container.append(message("Das ist keine Fall-ID. Eine Fall-ID sieht so aus: 8f14e45f-ceea-467f-a0e6-1fd3a3e0f2a1. Nach Namen suchen Sie unter „Fälle“.", "error"));
     return;
   }
+  await showCase(container, session, caseId, null);
+}
+
+async function showCase(container, session, caseId, notice) {
   const [current, history] = await Promise.all([getJson(`/cases/${caseId}`), getJson(`/cases/${caseId}/history`)]);
-  container.querySelector("h1").textContent = `Fallverlauf – Fall ${shortId(caseId)}`;
+  const heading = container.querySelector("h1");
+  const name = current.personal?.name;
+  heading.textContent = name ? `Fall: ${name}` : `Fall ${shortId(caseId)}`;
+  container.replaceChildren(heading);
+  document.title = `${heading.textContent} – Lotse`;
 
   const stateArea = h("div", { id: "case-state" });
   const timeline = timelineList(history.events);
@@ -30,18 +51,78 @@ export async function render(container, { session, rest }) {
   showState(current);
 
   const auditing = session.role === "auditor";
+  const recording = ["counsellor", "lead"].includes(session.role);
+  const again = async (caseAfter, text) => {
+    await showCase(container, session, caseId, text);
+    container.querySelector("#step-notice")?.focus();
+  };
+  const recorder = recording
+    ? await stepRecorder({ caseState: current, session, onRecorded: again, reload: () => showCase(container, session, caseId, null) })
+    : null;
   // Matching reads the client's address (for the distance): counsellors and leads only, as the API decides.
-  const matching = auditing ? null : await matchingSection(caseId);
-  container.append(
-    h("p", { class: "back" }, h("a", { href: "#/fallverlauf" }, "← Alle Fälle")),
+  const matching = recording ? await matchingSection(caseId) : null;
+
+  const sections = [
     section("Stand", stateArea, auditing ? asOfForm(caseId, current, showState) : null),
+    recorder ? section("Schritt erfassen", recorder) : null,
+    section("Person", personSection(current, auditing)),
+    section("Profil", fieldList({ ...current.profile, channel: current.channel, referral_source: current.referral_source, special_categories_consent: current.special_categories_consent, age_at_entry: current.age_at_entry }, { id: "profile" })),
+    section("Abschlüsse", recordsTable(current.qualifications, { id: "qualifications-table", none: "Noch kein Abschluss erfasst." })),
+    section("Kompetenzfeststellungen", recordsTable(current.assessments, { id: "assessments-table", none: "Noch keine Kompetenzfeststellung." })),
+    section("Anerkennungsanträge", recordsTable(current.applications, { id: "applications-table", none: "Noch kein Anerkennungsantrag." })),
+    section("Kurse", recordsTable(current.courses, { id: "courses-table", none: "Noch kein Kurs." })),
+    section("Prüfungen", recordsTable(current.exams, { id: "exams-table", none: "Noch keine Prüfung." })),
+    section("Weiterleitungen", recordsTable(current.referrals, { id: "referrals-table", none: "Noch keine Weiterleitung." })),
     section("Qualifizierungsplan", planTable(current)),
+    section("Fristen", recordsTable(current.deadlines, { id: "deadlines-table", none: "Keine offenen Fristen." })),
+    section("Austritt und Nachbefragung", exitSection(current)),
+    otherFields(current),
     ...(auditing ? [section("Integrität des Ereignisprotokolls", verification())] : []),
-    ...(matching ? [matching] : []),
+    matching,
     section("Verlauf", h("p", { class: "hint" }, `${formatNumber(history.events.length)} Ereignisse, das älteste zuerst.`), timeline),
+  ].filter(Boolean);
+
+  container.append(
+    ...[
+      h("p", { class: "back" }, h("a", { href: "#/fallverlauf" }, "← Alle Fälle")),
+      notice ? h("p", { id: "step-notice", class: "message success", role: "status", tabindex: "-1" }, notice) : null,
+      contents(sections),
+      ...sections,
+    ].filter(Boolean),
   );
 }
 
+// "Auf dieser Seite": the long case page's sections, one click away.
+function contents(sections) {
+  const links = sections.map((part) => {
+    const heading = part.querySelector("h2");
+    return h("li", {}, h("a", { href: `#${heading.id}`, onclick: (event) => { event.preventDefault(); heading.scrollIntoView(); } }, heading.textContent));
+  });
+  return h("nav", { class: "contents", "aria-label": "Auf dieser Seite" }, h("ul", {}, links));
+}
+
+function personSection(state, auditing) {
+  if (state.personal_data_erased) return message("Die personenbezogenen Daten dieses Falls sind gelöscht (DSGVO Art. 17).");
+  if (auditing || !state.personal) return message("Personenbezogene Daten sehen nur Beratung und Teamleitung.");
+  return fieldList(state.personal, { id: "personal", only: ["name", "birth_date", "email", "phone", "address"], keepEmpty: true });
+}
+
+function exitSection(state) {
+  if (!state.exit && !state.leaving_situation && !state.follow_ups?.length) return message("Der Fall ist offen: noch kein Austritt.");
+  return h(
+    "div",
+    {},
+    state.exit ? fieldList(state.exit, { id: "exit" }) : null,
+    state.leaving_situation ? h("div", {}, h("h3", {}, fieldLabel("leaving_situation")), fieldList(state.leaving_situation, { id: "leaving-situation", keepEmpty: true })) : null,
+    h("h3", {}, fieldLabel("follow_ups")),
+    recordsTable(state.follow_ups, { id: "follow-ups-table", none: "Noch keine Nachbefragung." }),
+  );
+}
+
+function otherFields(state) {
+  const others = Object.keys(state).filter((name) => !SHOWN.has(name));
+  return others.length ? section("Weitere Angaben", fieldList(state, { id: "other-fields", only: others })) : null;
+}
 
 // The plan agreed with the client: each item with its target date and whether it is open, done or overdue.
 function planTable(state) {
@@ -76,7 +157,7 @@ function stateList(state, latestVersion) {
   ];
   if (state.personal?.name) rows.splice(0, 0, ["Name", state.personal.name]);
   if (state.personal_data_erased) rows.push(["Personenbezogene Daten", "gelöscht"]);
-  const deadlines = state.deadlines.map((deadline) => `${label(DEADLINE_KINDS, deadline.kind)}: ${formatDay(deadline.due)}`);
+  const deadlines = state.deadlines.map((deadline) => `${words("kind", deadline.kind)}: ${formatDay(deadline.due)}`);
   rows.push(["Fristen", deadlines.length ? deadlines.join("; ") : "keine"]);
   return h(
     "div",
@@ -179,93 +260,8 @@ function details(data) {
       for (const [inner, innerValue] of Object.entries(value)) add(inner, innerValue);
       return;
     }
-    items.push(h("div", {}, h("dt", {}, label(FIELDS, key)), h("dd", {}, COUNTRY_FIELDS.has(key) ? countryName(value) : words(value))));
+    items.push(h("div", {}, h("dt", {}, fieldLabel(key)), h("dd", {}, words(key, value))));
   };
   for (const [key, value] of Object.entries(data)) add(key, value);
   return items.length ? h("dl", { class: "details" }, items) : null;
-}
-
-// Countries come as ISO codes (SY); a counsellor reads their German names, the code beside them for the files.
-const COUNTRY_FIELDS = new Set(["country", "qualification_country"]);
-const COUNTRIES = new Intl.DisplayNames(["de"], { type: "region", fallback: "code" });
-
-function countryName(code) {
-  try {
-    const name = COUNTRIES.of(code);
-    return name === code ? code : `${name} (${code})`;
-  } catch {
-    return String(code); // not a region code at all: shown as recorded
-  }
-}
-
-function words(value) {
-  if (typeof value === "boolean") return value ? "ja" : "nein";
-  if (Array.isArray(value)) return value.length ? value.map(words).join(value.some((item) => typeof item === "object") ? "; " : ", ") : "keine";
-  if (value && typeof value === "object") {
-    return Object.entries(value)
-      .filter(([, inner]) => inner !== null && inner !== undefined)
-      .map(([key, inner]) => `${label(FIELDS, key)}: ${words(inner)}`)
-      .join(", ");
-  }
-  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) return formatDay(value);
-  return typeof value === "string" ? label(VALUES, value) : String(value);
-}
-
-async function renderPicker(container, session) {
-  const acrossAgencies = session.agency === "*";
-  const listArea = h("div", { id: "case-list" });
-  const more = h("button", { type: "button", class: "secondary", hidden: true }, "Weitere Fälle laden");
-  const statusFilter = h(
-    "select",
-    { id: "case-status", name: "status" },
-    h("option", { value: "" }, "alle"),
-    h("option", { value: "open" }, "offen"),
-    h("option", { value: "closed" }, "abgeschlossen"),
-  );
-  let cases = [];
-  let cursor = null;
-
-  async function load(reset) {
-    if (reset) {
-      cases = [];
-      cursor = null;
-    }
-    const page = await getJson("/cases", { status: statusFilter.value, limit: 50, cursor });
-    cases = cases.concat(page.items);
-    cursor = page.next_cursor;
-    more.hidden = !cursor;
-    listArea.replaceChildren(
-      cases.length === 0
-        ? message("Keine Fälle gefunden.")
-        : table({
-            id: "cases-table",
-            columns: ["Fall", ...(acrossAgencies ? ["Träger"] : []), "Beratung", "Status", "Phase", "Erstkontakt", "Version"],
-            numeric: (index) => index === (acrossAgencies ? 6 : 5),
-            rows: cases.map((item) => [
-              caseLink(item.id),
-              ...(acrossAgencies ? [item.agency] : []),
-              item.counsellor,
-              label(STATUSES, item.status),
-              label(STAGES, item.stage),
-              formatDay(item.opened_on),
-              formatNumber(item.version),
-            ]),
-          }),
-    );
-  }
-  statusFilter.addEventListener("change", () => load(true));
-  more.addEventListener("click", () => load(false));
-
-  const idInput = h("input", { id: "case-id", name: "case", autocomplete: "off", spellcheck: "false", required: true, placeholder: "8f14e45f-ceea-467f-a0e6-1fd3a3e0f2a1" });
-  const open = h("form", { id: "open-case-form", class: "inline" }, h("label", { for: "case-id" }, "Fall-ID"), idInput, h("button", { type: "submit" }, "Öffnen"));
-  open.addEventListener("submit", (event) => {
-    event.preventDefault();
-    location.hash = `#/fallverlauf/${idInput.value.trim().toLowerCase()}`;
-  });
-
-  container.append(
-    section("Fall öffnen", open),
-    section("Fälle", h("div", { class: "inline" }, h("label", { for: "case-status" }, "Status"), statusFilter), listArea, more),
-  );
-  await load(true);
 }

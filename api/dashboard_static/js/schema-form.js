@@ -1,0 +1,268 @@
+// A form generated from one of the API's request schemas: a control per field, labelled in German from the
+// vocabulary, read back into the request body, and a refusal's messages shown next to the fields they name.
+//
+// What the form checks itself is nothing: the API checks everything and answers in German for every offending field
+// at once, so the form can never accept what the API refuses, or refuse what it accepts.
+
+import { h } from "./dom.js";
+import { LIST_ENTRIES, VALUES_OF, fieldLabel, label, valueLabel } from "./labels.js";
+import { unwrap } from "./schema.js";
+
+let controlCount = 0;
+const nextId = (prefix) => `${prefix}-${++controlCount}`;
+
+// `wording`: the step type whose own labels apply (STEP_FIELDS), `preset`: values to start with by field name.
+export function schemaForm(document, schema, { idPrefix, wording = null, preset = {} }) {
+  const context = { document, idPrefix, wording, preset };
+  const fields = objectFields(context, schema, []);
+  const element = h("div", { class: "schema-form" }, fields.elements);
+  return {
+    element,
+    read: () => fields.read() ?? {},
+    // Shows each error next to the field it names (`items.0.target_date`, `topics.2`: the nearest field holding the
+    // path); answers those that name no field of the form.
+    showErrors(errors) {
+      clearErrors(element);
+      const unplaced = [];
+      for (const error of errors) {
+        const target = fieldHolding(element, error.field);
+        if (target) showError(target, error.message);
+        else unplaced.push(error);
+      }
+      return unplaced;
+    },
+    clearErrors: () => clearErrors(element),
+  };
+}
+
+function objectFields(context, schema, path) {
+  const required = new Set(schema.required ?? []);
+  const children = [];
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    const { schema: field, nullable } = unwrap(context.document, property);
+    if ("const" in field) continue; // the step's type: chosen with the form, not in it
+    children.push([name, control(context, field, { name, path: [...path, name], required: required.has(name) && !nullable })]);
+  }
+  return {
+    elements: children.map(([, child]) => child.element),
+    read() {
+      const body = {};
+      for (const [name, child] of children) {
+        const value = child.read();
+        if (value !== undefined) body[name] = value;
+      }
+      return Object.keys(body).length ? body : undefined;
+    },
+  };
+}
+
+function control(context, schema, field) {
+  const type = schema.type ?? (schema.properties ? "object" : "string");
+  if (type === "object") return fieldset(context, schema, field);
+  if (type === "array") {
+    const { schema: items } = unwrap(context.document, schema.items ?? {});
+    return items.type === "object" || items.properties ? repeatedGroup(context, schema, items, field) : lines(context, schema, field);
+  }
+  if (schema.enum) return choice(context, schema, field);
+  if (type === "boolean") return field.required || "default" in schema ? checkbox(context, schema, field) : yesNo(context, field);
+  if (type === "integer" || type === "number") return number(context, schema, field);
+  return text(context, schema, field);
+}
+
+function presetOf(context, field, fallback) {
+  return field.path.length === 1 && field.name in context.preset ? context.preset[field.name] : fallback;
+}
+
+function labelText(context, field) {
+  return `${fieldLabel(field.name, context.wording)}${field.required ? " *" : ""}`;
+}
+
+// One labelled control with its place for an error; `read` turns what was entered into the body's value, or
+// undefined for nothing entered (left out of the body: the API then applies its default or names it as missing).
+function leaf(context, field, input, read, { hint = null, labelAfter = false } = {}) {
+  const id = nextId(context.idPrefix);
+  const error = h("p", { class: "field-error", id: `${id}-fehler`, hidden: true });
+  const hintElement = hint ? h("p", { class: "hint", id: `${id}-hinweis` }, hint) : null;
+  input.id = id;
+  input.name = field.path.join(".");
+  if (field.required) input.setAttribute("aria-required", "true");
+  input.setAttribute("aria-describedby", [hintElement?.id, error.id].filter(Boolean).join(" "));
+  const label = h("label", { for: id }, labelText(context, field));
+  const element = h(
+    "div",
+    { class: labelAfter ? "field checkbox" : "field", "data-path": field.path.join(".") },
+    labelAfter ? [input, label] : [label, input],
+    hintElement,
+    error,
+  );
+  return { element, read };
+}
+
+function text(context, schema, field) {
+  const long = (schema.maxLength ?? 0) > 300;
+  const initial = presetOf(context, field, schema.default ?? "");
+  const input = long
+    ? h("textarea", { rows: 3, maxlength: schema.maxLength })
+    : h("input", {
+        type: schema.format === "date" ? "date" : "text",
+        maxlength: schema.maxLength,
+        autocomplete: "off",
+        spellcheck: schema.pattern ? "false" : null,
+      });
+  input.value = initial ?? "";
+  const hint = schema.format === "date" ? null : schema.pattern ? patternHint(schema.pattern) : null;
+  const made = leaf(context, field, input, () => (input.value.trim() === "" ? undefined : input.value.trim()), { hint });
+  // A code the vocabulary words (a language: "ar" is "Arabisch") is offered from its words, and any other code typed.
+  const known = VALUES_OF[field.name];
+  if (known && schema.pattern) {
+    const list = h("datalist", { id: `${input.id}-werte` }, Object.entries(known).map(([value, word]) => h("option", { value, label: word })));
+    input.setAttribute("list", list.id);
+    made.element.append(list);
+  }
+  return made;
+}
+
+function patternHint(pattern) {
+  if (pattern === "^[A-Z]{2}$") return "Ländercode aus zwei Großbuchstaben, z. B. SY";
+  if (pattern === "^[a-z]{2}$") return "Sprachcode aus zwei Kleinbuchstaben, z. B. de, ar, tr";
+  if (pattern.startsWith("^[A-Za-z0-9]")) return "Kurzzeichen ohne Leerzeichen, z. B. A1 oder kurs-2026-1";
+  return null;
+}
+
+function number(context, schema, field) {
+  const input = h("input", { type: "number", inputmode: "numeric", min: schema.minimum, max: schema.maximum, step: schema.type === "integer" ? 1 : "any" });
+  input.value = presetOf(context, field, schema.default ?? "") ?? "";
+  // A number the browser cannot read stays text, so the API names it instead of it vanishing from the body.
+  return leaf(context, field, input, () => (input.value.trim() === "" ? (input.validity.badInput ? "?" : undefined) : Number(input.value)));
+}
+
+function choice(context, schema, field) {
+  const initial = presetOf(context, field, schema.default ?? "");
+  const select = h(
+    "select",
+    {},
+    h("option", { value: "" }, field.required ? "– bitte wählen –" : "– keine Angabe –"),
+    schema.enum.map((value) => h("option", { value: String(value), selected: String(value) === String(initial) }, valueLabel(field.name, value))),
+  );
+  return leaf(context, field, select, () => {
+    if (select.value === "") return undefined;
+    return schema.enum.find((value) => String(value) === select.value);
+  });
+}
+
+function checkbox(context, schema, field) {
+  const input = h("input", { type: "checkbox" });
+  input.checked = Boolean(presetOf(context, field, schema.default ?? false));
+  return leaf(context, field, input, () => input.checked, { labelAfter: true });
+}
+
+// A yes or no that may also stay unsaid (a correction that leaves it as it is, a follow-up that did not ask).
+function yesNo(context, field) {
+  const select = h("select", {}, h("option", { value: "" }, "– keine Angabe –"), h("option", { value: "true" }, "ja"), h("option", { value: "false" }, "nein"));
+  return leaf(context, field, select, () => (select.value === "" ? undefined : select.value === "true"));
+}
+
+// A list of short texts: one per line.
+function lines(context, schema, field) {
+  const textarea = h("textarea", { rows: 3 });
+  const initial = presetOf(context, field, schema.default ?? []);
+  textarea.value = (initial ?? []).join("\n");
+  const read = () => {
+    const entries = textarea.value.split("\n").map((line) => line.trim()).filter(Boolean);
+    return entries.length || field.required ? entries : undefined;
+  };
+  return leaf(context, field, textarea, read, { hint: "Eine Angabe je Zeile." });
+}
+
+function fieldset(context, schema, field) {
+  const inner = objectFields(context, schema, field.path);
+  const error = h("p", { class: "field-error", id: `${nextId(context.idPrefix)}-fehler`, hidden: true });
+  const element = h(
+    "fieldset",
+    { class: "group", "data-path": field.path.join("."), "aria-describedby": error.id },
+    h("legend", {}, labelText(context, field)),
+    error,
+    inner.elements,
+  );
+  const read = () => inner.read() ?? (field.required ? {} : undefined);
+  return { element, read };
+}
+
+// A list of objects (the plan's items): one group per entry, added and removed by the user; paths are renumbered so
+// an error about `items.1.target_date` lands in the second entry shown.
+function repeatedGroup(context, schema, items, field) {
+  const entries = [];
+  const list = h("div", { class: "entries" });
+  const error = h("p", { class: "field-error", id: `${nextId(context.idPrefix)}-fehler`, hidden: true });
+  const entryName = label(LIST_ENTRIES, field.name);
+
+  function renumber() {
+    entries.forEach((entry, index) => {
+      entry.legend.textContent = `${entryName} ${index + 1}`;
+      entry.element.dataset.path = [...field.path, index].join(".");
+      for (const inner of entry.element.querySelectorAll("[data-path]")) {
+        const parts = inner.dataset.path.split(".");
+        parts[field.path.length] = String(index);
+        inner.dataset.path = parts.join(".");
+      }
+      entry.remove.hidden = entries.length <= (schema.minItems ?? 0);
+    });
+  }
+
+  function add() {
+    const index = entries.length;
+    const inner = objectFields(context, items, [...field.path, index]);
+    const legend = h("legend", {});
+    const remove = h("button", { type: "button", class: "secondary" }, "Entfernen");
+    const element = h("fieldset", { class: "group entry" }, legend, inner.elements, remove);
+    const entry = { element, legend, remove, read: () => inner.read() ?? {} };
+    remove.addEventListener("click", () => {
+      entries.splice(entries.indexOf(entry), 1);
+      element.remove();
+      renumber();
+    });
+    entries.push(entry);
+    list.append(element);
+    renumber();
+    return entry;
+  }
+
+  for (let count = 0; count < Math.max(schema.minItems ?? 0, 1); count++) add();
+  const addButton = h("button", { type: "button", class: "secondary" }, `${entryName} hinzufügen`);
+  addButton.addEventListener("click", () => add().element.querySelector("input, select, textarea")?.focus());
+  const element = h(
+    "fieldset",
+    { class: "group", "data-path": field.path.join("."), "aria-describedby": error.id },
+    h("legend", {}, labelText(context, field)),
+    error,
+    list,
+    addButton,
+  );
+  return { element, read: () => entries.map((entry) => entry.read()) };
+}
+
+function fieldHolding(form, path) {
+  const parts = String(path).split(".");
+  for (let length = parts.length; length > 0; length--) {
+    const found = form.querySelector(`[data-path="${CSS.escape(parts.slice(0, length).join("."))}"]`);
+    if (found) return found;
+  }
+  return null;
+}
+
+function showError(target, text) {
+  const slot = target.querySelector(":scope > .field-error");
+  slot.textContent = slot.hidden ? text : `${slot.textContent} ${text}`;
+  slot.hidden = false;
+  target.classList.add("invalid");
+  target.querySelector(":scope > input, :scope > select, :scope > textarea")?.setAttribute("aria-invalid", "true");
+}
+
+function clearErrors(form) {
+  for (const slot of form.querySelectorAll(".field-error")) {
+    slot.hidden = true;
+    slot.textContent = "";
+  }
+  for (const invalid of form.querySelectorAll(".invalid")) invalid.classList.remove("invalid");
+  for (const control of form.querySelectorAll("[aria-invalid]")) control.removeAttribute("aria-invalid");
+}

@@ -1,0 +1,48 @@
+// The API's own OpenAPI document, loaded once: the forms for steps and first contacts are generated from it, so a new
+// step type or field gets its form without new page code.
+
+let loading = null;
+
+export function openApiDocument() {
+  loading ??= fetch("/schema/openapi.json", { headers: { Accept: "application/json" } }).then((response) => {
+    if (!response.ok) throw new Error(`Die Beschreibung der API ließ sich nicht laden (HTTP ${response.status}).`);
+    return response.json();
+  });
+  loading.catch(() => { loading = null; }); // a failed load is tried again next time
+  return loading;
+}
+
+export function resolve(document, schema) {
+  let resolved = schema;
+  while (resolved?.$ref) resolved = document.components.schemas[resolved.$ref.split("/").pop()];
+  return resolved;
+}
+
+// A field's schema without its "or null": the one remaining branch, with the limits written beside the union
+// (`{oneOf: [{type: string}, {type: null}], maxLength: 64}`), and whether null is allowed.
+export function unwrap(document, schema) {
+  const resolved = resolve(document, schema);
+  const branches = resolved.oneOf ?? resolved.anyOf;
+  if (!branches) return { schema: resolved, nullable: false };
+  const values = branches.filter((branch) => branch.type !== "null");
+  const { oneOf, anyOf, ...beside } = resolved;
+  const schemaOfValue = values.length === 1 ? { ...beside, ...resolve(document, values[0]) } : resolved;
+  return { schema: schemaOfValue, nullable: values.length < branches.length };
+}
+
+const requestSchema = (operation) => operation.requestBody.content["application/json"].schema;
+
+// The step union of POST /cases/{case_id}/steps: each step type with its schema, in the API's order.
+export async function stepTypes() {
+  const document = await openApiDocument();
+  const union = requestSchema(document.paths["/cases/{case_id}/steps"].post);
+  return union.oneOf
+    .map((branch) => resolve(document, branch))
+    .map((schema) => ({ type: schema.properties.type.const, schema }));
+}
+
+// The body of POST /cases: a first contact.
+export async function firstContactSchema() {
+  const document = await openApiDocument();
+  return resolve(document, requestSchema(document.paths["/cases"].post));
+}

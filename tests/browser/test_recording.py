@@ -1,0 +1,272 @@
+"""A counsellor's day in the dashboard: find a client by name, open her case, record steps through the forms the
+dashboard generates from the API's schema, and see them in the timeline; refusals come in German next to the field."""
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from playwright.sync_api import Request, expect
+
+from tests.browser.conftest import Demo, Tab
+from tests.browser.helpers import short, table_rows
+
+SNAKE_CASE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+\b")
+
+
+def open_case_of(demo: Demo, counsellor: str = "ayse") -> dict[str, Any]:
+    """An open case of the counsellor, as the API shows it to her (with the client's name)."""
+    for item in demo.all_pages("counsellor", "/cases", counsellor=counsellor, status="open"):
+        if item["name"]:
+            case: dict[str, Any] = demo.api("counsellor", f"/cases/{item['id']}")
+            return case
+    raise AssertionError("the demo has no open case with a name")
+
+
+def record_by_api(demo: Demo, case: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+    answer = httpx.post(
+        f"{demo.base}/cases/{case['id']}/steps",
+        json=step,
+        headers={"Authorization": f"Bearer {demo.tokens['counsellor']}"},
+        timeout=30,
+    )
+    assert answer.status_code == 201, answer.text
+    recorded: dict[str, Any] = answer.json()
+    return recorded
+
+
+def test_a_counsellor_finds_a_client_by_name_and_records_a_session_that_shows_in_the_timeline(tab: Tab) -> None:
+    demo = tab.demo
+    case = open_case_of(demo)
+    name = case["personal"]["name"]
+    tab.sign_in("counsellor")
+    page = tab.page
+    tab.open("#/fallverlauf")
+
+    page.get_by_label("Name der Person").fill(name.split()[-1].upper())  # as typed in a hurry: any case matches
+    page.get_by_role("button", name="Suchen").click()
+    expect(page.locator("#cases-table caption")).to_contain_text("Treffer für")
+    found = table_rows(page, "#cases-table")
+    assert (name, short(case["id"])) in [(row[0], row[1]) for row in found]
+    tab.screenshot("suche-nach-namen", readme=True)
+
+    page.locator("#cases-table").get_by_role("link", name=name, exact=True).first.click()
+    tab.settle()
+    assert page.locator("#page h1").inner_text() == f"Fall: {name}"
+
+    posted: list[Request] = []
+    page.on("request", lambda request: posted.append(request) if request.method == "POST" else None)
+    expect(page.get_by_label("Art des Schritts")).to_have_value("counselling_session_held")
+    page.get_by_label("Minuten *").fill("50")
+    page.get_by_label("Themen").fill("Anerkennung des Abschlusses\nSprachkurs B2")
+    page.get_by_label("Form").select_option(label="Telefon")
+    page.get_by_label("mit Dolmetschung").check()
+    page.get_by_role("button", name="Schritt speichern").click()
+
+    expect(page.locator("#step-notice")).to_have_text(
+        f"Gespeichert: Beratungsgespräch (Version {case['version'] + 1})."
+    )
+    [request] = posted
+    assert request.headers["if-match"] == f'"{case["version"]}"'
+    assert request.headers["idempotency-key"].startswith("dashboard-")
+    last = demo.api("counsellor", f"/cases/{case['id']}/history")["events"][-1]
+    assert last["version"] == case["version"] + 1
+    assert last["type"] == "counselling_session_held"
+    assert last["date"] == date.today().isoformat()
+    assert {key: last["data"][key] for key in ("minutes", "topics", "mode", "interpreter", "language")} == {
+        "minutes": 50,
+        "topics": ["Anerkennung des Abschlusses", "Sprachkurs B2"],
+        "mode": "phone",
+        "interpreter": True,
+        "language": "de",
+    }
+    newest = page.locator("#timeline > li").last
+    assert newest.get_attribute("data-version") == str(case["version"] + 1)
+    expect(newest.locator(".title strong")).to_have_text("Beratungsgespräch")
+    expect(newest).to_contain_text("Anerkennung des Abschlusses, Sprachkurs B2")
+    expect(newest).to_contain_text("Telefon")
+    tab.screenshot("schritt-erfasst", readme=True)
+
+
+def test_a_refused_step_shows_each_rule_in_german_next_to_its_field_and_records_nothing(tab: Tab) -> None:
+    demo = tab.demo
+    case = open_case_of(demo)
+    tab.expect_console_error("status of 422")
+    tab.expect_console_error("status of 409")
+    tab.sign_in("counsellor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+    page = tab.page
+
+    page.get_by_label("Art des Schritts").select_option("recognition_applied")
+    page.get_by_role("button", name="Schritt speichern").click()
+    form = page.locator("#step-form")
+    application = form.locator("[data-path=application_id]")
+    expect(application.locator(".field-error")).to_have_text("Pflichtangabe fehlt: Antrag (application_id)")
+    expect(form.locator("[data-path=responsible_body] .field-error")).to_have_text(
+        "Pflichtangabe fehlt: Zuständige Stelle (responsible_body)"
+    )
+    expect(form.locator("[data-path=reference_occupation] .field-error")).to_contain_text("Pflichtangabe fehlt")
+    assert application.locator("input").get_attribute("aria-invalid") == "true"
+    expect(page.locator("#step-summary [role=alert]")).to_contain_text("Nicht gespeichert")
+
+    tomorrow = date.today() + timedelta(days=1)
+    page.get_by_label("Art des Schritts").select_option("counselling_session_held")
+    page.get_by_label("Datum *").fill(tomorrow.isoformat())
+    page.get_by_label("Minuten *").fill("30")
+    page.get_by_role("button", name="Schritt speichern").click()
+    expect(form.locator("[data-path=date] .field-error")).to_have_text(
+        f"Das Datum {tomorrow:%d.%m.%Y} liegt in der Zukunft (heute ist der {date.today():%d.%m.%Y})."
+    )
+    tab.screenshot("schritt-abgelehnt", readme=True)
+    assert demo.api("counsellor", f"/cases/{case['id']}")["version"] == case["version"]
+
+
+def test_a_step_on_a_case_changed_meanwhile_is_refused_and_the_case_can_be_reloaded(tab: Tab) -> None:
+    demo = tab.demo
+    case = open_case_of(demo)
+    tab.expect_console_error("status of 412")
+    tab.sign_in("counsellor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+    page = tab.page
+    changed = record_by_api(demo, case, {"type": "counselling_session_held", "date": case["opened_on"], "minutes": 15})
+
+    page.get_by_label("Minuten *").fill("20")
+    page.get_by_role("button", name="Schritt speichern").click()
+    expect(page.locator("#step-summary [role=alert]")).to_contain_text("inzwischen geändert")
+    assert demo.api("counsellor", f"/cases/{case['id']}")["version"] == changed["version"]
+
+    page.get_by_role("button", name="Fall neu laden").click()
+    expect(page.locator("#case-state h3")).to_have_text(f"Aktueller Stand (Version {changed['version']})")
+
+
+def test_every_step_type_gets_a_form_in_german_from_the_api_schema(tab: Tab) -> None:
+    demo = tab.demo
+    case = open_case_of(demo)
+    schema = httpx.get(f"{demo.base}/schema/openapi.json", timeout=30).json()
+    union = schema["paths"]["/cases/{case_id}/steps"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    step_types = [schema["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]] for ref in union["oneOf"]]
+    tab.sign_in("lead")
+    tab.open(f"#/fallverlauf/{case['id']}")
+    page = tab.page
+    chooser = page.get_by_label("Art des Schritts")
+
+    offered = chooser.locator("option").evaluate_all("(options) => options.map((o) => [o.value, o.textContent])")
+    assert [value for value, _ in offered] == [step["properties"]["type"]["const"] for step in step_types]
+    for value, text in offered:
+        assert not SNAKE_CASE.match(text), f"{value} is offered as {text!r}"
+        chooser.select_option(value)
+        labels = page.locator("#step-fields label, #step-fields legend").all_inner_texts()
+        raw = [text for text in labels if SNAKE_CASE.match(text)]
+        assert raw == [], f"{value}: fields without German words {raw}"
+        options = page.locator("#step-fields option").all_inner_texts()
+        assert [text for text in options if SNAKE_CASE.match(text)] == [], value
+        assert tab.unlabelled_controls() == [], value
+        fields = {name for name in _field_names(schema, value, step_types) if name != "type"}
+        shown = set(page.locator("#step-fields [data-path]").evaluate_all("(all) => all.map((f) => f.dataset.path)"))
+        assert fields <= shown, f"{value}: no control for {fields - shown}"
+
+
+def test_a_plan_of_two_items_is_agreed_through_the_repeated_group(tab: Tab) -> None:
+    demo = tab.demo
+    case = open_case_of(demo, counsellor="ayse")
+    tab.sign_in("counsellor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+    page = tab.page
+    target = (date.today() + timedelta(days=60)).isoformat()
+
+    page.get_by_label("Art des Schritts").select_option("plan_agreed")
+    page.get_by_role("button", name="Schritt hinzufügen").click()
+    entries = page.locator("#step-fields fieldset.entry")
+    expect(entries).to_have_count(2)
+    for index, (item_id, kind, text) in enumerate(
+        [("p1", "Sprachkurs", "B2-Kurs finden"), ("p2", "Anerkennung", "Antrag stellen")]
+    ):
+        entry = entries.nth(index)
+        expect(entry.locator("legend")).to_have_text(f"Schritt {index + 1}")
+        entry.get_by_label("Schritt *").fill(item_id)
+        entry.get_by_label("Art *").select_option(label=kind)
+        entry.get_by_label("Beschreibung *").fill(text)
+        entry.get_by_label("Zieldatum *").fill(target)
+    page.get_by_role("button", name="Schritt speichern").click()
+
+    expect(page.locator("#step-notice")).to_contain_text("Gespeichert: Qualifizierungsplan vereinbart")
+    assert [row[:3] for row in table_rows(page, "#plan-table")] == [
+        ["p1", "Sprachkurs", "B2-Kurs finden"],
+        ["p2", "Anerkennung", "Antrag stellen"],
+    ]
+
+
+def test_a_new_client_is_opened_from_the_first_contact_form(tab: Tab) -> None:
+    tab.sign_in("counsellor")
+    tab.open("#/fallverlauf")
+    page = tab.page
+    page.get_by_text("Formular für den Erstkontakt öffnen").click()
+    form = page.locator("#first-contact-form")
+
+    form.get_by_label("Zugangsweg *").select_option(label="Telefon")
+    form.get_by_label("Vermittelt durch *").select_option(label="Jobcenter")
+    form.get_by_label("Geschlecht *").select_option(label="weiblich")
+    form.get_by_label("Erwerbsstatus *").select_option(label="arbeitslos")
+    form.get_by_label("ISCED *").fill("4")
+    form.get_by_label("Geburtsdatum").first.fill("1990-05-17")
+    form.get_by_label("Name").fill("Mira Sokolova")
+    tab.screenshot("erstkontakt")
+    form.get_by_role("button", name="Fall anlegen").click()
+
+    expect(page.locator("#page h1")).to_have_text("Fall: Mira Sokolova")
+    case_id = page.url.rsplit("/", 1)[-1]
+    case = tab.demo.api("counsellor", f"/cases/{case_id}")
+    assert case["counsellor"] == "ayse"
+    assert (case["channel"], case["referral_source"]) == ("phone", "jobcenter")
+    assert (case["profile"]["gender"], case["profile"]["isced"]) == ("female", 4)
+    assert (case["personal"]["name"], case["personal"]["birth_date"]) == ("Mira Sokolova", "1990-05-17")
+
+
+def test_the_case_page_shows_everything_the_case_holds(tab: Tab) -> None:
+    demo = tab.demo
+    cases = demo.all_pages("counsellor", "/cases", counsellor="ayse")
+    full = [demo.api("counsellor", f"/cases/{item['id']}") for item in cases[:60]]
+    case = max(
+        full,
+        key=lambda item: sum(
+            len(item[part])
+            for part in ("applications", "courses", "exams", "qualifications", "referrals", "assessments")
+        ),
+    )
+    tab.sign_in("counsellor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+    page = tab.page
+
+    for part, table_id in [
+        ("qualifications", "#qualifications-table"),
+        ("assessments", "#assessments-table"),
+        ("applications", "#applications-table"),
+        ("courses", "#courses-table"),
+        ("exams", "#exams-table"),
+        ("referrals", "#referrals-table"),
+        ("deadlines", "#deadlines-table"),
+    ]:
+        assert len(table_rows(page, table_id)) == len(case[part]), part
+    personal = page.locator("#personal")
+    expect(personal).to_contain_text(case["personal"]["name"])
+    sections = page.locator("nav.contents a").all_inner_texts()
+    for heading in (
+        "Person",
+        "Profil",
+        "Abschlüsse",
+        "Anerkennungsanträge",
+        "Kurse",
+        "Prüfungen",
+        "Weiterleitungen",
+        "Qualifizierungsplan",
+        "Fristen",
+        "Verlauf",
+        "Schritt erfassen",
+    ):
+        assert heading in sections
+    tab.screenshot("fall", readme=True)
+
+
+def _field_names(schema: dict[str, Any], step_type: str, step_types: list[dict[str, Any]]) -> list[str]:
+    [step] = [step for step in step_types if step["properties"]["type"]["const"] == step_type]
+    return list(step["properties"])
