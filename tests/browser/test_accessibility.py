@@ -118,3 +118,28 @@ def test_a_course_link_that_opens_a_new_window_says_so(tab: Tab) -> None:
     assert links.count() > 0
     for link in links.all():
         expect(link).to_have_accessible_description("öffnet ein neues Fenster")
+
+
+def test_a_refused_step_and_the_open_first_contact_form_have_no_serious_violation(axe_tab: Tab, places: Places) -> None:
+    """Every generated form: a step's fields with the API's German messages beside them, the plan's repeated
+    entries, and the first contact's form opened."""
+    page = axe_tab.page
+    axe_tab.expect_console_error("status of 422")
+    axe_tab.sign_in("counsellor")
+    axe_tab.open(places.address("fallverlauf/{case}"))
+    page.get_by_label("Art des Schritts").select_option("plan_agreed")
+    page.get_by_role("button", name="Schritt hinzufügen").click()
+    page.get_by_role("button", name="Schritt speichern").click()
+    page.locator("#step-summary [role=alert]").wait_for()
+    assert page.locator("#step-form .field-error:not([hidden])").count() >= 4
+
+    found = violations(axe_tab)
+    assert not found, described(found)
+
+    axe_tab.open("#/fallverlauf")
+    page.get_by_text("Formular für den Erstkontakt öffnen").click()
+    page.get_by_role("button", name="Fall anlegen").click()
+    page.locator("#first-contact-summary [role=alert]").wait_for()
+
+    found = violations(axe_tab)
+    assert not found, described(found)

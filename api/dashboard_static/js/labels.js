@@ -2,7 +2,7 @@
 // keep no copy of their own. An unknown value is shown as the API names it.
 
 const response = await fetch("/dashboard/vocabulary.json", { headers: { Accept: "application/json" } });
-if (!response.ok) throw new Error(`the dashboard's vocabulary did not load (HTTP ${response.status})`);
+if (!response.ok) throw new Error(`die deutschen Bezeichnungen ließen sich nicht laden (HTTP ${response.status}); bitte die Seite neu laden`);
 const vocabulary = await response.json();
 
 export const {

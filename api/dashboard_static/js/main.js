@@ -2,7 +2,6 @@
 
 import { ApiError, UNAUTHORISED_EVENT, VIEWS_BEHIND_EVENT, getJson } from "./api.js";
 import { formatNumber, h, message } from "./dom.js";
-import { ROLES, label } from "./labels.js";
 import { currentSession, forget, readToken, remember } from "./session.js";
 
 // Which role sees which page follows API.md's role table; the API refuses the rest anyway.
@@ -50,18 +49,28 @@ function showSignIn(reason) {
   elements.token.focus();
 }
 
-function showNavigation(session, current) {
+function showNavigation(session, current, roleName) {
   const links = Object.entries(PAGES)
     .filter(([, page]) => page.roles.includes(session.role))
     .map(([name, page]) => h("li", {}, h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : null }, page.title)));
   elements.navigation.replaceChildren(h("ul", {}, links));
-  elements.who.textContent = `${session.subject} · ${label(ROLES, session.role)} · ${session.agency === "*" ? "alle Träger" : session.agency}`;
+  elements.who.textContent = `${session.subject} · ${roleName(session.role)} · ${session.agency === "*" ? "alle Träger" : session.agency}`;
   elements.navigation.hidden = false;
   elements.account.hidden = false;
   elements.signIn.hidden = true;
 }
 
 let rendering = 0;
+
+// The German words come from the server (labels.js loads them): the sign-in form shows without waiting for them.
+async function roleNames() {
+  try {
+    const { ROLES, label } = await import("./labels.js");
+    return (role) => label(ROLES, role);
+  } catch {
+    return (role) => role; // the page's own loading then says what went wrong
+  }
+}
 
 async function render() {
   const session = currentSession();
@@ -75,15 +84,16 @@ async function render() {
     return;
   }
   const page = PAGES[name];
+  const roleName = await roleNames();
   elements.viewsBehind.hidden = true; // until an answer of this page says otherwise
-  showNavigation(session, name);
+  showNavigation(session, name, roleName);
   document.title = `${page.title} – Lotse`;
   const container = h("section", { class: "page", "aria-labelledby": "page-title", "aria-busy": "true" }, h("h1", { id: "page-title", tabindex: "-1" }, page.title));
   elements.page.replaceChildren(container);
   const mine = ++rendering;
   if (!page.roles.includes(session.role)) {
-    const allowed = page.roles.map((role) => label(ROLES, role)).join(", ");
-    container.append(message(`Die Seite „${page.title}“ ist für Ihre Rolle (${label(ROLES, session.role)}) nicht freigegeben. Sie steht diesen Rollen offen: ${allowed}.`, "error"));
+    const allowed = page.roles.map(roleName).join(", ");
+    container.append(message(`Die Seite „${page.title}“ ist für Ihre Rolle (${roleName(session.role)}) nicht freigegeben. Sie steht diesen Rollen offen: ${allowed}.`, "error"));
   } else {
     try {
       const module = await page.load();
