@@ -72,7 +72,7 @@ function reassignmentForm({ isCurrent }, refresh) {
       if (!isCurrent()) return;
       caseSelect.replaceChildren(
         h("option", { value: "" }, openCases.length ? "– bitte wählen –" : "– keine offenen Fälle –"),
-        ...openCases.map((item) => h("option", { value: item.id }, `Fall ${shortId(item.id)} · ${label(STAGES, item.stage)} · seit ${formatDay(item.opened_on)}`)),
+        ...openCases.map((item) => h("option", { value: item.id }, `${item.name ?? "(Name gelöscht)"} · Fall ${shortId(item.id)} · ${label(STAGES, item.stage)} · seit ${formatDay(item.opened_on)}`)),
       );
       caseSelect.disabled = openCases.length === 0;
     },
@@ -106,7 +106,7 @@ function reassignmentForm({ isCurrent }, refresh) {
     try {
       const step = { type: "counsellor_assigned", date: today(), counsellor: to, ...(reason ? { reason } : {}) };
       const recorded = await recordStep(chosen.id, step, chosen.version);
-      show(status, `Fall ${shortId(chosen.id)} ist jetzt bei ${recorded.case.counsellor}.`, "success");
+      show(status, `Fall ${chosen.name ?? shortId(chosen.id)} ist jetzt bei ${recorded.case.counsellor}.`, "success");
       form.reset();
       caseSelect.replaceChildren(h("option", { value: "" }, "– zuerst die bisherige Beratung wählen –"));
       caseSelect.disabled = true;
