@@ -2,16 +2,26 @@
 dashboard generates from the API's schema, and see them in the timeline; refusals come in German next to the field."""
 
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Request, expect
 
 from tests.browser.conftest import Demo, Tab
 from tests.browser.helpers import short, table_rows
 
 SNAKE_CASE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+\b")
+
+
+@pytest.fixture(autouse=True)
+def views_caught_up_afterwards(demo: Demo) -> Iterator[None]:
+    """These tests record: the pages tested after them compare the views' figures with the log, so the views must
+    have counted what was recorded here before the next test starts."""
+    yield
+    demo.wait_for_views()
 
 
 def open_case_of(demo: Demo, counsellor: str = "ayse") -> dict[str, Any]:
