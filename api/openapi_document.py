@@ -165,7 +165,17 @@ class StrictStructs(StructSchemaPlugin):
             item = _variadic_item(hints[field.name])
             if isinstance(shown, Schema) and shown.type == "array" and item is not None:
                 shown.items = _item_schema(item, schema_creator)
+            lowest = _lowest_integer(field.type)
+            if isinstance(shown, Schema) and lowest is not None and shown.minimum is None:
+                shown.minimum = lowest  # Litestar drops a bound of 0 inside a union (`int | UnsetType`)
         return schema
+
+
+def _lowest_integer(shown: msgspec.inspect.Type) -> int | None:
+    """The `ge` of an integer field, also of the integer in a union with UNSET or None."""
+    members = shown.types if isinstance(shown, msgspec.inspect.UnionType) else (shown,)
+    bounds = [member.ge for member in members if isinstance(member, msgspec.inspect.IntType) and member.ge is not None]
+    return bounds[0] if len(bounds) == 1 else None
 
 
 def _variadic_item(annotation: Any) -> Any | None:

@@ -17,6 +17,8 @@ X-Forwarded-For and -Proto are left to the app (api/proxies.py), which believes 
 
 import asyncio
 import copy
+import logging
+import re
 from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
@@ -36,7 +38,27 @@ class EscapingDefaultFormatter(EscapingFormatter, DefaultFormatter):
 
 
 class EscapingAccessFormatter(EscapingFormatter, AccessFormatter):
-    """uvicorn's access log, one line a request (api/logs.py)."""
+    """uvicorn's access log, one line a request (api/logs.py), without the names searched for.
+
+    `GET /cases?q=Ayla%20Demir` carries a client's name in its query; the log keeps `q=…` in its place, as the
+    read-access log keeps no text searched for either.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        if isinstance(record.args, tuple) and len(record.args) == 5 and isinstance(record.args[2], str):
+            record = logging.makeLogRecord(record.__dict__)
+            client, method, path, version, status = record.args  # type: ignore[misc]
+            record.args = (client, method, without_searched_names(str(path)), version, status)
+        return super().format(record)
+
+
+def without_searched_names(path: str) -> str:
+    """The request's path and query with the value of each `q` parameter left out."""
+    route, separator, query = path.partition("?")
+    if not separator:
+        return path
+    kept = ("q=…" if re.match(r"q(=|$)", part) else part for part in query.split("&"))
+    return f"{route}?{'&'.join(kept)}"
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

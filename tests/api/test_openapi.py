@@ -292,6 +292,17 @@ async def test_every_request_body_declares_unknown_fields_refused(client: Client
     assert {name for name, component in objects.items() if component.get("additionalProperties") is not False} == set()
 
 
+async def test_a_correction_keeps_the_bounds_of_the_profile(client: Client) -> None:
+    """A correction of the profile may not send what the profile refuses: its ISCED level is 0 to 8 as well."""
+    components = (await schema_of(client))["components"]["schemas"]
+    corrected = components["ProfileChanges"]["properties"]
+    profile = components["steps_Profile"]["properties"]
+
+    assert (corrected["isced"]["minimum"], corrected["isced"]["maximum"]) == (0, 8)
+    assert (profile["isced"]["minimum"], profile["isced"]["maximum"]) == (0, 8)
+    assert (corrected["birth_year"]["minimum"], corrected["arrival_year"]["minimum"]) == (1900, 1900)
+
+
 async def test_titles_name_one_schema_each(client: Client) -> None:
     """A generator makes a class per title: two schemas of one title would be one class."""
     schema = await schema_of(client)

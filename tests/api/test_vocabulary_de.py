@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from api.dashboard import DASHBOARD_FILES
-from api.vocabulary_de import EVENT_TYPES, FIELDS, VALUES, VALUES_OF, vocabulary
+from api.vocabulary_de import EVENT_TYPES, FIELDS, STEP_FIELDS, VALUES, VALUES_OF, vocabulary
 from tests.api.conftest import Tokens
 from tests.api.helpers import COUNSELLOR, Client, open_case
 
@@ -51,20 +51,54 @@ async def test_every_field_and_value_a_counsellor_records_or_reads_has_german_wo
     assert unworded == []
 
 
+async def test_the_words_for_one_step_or_one_field_name_real_ones(client: Client) -> None:
+    """A step's own label for a field (STEP_FIELDS) or a field's own words for values (VALUES_OF) that name no real
+    step, field or value would never be read: a typo there leaves the form with the general word."""
+    document = (await client.get("/schema/openapi.json")).json()
+    union = document["paths"][STEPS]["post"]["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+    first_contact = document["paths"]["/cases"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    fields_of = {"case_opened": {field for field, _ in _walk(document, first_contact, "", set()) if field}}
+    for branch in union:
+        walked = list(_walk(document, branch, "", set()))
+        step_type = next(schema["const"] for field, schema in walked if field == "type" and "const" in schema)
+        fields_of[step_type] = {field for field, _ in walked if field}
+    values_of: dict[str, set[str]] = {}
+    for field, schema in _walk(document, {"allOf": list(document["components"]["schemas"].values())}, "", set()):
+        values_of.setdefault(field, set()).update(str(value) for value in schema.get("enum", []))
+
+    assert sorted(STEP_FIELDS.keys() - fields_of.keys()) == []
+    unknown_fields = [(step, field) for step, words in STEP_FIELDS.items() for field in words.keys() - fields_of[step]]
+    assert unknown_fields == []
+    assert sorted(VALUES_OF.keys() - values_of.keys()) == []
+    # Codes typed freely (a language) have words without an enum; the others word values the field has.
+    enumerated = {field: words for field, words in VALUES_OF.items() if values_of[field]}
+    unknown_values = [(field, value) for field, words in enumerated.items() for value in set(words) - values_of[field]]
+    assert unknown_values == []
+
+
 def test_the_pages_keep_no_copy_of_the_vocabulary() -> None:
-    """A word of the vocabulary written into a page as `value: "Wort"` would be a second copy that drifts."""
-    pairs = {
-        (key, word)
-        for table in vocabulary().values()
-        for key, word in table.items()  # type: ignore[attr-defined]
-        if isinstance(word, str)
-    }
+    """A word of the vocabulary written into a page as `value: "Wort"` (or `"value": 'Wort'`) would be a second
+    copy that drifts."""
+    pairs = set(_pairs(vocabulary()))
     scripts = [path for path in DASHBOARD_FILES.rglob("*.js") if "vendor" not in path.parts]
     assert scripts
     for path in scripts:
         text = path.read_text()
-        copied = [pair for pair in pairs if re.search(rf'\b{re.escape(pair[0])}: "{re.escape(pair[1])}"', text)]
+        copied = [
+            pair
+            for pair in pairs
+            if re.search(rf"""["']?\b{re.escape(pair[0])}\b["']?\s*:\s*["'`]{re.escape(pair[1])}["'`]""", text)
+        ]
         assert copied == [], path
+
+
+def _pairs(table: Any) -> Iterator[tuple[str, str]]:
+    """Every (key, word) of the vocabulary, the tables of one field or one step included."""
+    for key, word in table.items():
+        if isinstance(word, str):
+            yield key, word
+        elif isinstance(word, dict):
+            yield from _pairs(word)
 
 
 async def test_a_missing_field_is_named_in_german_and_as_the_client_spells_it(client: Client, tokens: Tokens) -> None:
@@ -78,7 +112,7 @@ async def test_a_missing_field_is_named_in_german_and_as_the_client_spells_it(cl
 
     assert answer.status_code == 422
     messages = {error["field"]: error["message"] for error in answer.json()["errors"]}
-    assert messages["application_id"] == "Pflichtangabe fehlt: Antrag (application_id)"
+    assert messages["application_id"] == "Pflichtangabe fehlt: Kennung des Antrags (application_id)"
     assert messages["responsible_body"] == "Pflichtangabe fehlt: Zuständige Stelle (responsible_body)"
 
 

@@ -1,6 +1,12 @@
 """Reading the dashboard's pages as a person would: the German words and the figures in its tables."""
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from playwright.sync_api import Page
+
+# The browser's zone (tests/browser/conftest.py) and Lotse's (LOTSE_TIMEZONE's default): "today" in both.
+ZONE = ZoneInfo("Europe/Berlin")
 
 STAGES = {
     "first_contact": "Erstkontakt",
@@ -21,6 +27,12 @@ PATHWAYS = {
 }
 FUNNEL_STAGES = ("first_contact", "assessment", "pathway_started", "outcome", "exit", "qualified")
 SUPPRESSED = "unterdrückt"
+
+
+def local_today() -> date:
+    """Today as the dashboard and the API count it, not as the test machine's UTC clock does (which differs
+    between midnight in Berlin and 01:00 or 02:00 UTC)."""
+    return datetime.now(ZONE).date()
 
 
 def table_rows(page: Page, selector: str) -> list[list[str]]:

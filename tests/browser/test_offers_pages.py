@@ -1,11 +1,10 @@
 """The course catalogue in the dashboard: the "Kurse" page searches what `GET /offers` answers, and a case shows the
 offers that `GET /cases/{id}/matching-offers` matches, with their reasons (the demo loads a sample catalogue)."""
 
-from datetime import date
 from typing import Any
 
 from tests.browser.conftest import Demo, Tab
-from tests.browser.helpers import table_rows
+from tests.browser.helpers import local_today, table_rows
 
 
 def case_with_matches(demo: Demo) -> tuple[str, Any]:
@@ -23,7 +22,7 @@ def test_the_courses_page_searches_the_catalogue(tab: Tab) -> None:
     tab.open("#/kurse")
     page = tab.page
 
-    expected = demo.api("counsellor", "/offers", starts_after=date.today().isoformat(), limit=50)
+    expected = demo.api("counsellor", "/offers", starts_after=local_today().isoformat(), limit=50)
     rows = table_rows(page, "#offers-table")
     assert [row[1].split("bis")[0].strip() for row in rows] == [item["title"] for item in expected["items"]]
     assert page.locator("#offer-count").inner_text().startswith(f"{expected['total']} Angebote gefunden")
@@ -40,7 +39,7 @@ def test_the_courses_page_searches_the_catalogue(tab: Tab) -> None:
         "/offers",
         occupation="Pflege",
         kind="adaptation_course",
-        starts_after=date.today().isoformat(),
+        starts_after=local_today().isoformat(),
         limit=50,
     )
     rows = table_rows(page, "#offers-table")

@@ -14,6 +14,7 @@ from tests.browser.helpers import (
     STAGES,
     SUPPRESSED,
     figure,
+    local_today,
     short,
     table_rows,
 )
@@ -38,13 +39,17 @@ def test_my_cases_show_the_counsellors_caseload_and_deadlines(tab: Tab) -> None:
     names = {item["id"]: item["name"] for item in demo.all_pages("counsellor", "/cases", counsellor="ayse")}
     overdue = [(names[item["case_id"]], short(item["case_id"])) for item in deadlines if item["overdue"]]
     assert [(row[0], row[1]) for row in table_rows(page, "#overdue-deadlines")] == overdue
-    shown_later = [
-        (row[0], row[1])
-        for selector in ("#upcoming-deadlines", "#later-deadlines")
-        for row in table_rows(page, selector)
+    # Due within 30 days: by name, closed cases' follow-ups too. Due later: a closed case's name is not fetched (each
+    # name shown is a read in the access log), so only open cases show theirs there.
+    horizon = (local_today() + timedelta(days=30)).isoformat()
+    upcoming = [item for item in deadlines if not item["overdue"] and item["due"] <= horizon]
+    later = [item for item in deadlines if not item["overdue"] and item["due"] > horizon]
+    open_names = {item["id"]: item["name"] for item in open_cases}
+    assert [(row[0], row[1]) for row in table_rows(page, "#upcoming-deadlines")] == [
+        (names[item["case_id"]], short(item["case_id"])) for item in upcoming
     ]
-    assert shown_later == [
-        (names[item["case_id"]], short(item["case_id"])) for item in deadlines if not item["overdue"]
+    assert [(row[0], row[1]) for row in table_rows(page, "#later-deadlines")] == [
+        (open_names.get(item["case_id"], "–"), short(item["case_id"])) for item in later
     ]
     assert tab.unlabelled_controls() == []
     tab.screenshot("meine-faelle", readme=True)
@@ -244,7 +249,7 @@ def month_end(year: int, month: int) -> str:
 def test_the_activity_report_shows_what_the_desk_did_with_its_languages_charted(tab: Tab) -> None:
     demo = tab.demo
     tab.sign_in("lead")
-    period = {"from": "2020-01-01", "to": date.today().isoformat()}
+    period = {"from": "2020-01-01", "to": local_today().isoformat()}
     tab.open(f"#/taetigkeitsbericht?von={period['from']}&bis={period['to']}")
     page = tab.page
 

@@ -2,16 +2,17 @@
 dashboard generates from the API's schema, and see them in the timeline; refusals come in German next to the field."""
 
 import re
+import secrets
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Request, expect
+from playwright.sync_api import Request, Route, expect
 
 from tests.browser.conftest import Demo, Tab
-from tests.browser.helpers import short, table_rows
+from tests.browser.helpers import local_today, short, table_rows
 
 SNAKE_CASE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+\b")
 
@@ -60,7 +61,8 @@ def test_a_counsellor_finds_a_client_by_name_and_records_a_session_that_shows_in
     assert (name, short(case["id"])) in [(row[0], row[1]) for row in found]
     tab.screenshot("suche-nach-namen", readme=True)
 
-    page.locator("#cases-table").get_by_role("link", name=name, exact=True).first.click()
+    # By its address: two clients of the demo may share a name.
+    page.locator(f"#cases-table a[href='#/fallverlauf/{case['id']}']").first.click()
     tab.settle()
     assert page.locator("#page h1").inner_text() == f"Fall: {name}"
 
@@ -69,7 +71,7 @@ def test_a_counsellor_finds_a_client_by_name_and_records_a_session_that_shows_in
     expect(page.get_by_label("Art des Schritts")).to_have_value("counselling_session_held")
     page.get_by_label("Minuten *").fill("50")
     page.get_by_label("Themen").fill("Anerkennung des Abschlusses\nSprachkurs B2")
-    page.get_by_label("Form").select_option(label="Telefon")
+    page.get_by_label("Gesprächsform").select_option(label="Telefon")
     page.get_by_label("mit Dolmetschung").check()
     page.get_by_role("button", name="Schritt speichern").click()
 
@@ -82,7 +84,7 @@ def test_a_counsellor_finds_a_client_by_name_and_records_a_session_that_shows_in
     last = demo.api("counsellor", f"/cases/{case['id']}/history")["events"][-1]
     assert last["version"] == case["version"] + 1
     assert last["type"] == "counselling_session_held"
-    assert last["date"] == date.today().isoformat()
+    assert last["date"] == local_today().isoformat()
     assert {key: last["data"][key] for key in ("minutes", "topics", "mode", "interpreter", "language")} == {
         "minutes": 50,
         "topics": ["Anerkennung des Abschlusses", "Sprachkurs B2"],
@@ -111,7 +113,9 @@ def test_a_refused_step_shows_each_rule_in_german_next_to_its_field_and_records_
     page.get_by_role("button", name="Schritt speichern").click()
     form = page.locator("#step-form")
     application = form.locator("[data-path=application_id]")
-    expect(application.locator(".field-error")).to_have_text("Pflichtangabe fehlt: Antrag (application_id)")
+    expect(application.locator(".field-error")).to_have_text(
+        "Pflichtangabe fehlt: Kennung des Antrags (application_id)"
+    )
     expect(form.locator("[data-path=responsible_body] .field-error")).to_have_text(
         "Pflichtangabe fehlt: Zuständige Stelle (responsible_body)"
     )
@@ -119,13 +123,13 @@ def test_a_refused_step_shows_each_rule_in_german_next_to_its_field_and_records_
     assert application.locator("input").get_attribute("aria-invalid") == "true"
     expect(page.locator("#step-summary [role=alert]")).to_contain_text("Nicht gespeichert")
 
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = local_today() + timedelta(days=1)
     page.get_by_label("Art des Schritts").select_option("counselling_session_held")
     page.get_by_label("Datum *").fill(tomorrow.isoformat())
     page.get_by_label("Minuten *").fill("30")
     page.get_by_role("button", name="Schritt speichern").click()
     expect(form.locator("[data-path=date] .field-error")).to_have_text(
-        f"Das Datum {tomorrow:%d.%m.%Y} liegt in der Zukunft (heute ist der {date.today():%d.%m.%Y})."
+        f"Das Datum {tomorrow:%d.%m.%Y} liegt in der Zukunft (heute ist der {local_today():%d.%m.%Y})."
     )
     tab.screenshot("schritt-abgelehnt", readme=True)
     assert demo.api("counsellor", f"/cases/{case['id']}")["version"] == case["version"]
@@ -182,18 +186,18 @@ def test_a_plan_of_two_items_is_agreed_through_the_repeated_group(tab: Tab) -> N
     tab.sign_in("counsellor")
     tab.open(f"#/fallverlauf/{case['id']}")
     page = tab.page
-    target = (date.today() + timedelta(days=60)).isoformat()
+    target = (local_today() + timedelta(days=60)).isoformat()
 
     page.get_by_label("Art des Schritts").select_option("plan_agreed")
-    page.get_by_role("button", name="Schritt hinzufügen").click()
+    page.get_by_role("button", name="Planschritt hinzufügen").click()
     entries = page.locator("#step-fields fieldset.entry")
     expect(entries).to_have_count(2)
     for index, (item_id, kind, text) in enumerate(
         [("p1", "Sprachkurs", "B2-Kurs finden"), ("p2", "Anerkennung", "Antrag stellen")]
     ):
         entry = entries.nth(index)
-        expect(entry.locator("legend")).to_have_text(f"Schritt {index + 1}")
-        entry.get_by_label("Schritt *").fill(item_id)
+        expect(entry.locator("legend")).to_have_text(f"Planschritt {index + 1}")
+        entry.get_by_label("Kennung des Planschritts *").fill(item_id)
         entry.get_by_label("Art *").select_option(label=kind)
         entry.get_by_label("Beschreibung *").fill(text)
         entry.get_by_label("Zieldatum *").fill(target)
@@ -204,6 +208,81 @@ def test_a_plan_of_two_items_is_agreed_through_the_repeated_group(tab: Tab) -> N
         ["p1", "Sprachkurs", "B2-Kurs finden"],
         ["p2", "Anerkennung", "Antrag stellen"],
     ]
+
+
+def test_a_correction_of_the_profile_clears_one_field_and_leaves_the_others_as_they_were(tab: Tab) -> None:
+    demo = tab.demo
+    case = next(
+        case
+        for item in demo.all_pages("counsellor", "/cases", counsellor="ayse", status="open")
+        if (case := demo.api("counsellor", f"/cases/{item['id']}"))["profile"]["target_occupation"]
+    )
+    tab.sign_in("counsellor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+    page = tab.page
+
+    page.get_by_label("Art des Schritts").select_option("profile_corrected")
+    fields = page.locator("#step-fields")
+    gender = fields.get_by_label("Geschlecht")
+    expect(gender.locator("option:checked")).to_have_text("– unverändert –")
+    occupation = fields.locator("[data-path='profile.target_occupation']")
+    occupation.get_by_label("Angabe löschen").check()
+    expect(occupation.get_by_label("Zielberuf")).to_be_disabled()
+    fields.get_by_label("Deutschkenntnisse").select_option(label="B2")
+    tab.screenshot("profil-berichtigen")
+    page.get_by_role("button", name="Schritt speichern").click()
+
+    expect(page.locator("#step-notice")).to_contain_text("Gespeichert: Profil berichtigt")
+    after = demo.api("counsellor", f"/cases/{case['id']}")["profile"]
+    assert (after["target_occupation"], after["german_level"]) == (None, "B2")
+    assert {key: value for key, value in after.items() if key not in ("target_occupation", "german_level")} == {
+        key: value for key, value in case["profile"].items() if key not in ("target_occupation", "german_level")
+    }
+
+
+def test_a_yes_or_no_that_must_be_answered_is_asked_not_preset(tab: Tab) -> None:
+    case = open_case_of(tab.demo)
+    tab.sign_in("counsellor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+    page = tab.page
+
+    page.get_by_label("Art des Schritts").select_option("case_closed")
+    for word in ("arbeitsuchend", "in Bildung oder Ausbildung", "Qualifikation erworben", "erwerbstätig"):
+        answer = page.locator("#step-fields").get_by_label(f"{word} *", exact=True)
+        assert answer.evaluate("(select) => select.tagName") == "SELECT"
+        expect(answer.locator("option:checked")).to_have_text("– bitte wählen –")
+        assert answer.get_attribute("aria-required") == "true"
+
+
+def test_a_step_whose_answer_was_lost_is_sent_again_unchanged_and_recorded_once(tab: Tab) -> None:
+    demo = tab.demo
+    case = open_case_of(demo)
+    tab.expect_console_error("net::ERR_FAILED")
+    tab.sign_in("counsellor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+    page = tab.page
+    keys: list[str] = []
+
+    def deliver_but_lose_the_answer(route: Route) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        route.fetch()  # the server records the step …
+        route.abort("failed")  # … and its answer never reaches the page
+
+    page.route("**/cases/*/steps", deliver_but_lose_the_answer)
+    page.get_by_label("Minuten *").fill("25")
+    page.get_by_role("button", name="Schritt speichern").click()
+    expect(page.locator("#step-summary [role=alert]")).to_contain_text("Ob gespeichert wurde, ist unklar")
+    page.unroute("**/cases/*/steps")
+    page.route(
+        "**/cases/*/steps", lambda route: (keys.append(route.request.headers["idempotency-key"]), route.continue_())
+    )
+
+    page.get_by_role("button", name="Schritt speichern").click()
+    expect(page.locator("#step-notice")).to_contain_text("Gespeichert: Beratungsgespräch")
+    assert len(keys) == 2
+    assert keys[0] == keys[1]
+    events = demo.api("counsellor", f"/cases/{case['id']}/history")["events"]
+    assert [event["version"] for event in events][-1] == case["version"] + 1
 
 
 def test_a_new_client_is_opened_from_the_first_contact_form(tab: Tab) -> None:
@@ -217,8 +296,12 @@ def test_a_new_client_is_opened_from_the_first_contact_form(tab: Tab) -> None:
     form.get_by_label("Vermittelt durch *").select_option(label="Jobcenter")
     form.get_by_label("Geschlecht *").select_option(label="weiblich")
     form.get_by_label("Erwerbsstatus *").select_option(label="arbeitslos")
-    form.get_by_label("ISCED *").fill("4")
-    form.get_by_label("Geburtsdatum").first.fill("1990-05-17")
+    form.get_by_label("Bildungsniveau (ISCED 0–8) *").fill("4")
+    form.get_by_label("ausländische Herkunft *").select_option(label="ja")
+    form.get_by_label("drittstaatsangehörig *").select_option(label="nein")
+    # A birth date of its own on each run: a rerun against the same demo finds no earlier Mira Sokolova.
+    birth_date = (date(1960, 1, 1) + timedelta(days=secrets.randbelow(365 * 40))).isoformat()
+    form.get_by_label("Geburtsdatum").first.fill(birth_date)
     form.get_by_label("Name").fill("Mira Sokolova")
     tab.screenshot("erstkontakt")
     form.get_by_role("button", name="Fall anlegen").click()
@@ -229,7 +312,8 @@ def test_a_new_client_is_opened_from_the_first_contact_form(tab: Tab) -> None:
     assert case["counsellor"] == "ayse"
     assert (case["channel"], case["referral_source"]) == ("phone", "jobcenter")
     assert (case["profile"]["gender"], case["profile"]["isced"]) == ("female", 4)
-    assert (case["personal"]["name"], case["personal"]["birth_date"]) == ("Mira Sokolova", "1990-05-17")
+    assert (case["personal"]["name"], case["personal"]["birth_date"]) == ("Mira Sokolova", birth_date)
+    assert (case["profile"]["foreign_background"], case["profile"]["third_country_national"]) == (True, False)
 
 
 def test_the_case_page_shows_everything_the_case_holds(tab: Tab) -> None:

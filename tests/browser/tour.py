@@ -5,16 +5,17 @@ part it has) or `{report}` (a published report); `Places` fills them in.
 """
 
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
+from tests.browser.helpers import local_today
+
 if TYPE_CHECKING:  # conftest imports this module for its fixture
     from tests.browser.conftest import Demo
 
-ACTIVITY = f"taetigkeitsbericht?von=2020-01-01&bis={date.today().isoformat()}"
+ACTIVITY = f"taetigkeitsbericht?von=2020-01-01&bis={local_today().isoformat()}"
 STATISTICS = "foerderstatistik?von=2025-01-01&bis=2025-12-31&basis=entry"
 
 # Follows the navigation of each role (test_roles.NAVIGATION), with the pages below it: a case, a report.

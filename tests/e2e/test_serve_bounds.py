@@ -217,3 +217,18 @@ def test_what_a_client_sends_cannot_forge_a_log_line(serve: ServerFactory) -> No
     assert [request for request in requests if request[2] == "/admin"] == []
     assert [client.rsplit(":", 1)[0] for client, _, path, _ in requests if path == "/health"][-1] == "127.0.0.1"
     assert [line for line in lines if "authentication refused: GET /cases from 127.0.0.1" in line] != []
+
+
+def test_the_access_log_keeps_no_name_searched_for(serve: ServerFactory) -> None:
+    server = serve()
+
+    assert status_of(server, "/cases?status=open&q=Ayla%20Demir&limit=5")[0] == 401
+    assert status_of(server, "/cases?q=Demir")[0] == 401
+    time.sleep(0.5)
+
+    log = server.log.read_text(encoding="utf-8")
+    assert "Demir" not in log
+    assert "Ayla" not in log
+    paths = [match.group(3) for line in log.splitlines() if (match := ACCESS_LINE.match(line))]
+    assert "/cases?status=open&q=…&limit=5" in paths
+    assert "/cases?q=…" in paths

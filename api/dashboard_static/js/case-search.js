@@ -26,6 +26,7 @@ export async function casePicker(container, session) {
   let query = "";
   let cases = [];
   let cursor = null;
+  let latest = 0; // only the answer to the latest request is shown, whichever comes back first
 
   const caseTable = (items, id, caption) =>
     table({
@@ -45,21 +46,32 @@ export async function casePicker(container, session) {
       ]),
     });
 
-  async function load(reset) {
-    if (reset) {
-      cases = [];
-      cursor = null;
-    }
-    const page = await getJson("/cases", { status: statusFilter.value, limit: PAGE_SIZE, cursor, q: query || undefined });
-    cases = cases.concat(page.items);
+  async function fetchPage(reset) {
+    const request = ++latest;
+    const page = await getJson("/cases", { status: statusFilter.value, limit: PAGE_SIZE, cursor: reset ? null : cursor, q: query || undefined });
+    if (request !== latest) return;
+    cases = reset ? page.items : cases.concat(page.items);
     cursor = page.next_cursor;
     more.hidden = !cursor;
-    const caption = query ? `${formatNumber(page.total ?? cases.length)} Treffer für „${query}“` : null;
+    const count = cursor ? `Die ersten ${formatNumber(cases.length)} Treffer` : `${formatNumber(cases.length)} Treffer`;
+    const caption = query ? `${count} für „${query}“` : null;
     listArea.replaceChildren(
       cases.length === 0
         ? message(query ? `Kein Fall Ihrer Stelle passt zu „${query}“. Jedes Wort muss einem Teil des Namens entsprechen (Groß-/Kleinschreibung, Akzente und ß/ss zählen nicht).` : "Keine Fälle gefunden.")
         : caseTable(cases, "cases-table", caption),
     );
+  }
+  // A refusal (a `q` without a letter) or a lost connection is said where the list stands, not swallowed.
+  async function load(reset) {
+    searchStatus.replaceChildren();
+    try {
+      await fetchPage(reset);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const refusal = error.problem?.errors?.[0]?.message ?? error.message;
+      if (query) searchStatus.replaceChildren(message(`Suche nicht möglich: ${refusal}`, "error"));
+      else listArea.replaceChildren(message(`Die Fälle ließen sich nicht laden: ${refusal}`, "error"));
+    }
   }
   statusFilter.addEventListener("change", () => load(true));
   more.addEventListener("click", () => load(false));
@@ -70,20 +82,13 @@ export async function casePicker(container, session) {
     h("label", { for: "client-name" }, "Name der Person"),
     nameInput,
     h("button", { type: "submit" }, "Suchen"),
-    h("button", { type: "button", class: "secondary", onclick: () => { nameInput.value = ""; query = ""; searchStatus.replaceChildren(); load(true); } }, "Alle zeigen"),
+    h("button", { type: "button", class: "secondary", onclick: () => { nameInput.value = ""; query = ""; load(true); } }, "Alle zeigen"),
     h("p", { class: "hint", id: "client-name-hint" }, "Vor- oder Nachname, oder beides, z. B. „Ayla Demir“ oder „demir“."),
   );
-  search.addEventListener("submit", async (event) => {
+  search.addEventListener("submit", (event) => {
     event.preventDefault();
     query = nameInput.value.trim();
-    searchStatus.replaceChildren();
-    try {
-      await load(true);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      const refusal = error.problem?.errors?.[0]?.message ?? error.message;
-      searchStatus.replaceChildren(message(`Suche nicht möglich: ${refusal}`, "error"));
-    }
+    load(true);
   });
 
   const idInput = h("input", { id: "case-id", name: "case", autocomplete: "off", spellcheck: "false", required: true, placeholder: "8f14e45f-ceea-467f-a0e6-1fd3a3e0f2a1" });

@@ -11,9 +11,10 @@ import { unwrap } from "./schema.js";
 let controlCount = 0;
 const nextId = (prefix) => `${prefix}-${++controlCount}`;
 
-// `wording`: the step type whose own labels apply (STEP_FIELDS), `preset`: values to start with by field name.
-export function schemaForm(document, schema, { idPrefix, wording = null, preset = {} }) {
-  const context = { document, idPrefix, wording, preset };
+// `wording`: the step type whose own labels apply (STEP_FIELDS), `preset`: values to start with by field name,
+// `suggestions`: values already in use by field name (the case's application ids), offered while typing.
+export function schemaForm(document, schema, { idPrefix, wording = null, preset = {}, suggestions = {} }) {
+  const context = { document, idPrefix, wording, preset, suggestions };
   const fields = objectFields(context, schema, []);
   const element = h("div", { class: "schema-form" }, fields.elements);
   return {
@@ -26,8 +27,7 @@ export function schemaForm(document, schema, { idPrefix, wording = null, preset 
       const unplaced = [];
       for (const error of errors) {
         const target = fieldHolding(element, error.field);
-        if (target) showError(target, error.message);
-        else unplaced.push(error);
+        if (!target || !showError(target, error.message)) unplaced.push(error);
       }
       return unplaced;
     },
@@ -35,13 +35,22 @@ export function schemaForm(document, schema, { idPrefix, wording = null, preset 
   };
 }
 
+// A set of changes (a profile's correction): nothing required and no defaults, so a field left out stays as it is,
+// and a field that may be null can be cleared by sending null.
+function isChanges(schema) {
+  const properties = Object.values(schema.properties ?? {});
+  return properties.length > 0 && !(schema.required ?? []).length && !("default" in schema) && properties.every((property) => !("default" in property));
+}
+
 function objectFields(context, schema, path) {
   const required = new Set(schema.required ?? []);
+  const changes = isChanges(schema);
   const children = [];
   for (const [name, property] of Object.entries(schema.properties ?? {})) {
     const { schema: field, nullable } = unwrap(context.document, property);
     if ("const" in field) continue; // the step's type: chosen with the form, not in it
-    children.push([name, control(context, field, { name, path: [...path, name], required: required.has(name) && !nullable })]);
+    const made = control(context, field, { name, path: [...path, name], required: required.has(name) && !nullable, changes });
+    children.push([name, changes && nullable ? clearable(made) : made]);
   }
   return {
     elements: children.map(([, child]) => child.element),
@@ -64,7 +73,8 @@ function control(context, schema, field) {
     return items.type === "object" || items.properties ? repeatedGroup(context, schema, items, field) : lines(context, schema, field);
   }
   if (schema.enum) return choice(context, schema, field);
-  if (type === "boolean") return field.required || "default" in schema ? checkbox(context, schema, field) : yesNo(context, field);
+  // A yes/no that must be answered is asked, not preset: an unticked box would say "no" for her.
+  if (type === "boolean") return "default" in schema ? checkbox(context, schema, field) : yesNo(context, field);
   if (type === "integer" || type === "number") return number(context, schema, field);
   return text(context, schema, field);
 }
@@ -72,6 +82,8 @@ function control(context, schema, field) {
 function presetOf(context, field, fallback) {
   return field.path.length === 1 && field.name in context.preset ? context.preset[field.name] : fallback;
 }
+
+const nothingChosen = (field) => (field.required ? "– bitte wählen –" : field.changes ? "– unverändert –" : "– keine Angabe –");
 
 function labelText(context, field) {
   return `${fieldLabel(field.name, context.wording)}${field.required ? " *" : ""}`;
@@ -85,7 +97,7 @@ function leaf(context, field, input, read, { hint = null, labelAfter = false } =
   const hintElement = hint ? h("p", { class: "hint", id: `${id}-hinweis` }, hint) : null;
   input.id = id;
   input.name = field.path.join(".");
-  if (field.required) input.setAttribute("aria-required", "true");
+  if (field.required && input.type !== "checkbox") input.setAttribute("aria-required", "true");
   input.setAttribute("aria-describedby", [hintElement?.id, error.id].filter(Boolean).join(" "));
   const label = h("label", { for: id }, labelText(context, field));
   const element = h(
@@ -95,39 +107,44 @@ function leaf(context, field, input, read, { hint = null, labelAfter = false } =
     hintElement,
     error,
   );
-  return { element, read };
+  return { element, read, input };
 }
 
+// Text longer than the API takes is not cut off here (no maxlength): the API names the field and its limit.
 function text(context, schema, field) {
   const long = (schema.maxLength ?? 0) > 300;
   const initial = presetOf(context, field, schema.default ?? "");
+  const date = schema.format === "date";
   const input = long
-    ? h("textarea", { rows: 3, maxlength: schema.maxLength })
-    : h("input", {
-        type: schema.format === "date" ? "date" : "text",
-        maxlength: schema.maxLength,
-        autocomplete: "off",
-        spellcheck: schema.pattern ? "false" : null,
-      });
+    ? h("textarea", { rows: 3 })
+    : h("input", { type: date ? "date" : "text", autocomplete: "off", spellcheck: schema.pattern ? "false" : null });
   input.value = initial ?? "";
-  const hint = schema.format === "date" ? null : schema.pattern ? patternHint(schema.pattern) : null;
-  const made = leaf(context, field, input, () => (input.value.trim() === "" ? undefined : input.value.trim()), { hint });
-  // A code the vocabulary words (a language: "ar" is "Arabisch") is offered from its words, and any other code typed.
-  const known = VALUES_OF[field.name];
-  if (known && schema.pattern) {
-    const list = h("datalist", { id: `${input.id}-werte` }, Object.entries(known).map(([value, word]) => h("option", { value, label: word })));
+  const hint = date ? null : schema.pattern ? patternHint(schema.pattern) : null;
+  // A date typed only in part is sent as it is, so the API names it instead of it vanishing from the body.
+  const read = () => (input.value.trim() === "" ? (input.validity.badInput ? "?" : undefined) : input.value.trim());
+  const made = leaf(context, field, input, read, { hint });
+  // A code the vocabulary words (a language: "ar" is "Arabisch") is offered from its words, an id from those the case
+  // already holds; anything else may be typed.
+  const offered = [
+    ...(schema.pattern ? Object.entries(VALUES_OF[field.name] ?? {}) : []),
+    ...(context.suggestions[field.name] ?? []).map((value) => [value, null]),
+  ];
+  if (offered.length) {
+    const list = h("datalist", { id: `${input.id}-werte` }, offered.map(([value, word]) => h("option", { value, label: word })));
     input.setAttribute("list", list.id);
     made.element.append(list);
   }
   return made;
 }
 
-function patternHint(pattern) {
-  if (pattern === "^[A-Z]{2}$") return "Ländercode aus zwei Großbuchstaben, z. B. SY";
-  if (pattern === "^[a-z]{2}$") return "Sprachcode aus zwei Kleinbuchstaben, z. B. de, ar, tr";
-  if (pattern.startsWith("^[A-Za-z0-9]")) return "Kurzzeichen ohne Leerzeichen, z. B. A1 oder kurs-2026-1";
-  return null;
-}
+const PATTERN_HINTS = {
+  "^[A-Z]{2}$": "Ländercode aus zwei Großbuchstaben, z. B. SY",
+  "^[a-z]{2}$": "Sprachcode aus zwei Kleinbuchstaben, z. B. de, ar, tr",
+  "^[0-9]{5}$": "Fünf Ziffern, z. B. 29302",
+  "^[A-Za-z0-9][A-Za-z0-9._:-]*$": "Eine Kennung ohne Leerzeichen, z. B. a1 oder kurs-2026-1: neu vergeben oder eine des Falls wählen",
+  "^[A-Za-z0-9][A-Za-z0-9._@-]*$": "Die Kennung der Beraterin oder des Beraters, mit der sie sich anmeldet, z. B. ayse",
+};
+const patternHint = (pattern) => PATTERN_HINTS[pattern] ?? null;
 
 function number(context, schema, field) {
   const input = h("input", { type: "number", inputmode: "numeric", min: schema.minimum, max: schema.maximum, step: schema.type === "integer" ? 1 : "any" });
@@ -141,7 +158,7 @@ function choice(context, schema, field) {
   const select = h(
     "select",
     {},
-    h("option", { value: "" }, field.required ? "– bitte wählen –" : "– keine Angabe –"),
+    h("option", { value: "" }, nothingChosen(field)),
     schema.enum.map((value) => h("option", { value: String(value), selected: String(value) === String(initial) }, valueLabel(field.name, value))),
   );
   return leaf(context, field, select, () => {
@@ -156,10 +173,20 @@ function checkbox(context, schema, field) {
   return leaf(context, field, input, () => input.checked, { labelAfter: true });
 }
 
-// A yes or no that may also stay unsaid (a correction that leaves it as it is, a follow-up that did not ask).
+// A yes or no: asked with nothing chosen; where optional it may stay unsaid (a correction that leaves it as it is, a
+// follow-up that did not ask).
 function yesNo(context, field) {
-  const select = h("select", {}, h("option", { value: "" }, "– keine Angabe –"), h("option", { value: "true" }, "ja"), h("option", { value: "false" }, "nein"));
+  const select = h("select", {}, h("option", { value: "" }, nothingChosen(field)), h("option", { value: "true" }, "ja"), h("option", { value: "false" }, "nein"));
   return leaf(context, field, select, () => (select.value === "" ? undefined : select.value === "true"));
+}
+
+// A field of a set of changes that may be null: "Angabe löschen" sends null, which removes what the case holds.
+function clearable(made) {
+  if (!made.input) return made;
+  const box = h("input", { type: "checkbox", id: `${made.input.id}-loeschen` });
+  box.addEventListener("change", () => { made.input.disabled = box.checked; });
+  made.element.append(h("div", { class: "field checkbox" }, box, h("label", { for: box.id }, "Angabe löschen")));
+  return { element: made.element, read: () => (box.checked ? null : made.read()) };
 }
 
 // A list of short texts: one per line.
@@ -181,6 +208,7 @@ function fieldset(context, schema, field) {
     "fieldset",
     { class: "group", "data-path": field.path.join("."), "aria-describedby": error.id },
     h("legend", {}, labelText(context, field)),
+    isChanges(schema) ? h("p", { class: "hint" }, "Geändert wird nur, was Sie eintragen oder wählen; leere Felder bleiben, wie sie sind.") : null,
     error,
     inner.elements,
   );
@@ -196,9 +224,13 @@ function repeatedGroup(context, schema, items, field) {
   const error = h("p", { class: "field-error", id: `${nextId(context.idPrefix)}-fehler`, hidden: true });
   const entryName = label(LIST_ENTRIES, field.name);
 
+  // Adding or removing an entry changes what would be sent, as typing does (a new Idempotency-Key, say).
+  const changed = () => list.dispatchEvent(new Event("input", { bubbles: true }));
+
   function renumber() {
     entries.forEach((entry, index) => {
       entry.legend.textContent = `${entryName} ${index + 1}`;
+      entry.remove.setAttribute("aria-label", `${entryName} ${index + 1} entfernen`);
       entry.element.dataset.path = [...field.path, index].join(".");
       for (const inner of entry.element.querySelectorAll("[data-path]")) {
         const parts = inner.dataset.path.split(".");
@@ -214,12 +246,17 @@ function repeatedGroup(context, schema, items, field) {
     const inner = objectFields(context, items, [...field.path, index]);
     const legend = h("legend", {});
     const remove = h("button", { type: "button", class: "secondary" }, "Entfernen");
-    const element = h("fieldset", { class: "group entry" }, legend, inner.elements, remove);
+    const entryError = h("p", { class: "field-error", id: `${nextId(context.idPrefix)}-fehler`, hidden: true });
+    const element = h("fieldset", { class: "group entry", "aria-describedby": entryError.id }, legend, entryError, inner.elements, remove);
     const entry = { element, legend, remove, read: () => inner.read() ?? {} };
     remove.addEventListener("click", () => {
-      entries.splice(entries.indexOf(entry), 1);
+      const index = entries.indexOf(entry);
+      entries.splice(index, 1);
       element.remove();
       renumber();
+      changed();
+      // Focus stays in the list: on the entry that took this one's place, or on the button that adds one.
+      (entries[Math.min(index, entries.length - 1)]?.element.querySelector("input, select, textarea") ?? addButton).focus();
     });
     entries.push(entry);
     list.append(element);
@@ -229,7 +266,11 @@ function repeatedGroup(context, schema, items, field) {
 
   for (let count = 0; count < Math.max(schema.minItems ?? 0, 1); count++) add();
   const addButton = h("button", { type: "button", class: "secondary" }, `${entryName} hinzufügen`);
-  addButton.addEventListener("click", () => add().element.querySelector("input, select, textarea")?.focus());
+  addButton.addEventListener("click", () => {
+    const entry = add();
+    changed();
+    entry.element.querySelector("input, select, textarea")?.focus();
+  });
   const element = h(
     "fieldset",
     { class: "group", "data-path": field.path.join("."), "aria-describedby": error.id },
@@ -252,10 +293,12 @@ function fieldHolding(form, path) {
 
 function showError(target, text) {
   const slot = target.querySelector(":scope > .field-error");
+  if (!slot) return false;
   slot.textContent = slot.hidden ? text : `${slot.textContent} ${text}`;
   slot.hidden = false;
   target.classList.add("invalid");
   target.querySelector(":scope > input, :scope > select, :scope > textarea")?.setAttribute("aria-invalid", "true");
+  return true;
 }
 
 function clearErrors(form) {

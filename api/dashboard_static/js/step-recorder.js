@@ -26,9 +26,10 @@ export async function stepRecorder({ caseState, session, onRecorded, reload }) {
   let form = null;
   let idempotencyKey = newIdempotencyKey();
 
+  const suggestions = idsInUse(caseState);
   const showFields = () => {
     const { type, schema } = offered.find((candidate) => candidate.type === typeSelect.value);
-    form = schemaForm(document, schema, { idPrefix: "schritt", wording: type, preset: { date: today() } });
+    form = schemaForm(document, schema, { idPrefix: "schritt", wording: type, preset: { date: today() }, suggestions });
     fieldsArea.replaceChildren(form.element);
     summary.replaceChildren();
   };
@@ -52,28 +53,46 @@ export async function stepRecorder({ caseState, session, onRecorded, reload }) {
   element.addEventListener("input", () => { idempotencyKey = newIdempotencyKey(); });
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const step = { type: typeSelect.value, ...form.read() };
+    const sent = form; // the form of this step, even if the type is changed while it is sent
+    const step = { type: typeSelect.value, ...sent.read() };
     submit.disabled = true;
-    form.clearErrors();
+    sent.clearErrors();
     summary.replaceChildren(message("Wird gespeichert …"));
+    let recorded;
     try {
-      const recorded = await recordStep(caseState.id, step, caseState.version, idempotencyKey);
-      idempotencyKey = newIdempotencyKey();
-      summary.replaceChildren();
-      await onRecorded(recorded.case, `Gespeichert: ${label(EVENT_TYPES, step.type)} (Version ${recorded.case.version}).`);
+      recorded = await recordStep(caseState.id, step, caseState.version, idempotencyKey);
     } catch (error) {
-      showRefusal(error, form, summary, reload);
+      showRefusal(error, sent, summary, reload);
+      return;
     } finally {
       submit.disabled = false;
     }
+    idempotencyKey = newIdempotencyKey();
+    summary.replaceChildren();
+    submit.disabled = true; // the page is shown again with the case after the step
+    await onRecorded(recorded.case, `Gespeichert: ${label(EVENT_TYPES, step.type)} (Version ${recorded.case.version}).`);
   });
   return element;
+}
+
+// The ids the case already holds, by field name (its applications' `application_id`s, its plan's `item_id`s, …): a
+// later step refers to them.
+function idsInUse(caseState) {
+  const found = {};
+  const records = Object.values(caseState).flatMap((part) => (Array.isArray(part) ? part : part?.items ?? []));
+  for (const record of records) {
+    for (const [name, value] of Object.entries(record ?? {})) {
+      if (name.endsWith("_id") && typeof value === "string") (found[name] ??= new Set()).add(value);
+    }
+  }
+  return Object.fromEntries(Object.entries(found).map(([name, values]) => [name, [...values]]));
 }
 
 // "Neuer Fall (Erstkontakt)": opens a case; `onOpened(case)` then shows it.
 export async function firstContactForm({ onOpened }) {
   const [document, schema] = await Promise.all([openApiDocument(), firstContactSchema()]);
-  const form = schemaForm(document, schema, { idPrefix: "erstkontakt", wording: "case_opened", preset: { first_contact_on: today() } });
+  const blank = () => schemaForm(document, schema, { idPrefix: "erstkontakt", wording: "case_opened", preset: { first_contact_on: today() } });
+  let form = blank();
   const summary = h("div", { id: "first-contact-summary", tabindex: "-1" });
   const submit = h("button", { type: "submit" }, "Fall anlegen");
   let idempotencyKey = newIdempotencyKey();
@@ -84,18 +103,30 @@ export async function firstContactForm({ onOpened }) {
     submit.disabled = true;
     form.clearErrors();
     summary.replaceChildren(message("Wird gespeichert …"));
+    let opened;
     try {
-      const opened = await openCase(form.read(), idempotencyKey);
-      idempotencyKey = newIdempotencyKey();
-      await onOpened(opened);
+      opened = await openCase(form.read(), idempotencyKey);
     } catch (error) {
-      showRefusal(error, form, summary, null);
-    } finally {
       submit.disabled = false;
+      showRefusal(error, form, summary, null);
+      return;
     }
+    // The case is open: the form is emptied for the next person, under a new key, so nothing opens her case twice.
+    idempotencyKey = newIdempotencyKey();
+    const emptied = blank();
+    form.element.replaceWith(emptied.element);
+    form = emptied;
+    summary.replaceChildren();
+    submit.disabled = false;
+    await onOpened(opened);
   });
   return element;
 }
+
+// Answers after which nobody knows whether the write was committed: the connection broke, or a proxy gave up.
+const UNCLEAR = new Set([0, 502, 504]);
+const UNCLEAR_TEXT =
+  "Ob gespeichert wurde, ist unklar: Die Verbindung zum Lotse-Dienst brach ab. Senden Sie dieselben Angaben unverändert noch einmal – Lotse erkennt die Wiederholung und speichert nichts doppelt.";
 
 // The API's German refusal: each field's message next to it, the rule and anything not placed above the button.
 function showRefusal(error, form, summary, reload) {
@@ -107,7 +138,7 @@ function showRefusal(error, form, summary, reload) {
     h(
       "div",
       { class: "message error", role: "alert" },
-      h("p", {}, `Nicht gespeichert. ${text}`),
+      h("p", {}, UNCLEAR.has(error.status) ? UNCLEAR_TEXT : `Nicht gespeichert. ${text}`),
       unplaced.length ? h("ul", {}, unplaced.map((item) => h("li", {}, item.message))) : null,
       error.status === 412 && reload ? h("button", { type: "button", onclick: reload }, "Fall neu laden") : null,
     ),

@@ -40,7 +40,8 @@ async function showCase(container, session, caseId, notice) {
   const name = current.personal?.name;
   heading.textContent = name ? `Fall: ${name}` : `Fall ${shortId(caseId)}`;
   container.replaceChildren(heading);
-  document.title = `${heading.textContent} – Lotse`;
+  // Not the name: a window's title ends up in the browser's history, its tabs and screen-sharing bars.
+  document.title = `Fall ${shortId(caseId)} – Lotse`;
 
   const stateArea = h("div", { id: "case-state" });
   const timeline = timelineList(history.events);
@@ -56,9 +57,11 @@ async function showCase(container, session, caseId, notice) {
     await showCase(container, session, caseId, text);
     container.querySelector("#step-notice")?.focus();
   };
-  const recorder = recording
-    ? await stepRecorder({ caseState: current, session, onRecorded: again, reload: () => showCase(container, session, caseId, null) })
-    : null;
+  const reload = async () => {
+    await showCase(container, session, caseId, null);
+    container.querySelector("#step-form select, #step-form input")?.focus();
+  };
+  const recorder = recording ? await recorderOrNote({ caseState: current, session, onRecorded: again, reload }) : null;
   // Matching reads the client's address (for the distance): counsellors and leads only, as the API decides.
   const matching = recording ? await matchingSection(caseId) : null;
 
@@ -227,6 +230,15 @@ function verificationReport(report) {
     ["Geprüfte Prüfpunkte", formatNumber(report.checkpoints_checked)],
   ];
   return h("div", {}, verdict, h("dl", { class: "state", id: "verification-figures" }, rows.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value)))));
+}
+
+// Without the API's description (openapi.json) no form can be made; the case itself is still shown.
+async function recorderOrNote(options) {
+  try {
+    return await stepRecorder(options);
+  } catch (error) {
+    return message(`Schritte lassen sich gerade nicht erfassen: ${error.message} Bitte laden Sie die Seite später neu.`, "error");
+  }
 }
 
 function timelineList(events) {
