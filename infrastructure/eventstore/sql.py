@@ -111,8 +111,73 @@ class DialectCursor:
             sql = sql.replace("?", "%s")
         self.cursor.execute(sql, tuple(params))
 
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        if self.dialect == "postgres":
+            sql = sql.replace("?", "%s")
+        self.cursor.executemany(sql, [tuple(row) for row in params])
+
     def fetchone(self) -> Any:
         return self.cursor.fetchone()
 
     def fetchall(self) -> list[Any]:
         return list(self.cursor.fetchall())
+
+
+# Writing many rows at once (the projection views write a batch of states in a few statements, whatever its size):
+# PostgreSQL takes arrays (one statement, one round trip), SQLite the same statement for each row, in process.
+
+
+def _array_types(keys: Sequence[Sequence[Any]]) -> list[str]:
+    """The PostgreSQL array type of each column of the keys: text, or bigint for integers."""
+    return ["bigint[]" if isinstance(value, int) else "text[]" for value in keys[0]]
+
+
+def _columns_of(keys: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    return [list(column) for column in zip(*keys, strict=True)]
+
+
+def delete_keys(cursor: DialectCursor, table: str, columns: Sequence[str], keys: Sequence[Sequence[Any]]) -> None:
+    """Deletes the rows whose `columns` hold one of the `keys` (each a tuple of the columns' values)."""
+    if not keys:
+        return
+    if cursor.dialect == "postgres":
+        arrays = ", ".join(f"?::{kind}" for kind in _array_types(keys))
+        cursor.execute(
+            f"DELETE FROM {table} WHERE ({', '.join(columns)}) IN (SELECT * FROM unnest({arrays}))", _columns_of(keys)
+        )
+    else:
+        cursor.executemany(f"DELETE FROM {table} WHERE {' AND '.join(f'{c} = ?' for c in columns)}", keys)
+
+
+def select_keys(
+    cursor: DialectCursor, selected: str, table: str, columns: Sequence[str], keys: Sequence[Sequence[Any]]
+) -> list[tuple[Any, ...]]:
+    """The `selected` columns of the rows whose `columns` hold one of the `keys`."""
+    if not keys:
+        return []
+    if cursor.dialect == "postgres":
+        arrays = ", ".join(f"?::{kind}" for kind in _array_types(keys))
+        cursor.execute(
+            f"SELECT {selected} FROM {table} WHERE ({', '.join(columns)}) IN (SELECT * FROM unnest({arrays}))",
+            _columns_of(keys),
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+    found: list[tuple[Any, ...]] = []
+    where = " AND ".join(f"{c} = ?" for c in columns)
+    for key in keys:
+        cursor.execute(f"SELECT {selected} FROM {table} WHERE {where}", key)
+        found.extend(tuple(row) for row in cursor.fetchall())
+    return found
+
+
+def insert_rows(cursor: DialectCursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Inserts the rows (PostgreSQL: by COPY, the fastest way in)."""
+    if not rows:
+        return
+    if cursor.dialect == "postgres":
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        placeholders = ", ".join("?" * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)

@@ -27,6 +27,7 @@ State = Case | RegisterEntry  # what an event leaves behind: a case, or an entry
 
 TRACKING = "lotse_tracking"
 GATHER_SECONDS = 0.02
+REBUILD_BATCH = 10_000  # events per view transaction of a rebuild (`lotse projections rebuild`)
 Progress = Callable[[int, int], None]
 logger = logging.getLogger("lotse.projections")
 
@@ -106,11 +107,12 @@ class ProjectionRunner:
     def head(self) -> int:
         return self.service.recorder.max_notification_id() or 0
 
-    def run_batch(self) -> int:
-        """Projects the next batch of events into every view behind it; returns how many events it read."""
+    def run_batch(self, limit: int | None = None) -> int:
+        """Projects the next batch of events (`limit`, else the runner's batch size) into every view behind it;
+        returns how many events it read."""
         seen = self.positions()
         start = min(seen.values(), default=0)
-        notifications = self.service.recorder.select_notifications(start=start + 1, limit=self.batch_size)
+        notifications = self.service.recorder.select_notifications(start=start + 1, limit=limit or self.batch_size)
         if not notifications:
             return 0
         latest: dict[str, dict[UUID, State]] = {name: {} for name in self.views}
@@ -129,18 +131,19 @@ class ProjectionRunner:
             for name, states in latest.items():
                 if seen[name] >= last:
                     continue
-                for state in states.values():
-                    self.views[name].write(cursor, state)
+                self.views[name].write_all(cursor, list(states.values()))
                 # A view moves past events it does not follow too: it reflects every position up to `last`.
                 cursor.execute(f"UPDATE {self._tracking} SET position = ? WHERE view = ?", (last, name))
         return len(notifications)
 
-    def catch_up(self, progress: Progress | None = None) -> int:
-        """Runs batches until every view is at the log's head (as it was when this started)."""
+    def catch_up(self, progress: Progress | None = None, batch_size: int | None = None) -> int:
+        """Runs batches (of `batch_size` events, else the runner's) until every view is at the log's head (as it was
+        when this started). A rebuild takes REBUILD_BATCH: each view then writes a case once per batch, not once per
+        few of its events, in a few statements per batch."""
         target = self.head()
         processed = 0
         while min(self.positions().values(), default=target) < target:
-            count = self.run_batch()
+            count = self.run_batch(batch_size)
             processed += count
             if progress is not None:
                 progress(min(self.positions().values()), target)
