@@ -136,15 +136,27 @@ def _columns_of(keys: Sequence[Sequence[Any]]) -> list[list[Any]]:
     return [list(column) for column in zip(*keys, strict=True)]
 
 
+def key_match(columns: Sequence[str], keys: Sequence[Sequence[Any]]) -> tuple[str, str, list[Any]]:
+    """PostgreSQL: the key arrays as a relation `k` and the condition joining a table `t` to it, with its parameters.
+
+    One key column is matched with `= ANY` and several by a join: either way PostgreSQL finds the rows by index,
+    whatever its statistics say (a view just emptied for a rebuild has none that fit)."""
+    if len(columns) == 1:
+        return "", f"t.{columns[0]} = ANY(?::{_array_types(keys)[0]})", [[key[0] for key in keys]]
+    arrays = ", ".join(f"?::{kind}" for kind in _array_types(keys))
+    names = ", ".join(f"k{index}" for index in range(len(columns)))
+    condition = " AND ".join(f"t.{column} = k.k{index}" for index, column in enumerate(columns))
+    return f"unnest({arrays}) AS k({names})", condition, _columns_of(keys)
+
+
 def delete_keys(cursor: DialectCursor, table: str, columns: Sequence[str], keys: Sequence[Sequence[Any]]) -> None:
     """Deletes the rows whose `columns` hold one of the `keys` (each a tuple of the columns' values)."""
     if not keys:
         return
     if cursor.dialect == "postgres":
-        arrays = ", ".join(f"?::{kind}" for kind in _array_types(keys))
-        cursor.execute(
-            f"DELETE FROM {table} WHERE ({', '.join(columns)}) IN (SELECT * FROM unnest({arrays}))", _columns_of(keys)
-        )
+        relation, condition, params = key_match(columns, keys)
+        using = f" USING {relation}" if relation else ""
+        cursor.execute(f"DELETE FROM {table} AS t{using} WHERE {condition}", params)
     else:
         cursor.executemany(f"DELETE FROM {table} WHERE {' AND '.join(f'{c} = ?' for c in columns)}", keys)
 
@@ -152,15 +164,14 @@ def delete_keys(cursor: DialectCursor, table: str, columns: Sequence[str], keys:
 def select_keys(
     cursor: DialectCursor, selected: str, table: str, columns: Sequence[str], keys: Sequence[Sequence[Any]]
 ) -> list[tuple[Any, ...]]:
-    """The `selected` columns of the rows whose `columns` hold one of the `keys`."""
+    """The `selected` columns (of the table, as `t`) of the rows whose `columns` hold one of the `keys`."""
     if not keys:
         return []
     if cursor.dialect == "postgres":
-        arrays = ", ".join(f"?::{kind}" for kind in _array_types(keys))
-        cursor.execute(
-            f"SELECT {selected} FROM {table} WHERE ({', '.join(columns)}) IN (SELECT * FROM unnest({arrays}))",
-            _columns_of(keys),
-        )
+        relation, condition, params = key_match(columns, keys)
+        joined = f" JOIN {relation} ON {condition}" if relation else f" WHERE {condition}"
+        qualified = ", ".join(f"t.{column.strip()}" for column in selected.split(","))
+        cursor.execute(f"SELECT {qualified} FROM {table} AS t{joined}", params)
         return [tuple(row) for row in cursor.fetchall()]
     found: list[tuple[Any, ...]] = []
     where = " AND ".join(f"{c} = ?" for c in columns)
@@ -168,6 +179,26 @@ def select_keys(
         cursor.execute(f"SELECT {selected} FROM {table} WHERE {where}", key)
         found.extend(tuple(row) for row in cursor.fetchall())
     return found
+
+
+def sync_rows(
+    cursor: DialectCursor,
+    table: str,
+    columns: Sequence[str],
+    key: Sequence[str],
+    owners: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Makes the rows of the `owners` (the values of the first column) be `rows`, writing only what differs: a row
+    gone or changed is deleted by its primary `key` (column names), a new or changed one inserted. Rewriting them
+    all would leave a dead row behind for every row of a state at every event (until VACUUM)."""
+    if not owners:
+        return
+    recorded = set(select_keys(cursor, ", ".join(columns), table, columns[:1], [(owner,) for owner in owners]))
+    wanted = set(rows)
+    at = [columns.index(column) for column in key]
+    delete_keys(cursor, table, key, [tuple(row[i] for i in at) for row in recorded - wanted])
+    insert_rows(cursor, table, columns, [row for row in rows if row not in recorded])
 
 
 def insert_rows(cursor: DialectCursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -13,7 +13,7 @@ import msgspec
 
 from application.activity import FOLLOWED, facts_of
 from domain.activity import Fact
-from infrastructure.eventstore.sql import Database, DialectCursor, delete_keys, insert_rows
+from infrastructure.eventstore.sql import Database, DialectCursor, sync_rows
 from infrastructure.projections.case_views import newest
 from infrastructure.projections.queries import SqlViewQueries
 
@@ -45,14 +45,15 @@ class ActivityView:
         self.write_all(cursor, [state])
 
     def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
+        # Only the facts that changed are written: a step adds a fact or two to a case of a hundred.
         states = newest(states)
-        delete_keys(cursor, self._table, ("source_id",), [(str(state.id),) for state in states])
         rows = [
             (str(state.id), seq, fact.agency, fact.day.isoformat(), _encoder.encode(fact).decode())
             for state in states
             for seq, fact in enumerate(facts_of(state))
         ]
-        insert_rows(cursor, self._table, ("source_id", "seq", "agency", "day", "fact"), rows)
+        columns = ("source_id", "seq", "agency", "day", "fact")
+        sync_rows(cursor, self._table, columns, columns[:2], [str(state.id) for state in states], rows)
 
 
 def read_facts(cursor: DialectCursor, table: str, agency: str | None, start: date, end: date) -> list[Fact]:

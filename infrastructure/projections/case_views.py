@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from domain.case import Case
 from domain.deadlines import deadlines
-from infrastructure.eventstore.sql import Database, DialectCursor, delete_keys, insert_rows
+from infrastructure.eventstore.sql import Database, DialectCursor, sync_rows
 
 CASELOAD = "lotse_view_caseload"
 DEADLINES = "lotse_view_deadlines"
@@ -95,8 +95,8 @@ class CaseloadView(CaseTablesView):
 
     def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
         rows = [(str(case.id), case.agency, case.counsellor, case.status, case.stage) for case in newest(states)]
-        delete_keys(cursor, self.t(CASELOAD), ("case_id",), [row[:1] for row in rows])
-        insert_rows(cursor, self.t(CASELOAD), ("case_id", "agency", "counsellor", "status", "stage"), rows)
+        columns = ("case_id", "agency", "counsellor", "status", "stage")
+        sync_rows(cursor, self.t(CASELOAD), columns, columns[:1], [row[0] for row in rows], rows)
 
 
 class DeadlinesView(CaseTablesView):
@@ -126,10 +126,12 @@ class DeadlinesView(CaseTablesView):
 
     def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
         cases = newest(states)
-        delete_keys(cursor, self.t(DEADLINES), ("case_id",), [(str(case.id),) for case in cases])
         rows = [
             (str(case.id), case.agency, case.counsellor, deadline.kind, deadline.ref, deadline.due.isoformat())
             for case in cases
             for deadline in deadlines(case)
         ]
-        insert_rows(cursor, self.t(DEADLINES), ("case_id", "agency", "counsellor", "kind", "ref", "due"), rows)
+        columns = ("case_id", "agency", "counsellor", "kind", "ref", "due")
+        sync_rows(
+            cursor, self.t(DEADLINES), columns, ("case_id", "kind", "ref"), [str(case.id) for case in cases], rows
+        )

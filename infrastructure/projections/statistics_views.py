@@ -29,7 +29,7 @@ from domain.indicators_v2 import (
     participant_facts,
     sme_support_days,
 )
-from infrastructure.eventstore.sql import DialectCursor, delete_keys, insert_rows, select_keys
+from infrastructure.eventstore.sql import DialectCursor, delete_keys, insert_rows, key_match, select_keys
 from infrastructure.projections.case_views import (
     CASELOAD,
     DEADLINES,
@@ -351,15 +351,9 @@ def add_counts(cursor: DialectCursor, table: str, name: str, persons: Mapping[tu
             f"INSERT INTO {table} ({', '.join(columns)}, persons) VALUES ({placeholders}) {upsert}", rows
         )
     fallen = [key for key, change in changes if change < 0]
-    if fallen:
-        where = f"persons = 0 AND ({', '.join(columns)})"
-        if cursor.dialect == "postgres":
-            arrays = ", ".join(f"?::{'bigint' if isinstance(value, int) else 'text'}[]" for value in fallen[0])
-            cursor.execute(
-                f"DELETE FROM {table} WHERE {where} IN (SELECT * FROM unnest({arrays}))",
-                [list(column) for column in zip(*fallen, strict=True)],
-            )
-        else:
-            cursor.executemany(
-                f"DELETE FROM {table} WHERE persons = 0 AND " + " AND ".join(f"{c} = ?" for c in columns), fallen
-            )
+    if fallen and cursor.dialect == "postgres":
+        relation, condition, params = key_match(columns, fallen)
+        cursor.execute(f"DELETE FROM {table} AS t USING {relation} WHERE t.persons = 0 AND {condition}", params)
+    elif fallen:
+        where = " AND ".join(f"{column} = ?" for column in columns)
+        cursor.executemany(f"DELETE FROM {table} WHERE persons = 0 AND {where}", fallen)
