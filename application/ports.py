@@ -74,6 +74,11 @@ class StaffDirectory(Counsellors, Protocol):
 class EventLog(Protocol):
     def position_of(self, case_id: UUID, version: int) -> int | None: ...
 
+    def events_between(self, start: int, stop: int, limit: int) -> list[tuple[int, Any]]:
+        """The events at positions `start` to `stop` of the log (at most `limit`, in its order) with their positions,
+        read without opening personal data (statistics replay them)."""
+        ...
+
 
 @dataclass(frozen=True)
 class CaseSummary:

@@ -177,17 +177,16 @@ class Reporting:
         entries: dict[UUID, RegisterEntry] = {}
         start = 1
         while start <= position:
-            notifications = self.cases.recorder.select_notifications(start=start, limit=REPLAY_BATCH, stop=position)
-            if not notifications:
+            # Statistics need no personal data: the replay never opens them.
+            events = self.cases.ports.event_log.events_between(start, position, REPLAY_BATCH)
+            if not events:
                 break
-            for notification in notifications:
-                # Statistics need no personal data: the replay never opens them.
-                event = self.cases.sealed_mapper.to_domain_event(notification)
+            for _, event in events:
                 if isinstance(event, CaseEvent):
                     cases[event.originator_id] = evolve(cases.get(event.originator_id), event)
                 elif isinstance(event, RegisterEvent):
                     entries[event.originator_id] = register_of(event).evolve(entries.get(event.originator_id), event)
-            start = notifications[-1].id + 1
+            start = events[-1][0] + 1
         return LogState(
             cases=[case for case in cases.values() if agency is None or case.agency == agency],
             entries=[entry for entry in entries.values() if agency is None or entry.agency == agency],

@@ -33,6 +33,7 @@ from domain.evolution import project_case
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.eventstore.migrations import migrate_database
 from infrastructure.projections.case_views import CASELOAD, DEADLINES
+from infrastructure.projections.runner import REBUILD_BATCH
 from infrastructure.projections.statistics_views import FUNNEL_SPANS, INDICATOR_DAYS
 from infrastructure.settings import Settings
 
@@ -161,7 +162,7 @@ def _rebuild_reads_and_memory(
         projections = lotse.projections
         projections.runner.reset(list(projections.runner.views))
         started = time.perf_counter()
-        rebuilt = projections.runner.catch_up()
+        rebuilt = projections.runner.catch_up(batch_size=REBUILD_BATCH)  # as `lotse projections rebuild` does
         rebuild_seconds = time.perf_counter() - started
         head = projections.runner.head()
         copied, copy_seconds = copy_rate(raw_url, schema, up_to=head)

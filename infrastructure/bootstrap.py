@@ -185,7 +185,7 @@ def _built(settings: Settings, clock: Clock, counsellors: Counsellors | None, lo
             ports=Ports(
                 counsellors=staff if counsellors is None else counsellors,
                 idempotency_keys=SqlIdempotencyKeys(database),
-                event_log=SqlEventLog(database, events_table),
+                event_log=SqlEventLog(database, events_table, recorder, mapper.sealed()),
                 case_index=SqlCaseIndex(database),
                 access_log=SqlAccessLog(database),
                 name_index=names,

@@ -8,7 +8,7 @@ from types import FrameType
 from infrastructure.bootstrap import Lotse
 from infrastructure.eventstore.outages import TRANSIENT, Backoff
 from infrastructure.eventstore.wakeup import waiter_for
-from infrastructure.projections.runner import UnknownView
+from infrastructure.projections.runner import REBUILD_BATCH, UnknownView
 
 IDLE_SECONDS = 1.0
 
@@ -75,7 +75,7 @@ def rebuild(lotse: Lotse, names: list[str]) -> int:
     except UnknownView as error:
         print(f"lotse: {error}", file=sys.stderr)
         return 2
-    processed = runner.catch_up(progress=_progress_bar)
+    processed = runner.catch_up(progress=_progress_bar, batch_size=REBUILD_BATCH)
     print(file=sys.stderr)
     print(f"rebuilt {', '.join(chosen)} from {processed} events")
     return 0

@@ -104,6 +104,8 @@ class MsgspecMapper(Mapper[UUID]):
         self._decoders = {topic: msgspec.json.Decoder(cls) for topic, cls in self.stored_types.items()}
         self._paths = {topic: paths for topic, cls in self.stored_types.items() if (paths := sealed_paths(cls))}
         self._in_clear = {topic: _value_in_clear(paths) for topic, paths in self._paths.items()}
+        self._contexts = {topic: _contexts_by_field(paths) for topic, paths in self._paths.items()}
+        self._last_prefix: tuple[UUID, bytes] | None = None
 
     def sealed(self) -> "MsgspecMapper":
         """A mapper over the same types that never opens personal data (statistics; roles that may not see them)."""
@@ -148,35 +150,88 @@ class MsgspecMapper(Mapper[UUID]):
         return StoredEvent(case_id, domain_event.originator_version, topic, state)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        name, _, version_text = stored_event.topic.partition("@")
+        return self.decode(stored_event.originator_id, stored_event.originator_version, stored_event.topic,
+                           stored_event.state)  # fmt: skip
+
+    def decode(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any:
+        """The domain event of a stored row (what `to_domain_event` answers, without a StoredEvent to carry it)."""
+        name, _, version_text = topic.partition("@")
         try:
             stored_version = int(version_text or 1)
             cls = self.stored_types[name]
             current = stored_version == getattr(cls, "class_version", 1)
             paths = self._paths.get(name, []) if current else sealed_paths(cls, stored_version)
-            has_envelopes = bool(paths) and b'"key":' in stored_event.state
-            in_clear = bool(paths) and (not current or self._in_clear[name].search(stored_event.state) is not None)
+            has_envelopes = bool(paths) and b'"key":' in state
+            in_clear = bool(paths) and (not current or self._in_clear[name].search(state) is not None)
             if current and not has_envelopes and not in_clear:
-                return self._decoders[name].decode(stored_event.state)
+                return self._decoders[name].decode(state)
+            if current and not in_clear and self.opens_sealed:
+                opened = self._opened_in_place(state, name, _case_id(originator_id))
+                if opened is not None:
+                    return self._decoders[name].decode(opened)
             if current and not in_clear and not self.opens_sealed:
-                unopened = _UNOPENED_BLOCK.sub(b'"personal":{}', stored_event.state)
+                unopened = _UNOPENED_BLOCK.sub(b'"personal":{}', state)
                 unopened = _ENVELOPE_BYTES.sub(b"null", unopened)
                 if b'"key":' not in unopened:  # else an envelope of another shape: `_open` reads it
                     return self._decoders[name].decode(unopened)
             if stored_version > getattr(cls, "class_version", 1):
                 # Written by newer code: reading it with this class would silently drop what it added.
                 raise ValueError(f"stored class version {stored_version} is newer than this class's")
-            data = msgspec.json.decode(stored_event.state)
+            data = msgspec.json.decode(state)
             if has_envelopes or in_clear:
-                self._open(data, _case_id(stored_event.originator_id), paths)
+                self._open(data, _case_id(originator_id), paths)
             for from_version in range(stored_version, cls.class_version):
                 getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
             return msgspec.convert(data, cls)
         except (KeyError, AttributeError, ValueError, msgspec.ValidationError) as error:
             raise MapperDeserialisationError(
-                f"cannot read event {stored_event.originator_id} v{stored_event.originator_version} "
-                f"with topic '{stored_event.topic}': {error}"
+                f"cannot read event {originator_id} v{originator_version} with topic '{topic}': {error}"
             ) from error
+
+    def _opened_in_place(self, state: bytes, name: str, case_id: UUID) -> bytes | None:
+        """The stored JSON with each envelope replaced by its opened value's JSON, as it was sealed (null where the
+        value is erased), so the typed decoder reads it at once; None where an envelope's field is not known for
+        sure (the caller then opens the decoded JSON, `_open`)."""
+        contexts = self._contexts[name]
+        found = _envelopes_in(state)
+        if found is None or any(field not in contexts for field, _, _, _ in found):
+            return None
+        cipher = _UNASKED
+        prefix = b""
+        pieces: list[bytes] = []
+        end = 0
+        for field, start, stop, sealed in found:
+            pieces.append(state[end:start])
+            end = stop
+            if sealed is None:  # {"erased": true, …}
+                pieces.append(b"null")
+                continue
+            if cipher is _UNASKED:
+                if self.keys is None:
+                    raise KeyStoreError("key_missing", "no key vault: this mapper cannot open personal data")
+                cipher = self.keys.cipher_for(case_id)
+                prefix = self._context_prefix(case_id)
+            if cipher is None:  # the key is destroyed: erased
+                pieces.append(b"null")
+                continue
+            path, joined = contexts[field]
+            try:
+                pieces.append(unseal(cipher, sealed.decode(), prefix + joined))
+            except (InvalidTag, ValueError):
+                self._unseal(cipher, sealed, case_id, path)  # raises the key store's error, naming the field
+                raise
+        pieces.append(state[end:])
+        return b"".join(pieces)
+
+    def _context_prefix(self, case_id: UUID) -> bytes:
+        """`_context` up to the field's path, what all of a case's fields share; the last case's is kept, as a
+        replay asks for one case's many times."""
+        last = self._last_prefix
+        if last is not None and last[0] == case_id:
+            return last[1]
+        prefix = f"lotse-sealed-v1\n{case_id}\n".encode()
+        self._last_prefix = (case_id, prefix)
+        return prefix
 
     def _open(self, data: dict[str, Any], case_id: UUID, paths: list[Path]) -> None:
         """Opens the envelopes in place; erased or unopened values read as None (the personal data block as empty).
@@ -209,7 +264,9 @@ class MsgspecMapper(Mapper[UUID]):
                 raise KeyStoreError("key_missing", "no key vault: this mapper cannot open personal data")
             ciphers[case_id] = self.keys.cipher_for(case_id)
         cipher = ciphers[case_id]
-        return _ERASED if cipher is None else self._unseal(cipher, envelope["sealed"], case_id, path)
+        return (
+            _ERASED if cipher is None else msgspec.json.decode(self._unseal(cipher, envelope["sealed"], case_id, path))
+        )
 
     def _stored_in_clear(self, value: Any, case_id: UUID, ciphers: dict[UUID, AESGCM | None]) -> Any:
         if not self.opens_sealed:
@@ -220,9 +277,10 @@ class MsgspecMapper(Mapper[UUID]):
             ciphers[case_id] = self.keys.cipher_for(case_id)
         return value if ciphers[case_id] is not None else _ERASED
 
-    def _unseal(self, cipher: AESGCM, sealed: Any, case_id: UUID, path: Path) -> Any:
+    def _unseal(self, cipher: AESGCM, sealed: Any, case_id: UUID, path: Path) -> bytes:
+        """The sealed value's JSON, as it was sealed."""
         try:
-            return msgspec.json.decode(unseal(cipher, str(sealed), _context(case_id, path)))
+            return unseal(cipher, str(sealed), _context(case_id, path))
         except (InvalidTag, ValueError):
             raise KeyStoreError(
                 "key_mismatch",
@@ -236,6 +294,37 @@ class MsgspecMapper(Mapper[UUID]):
 # straight from the stored bytes: statistics and rebuilds decode several times faster than through `_open`.
 _ENVELOPE_BYTES = re.compile(rb'\{"(?:sealed":"[A-Za-z0-9+/=]*"|erased":true),"key":"[0-9a-f-]{36}"\}')
 _UNOPENED_BLOCK = re.compile(rb'"personal":' + _ENVELOPE_BYTES.pattern)
+_ENVELOPE_PARTS = re.compile(rb'\{"(?:sealed":"([A-Za-z0-9+/=]*)"|erased":true),"key":"[0-9a-f-]{36}"\}')
+_UNASKED: Any = object()  # the case's key, not yet asked for
+
+
+def _envelopes_in(state: bytes) -> list[tuple[bytes, int, int, bytes | None]] | None:
+    """Each envelope in the stored JSON as (the name of the field holding it, where it starts, where it ends, its
+    sealed text or None when erased); None when something there is not an envelope of the mapper's own shape held by
+    a named field. Found with `bytes.find`, which is several times faster here than a regular expression's search."""
+    found: list[tuple[bytes, int, int, bytes | None]] = []
+    key = state.find(b'"key":')
+    while key != -1:
+        start = state.rfind(b'{"', 0, key)
+        match = _ENVELOPE_PARTS.match(state, start) if start >= 2 else None
+        if match is None or match.end() <= key or state[start - 2 : start] != b'":':
+            return None
+        name_start = state.rfind(b'"', 0, start - 2) + 1
+        found.append((state[name_start : start - 2], start, match.end(), match[1]))
+        key = state.find(b'"key":', match.end())
+    return found
+
+
+def _contexts_by_field(paths: list[Path]) -> dict[bytes, tuple[Path, bytes]]:
+    """The path (and its part of `_context`) of each field name that holds personal data in exactly one place."""
+    by_name: dict[bytes, list[Path]] = {}
+    for path in paths:
+        by_name.setdefault(path[-1].encode(), []).append(path)
+    return {
+        name: (found[0], ".".join(p for p in found[0] if p != EACH).encode())
+        for name, found in by_name.items()
+        if len(found) == 1
+    }
 
 
 def _value_in_clear(paths: list[Path]) -> re.Pattern[bytes]:

@@ -86,10 +86,24 @@ def _forget_erased(keys: KeyMemory, stored_events: Sequence[StoredEvent]) -> Non
             keys.forget(UUID(str(stored.originator_id)))
 
 
+# A row of the log as the projections and the as-of replays read it, without a StoredEvent per row: its position,
+# originator id (as the database holds it), originator version, topic and stored state.
+LogRow = tuple[int, Any, int, str, bytes]
+
+
 class SQLiteCaseRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, *, keys: KeyMemory, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
         self.keys = keys
+
+    def select_log_rows(self, start: int, limit: int, stop: int | None = None) -> list[LogRow]:
+        """The log's rows from position `start` (up to `stop`), at most `limit`, in the log's order."""
+        statement = f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name}"
+        statement += " WHERE rowid >= ?" + (" AND rowid <= ?" if stop is not None else "") + " ORDER BY rowid LIMIT ?"
+        params = [start, *([stop] if stop is not None else []), limit]
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [tuple(row) for row in c.fetchall()]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         positions = super().insert_events(stored_events, **kwargs)
@@ -137,6 +151,13 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.keys = keys
         self.group_commit = GroupCommit(_fail_fast(self.commit_batch))
+        self._select_case_rows = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s"
+        ).format(Identifier(datastore.schema), Identifier(events_table_name))
+        self._select_log_rows = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}.{1}"
+            " WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
+        ).format(Identifier(datastore.schema), Identifier(events_table_name))
         self._lock_and_notify = SQL("; ").join(
             [
                 SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout),
@@ -154,7 +175,42 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         _forget_erased(self.keys, stored_events)
         return positions
 
-    select_events = _fail_fast(PostgresApplicationRecorder.select_events.__wrapped__)
+    @_fail_fast
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's select_events with tuple rows: a case's replay spent more on building a dict per row than
+        on the query (cProfile over a case of 200 events)."""
+        statement = self._select_case_rows
+        params: list[Any] = [originator_id]
+        if gt is not None:
+            params.append(gt)
+            statement += SQL(" AND originator_version > %s")
+        if lte is not None:
+            params.append(lte)
+            statement += SQL(" AND originator_version <= %s")
+        statement += SQL(" ORDER BY originator_version DESC" if desc else " ORDER BY originator_version ASC")
+        if limit is not None:
+            params.append(limit)
+            statement += SQL(" LIMIT %s")
+        with self.datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(statement, params, prepare=True)
+            return [StoredEvent(case_id, version, topic, bytes(state)) for case_id, version, topic, state in cursor]
+
+    @_fail_fast
+    def select_log_rows(self, start: int, limit: int, stop: int | None = None) -> list[LogRow]:
+        """The log's rows from position `start` (up to `stop`), at most `limit`, in the log's order: tuples, not the
+        library's dict rows and Notifications, which cost more than decoding the events."""
+        with self.datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(self._select_log_rows, (start, stop if stop is not None else 2**63 - 1, limit), prepare=True)
+            return cursor.fetchall()
+
     select_notifications = _fail_fast(PostgresApplicationRecorder.select_notifications.__wrapped__)
     max_notification_id = _fail_fast(PostgresApplicationRecorder.max_notification_id.__wrapped__)
 

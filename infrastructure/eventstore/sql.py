@@ -111,8 +111,104 @@ class DialectCursor:
             sql = sql.replace("?", "%s")
         self.cursor.execute(sql, tuple(params))
 
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        if self.dialect == "postgres":
+            sql = sql.replace("?", "%s")
+        self.cursor.executemany(sql, [tuple(row) for row in params])
+
     def fetchone(self) -> Any:
         return self.cursor.fetchone()
 
     def fetchall(self) -> list[Any]:
         return list(self.cursor.fetchall())
+
+
+# Writing many rows at once (the projection views write a batch of states in a few statements, whatever its size):
+# PostgreSQL takes arrays (one statement, one round trip), SQLite the same statement for each row, in process.
+
+
+def _array_types(keys: Sequence[Sequence[Any]]) -> list[str]:
+    """The PostgreSQL array type of each column of the keys: text, or bigint for integers."""
+    return ["bigint[]" if isinstance(value, int) else "text[]" for value in keys[0]]
+
+
+def _columns_of(keys: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    return [list(column) for column in zip(*keys, strict=True)]
+
+
+def key_match(columns: Sequence[str], keys: Sequence[Sequence[Any]]) -> tuple[str, str, list[Any]]:
+    """PostgreSQL: the key arrays as a relation `k` and the condition joining a table `t` to it, with its parameters.
+
+    One key column is matched with `= ANY` and several by a join: either way PostgreSQL finds the rows by index,
+    whatever its statistics say (a view just emptied for a rebuild has none that fit)."""
+    if len(columns) == 1:
+        return "", f"t.{columns[0]} = ANY(?::{_array_types(keys)[0]})", [[key[0] for key in keys]]
+    arrays = ", ".join(f"?::{kind}" for kind in _array_types(keys))
+    names = ", ".join(f"k{index}" for index in range(len(columns)))
+    condition = " AND ".join(f"t.{column} = k.k{index}" for index, column in enumerate(columns))
+    return f"unnest({arrays}) AS k({names})", condition, _columns_of(keys)
+
+
+def delete_keys(cursor: DialectCursor, table: str, columns: Sequence[str], keys: Sequence[Sequence[Any]]) -> None:
+    """Deletes the rows whose `columns` hold one of the `keys` (each a tuple of the columns' values)."""
+    if not keys:
+        return
+    if cursor.dialect == "postgres":
+        relation, condition, params = key_match(columns, keys)
+        using = f" USING {relation}" if relation else ""
+        cursor.execute(f"DELETE FROM {table} AS t{using} WHERE {condition}", params)
+    else:
+        cursor.executemany(f"DELETE FROM {table} WHERE {' AND '.join(f'{c} = ?' for c in columns)}", keys)
+
+
+def select_keys(
+    cursor: DialectCursor, selected: str, table: str, columns: Sequence[str], keys: Sequence[Sequence[Any]]
+) -> list[tuple[Any, ...]]:
+    """The `selected` columns (of the table, as `t`) of the rows whose `columns` hold one of the `keys`."""
+    if not keys:
+        return []
+    if cursor.dialect == "postgres":
+        relation, condition, params = key_match(columns, keys)
+        joined = f" JOIN {relation} ON {condition}" if relation else f" WHERE {condition}"
+        qualified = ", ".join(f"t.{column.strip()}" for column in selected.split(","))
+        cursor.execute(f"SELECT {qualified} FROM {table} AS t{joined}", params)
+        return [tuple(row) for row in cursor.fetchall()]
+    found: list[tuple[Any, ...]] = []
+    where = " AND ".join(f"{c} = ?" for c in columns)
+    for key in keys:
+        cursor.execute(f"SELECT {selected} FROM {table} WHERE {where}", key)
+        found.extend(tuple(row) for row in cursor.fetchall())
+    return found
+
+
+def sync_rows(
+    cursor: DialectCursor,
+    table: str,
+    columns: Sequence[str],
+    key: Sequence[str],
+    owners: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Makes the rows of the `owners` (the values of the first column) be `rows`, writing only what differs: a row
+    gone or changed is deleted by its primary `key` (column names), a new or changed one inserted. Rewriting them
+    all would leave a dead row behind for every row of a state at every event (until VACUUM)."""
+    if not owners:
+        return
+    recorded = set(select_keys(cursor, ", ".join(columns), table, columns[:1], [(owner,) for owner in owners]))
+    wanted = set(rows)
+    at = [columns.index(column) for column in key]
+    delete_keys(cursor, table, key, [tuple(row[i] for i in at) for row in recorded - wanted])
+    insert_rows(cursor, table, columns, [row for row in rows if row not in recorded])
+
+
+def insert_rows(cursor: DialectCursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Inserts the rows (PostgreSQL: by COPY, the fastest way in)."""
+    if not rows:
+        return
+    if cursor.dialect == "postgres":
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        placeholders = ", ".join("?" * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)

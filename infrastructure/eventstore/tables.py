@@ -2,7 +2,7 @@
 in the log. The case list is filtered by name through the keyed name index (infrastructure/privacy/name_index.py)."""
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from application.ports import CaseListQuery, CaseSummary, IdempotentWrite
@@ -118,10 +118,16 @@ class SqlCaseIndex:
 
 
 class SqlEventLog:
-    """Where a case's event stands in the global log (application.ports.EventLog)."""
+    """Where a case's event stands in the global log, and the log's events by position (application.ports.EventLog).
 
-    def __init__(self, database: Database, events_table: str) -> None:
+    `recorder` and `mapper` (one that does not open personal data) read the events: rows as tuples, decoded straight
+    from them, as a replay of the whole log for an as-of answer reads them.
+    """
+
+    def __init__(self, database: Database, events_table: str, recorder: "LogRows", mapper: "RowDecoder") -> None:
         self.database = database
+        self.recorder = recorder
+        self.mapper = mapper
         position = "rowid" if database.dialect == "sqlite" else "notification_id"
         self._select = (
             f"SELECT {position} FROM {database.table(events_table)} WHERE originator_id = ? AND originator_version = ?"
@@ -131,3 +137,24 @@ class SqlEventLog:
         key: Any = case_id.hex if self.database.dialect == "sqlite" else case_id
         row = self.database.fetchone(self._select, (key, version))
         return int(row[0]) if row else None
+
+    def events_between(self, start: int, stop: int, limit: int) -> list[tuple[int, Any]]:
+        decode = self.mapper.decode
+        return [
+            (position, decode(originator_id, version, topic, state))
+            for position, originator_id, version, topic, state in self.recorder.select_log_rows(start, limit, stop)
+        ]
+
+
+class LogRows(Protocol):
+    """The recorder's lean read of the log (infrastructure/eventstore/recorders.py)."""
+
+    def select_log_rows(
+        self, start: int, limit: int, stop: int | None = None
+    ) -> list[tuple[int, Any, int, str, bytes]]: ...
+
+
+class RowDecoder(Protocol):
+    """The mapper's decoding of a stored row (infrastructure/eventstore/mapper.py)."""
+
+    def decode(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any: ...

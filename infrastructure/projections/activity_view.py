@@ -5,6 +5,7 @@ twice is writing it once and the view equals its rebuild. A period's report read
 same function a replay of the raw events uses.
 """
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,8 @@ import msgspec
 
 from application.activity import FOLLOWED, facts_of
 from domain.activity import Fact
-from infrastructure.eventstore.sql import Database, DialectCursor
+from infrastructure.eventstore.sql import Database, DialectCursor, sync_rows
+from infrastructure.projections.case_views import newest
 from infrastructure.projections.queries import SqlViewQueries
 
 ACTIVITY = "lotse_view_activity"
@@ -40,12 +42,18 @@ class ActivityView:
         cursor.execute(f"DELETE FROM {self._table}")
 
     def write(self, cursor: DialectCursor, state: Any) -> None:
-        cursor.execute(f"DELETE FROM {self._table} WHERE source_id = ?", (str(state.id),))
-        for seq, fact in enumerate(facts_of(state)):
-            cursor.execute(
-                f"INSERT INTO {self._table} VALUES (?, ?, ?, ?, ?)",
-                (str(state.id), seq, fact.agency, fact.day.isoformat(), _encoder.encode(fact).decode()),
-            )
+        self.write_all(cursor, [state])
+
+    def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
+        # Only the facts that changed are written: a step adds a fact or two to a case of a hundred.
+        states = newest(states)
+        rows = [
+            (str(state.id), seq, fact.agency, fact.day.isoformat(), _encoder.encode(fact).decode())
+            for state in states
+            for seq, fact in enumerate(facts_of(state))
+        ]
+        columns = ("source_id", "seq", "agency", "day", "fact")
+        sync_rows(cursor, self._table, columns, columns[:2], [str(state.id) for state in states], rows)
 
 
 def read_facts(cursor: DialectCursor, table: str, agency: str | None, start: date, end: date) -> list[Fact]:

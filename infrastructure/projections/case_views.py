@@ -1,14 +1,17 @@
 """The projection views: tables derived from case states, in one portable SQL for SQLite and PostgreSQL.
 
 Every view replaces a case's rows with what the case's newest state says, so writing a state twice is the same
-as writing it once; the runner commits the rows together with the view's tracking position.
+as writing it once; the runner commits the rows together with the view's tracking position. A view writes a batch of
+states at once (`write_all`), in a few statements whatever the batch's size: the follower's batches of a few events
+and a rebuild's of thousands take the same path, so a view kept event by event equals its rebuild.
 """
 
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
 
 from domain.case import Case
 from domain.deadlines import deadlines
-from infrastructure.eventstore.sql import Database, DialectCursor
+from infrastructure.eventstore.sql import Database, DialectCursor, sync_rows
 
 CASELOAD = "lotse_view_caseload"
 DEADLINES = "lotse_view_deadlines"
@@ -32,6 +35,16 @@ class View(Protocol):
 
     def write(self, cursor: DialectCursor, state: Any) -> None: ...
 
+    def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None: ...
+
+
+S = TypeVar("S")
+
+
+def newest(states: Sequence[S]) -> list[S]:
+    """The last state of each id among the states (a batch holds one per id; a caller may hand more)."""
+    return list({state.id: state for state in states}.values())  # type: ignore[attr-defined]
+
 
 class CaseTablesView:
     """A view kept in tables with one or more rows per case."""
@@ -54,6 +67,12 @@ class CaseTablesView:
         for table in self.tables:
             cursor.execute(f"DELETE FROM {self.t(table)} WHERE case_id = ?", (str(case.id),))
 
+    def write(self, cursor: DialectCursor, state: Any) -> None:
+        self.write_all(cursor, [state])
+
+    def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
+        raise NotImplementedError
+
 
 class CaseloadView(CaseTablesView):
     """Who holds which case, open or closed, at which stage."""
@@ -74,12 +93,10 @@ class CaseloadView(CaseTablesView):
         )
         cursor.execute(f"DROP INDEX IF EXISTS {self.t('lotse_view_caseload_by_agency')}")  # 0.1's, covered now
 
-    def write(self, cursor: DialectCursor, case: Case) -> None:
-        self.forget(cursor, case)
-        cursor.execute(
-            f"INSERT INTO {self.t(CASELOAD)} VALUES (?, ?, ?, ?, ?)",
-            (str(case.id), case.agency, case.counsellor, case.status, case.stage),
-        )
+    def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
+        rows = [(str(case.id), case.agency, case.counsellor, case.status, case.stage) for case in newest(states)]
+        columns = ("case_id", "agency", "counsellor", "status", "stage")
+        sync_rows(cursor, self.t(CASELOAD), columns, columns[:1], [row[0] for row in rows], rows)
 
 
 class DeadlinesView(CaseTablesView):
@@ -107,10 +124,14 @@ class DeadlinesView(CaseTablesView):
         )
         cursor.execute(f"DROP INDEX IF EXISTS {self.t('lotse_view_deadlines_by_due')}")  # 0.1's, covered now
 
-    def write(self, cursor: DialectCursor, case: Case) -> None:
-        self.forget(cursor, case)
-        for deadline in deadlines(case):
-            cursor.execute(
-                f"INSERT INTO {self.t(DEADLINES)} VALUES (?, ?, ?, ?, ?, ?)",
-                (str(case.id), case.agency, case.counsellor, deadline.kind, deadline.ref, deadline.due.isoformat()),
-            )
+    def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
+        cases = newest(states)
+        rows = [
+            (str(case.id), case.agency, case.counsellor, deadline.kind, deadline.ref, deadline.due.isoformat())
+            for case in cases
+            for deadline in deadlines(case)
+        ]
+        columns = ("case_id", "agency", "counsellor", "kind", "ref", "due")
+        sync_rows(
+            cursor, self.t(DEADLINES), columns, ("case_id", "kind", "ref"), [str(case.id) for case in cases], rows
+        )

@@ -6,12 +6,14 @@ is the same as writing it once; the runner commits the rows together with the vi
 handed only the states of the kinds it `follows`, and leaves any other state alone.
 """
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from application.names import name_words
 from domain.desk import OutreachEvent, ShortContact
 from domain.employers import Employer
-from infrastructure.eventstore.sql import Database, DialectCursor
+from infrastructure.eventstore.sql import Database, DialectCursor, delete_keys, insert_rows
+from infrastructure.projections.case_views import newest
 
 EMPLOYERS = "lotse_view_employers"
 SHORT_CONTACTS = "lotse_view_short_contacts"
@@ -48,6 +50,27 @@ class RegisterTablesView:
         for table in self.tables:
             cursor.execute(f"DELETE FROM {self.t(table)}")
 
+    def write(self, cursor: DialectCursor, state: Any) -> None:
+        self.write_all(cursor, [state])
+
+    def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
+        """Replaces the rows of the states' entries (a state of a kind this view does not follow is left alone)."""
+        rows: dict[str, list[tuple[Any, ...]]] = {}
+        for state in newest(states):
+            if (found := self.row_of(state)) is not None:
+                table, row = found
+                rows.setdefault(table, []).append(row)
+        for table, written in rows.items():
+            delete_keys(cursor, self.t(table), (self.keys[table],), [row[:1] for row in written])
+            insert_rows(cursor, self.t(table), self.columns[table], written)
+
+    keys: ClassVar[dict[str, str]] = {}  # each table's key column
+    columns: ClassVar[dict[str, tuple[str, ...]]] = {}  # each table's columns, in the order of `row_of`'s rows
+
+    def row_of(self, state: Any) -> tuple[str, tuple[Any, ...]] | None:
+        """The table and row of an entry's state (None: not of this view)."""
+        raise NotImplementedError
+
 
 class EmployersView(RegisterTablesView):
     """Each employer's row of the employers list: its name (and the words it is found by), size, sector, postal
@@ -69,9 +92,12 @@ class EmployersView(RegisterTablesView):
             " (agency, name_key, employer_id)"
         )
 
-    def write(self, cursor: DialectCursor, state: Any) -> None:
+    keys: ClassVar[dict[str, str]] = {EMPLOYERS: "employer_id"}
+    columns: ClassVar[dict[str, tuple[str, ...]]] = {EMPLOYERS: tuple(EMPLOYER_COLUMNS.split(", "))}
+
+    def row_of(self, state: Any) -> tuple[str, tuple[Any, ...]] | None:
         if not isinstance(state, Employer):
-            return
+            return None
         row = (
             str(state.id),
             state.agency,
@@ -86,9 +112,7 @@ class EmployersView(RegisterTablesView):
             None if state.last_contact_on is None else state.last_contact_on.isoformat(),
             state.version,
         )
-        cursor.execute(f"DELETE FROM {self.t(EMPLOYERS)} WHERE employer_id = ?", (str(state.id),))
-        placeholders = ", ".join("?" * len(row))
-        cursor.execute(f"INSERT INTO {self.t(EMPLOYERS)} ({EMPLOYER_COLUMNS}) VALUES ({placeholders})", row)
+        return EMPLOYERS, row
 
 
 class DeskView(RegisterTablesView):
@@ -118,9 +142,15 @@ class DeskView(RegisterTablesView):
             " (agency, day, event_id)"
         )
 
-    def write(self, cursor: DialectCursor, state: Any) -> None:
+    keys: ClassVar[dict[str, str]] = {SHORT_CONTACTS: "contact_id", OUTREACH_EVENTS: "event_id"}
+    columns: ClassVar[dict[str, tuple[str, ...]]] = {
+        SHORT_CONTACTS: tuple(SHORT_CONTACT_COLUMNS.split(", ")),
+        OUTREACH_EVENTS: tuple(OUTREACH_COLUMNS.split(", ")),
+    }
+
+    def row_of(self, state: Any) -> tuple[str, tuple[Any, ...]] | None:
         if isinstance(state, ShortContact):
-            table, key = SHORT_CONTACTS, "contact_id"
+            table = SHORT_CONTACTS
             row: tuple[Any, ...] = (
                 str(state.id),
                 state.agency,
@@ -133,7 +163,7 @@ class DeskView(RegisterTablesView):
                 state.recorded_at.isoformat(),
             )
         elif isinstance(state, OutreachEvent):
-            table, key = OUTREACH_EVENTS, "event_id"
+            table = OUTREACH_EVENTS
             row = (
                 str(state.id),
                 state.agency,
@@ -146,6 +176,5 @@ class DeskView(RegisterTablesView):
                 state.recorded_at.isoformat(),
             )
         else:
-            return
-        cursor.execute(f"DELETE FROM {self.t(table)} WHERE {key} = ?", (row[0],))
-        cursor.execute(f"INSERT INTO {self.t(table)} VALUES ({', '.join('?' * len(row))})", row)
+            return None
+        return table, row

@@ -17,6 +17,7 @@ from application.occupations import occupation_words
 from application.offers import OfferPage, OfferQuery
 from domain.offers import Offer
 from infrastructure.eventstore.sql import Database, DialectCursor
+from infrastructure.projections.case_views import newest
 
 OFFERS = "lotse_view_offers"
 OFFER_WORDS = "lotse_view_offer_words"
@@ -61,6 +62,11 @@ class OffersView:
     def clear(self, cursor: DialectCursor) -> None:
         for table in self.tables:
             cursor.execute(f"DELETE FROM {self.database.table(table)}")
+
+    def write_all(self, cursor: DialectCursor, offers: Sequence[Offer]) -> None:
+        # Offers change seldom (an import now and then): a statement or three each is no rebuild's bottleneck.
+        for offer in newest(offers):
+            self.write(cursor, offer)
 
     def write(self, cursor: DialectCursor, offer: Offer) -> None:
         # Three statements an offer, whatever its number of words: a view catching up on PostgreSQL pays a round

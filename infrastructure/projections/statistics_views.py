@@ -12,7 +12,8 @@ facts of all her cases and moves her counts from what her stored facts said to w
 """
 
 import itertools
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -28,8 +29,15 @@ from domain.indicators_v2 import (
     participant_facts,
     sme_support_days,
 )
-from infrastructure.eventstore.sql import DialectCursor
-from infrastructure.projections.case_views import CASELOAD, DEADLINES, FUNNEL, PARTICIPANTS, CaseTablesView
+from infrastructure.eventstore.sql import DialectCursor, delete_keys, insert_rows, key_match, select_keys
+from infrastructure.projections.case_views import (
+    CASELOAD,
+    DEADLINES,
+    FUNNEL,
+    PARTICIPANTS,
+    CaseTablesView,
+    newest,
+)
 
 ESF_CASES = PARTICIPANTS  # each case's ESF+ facts, its own exit among them (retention reads that)
 ESF_PARTICIPANTS = "lotse_view_esf_participants"
@@ -99,73 +107,64 @@ class IndicatorsView(CaseTablesView):
             f"CREATE INDEX IF NOT EXISTS lotse_view_esf_sme_days_by_day ON {self.t(SME_SUPPORT_DAYS)} (agency, day)"
         )
 
-    def forget(self, cursor: DialectCursor, case: Case) -> None:
-        recorded = self._recorded_case(cursor, str(case.id))
-        if recorded is None:
+    def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
+        self._write_employers(cursor, newest([state for state in states if isinstance(state, Employer)]))
+        self._write_cases(cursor, newest([state for state in states if isinstance(state, Case)]))
+
+    def _write_cases(self, cursor: DialectCursor, cases: Sequence[Case]) -> None:
+        rows = {row[0]: row for row in (_case_row(case_facts(case)) for case in cases)}
+        if not rows:
             return
-        cursor.execute(f"DELETE FROM {self.t(ESF_CASES)} WHERE case_id = ?", (str(case.id),))
-        self._recount(cursor, recorded[1], recorded[2])
+        recorded = {
+            row[0]: row
+            for row in select_keys(cursor, CASE_COLUMNS, self.t(ESF_CASES), ("case_id",), [(key,) for key in rows])
+        }
+        changed = [row for case_id, row in rows.items() if recorded.get(case_id) != row]
+        if not changed:
+            return  # most steps change nothing a statistic counts
+        replaced = [recorded[row[0]] for row in changed if row[0] in recorded]
+        touched = {(row[1], row[2]) for row in changed} | {(row[1], row[2]) for row in replaced}
+        delete_keys(cursor, self.t(ESF_CASES), ("case_id",), [row[:1] for row in replaced])
+        insert_rows(cursor, self.t(ESF_CASES), CASE_COLUMNS.split(", "), changed)
+        self._recount(cursor, sorted(touched))
 
-    def write(self, cursor: DialectCursor, state: Any) -> None:
-        if isinstance(state, Employer):
-            self._write_employer(cursor, state)
-        elif isinstance(state, Case):
-            self._write_case(cursor, state)
+    def _write_employers(self, cursor: DialectCursor, employers: Sequence[Employer]) -> None:
+        delete_keys(cursor, self.t(SME_SUPPORT_DAYS), ("employer_id",), [(str(employer.id),) for employer in employers])
+        rows = [
+            (str(employer.id), employer.agency, day.isoformat())
+            for employer in employers
+            for day in sme_support_days(employer)
+        ]
+        insert_rows(cursor, self.t(SME_SUPPORT_DAYS), ("employer_id", "agency", "day"), rows)
 
-    def _write_case(self, cursor: DialectCursor, case: Case) -> None:
-        facts = case_facts(case)
-        row = _case_row(facts)
-        recorded = self._recorded_case(cursor, facts.case_id)
-        if recorded == row:
-            return
-        touched = {(facts.agency, facts.participant)}
-        if recorded is not None:
-            touched.add((recorded[1], recorded[2]))
-            cursor.execute(f"DELETE FROM {self.t(ESF_CASES)} WHERE case_id = ?", (facts.case_id,))
-        cursor.execute(f"INSERT INTO {self.t(ESF_CASES)} VALUES ({', '.join('?' * len(row))})", row)
-        for agency, participant in sorted(touched):
-            self._recount(cursor, agency, participant)
-
-    def _write_employer(self, cursor: DialectCursor, employer: Employer) -> None:
-        cursor.execute(f"DELETE FROM {self.t(SME_SUPPORT_DAYS)} WHERE employer_id = ?", (str(employer.id),))
-        for day in sme_support_days(employer):
-            cursor.execute(
-                f"INSERT INTO {self.t(SME_SUPPORT_DAYS)} VALUES (?, ?, ?)",
-                (str(employer.id), employer.agency, day.isoformat()),
-            )
-
-    def _recorded_case(self, cursor: DialectCursor, case_id: str) -> tuple[Any, ...] | None:
-        cursor.execute(f"SELECT {CASE_COLUMNS} FROM {self.t(ESF_CASES)} WHERE case_id = ?", (case_id,))
-        recorded = cursor.fetchone()
-        return None if recorded is None else tuple(recorded)
-
-    def _recount(self, cursor: DialectCursor, agency: str, participant: str) -> None:
-        """Brings the participant's row and counts in line with the facts of all her cases."""
-        cursor.execute(
-            f"SELECT {CASE_COLUMNS} FROM {self.t(ESF_CASES)} WHERE agency = ? AND participant_id = ?",
-            (agency, participant),
-        )
-        cases = [_case_of(tuple(row)) for row in cursor.fetchall()]
-        now = _participant_row(participant_facts(cases)) if cases else None
-        cursor.execute(
-            f"SELECT {PARTICIPANT_COLUMNS} FROM {self.t(ESF_PARTICIPANTS)} WHERE agency = ? AND participant_id = ?",
-            (agency, participant),
-        )
-        fetched = cursor.fetchone()
-        before = None if fetched is None else tuple(fetched)
-        if before == now:
-            return
-        counted_before = _count_keys(before)
-        counted_now = _count_keys(now)
-        if before is not None:
-            cursor.execute(
-                f"DELETE FROM {self.t(ESF_PARTICIPANTS)} WHERE agency = ? AND participant_id = ?",
-                (agency, participant),
-            )
-        if now is not None:
-            cursor.execute(f"INSERT INTO {self.t(ESF_PARTICIPANTS)} VALUES ({', '.join('?' * len(now))})", now)
-        add_persons(cursor, self.t(INDICATOR_DAYS), INDICATOR_DAYS, sorted(counted_before - counted_now), -1)
-        add_persons(cursor, self.t(INDICATOR_DAYS), INDICATOR_DAYS, sorted(counted_now - counted_before), +1)
+    def _recount(self, cursor: DialectCursor, participants: Sequence[tuple[str, str]]) -> None:
+        """Brings the participants' rows and counts in line with the facts of all their cases."""
+        keys = ("agency", "participant_id")
+        cases: dict[tuple[str, str], list[CaseFacts]] = defaultdict(list)
+        for row in select_keys(cursor, CASE_COLUMNS, self.t(ESF_CASES), keys, participants):
+            cases[(row[1], row[2])].append(_case_of(row))
+        before = {
+            (row[0], row[1]): row
+            for row in select_keys(cursor, PARTICIPANT_COLUMNS, self.t(ESF_PARTICIPANTS), keys, participants)
+        }
+        gone: list[tuple[str, str]] = []
+        now_rows: list[tuple[Any, ...]] = []
+        persons: Counter[tuple[Any, ...]] = Counter()
+        for participant in participants:
+            now = _participant_row(participant_facts(cases[participant])) if participant in cases else None
+            was = before.get(participant)
+            if was == now:
+                continue
+            if was is not None:
+                gone.append(participant)
+            if now is not None:
+                now_rows.append(now)
+            counted_before, counted_now = _count_keys(was), _count_keys(now)
+            persons.subtract(counted_before - counted_now)
+            persons.update(counted_now - counted_before)
+        delete_keys(cursor, self.t(ESF_PARTICIPANTS), keys, gone)
+        insert_rows(cursor, self.t(ESF_PARTICIPANTS), PARTICIPANT_COLUMNS.split(", "), now_rows)
+        add_counts(cursor, self.t(INDICATOR_DAYS), INDICATOR_DAYS, persons)
 
 
 def _codes(codes: frozenset[str]) -> str:
@@ -276,42 +275,48 @@ class FunnelView(CaseTablesView):
             " PRIMARY KEY (agency, pathway, span, days))"
         )
 
-    def forget(self, cursor: DialectCursor, case: Case) -> None:
-        cursor.execute(f"DELETE FROM {self.t(FUNNEL)} WHERE case_id = ?", (str(case.id),))
+    def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
+        rows: dict[str, tuple[Any, ...]] = {}
+        for case in newest(states):
+            facts = funnel_facts_of(case)
+            rows[facts.case_id] = (
+                facts.agency,
+                facts.pathway,
+                *(facts.reached[stage].isoformat() if stage in facts.reached else None for stage in FUNNEL_STAGES),
+            )
+        if not rows:
+            return
+        columns = f"case_id, agency, pathway, {', '.join(FUNNEL_STAGES)}"
+        recorded = {
+            row[0]: row[1:]
+            for row in select_keys(cursor, columns, self.t(FUNNEL), ("case_id",), [(key,) for key in rows])
+        }
+        changed = {case_id: row for case_id, row in rows.items() if recorded.get(case_id) != row}
+        stages: Counter[tuple[Any, ...]] = Counter()
+        spans: Counter[tuple[Any, ...]] = Counter()
+        for case_id, row in changed.items():
+            if case_id in recorded:
+                _count(recorded[case_id], -1, stages, spans)
+            _count(row, +1, stages, spans)
+        delete_keys(cursor, self.t(FUNNEL), ("case_id",), [(case_id,) for case_id in changed if case_id in recorded])
+        insert_rows(cursor, self.t(FUNNEL), columns.split(", "), [(case_id, *row) for case_id, row in changed.items()])
+        add_counts(cursor, self.t(FUNNEL_STAGE_COUNTS), FUNNEL_STAGE_COUNTS, stages)
+        add_counts(cursor, self.t(FUNNEL_SPANS), FUNNEL_SPANS, spans)
 
-    def write(self, cursor: DialectCursor, case: Case) -> None:
-        facts = funnel_facts_of(case)
-        row = (
-            facts.agency,
-            facts.pathway,
-            *(facts.reached[stage].isoformat() if stage in facts.reached else None for stage in FUNNEL_STAGES),
-        )
-        cursor.execute(
-            f"SELECT agency, pathway, {', '.join(FUNNEL_STAGES)} FROM {self.t(FUNNEL)} WHERE case_id = ?",
-            (facts.case_id,),
-        )
-        recorded = cursor.fetchone()
-        if recorded is not None:
-            if tuple(recorded) == row:
-                return
-            self._count(cursor, tuple(recorded), -1)
-        self.forget(cursor, case)
-        cursor.execute(
-            f"INSERT INTO {self.t(FUNNEL)} VALUES ({', '.join('?' * (1 + len(row)))})", (facts.case_id, *row)
-        )
-        self._count(cursor, row, +1)
 
-    def _count(self, cursor: DialectCursor, row: tuple[Any, ...], persons: int) -> None:
-        agency, pathway, *days = row
-        reached = dict(zip(FUNNEL_STAGES, days, strict=True))
-        stages = [(agency, pathway, stage) for stage, day in reached.items() if day is not None]
-        add_persons(cursor, self.t(FUNNEL_STAGE_COUNTS), FUNNEL_STAGE_COUNTS, stages, persons)
-        spans = [
-            (agency, pathway, f"{earlier}->{later}", _days_between(reached[earlier], reached[later]))
-            for earlier, later in itertools.pairwise(FUNNEL_STAGES)
-            if reached[earlier] is not None and reached[later] is not None
-        ]
-        add_persons(cursor, self.t(FUNNEL_SPANS), FUNNEL_SPANS, spans, persons)
+def _count(
+    row: tuple[Any, ...], persons: int, stages: Counter[tuple[Any, ...]], spans: Counter[tuple[Any, ...]]
+) -> None:
+    """Adds `persons` (±1) for the stages a case's funnel row reached and for the days between consecutive ones."""
+    agency, pathway, *days = row
+    reached = dict(zip(FUNNEL_STAGES, days, strict=True))
+    for stage, day in reached.items():
+        if day is not None:
+            stages[(agency, pathway, stage)] += persons
+    for earlier, later in itertools.pairwise(FUNNEL_STAGES):
+        if reached[earlier] is not None and reached[later] is not None:
+            key = (agency, pathway, f"{earlier}->{later}", _days_between(reached[earlier], reached[later]))
+            spans[key] += persons
 
 
 def _days_between(earlier: str, later: str) -> int:
@@ -325,20 +330,30 @@ KEYS = {
 }
 
 
-def add_persons(cursor: DialectCursor, table: str, name: str, keys: Sequence[tuple[Any, ...]], persons: int) -> None:
-    """Adds `persons` (±1) to the count of each key, in one statement; a count that falls to zero goes."""
-    if not keys:
+def add_counts(cursor: DialectCursor, table: str, name: str, persons: Mapping[tuple[Any, ...], int]) -> None:
+    """Adds to the count of each key what `persons` says (the net of a batch), in one statement; a count that falls
+    to zero goes."""
+    changes = sorted((key, change) for key, change in persons.items() if change)
+    if not changes:
         return
     columns = KEYS[name]
-    values = ", ".join([f"({', '.join('?' * (len(columns) + 1))})"] * len(keys))
-    cursor.execute(
-        f"INSERT INTO {table} VALUES {values} ON CONFLICT ({', '.join(columns)})"
-        f" DO UPDATE SET persons = {name}.persons + excluded.persons",
-        [value for key in keys for value in (*key, persons)],
-    )
-    if persons < 0:
-        matching = ", ".join([f"({', '.join('?' * len(columns))})"] * len(keys))
+    rows = [(*key, change) for key, change in changes]
+    upsert = f"ON CONFLICT ({', '.join(columns)}) DO UPDATE SET persons = {name}.persons + excluded.persons"
+    if cursor.dialect == "postgres":
+        arrays = ", ".join(f"?::{'bigint' if isinstance(value, int) else 'text'}[]" for value in rows[0])
         cursor.execute(
-            f"DELETE FROM {table} WHERE persons = 0 AND ({', '.join(columns)}) IN (VALUES {matching})",
-            [value for key in keys for value in key],
+            f"INSERT INTO {table} ({', '.join(columns)}, persons) SELECT * FROM unnest({arrays}) {upsert}",
+            [list(column) for column in zip(*rows, strict=True)],
         )
+    else:
+        placeholders = ", ".join("?" * (len(columns) + 1))
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}, persons) VALUES ({placeholders}) {upsert}", rows
+        )
+    fallen = [key for key, change in changes if change < 0]
+    if fallen and cursor.dialect == "postgres":
+        relation, condition, params = key_match(columns, fallen)
+        cursor.execute(f"DELETE FROM {table} AS t USING {relation} WHERE t.persons = 0 AND {condition}", params)
+    elif fallen:
+        where = " AND ".join(f"{column} = ?" for column in columns)
+        cursor.executemany(f"DELETE FROM {table} WHERE persons = 0 AND {where}", fallen)
