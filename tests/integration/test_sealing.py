@@ -402,3 +402,29 @@ def test_a_session_stored_before_0_2_reads_with_the_defaults_of_its_new_fields(m
     assert (session.mode, session.language, session.interpreter) == ("video", "tr", True)
     assert (read.mode, read.language, read.interpreter) == ("in_person", "de", False)
     assert msgspec.structs.replace(read, mode="video", language="tr", interpreter=True, note=session.note) == session
+
+
+@pytest.mark.parametrize("marker", ["plain", 'quote " backslash \\ "key": {"sealed":"x"} ü ß 😀'])
+def test_opening_sealed_values_in_the_stored_bytes_reads_what_opening_the_decoded_json_reads(
+    mapper: MsgspecMapper, keys: MemoryKeys, monkeypatch: pytest.MonkeyPatch, marker: str
+) -> None:
+    """The fast path (envelopes replaced by their opened JSON before decoding) and the general one (`_open` over the
+    decoded JSON) must read every stored event alike: for every event type, with texts that look like JSON, and
+    once the key is destroyed."""
+    events = journey(marker)
+    stored = [mapper.to_stored_event(event) for event in events]
+    fast = [mapper.to_domain_event(item) for item in stored]
+    assert fast == events
+    case_id = events[0].originator_id
+    sealed = [item for item in stored if b'"sealed":' in item.state]
+    opened_in_place = [mapper._opened_in_place(item.state, item.topic.partition("@")[0], case_id) for item in sealed]
+    assert None not in opened_in_place  # every one of them took the fast path
+
+    monkeypatch.setattr(MsgspecMapper, "_opened_in_place", lambda *_: None)
+    assert [mapper.to_domain_event(item) for item in stored] == fast
+    monkeypatch.undo()
+
+    keys.erase(events[0].originator_id)
+    erased_fast = [mapper.to_domain_event(item) for item in stored]
+    monkeypatch.setattr(MsgspecMapper, "_opened_in_place", lambda *_: None)
+    assert [mapper.to_domain_event(item) for item in stored] == erased_fast
