@@ -128,6 +128,14 @@ one of these, relative to the service's address:
 """
 
 
+# A Struct whose fields all default to UNSET is a set of changes; `completed` marks its schema `x-lotse-partial`, by
+# which the dashboard's forms leave every field "unverändert" and offer to clear those that may be null.
+PARTIAL_DESCRIPTION = (
+    "Changes: only the fields sent change, a field left out stays as it is; null clears a field that may be empty."
+)
+PARTIAL = "x-lotse-partial"
+
+
 def problem_table() -> str:
     return "".join(
         f"| `/problems/{slug}` | {status or 'other'} | {meaning} |\n"
@@ -159,6 +167,8 @@ class StrictStructs(StructSchemaPlugin):
         assert isinstance(info, msgspec.inspect.StructType)
         if info.forbid_unknown_fields:
             schema.additional_properties = False
+        if info.fields and all(_defaults_to_unset(field) for field in info.fields) and not schema.description:
+            schema.description = PARTIAL_DESCRIPTION
         hints = get_type_hints(field_definition.type_, include_extras=True)
         for field in info.fields:
             shown = (schema.properties or {}).get(field.encode_name)
@@ -176,6 +186,11 @@ def _lowest_integer(shown: msgspec.inspect.Type) -> int | None:
     members = shown.types if isinstance(shown, msgspec.inspect.UnionType) else (shown,)
     bounds = [member.ge for member in members if isinstance(member, msgspec.inspect.IntType) and member.ge is not None]
     return bounds[0] if len(bounds) == 1 else None
+
+
+def _defaults_to_unset(field: msgspec.inspect.Field) -> bool:
+    """An optional field without a default value: its default is UNSET (msgspec shows it as NODEFAULT)."""
+    return not field.required and field.default is msgspec.NODEFAULT and field.default_factory is msgspec.NODEFAULT
 
 
 def _variadic_item(annotation: Any) -> Any | None:
@@ -255,6 +270,9 @@ def completed(document: Json, marked: Mapping[tuple[str, str], Mapping[str, Any]
                 continue
             _complete_operation(operation, marked.get((path, method), {}))
     _describe_problem_types(schemas)
+    for schema in schemas.values():
+        if schema.get("description") == PARTIAL_DESCRIPTION:
+            schema[PARTIAL] = True
     _distinct_titles(schemas)
     _split_nullable_enums(result)
     return result

@@ -18,8 +18,8 @@ X-Forwarded-For and -Proto are left to the app (api/proxies.py), which believes 
 import asyncio
 import copy
 import logging
-import re
 from typing import Any
+from urllib.parse import unquote_plus
 
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.logging import AccessFormatter, DefaultFormatter
@@ -40,8 +40,8 @@ class EscapingDefaultFormatter(EscapingFormatter, DefaultFormatter):
 class EscapingAccessFormatter(EscapingFormatter, AccessFormatter):
     """uvicorn's access log, one line a request (api/logs.py), without the names searched for.
 
-    `GET /cases?q=Ayla%20Demir` carries a client's name in its query; the log keeps `q=…` in its place, as the
-    read-access log keeps no text searched for either.
+    `GET /cases?q=Ayla%20Demir` carries a client's name in its query; the log keeps `q=…` in its place (and `…`
+    for any value of a parameter not known to be harmless), as the read-access log keeps no text searched for either.
     """
 
     def format(self, record: logging.LogRecord) -> str:
@@ -52,12 +52,25 @@ class EscapingAccessFormatter(EscapingFormatter, AccessFormatter):
         return super().format(record)
 
 
+# Query parameters whose values say nothing about a person; every other value is logged as `…`.
+LOGGED_PARAMETERS = frozenset(
+    {"status", "stage", "limit", "cursor", "agency", "counsellor", "min_position", "as_of_version", "as_of_position",
+     "from", "to", "basis", "period", "due_before", "kind", "size", "include_withdrawn", "starts_after", "funding",
+     "as_of", "case_id", "definition_version", "subject", "occupation"}
+)  # fmt: skip
+
+
 def without_searched_names(path: str) -> str:
-    """The request's path and query with the value of each `q` parameter left out."""
+    """The request's path and query with the value of every parameter not known to be harmless left out: `q` (a
+    name), however its name is written (`%71`, `Q`), and whatever else a client sends."""
     route, separator, query = path.partition("?")
     if not separator:
         return path
-    kept = ("q=…" if re.match(r"q(=|$)", part) else part for part in query.split("&"))
+    kept = []
+    for part in query.split("&"):
+        name, equals, _ = part.partition("=")
+        harmless = unquote_plus(name) in LOGGED_PARAMETERS
+        kept.append(part if harmless or not equals else f"{name}=…")
     return f"{route}?{'&'.join(kept)}"
 
 

@@ -123,7 +123,9 @@ FIELDS: dict[str, str] = {
     "qualification_gained": "Qualifikation erworben",
     "employed": "erwerbstätig",
     "improved_situation": "Situation verbessert",
-    "special_categories": "Einwilligung in die Verarbeitung besonderer Kategorien (Gesundheit, Herkunft)",
+    "special_categories": (
+        "Einwilligung in die Verarbeitung besonderer Kategorien (Behinderung, Zugehörigkeit zu einer Minderheit)"
+    ),
     "foreign_background": "ausländische Herkunft",
     "third_country_national": "drittstaatsangehörig",
     "disability": "Behinderung",
@@ -527,6 +529,18 @@ STEP_FIELDS: dict[str, dict[str, str]] = {
     "plan_agreed": {"items": "Planschritte"},
     "referral_outcome_recorded": {"outcome": "Rückmeldung"},
     "follow_up_recorded": {"outcome": "Erreicht?"},
+}
+
+# The steps that give a record of the case its id; every other step with such a field refers to an id the case
+# holds. The form asks for a new id here and offers the case's ids only where one is referred to.
+NEW_IDS: dict[str, list[str]] = {
+    "assessment_started": ["assessment_id"],
+    "recognition_applied": ["application_id"],
+    "course_enrolled": ["course_id"],
+    "exam_admission_applied": ["exam_id"],
+    "qualification_recorded": ["qualification_id"],
+    "referral_made": ["referral_id"],
+    "plan_agreed": ["item_id"],
 }
 
 # What one entry of a list of objects is called in a form ("Schritt 2", "Schritt hinzufügen").

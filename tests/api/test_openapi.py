@@ -303,6 +303,16 @@ async def test_a_correction_keeps_the_bounds_of_the_profile(client: Client) -> N
     assert (corrected["birth_year"]["minimum"], corrected["arrival_year"]["minimum"]) == (1900, 1900)
 
 
+async def test_sets_of_changes_are_marked_partial(client: Client) -> None:
+    """A correction's body sends only what changes (left out: unchanged, null: cleared); the dashboard's forms read
+    `x-lotse-partial` to offer "unverändert" and clearing, so only such bodies may carry it."""
+    components = (await schema_of(client))["components"]["schemas"]
+
+    partial = sorted(name for name, component in components.items() if component.get("x-lotse-partial"))
+    assert partial == ["OfferChanges", "ProfileChanges"]
+    assert "left out stays as it is" in components["ProfileChanges"]["description"]
+
+
 async def test_titles_name_one_schema_each(client: Client) -> None:
     """A generator makes a class per title: two schemas of one title would be one class."""
     schema = await schema_of(client)

@@ -4,9 +4,10 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Tab
+from tests.browser.conftest import Demo, Tab
 from tests.browser.helpers import (
     FUNNEL_STAGES,
     GENDER_COLUMNS,
@@ -20,8 +21,47 @@ from tests.browser.helpers import (
 )
 
 
+def closed_case_with_its_follow_up_due_soon(demo: Demo, name: str) -> str:
+    """A case of ayse's, closed 170 days ago: its six-month follow-up falls due within the next 30 days."""
+    headers = {"Authorization": f"Bearer {demo.tokens['counsellor']}"}
+    today = local_today()
+    profile = {"gender": "female", "labour_status": "unemployed", "isced": 3, "foreign_background": True,
+               "third_country_national": False, "birth_year": 1990}  # fmt: skip
+    opened = httpx.post(
+        f"{demo.base}/cases",
+        headers=headers,
+        json={
+            "first_contact_on": (today - timedelta(days=175)).isoformat(),
+            "channel": "phone",
+            "referral_source": "self",
+            "profile": profile,
+            "personal": {"name": name},
+        },
+        timeout=30,
+    )
+    assert opened.status_code == 201, opened.text
+    situation = {"job_searching": False, "in_education_or_training": False, "qualification_gained": False,
+                 "employed": True}  # fmt: skip
+    closed = httpx.post(
+        f"{demo.base}/cases/{opened.json()['id']}/steps",
+        headers=headers,
+        json={
+            "type": "case_closed",
+            "date": (today - timedelta(days=170)).isoformat(),
+            "reason": "employment",
+            "situation": situation,
+        },
+        timeout=30,
+    )
+    assert closed.status_code == 201, closed.text
+    demo.wait_for_views()
+    case_id: str = opened.json()["id"]
+    return case_id
+
+
 def test_my_cases_show_the_counsellors_caseload_and_deadlines(tab: Tab) -> None:
     demo = tab.demo
+    closed_id = closed_case_with_its_follow_up_due_soon(demo, "Rosa Nachbefragt")
     tab.sign_in("counsellor")
     page = tab.page
 
@@ -47,6 +87,9 @@ def test_my_cases_show_the_counsellors_caseload_and_deadlines(tab: Tab) -> None:
     open_names = {item["id"]: item["name"] for item in open_cases}
     assert [(row[0], row[1]) for row in table_rows(page, "#upcoming-deadlines")] == [
         (names[item["case_id"]], short(item["case_id"])) for item in upcoming
+    ]
+    assert ("Rosa Nachbefragt", short(closed_id)) in [
+        (row[0], row[1]) for row in table_rows(page, "#upcoming-deadlines")
     ]
     assert [(row[0], row[1]) for row in table_rows(page, "#later-deadlines")] == [
         (open_names.get(item["case_id"], "–"), short(item["case_id"])) for item in later
@@ -83,7 +126,8 @@ def test_a_case_opens_as_a_timeline_of_who_recorded_what_when(tab: Tab) -> None:
 
 def test_an_auditor_views_a_case_as_of_a_version_and_verifies_the_log(tab: Tab) -> None:
     demo = tab.demo
-    closed = demo.api("auditor", "/cases", status="closed", limit=1)["items"][0]
+    # A case with versions after version 2 (not one a test closed at its second step).
+    closed = next(item for item in demo.all_pages("auditor", "/cases", status="closed") if item["version"] > 3)
     tab.sign_in("auditor")
     tab.open(f"#/fallverlauf/{closed['id']}")
     page = tab.page

@@ -226,8 +226,8 @@ def test_a_correction_of_the_profile_clears_one_field_and_leaves_the_others_as_t
     gender = fields.get_by_label("Geschlecht")
     expect(gender.locator("option:checked")).to_have_text("– unverändert –")
     occupation = fields.locator("[data-path='profile.target_occupation']")
-    occupation.get_by_label("Angabe löschen").check()
-    expect(occupation.get_by_label("Zielberuf")).to_be_disabled()
+    occupation.get_by_label("Zielberuf löschen").check()
+    expect(occupation.get_by_label("Zielberuf", exact=True)).to_be_disabled()
     fields.get_by_label("Deutschkenntnisse").select_option(label="B2")
     tab.screenshot("profil-berichtigen")
     page.get_by_role("button", name="Schritt speichern").click()
@@ -261,28 +261,61 @@ def test_a_step_whose_answer_was_lost_is_sent_again_unchanged_and_recorded_once(
     tab.sign_in("counsellor")
     tab.open(f"#/fallverlauf/{case['id']}")
     page = tab.page
-    keys: list[str] = []
+    sent: list[tuple[str, str]] = []
 
     def deliver_but_lose_the_answer(route: Route) -> None:
-        keys.append(route.request.headers["idempotency-key"])
-        route.fetch()  # the server records the step …
+        sent.append((route.request.headers["idempotency-key"], route.request.headers["if-match"]))
+        assert route.fetch().status == 201  # the server records the step …
         route.abort("failed")  # … and its answer never reaches the page
 
     page.route("**/cases/*/steps", deliver_but_lose_the_answer)
     page.get_by_label("Minuten *").fill("25")
     page.get_by_role("button", name="Schritt speichern").click()
     expect(page.locator("#step-summary [role=alert]")).to_contain_text("Ob gespeichert wurde, ist unklar")
+    assert demo.api("counsellor", f"/cases/{case['id']}")["version"] == case["version"] + 1
     page.unroute("**/cases/*/steps")
-    page.route(
-        "**/cases/*/steps", lambda route: (keys.append(route.request.headers["idempotency-key"]), route.continue_())
-    )
 
+    def deliver(route: Route) -> None:
+        sent.append((route.request.headers["idempotency-key"], route.request.headers["if-match"]))
+        route.continue_()
+
+    page.route("**/cases/*/steps", deliver)
     page.get_by_role("button", name="Schritt speichern").click()
     expect(page.locator("#step-notice")).to_contain_text("Gespeichert: Beratungsgespräch")
-    assert len(keys) == 2
-    assert keys[0] == keys[1]
+    assert len(sent) == 2
+    assert sent[0] == sent[1]  # the same key, based on the same version
     events = demo.api("counsellor", f"/cases/{case['id']}/history")["events"]
     assert [event["version"] for event in events][-1] == case["version"] + 1
+
+
+def test_a_step_edited_after_its_answer_was_lost_is_not_recorded_a_second_time(tab: Tab) -> None:
+    """After an unclear answer the key stays, edited or not: the edited request is refused for the key the first one
+    recorded, and the page says that the first one was saved, with its own entries."""
+    demo = tab.demo
+    case = open_case_of(demo)
+    tab.expect_console_error("net::ERR_FAILED")
+    tab.expect_console_error("status of 422")
+    tab.sign_in("counsellor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+    page = tab.page
+
+    def deliver_but_lose_the_answer(route: Route) -> None:
+        assert route.fetch().status == 201
+        route.abort("failed")
+
+    page.route("**/cases/*/steps", deliver_but_lose_the_answer)
+    page.get_by_label("Minuten *").fill("40")
+    page.get_by_role("button", name="Schritt speichern").click()
+    expect(page.locator("#step-summary [role=alert]")).to_contain_text("Ob gespeichert wurde, ist unklar")
+    page.unroute("**/cases/*/steps")
+
+    page.get_by_label("Minuten *").fill("45")  # she corrects it before sending again
+    page.get_by_role("button", name="Schritt speichern").click()
+
+    expect(page.locator("#step-notice")).to_contain_text("Gespeichert wurde schon das erste Senden")
+    events = demo.api("counsellor", f"/cases/{case['id']}/history")["events"]
+    assert [event["version"] for event in events][-1] == case["version"] + 1
+    assert events[-1]["data"]["minutes"] == 40
 
 
 def test_a_new_client_is_opened_from_the_first_contact_form(tab: Tab) -> None:

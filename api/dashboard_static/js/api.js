@@ -53,6 +53,7 @@ async function call(path, { query, accept = "application/json", method = "GET", 
       method,
       headers: {
         Accept: accept,
+        "Accept-Language": "de", // refusals and their field messages in German, whatever the browser's language
         Authorization: `Bearer ${bearer}`,
         ...(body === undefined ? {} : { "Content-Type": "application/json" }),
         ...headers,

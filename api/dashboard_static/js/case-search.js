@@ -46,28 +46,31 @@ export async function casePicker(container, session) {
       ]),
     });
 
-  async function fetchPage(reset) {
-    const request = ++latest;
-    const page = await getJson("/cases", { status: statusFilter.value, limit: PAGE_SIZE, cursor: reset ? null : cursor, q: query || undefined });
+  async function fetchPage(reset, request) {
+    const asked = query; // what this request searched for, whatever is typed meanwhile
+    if (reset) more.hidden = true; // a further page belongs to the list shown, not to one still coming
+    const page = await getJson("/cases", { status: statusFilter.value, limit: PAGE_SIZE, cursor: reset ? null : cursor, q: asked || undefined });
     if (request !== latest) return;
     cases = reset ? page.items : cases.concat(page.items);
     cursor = page.next_cursor;
     more.hidden = !cursor;
     const count = cursor ? `Die ersten ${formatNumber(cases.length)} Treffer` : `${formatNumber(cases.length)} Treffer`;
-    const caption = query ? `${count} für „${query}“` : null;
+    const caption = asked ? `${count} für „${asked}“` : null;
     listArea.replaceChildren(
       cases.length === 0
-        ? message(query ? `Kein Fall Ihrer Stelle passt zu „${query}“. Jedes Wort muss einem Teil des Namens entsprechen (Groß-/Kleinschreibung, Akzente und ß/ss zählen nicht).` : "Keine Fälle gefunden.")
+        ? message(asked ? `Kein Fall Ihrer Stelle passt zu „${asked}“. Jedes Wort muss einem Teil des Namens entsprechen (Groß-/Kleinschreibung, Akzente und ß/ss zählen nicht).` : "Keine Fälle gefunden.")
         : caseTable(cases, "cases-table", caption),
     );
   }
   // A refusal (a `q` without a letter) or a lost connection is said where the list stands, not swallowed.
   async function load(reset) {
     searchStatus.replaceChildren();
+    const request = ++latest;
     try {
-      await fetchPage(reset);
+      await fetchPage(reset, request);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
+      if (request !== latest) return;
       const refusal = error.problem?.errors?.[0]?.message ?? error.message;
       if (query) searchStatus.replaceChildren(message(`Suche nicht möglich: ${refusal}`, "error"));
       else listArea.replaceChildren(message(`Die Fälle ließen sich nicht laden: ${refusal}`, "error"));

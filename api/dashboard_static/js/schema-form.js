@@ -5,7 +5,7 @@
 // at once, so the form can never accept what the API refuses, or refuse what it accepts.
 
 import { h } from "./dom.js";
-import { LIST_ENTRIES, VALUES_OF, fieldLabel, label, valueLabel } from "./labels.js";
+import { LIST_ENTRIES, NEW_IDS, VALUES_OF, fieldLabel, label, valueLabel } from "./labels.js";
 import { unwrap } from "./schema.js";
 
 let controlCount = 0;
@@ -35,12 +35,9 @@ export function schemaForm(document, schema, { idPrefix, wording = null, preset 
   };
 }
 
-// A set of changes (a profile's correction): nothing required and no defaults, so a field left out stays as it is,
-// and a field that may be null can be cleared by sending null.
-function isChanges(schema) {
-  const properties = Object.values(schema.properties ?? {});
-  return properties.length > 0 && !(schema.required ?? []).length && !("default" in schema) && properties.every((property) => !("default" in property));
-}
+// A set of changes (a profile's correction), as the API marks it: a field left out stays as it is, and a field that
+// may be null is cleared by sending null.
+const isChanges = (schema) => schema["x-lotse-partial"] === true;
 
 function objectFields(context, schema, path) {
   const required = new Set(schema.required ?? []);
@@ -50,7 +47,7 @@ function objectFields(context, schema, path) {
     const { schema: field, nullable } = unwrap(context.document, property);
     if ("const" in field) continue; // the step's type: chosen with the form, not in it
     const made = control(context, field, { name, path: [...path, name], required: required.has(name) && !nullable, changes });
-    children.push([name, changes && nullable ? clearable(made) : made]);
+    children.push([name, changes && nullable ? clearable(made, fieldLabel(name, context.wording)) : made]);
   }
   return {
     elements: children.map(([, child]) => child.element),
@@ -119,15 +116,21 @@ function text(context, schema, field) {
     ? h("textarea", { rows: 3 })
     : h("input", { type: date ? "date" : "text", autocomplete: "off", spellcheck: schema.pattern ? "false" : null });
   input.value = initial ?? "";
-  const hint = date ? null : schema.pattern ? patternHint(schema.pattern) : null;
-  // A date typed only in part is sent as it is, so the API names it instead of it vanishing from the body.
-  const read = () => (input.value.trim() === "" ? (input.validity.badInput ? "?" : undefined) : input.value.trim());
+  const givesId = (NEW_IDS[context.wording] ?? []).includes(field.name);
+  const hint = date ? null : schema.pattern ? patternHint(schema.pattern, field.name, givesId) : null;
+  // A date typed only in part is sent as such, so the API refuses it instead of it vanishing from the body; the
+  // field then says what is wrong in the words of the date field (TT.MM.JJJJ), not the API's (JJJJ-MM-TT).
+  const read = () => {
+    const incomplete = input.value.trim() === "" && input.validity.badInput;
+    input.closest(".field")?.toggleAttribute("data-incomplete", incomplete);
+    return incomplete ? "unvollständig" : input.value.trim() === "" ? undefined : input.value.trim();
+  };
   const made = leaf(context, field, input, read, { hint });
-  // A code the vocabulary words (a language: "ar" is "Arabisch") is offered from its words, an id from those the case
-  // already holds; anything else may be typed.
+  // A code the vocabulary words (a language: "ar" is "Arabisch") is offered from its words, an id the step refers to
+  // from those the case holds (not where the step gives a new one); anything else may be typed.
   const offered = [
     ...(schema.pattern ? Object.entries(VALUES_OF[field.name] ?? {}) : []),
-    ...(context.suggestions[field.name] ?? []).map((value) => [value, null]),
+    ...(givesId ? [] : context.suggestions[field.name] ?? []).map((value) => [value, null]),
   ];
   if (offered.length) {
     const list = h("datalist", { id: `${input.id}-werte` }, offered.map(([value, word]) => h("option", { value, label: word })));
@@ -137,14 +140,20 @@ function text(context, schema, field) {
   return made;
 }
 
+const ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]*$";
 const PATTERN_HINTS = {
   "^[A-Z]{2}$": "Ländercode aus zwei Großbuchstaben, z. B. SY",
   "^[a-z]{2}$": "Sprachcode aus zwei Kleinbuchstaben, z. B. de, ar, tr",
   "^[0-9]{5}$": "Fünf Ziffern, z. B. 29302",
-  "^[A-Za-z0-9][A-Za-z0-9._:-]*$": "Eine Kennung ohne Leerzeichen, z. B. a1 oder kurs-2026-1: neu vergeben oder eine des Falls wählen",
   "^[A-Za-z0-9][A-Za-z0-9._@-]*$": "Die Kennung der Beraterin oder des Beraters, mit der sie sich anmeldet, z. B. ayse",
 };
-const patternHint = (pattern) => PATTERN_HINTS[pattern] ?? null;
+
+function patternHint(pattern, name, givesId) {
+  if (pattern !== ID_PATTERN) return PATTERN_HINTS[pattern] ?? null;
+  if (name === "offer_id") return "Die Kennung eines Angebots aus dem Kurskatalog (unter „Kurse“ oder „Passende Angebote“)";
+  if (givesId) return "Eine neue Kennung, die der Fall noch nicht hat, ohne Leerzeichen, z. B. antrag-2";
+  return "Die Kennung, unter der der Fall sie führt: aus der Liste wählen";
+}
 
 function number(context, schema, field) {
   const input = h("input", { type: "number", inputmode: "numeric", min: schema.minimum, max: schema.maximum, step: schema.type === "integer" ? 1 : "any" });
@@ -181,11 +190,11 @@ function yesNo(context, field) {
 }
 
 // A field of a set of changes that may be null: "Angabe löschen" sends null, which removes what the case holds.
-function clearable(made) {
+function clearable(made, fieldWord) {
   if (!made.input) return made;
   const box = h("input", { type: "checkbox", id: `${made.input.id}-loeschen` });
   box.addEventListener("change", () => { made.input.disabled = box.checked; });
-  made.element.append(h("div", { class: "field checkbox" }, box, h("label", { for: box.id }, "Angabe löschen")));
+  made.element.append(h("div", { class: "field checkbox" }, box, h("label", { for: box.id }, `${fieldWord} löschen`)));
   return { element: made.element, read: () => (box.checked ? null : made.read()) };
 }
 
@@ -204,11 +213,14 @@ function lines(context, schema, field) {
 function fieldset(context, schema, field) {
   const inner = objectFields(context, schema, field.path);
   const error = h("p", { class: "field-error", id: `${nextId(context.idPrefix)}-fehler`, hidden: true });
+  const hint = isChanges(schema)
+    ? h("p", { class: "hint", id: `${error.id}-hinweis` }, "Geändert wird nur, was Sie eintragen oder wählen; leere Felder bleiben, wie sie sind.")
+    : null;
   const element = h(
     "fieldset",
-    { class: "group", "data-path": field.path.join("."), "aria-describedby": error.id },
+    { class: "group", "data-path": field.path.join("."), "aria-describedby": [hint?.id, error.id].filter(Boolean).join(" ") },
     h("legend", {}, labelText(context, field)),
-    isChanges(schema) ? h("p", { class: "hint" }, "Geändert wird nur, was Sie eintragen oder wählen; leere Felder bleiben, wie sie sind.") : null,
+    hint,
     error,
     inner.elements,
   );
@@ -291,9 +303,12 @@ function fieldHolding(form, path) {
   return null;
 }
 
-function showError(target, text) {
+const INCOMPLETE_DATE = "Das Datum ist unvollständig: bitte Tag, Monat und Jahr eintragen.";
+
+function showError(target, message) {
   const slot = target.querySelector(":scope > .field-error");
   if (!slot) return false;
+  const text = target.hasAttribute("data-incomplete") ? INCOMPLETE_DATE : message;
   slot.textContent = slot.hidden ? text : `${slot.textContent} ${text}`;
   slot.hidden = false;
   target.classList.add("invalid");

@@ -3,11 +3,18 @@
 
 let loading = null;
 
+// The API's description could not be had: no form can be made (the rest of a page can).
+export class DescriptionUnavailable extends Error {}
+
 export function openApiDocument() {
-  loading ??= fetch("/schema/openapi.json", { headers: { Accept: "application/json" } }).then((response) => {
-    if (!response.ok) throw new Error(`Die Beschreibung der API ließ sich nicht laden (HTTP ${response.status}).`);
-    return response.json();
-  });
+  loading ??= fetch("/schema/openapi.json", { headers: { Accept: "application/json" } })
+    .then((response) => {
+      if (!response.ok) throw new DescriptionUnavailable(`Die Beschreibung der API ließ sich nicht laden (HTTP ${response.status}).`);
+      return response.json();
+    })
+    .catch((error) => {
+      throw error instanceof DescriptionUnavailable ? error : new DescriptionUnavailable(`Die Beschreibung der API ließ sich nicht laden (${error.message}).`);
+    });
   loading.catch(() => { loading = null; }); // a failed load is tried again next time
   return loading;
 }

@@ -24,7 +24,6 @@ export async function stepRecorder({ caseState, session, onRecorded, reload }) {
   const fieldsArea = h("div", { id: "step-fields" });
   const submit = h("button", { type: "submit" }, "Schritt speichern");
   let form = null;
-  let idempotencyKey = newIdempotencyKey();
 
   const suggestions = idsInUse(caseState);
   const showFields = () => {
@@ -49,31 +48,77 @@ export async function stepRecorder({ caseState, session, onRecorded, reload }) {
     summary,
     submit,
   );
-  // A retry of the same entries (after a lost answer) keeps its key and so records nothing twice; a change is new.
-  element.addEventListener("input", () => { idempotencyKey = newIdempotencyKey(); });
+  const once = sentOnce((step, key) => recordStep(caseState.id, step, caseState.version, key));
+  element.addEventListener("input", once.changed);
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const sent = form; // the form of this step, even if the type is changed while it is sent
-    const step = { type: typeSelect.value, ...sent.read() };
-    submit.disabled = true;
-    sent.clearErrors();
+    const step = { type: typeSelect.value, ...form.read() };
+    submit.disabled = typeSelect.disabled = true; // the form stays the one sent until its answer is shown
+    form.clearErrors();
     summary.replaceChildren(message("Wird gespeichert …"));
-    let recorded;
+    let sent;
     try {
-      recorded = await recordStep(caseState.id, step, caseState.version, idempotencyKey);
+      sent = await once.send(step);
     } catch (error) {
-      showRefusal(error, sent, summary, reload);
+      showRefusal(error, form, summary, reload);
       return;
     } finally {
-      submit.disabled = false;
+      submit.disabled = typeSelect.disabled = false;
     }
-    idempotencyKey = newIdempotencyKey();
-    summary.replaceChildren();
+    const recorded = sent.answer;
+    const saved = `Gespeichert: ${label(EVENT_TYPES, sent.body.type)} (Version ${recorded.case.version}).`;
+    const text = sent.earlier ? `${saved} ${EARLIER_TEXT}` : saved;
+    summary.replaceChildren(message(text));
     submit.disabled = true; // the page is shown again with the case after the step
-    await onRecorded(recorded.case, `Gespeichert: ${label(EVENT_TYPES, step.type)} (Version ${recorded.case.version}).`);
+    try {
+      await onRecorded(recorded.case, text);
+    } catch (error) {
+      submit.disabled = false;
+      summary.replaceChildren(message(`${text} Der Fall ließ sich danach nicht neu laden (${error.message}); bitte laden Sie die Seite neu.`, "error"));
+    }
   });
   return element;
 }
+
+const EARLIER_TEXT = "Gespeichert wurde schon das erste Senden, mit den Angaben von damals; spätere Änderungen sind nicht gespeichert.";
+
+// Sends a form's request under an Idempotency-Key. Every change of the form makes a new key, except after an unclear
+// answer (the connection broke): then the key stays until an answer is certain, so that the write happens once,
+// whether she sends it again unchanged or edited. If an edited request is refused because the key already recorded
+// the earlier one, that earlier request is sent again and its recorded answer comes back (`earlier: true`).
+function sentOnce(post) {
+  let key = newIdempotencyKey();
+  let unclearBodies = [];
+  const settled = () => {
+    key = newIdempotencyKey();
+    unclearBodies = [];
+  };
+  return {
+    changed: () => { if (!unclearBodies.length) key = newIdempotencyKey(); },
+    async send(body) {
+      try {
+        const answer = await post(body, key);
+        settled();
+        return { answer, body, earlier: false };
+      } catch (error) {
+        if (isKeyReused(error)) {
+          for (const earlier of unclearBodies) {
+            const answer = await post(earlier, key).catch(() => null);
+            if (answer) {
+              settled();
+              return { answer, body: earlier, earlier: true };
+            }
+          }
+        }
+        if (error instanceof ApiError && UNCLEAR.has(error.status)) unclearBodies.push(body);
+        else settled();
+        throw error;
+      }
+    },
+  };
+}
+
+const isKeyReused = (error) => error instanceof ApiError && error.status === 422 && /idempotency-key-reused$/.test(error.problem?.type ?? "");
 
 // The ids the case already holds, by field name (its applications' `application_id`s, its plan's `item_id`s, …): a
 // later step refers to them.
@@ -95,9 +140,9 @@ export async function firstContactForm({ onOpened }) {
   let form = blank();
   const summary = h("div", { id: "first-contact-summary", tabindex: "-1" });
   const submit = h("button", { type: "submit" }, "Fall anlegen");
-  let idempotencyKey = newIdempotencyKey();
+  const once = sentOnce(openCase);
   const element = h("form", { id: "first-contact-form", class: "record", novalidate: true }, h("p", { class: "hint" }, REQUIRED_NOTE), form.element, summary, submit);
-  element.addEventListener("input", () => { idempotencyKey = newIdempotencyKey(); });
+  element.addEventListener("input", once.changed);
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
     submit.disabled = true;
@@ -105,14 +150,13 @@ export async function firstContactForm({ onOpened }) {
     summary.replaceChildren(message("Wird gespeichert …"));
     let opened;
     try {
-      opened = await openCase(form.read(), idempotencyKey);
+      opened = (await once.send(form.read())).answer;
     } catch (error) {
       submit.disabled = false;
       showRefusal(error, form, summary, null);
       return;
     }
     // The case is open: the form is emptied for the next person, under a new key, so nothing opens her case twice.
-    idempotencyKey = newIdempotencyKey();
     const emptied = blank();
     form.element.replaceWith(emptied.element);
     form = emptied;

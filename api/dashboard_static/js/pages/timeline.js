@@ -8,6 +8,7 @@ import { casePicker } from "../case-search.js";
 import { formatDay, formatInstant, formatNumber, h, message, section, shortId, table } from "../dom.js";
 import { EVENT_TYPES, PLAN_ITEM_KINDS, PLAN_ITEM_STATUSES, STAGES, STATUSES, fieldLabel, label } from "../labels.js";
 import { matchingSection } from "../offers.js";
+import { DescriptionUnavailable } from "../schema.js";
 import { stepRecorder } from "../step-recorder.js";
 
 const CASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -237,6 +238,7 @@ async function recorderOrNote(options) {
   try {
     return await stepRecorder(options);
   } catch (error) {
+    if (!(error instanceof DescriptionUnavailable)) throw error;
     return message(`Schritte lassen sich gerade nicht erfassen: ${error.message} Bitte laden Sie die Seite später neu.`, "error");
   }
 }
