@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from api.dashboard import DASHBOARD_FILES
-from api.vocabulary_de import EVENT_TYPES, FIELDS, STEP_FIELDS, VALUES, VALUES_OF, vocabulary
+from api.vocabulary_de import EVENT_TYPES, FIELDS, NEW_IDS, STEP_FIELDS, VALUES, VALUES_OF, vocabulary
 from tests.api.conftest import Tokens
 from tests.api.helpers import COUNSELLOR, Client, open_case
 
@@ -69,6 +69,7 @@ async def test_the_words_for_one_step_or_one_field_name_real_ones(client: Client
     assert sorted(STEP_FIELDS.keys() - fields_of.keys()) == []
     unknown_fields = [(step, field) for step, words in STEP_FIELDS.items() for field in words.keys() - fields_of[step]]
     assert unknown_fields == []
+    assert [(step, field) for step, fields in NEW_IDS.items() for field in fields if field not in fields_of[step]] == []
     assert sorted(VALUES_OF.keys() - values_of.keys()) == []
     # Codes typed freely (a language) have words without an enum; the others word values the field has.
     enumerated = {field: words for field, words in VALUES_OF.items() if values_of[field]}
