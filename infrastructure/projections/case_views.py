@@ -6,6 +6,7 @@ states at once (`write_all`), in a few statements whatever the batch's size: the
 and a rebuild's of thousands take the same path, so a view kept event by event equals its rebuild.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -46,7 +47,7 @@ def newest(states: Sequence[S]) -> list[S]:
     return list({state.id: state for state in states}.values())  # type: ignore[attr-defined]
 
 
-class CaseTablesView:
+class CaseTablesView(ABC):
     """A view kept in tables with one or more rows per case."""
 
     name = ""
@@ -70,8 +71,9 @@ class CaseTablesView:
     def write(self, cursor: DialectCursor, state: Any) -> None:
         self.write_all(cursor, [state])
 
+    @abstractmethod
     def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
-        raise NotImplementedError
+        """Writes the views' rows of these states, in as few statements as the database allows."""
 
 
 class CaseloadView(CaseTablesView):

@@ -6,6 +6,7 @@ is the same as writing it once; the runner commits the rows together with the vi
 handed only the states of the kinds it `follows`, and leaves any other state alone.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -33,7 +34,7 @@ def name_key(name: str) -> str:
     return " ".join(name_words(name))
 
 
-class RegisterTablesView:
+class RegisterTablesView(ABC):
     """A view kept in tables with one row per entry of the registers it follows."""
 
     name = ""
@@ -67,9 +68,9 @@ class RegisterTablesView:
     keys: ClassVar[dict[str, str]] = {}  # each table's key column
     columns: ClassVar[dict[str, tuple[str, ...]]] = {}  # each table's columns, in the order of `row_of`'s rows
 
+    @abstractmethod
     def row_of(self, state: Any) -> tuple[str, tuple[Any, ...]] | None:
         """The table and row of an entry's state (None: not of this view)."""
-        raise NotImplementedError
 
 
 class EmployersView(RegisterTablesView):
