@@ -18,6 +18,7 @@ from uuid import UUID
 
 from application.activity import facts_of
 from application.cases import CaseService
+from application.collector import collector_paused
 from application.ports import ActivityFacts, LogDigest, ViewQueries
 from application.statistics import (
     CURRENT_DEFINITION,
@@ -175,6 +176,14 @@ class Reporting:
             raise PositionNotReached(position, head)
         cases: dict[UUID, Case] = {}
         entries: dict[UUID, RegisterEntry] = {}
+        with collector_paused():
+            self._replay_into(cases, entries, position)
+        return LogState(
+            cases=[case for case in cases.values() if agency is None or case.agency == agency],
+            entries=[entry for entry in entries.values() if agency is None or entry.agency == agency],
+        )
+
+    def _replay_into(self, cases: dict[UUID, Case], entries: dict[UUID, RegisterEntry], position: int) -> None:
         start = 1
         while start <= position:
             # Statistics need no personal data: the replay never opens them.
@@ -187,7 +196,3 @@ class Reporting:
                 elif isinstance(event, RegisterEvent):
                     entries[event.originator_id] = register_of(event).evolve(entries.get(event.originator_id), event)
             start = events[-1][0] + 1
-        return LogState(
-            cases=[case for case in cases.values() if agency is None or case.agency == agency],
-            entries=[entry for entry in entries.values() if agency is None or entry.agency == agency],
-        )

@@ -9,12 +9,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import cast
 from uuid import UUID
 
 from eventsourcing.persistence import ProgrammingError
 
 from application.cases import CaseService
+from application.collector import collector_paused
 from domain.case import Case
 from domain.events import CaseEvent
 from domain.evolution import evolve, project_case
@@ -36,6 +38,17 @@ logger = logging.getLogger("lotse.projections")
 
 class UnknownView(LookupError):
     pass
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Events projected, not yet written: the views' positions they start from, each view's latest states, the
+    position of the last event and how many events were read."""
+
+    seen: dict[str, int]
+    latest: dict[str, dict[UUID, State]]
+    last: int
+    count: int
 
 
 def create_view_tables(database: Database, views: Sequence[View], *, only_missing: bool = False) -> None:
@@ -112,37 +125,8 @@ class ProjectionRunner:
     def run_batch(self, limit: int | None = None) -> int:
         """Projects the next batch of events (`limit`, else the runner's batch size) into every view behind it;
         returns how many events it read."""
-        seen = self.positions()
-        start = min(seen.values(), default=0)
-        rows = cast(CaseRecorder, self.service.recorder).select_log_rows(start + 1, limit or self.batch_size)
-        if not rows:
-            return 0
-        latest: dict[str, dict[UUID, State]] = {name: {} for name in self.views}
-        # Views need no personal data: events are read without opening them (no key store involved).
-        decode = cast(MsgspecMapper, self.service.sealed_mapper).decode
-        for position_of_event, originator_id, version, topic, stored in rows:
-            state = self._state_after(decode(originator_id, version, topic, stored))
-            for name, position in seen.items():
-                if position_of_event > position and isinstance(state, self.views[name].follows):
-                    latest[name][state.id] = state
-        last = rows[-1][0]
-        # Views and their positions commit together, so a view whose last commits a crash took resumes from the
-        # position it reached: exactly once either way. Not waiting for the flush keeps the views' writes off the
-        # disk queue that the events' commits wait in.
-        with self.database.transaction(commit=True, flush=False) as cursor:
-            if self._locked_positions(cursor) != seen:
-                return 0  # another runner moved on meanwhile: start again from where it got to
-            if self.database.dialect == "postgres":
-                # A view's statements touch a few rows each by index, but a view just emptied for a rebuild has
-                # statistics that make the planner expect many and compile them (JIT): seconds lost per batch.
-                cursor.execute("SET LOCAL jit = off")
-            for name, states in latest.items():
-                if seen[name] >= last:
-                    continue
-                self.views[name].write_all(cursor, list(states.values()))
-                # A view moves past events it does not follow too: it reflects every position up to `last`.
-                cursor.execute(f"UPDATE {self._tracking} SET position = ? WHERE view = ?", (last, name))
-        return len(rows)
+        batch = self._project(self.positions(), limit or self.batch_size)
+        return batch.count if batch is not None and self._write(batch) else 0
 
     def catch_up(self, progress: Progress | None = None, batch_size: int | None = None) -> int:
         """Runs batches (of `batch_size` events, else the runner's) until every view is at the log's head (as it was
@@ -158,6 +142,54 @@ class ProjectionRunner:
             if count == 0:
                 time.sleep(0.01)
         return processed
+
+    def _project(self, seen: dict[str, int], limit: int) -> "_Batch | None":
+        """The states the events after the views' positions (`seen`) leave behind: the latest of each case and entry,
+        for each view that follows its kind and is behind its event."""
+        start = min(seen.values(), default=0)
+        rows = cast(CaseRecorder, self.service.recorder).select_log_rows(start + 1, limit)
+        if not rows:
+            return None
+        last = rows[-1][0]
+        latest: dict[str, dict[UUID, State]] = {name: {} for name in self.views}
+        following: dict[type, list[str]] = {}  # per kind of state, the views behind the batch's end that follow it
+        # Views need no personal data: events are read without opening them (no key store involved).
+        decode = cast(MsgspecMapper, self.service.sealed_mapper).decode
+        with collector_paused():
+            for position_of_event, originator_id, version, topic, stored in rows:
+                state = self._state_after(decode(originator_id, version, topic, stored))
+                names = following.get(type(state))
+                if names is None:
+                    names = following[type(state)] = [
+                        name
+                        for name, view in self.views.items()
+                        if seen[name] < last and isinstance(state, view.follows)
+                    ]
+                for name in names:
+                    if position_of_event > seen[name]:
+                        latest[name][state.id] = state
+        return _Batch(seen, latest, last, len(rows))
+
+    def _write(self, batch: "_Batch") -> bool:
+        """Writes a batch's states to the views behind it with their new positions; false (writing nothing) when a
+        view is no longer where the batch started from: another runner moved on meanwhile."""
+        # Views and their positions commit together, so a view whose last commits a crash took resumes from the
+        # position it reached: exactly once either way. Not waiting for the flush keeps the views' writes off the
+        # disk queue that the events' commits wait in.
+        with self.database.transaction(commit=True, flush=False) as cursor:
+            if self._locked_positions(cursor) != batch.seen:
+                return False
+            if self.database.dialect == "postgres":
+                # A view's statements touch a few rows each by index, but a view just emptied for a rebuild has
+                # statistics that make the planner expect many and compile them (JIT): seconds lost per batch.
+                cursor.execute("SET LOCAL jit = off")
+            for name, states in batch.latest.items():
+                if batch.seen[name] >= batch.last:
+                    continue
+                self.views[name].write_all(cursor, list(states.values()))
+                # A view moves past events it does not follow too: it reflects every position up to `last`.
+                cursor.execute(f"UPDATE {self._tracking} SET position = ? WHERE view = ?", (batch.last, name))
+        return True
 
     def reset(self, names: Sequence[str]) -> None:
         """Empties the named views and sets them back to position 0, in one transaction."""

@@ -330,3 +330,29 @@ def test_views_kept_event_by_event_equal_their_rebuild_in_one_batch(make_lotse: 
     assert runner.catch_up(batch_size=head) == head  # the whole log in one batch
 
     assert every_view_table(runner) == event_by_event
+
+
+def test_a_rebuild_in_many_batches_equals_the_views_kept_event_by_event(make_lotse: LotseFactory) -> None:
+    """A rebuild in batches that end anywhere in a case's events leaves the rows of the views kept event by event,
+    and reports its progress batch by batch up to the log's head."""
+    system = demo_system(make_lotse)
+    load_demo(system.cases, system.staff, cases=30, seed=23)
+    load_demo_desk(system.desk, system.cases, employers=2, seed=23)
+    runner = system.projections.runner
+    runner.batch_size = 1
+    while runner.run_batch():
+        pass
+    event_by_event = every_view_table(runner)
+    head = runner.head()
+
+    runner.reset(list(runner.views))
+    reported: list[tuple[int, int]] = []
+    assert runner.catch_up(progress=lambda position, target: reported.append((position, target)), batch_size=53) == head
+
+    assert every_view_table(runner) == event_by_event
+    assert runner.positions() == dict.fromkeys(runner.views, head)
+    positions = [position for position, _ in reported]
+    assert positions == sorted(positions)
+    assert positions[-1] == head
+    assert len(positions) == -(-head // 53)  # one report per batch
+    assert {target for _, target in reported} == {head}
