@@ -1,7 +1,8 @@
 """Lotse against raw PostgreSQL, side by side in one run: `python -m bench.performance [--mode quick|full]`.
 
 Prints a table: each row is what Lotse achieved, what plain psycopg achieved on the same server in the same run,
-their ratio, and the target of issue 8. Everything happens in a schema of its own, dropped at the end.
+their ratio, and the target (issue 19's where it set one, else issue 8's). Everything happens in a schema of its
+own, dropped at the end.
 """
 
 import argparse
@@ -173,7 +174,7 @@ def _rebuild_reads_and_memory(
     rebuild_rate, copy_rate_ = rebuilt / rebuild_seconds, copied / copy_seconds
     rows = [
         Row(f"rebuild all projections from {rebuilt:,} events", f"{rebuild_rate:,.0f} events/s",
-            f"{copy_rate_:,.0f} rows/s (COPY)", f"{rebuild_rate / copy_rate_:.2f}×", "≥ 0.3×"),
+            f"{copy_rate_:,.0f} rows/s (COPY)", f"{rebuild_rate / copy_rate_:.2f}×", "≥ 50,000 events/s"),
     ]  # fmt: skip
     cases, events = first.cases + second.cases, first.events + second.events
     worker_peak = _worker_catches_up(settings, directory)
@@ -294,7 +295,7 @@ def _as_of(server: LotseServer, raw_url: str, schema: str) -> Row:
     copied, copy_seconds = copy_rate(raw_url, schema, up_to=head)
     _say(f"as-of recompute over {head:,} events: {seconds:.1f} s; raw COPY of {copied:,} rows {copy_seconds:.2f} s")
     return Row(f"statistics as_of_position over the full log ({head:,} events)", f"{seconds:.1f} s",
-               f"{copy_seconds:.2f} s (COPY)", f"{seconds / copy_seconds:.0f}×", "≤ 60 s")  # fmt: skip
+               f"{copy_seconds:.2f} s (COPY)", f"{seconds / copy_seconds:.0f}×", "≤ 10 s at 2 M events")  # fmt: skip
 
 
 def read_head(raw_url: str, schema: str) -> int:
