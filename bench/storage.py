@@ -40,7 +40,9 @@ class Footprint:
         return events * (self.log_bytes + self.other_bytes) / self.events
 
 
-def footprint(url: str, schema: str) -> Footprint:
+def vacuum_analyze(url: str, schema: str) -> list[str]:
+    """VACUUM ANALYZE of every table in the schema, as autovacuum would have done by then on a server that runs it
+    (this machine's does not); answers the tables."""
     with psycopg.connect(url, autocommit=True) as connection:
         tables = [
             name
@@ -50,6 +52,12 @@ def footprint(url: str, schema: str) -> Footprint:
         ]
         for table in tables:
             connection.execute(f'VACUUM ANALYZE "{schema}"."{table}"')
+    return tables
+
+
+def footprint(url: str, schema: str) -> Footprint:
+    tables = vacuum_analyze(url, schema)
+    with psycopg.connect(url, autocommit=True) as connection:
         sizes = {
             table: int(
                 connection.execute(

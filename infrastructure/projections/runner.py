@@ -125,8 +125,9 @@ class ProjectionRunner:
     def run_batch(self, limit: int | None = None) -> int:
         """Projects the next batch of events (`limit`, else the runner's batch size) into every view behind it;
         returns how many events it read."""
-        batch = self._project(self.positions(), limit or self.batch_size)
-        return batch.count if batch is not None and self._write(batch) else 0
+        with collector_paused():
+            batch = self._project(self.positions(), limit or self.batch_size)
+            return batch.count if batch is not None and self._write(batch) else 0
 
     def catch_up(self, progress: Progress | None = None, batch_size: int | None = None) -> int:
         """Runs batches (of `batch_size` events, else the runner's) until every view is at the log's head (as it was
@@ -155,19 +156,16 @@ class ProjectionRunner:
         following: dict[type, list[str]] = {}  # per kind of state, the views behind the batch's end that follow it
         # Views need no personal data: events are read without opening them (no key store involved).
         decode = cast(MsgspecMapper, self.service.sealed_mapper).decode
-        with collector_paused():
-            for position_of_event, originator_id, version, topic, stored in rows:
-                state = self._state_after(decode(originator_id, version, topic, stored))
-                names = following.get(type(state))
-                if names is None:
-                    names = following[type(state)] = [
-                        name
-                        for name, view in self.views.items()
-                        if seen[name] < last and isinstance(state, view.follows)
-                    ]
-                for name in names:
-                    if position_of_event > seen[name]:
-                        latest[name][state.id] = state
+        for position_of_event, originator_id, version, topic, stored in rows:
+            state = self._state_after(decode(originator_id, version, topic, stored))
+            names = following.get(type(state))
+            if names is None:
+                names = following[type(state)] = [
+                    name for name, view in self.views.items() if seen[name] < last and isinstance(state, view.follows)
+                ]
+            for name in names:
+                if position_of_event > seen[name]:
+                    latest[name][state.id] = state
         return _Batch(seen, latest, last, len(rows))
 
     def _write(self, batch: "_Batch") -> bool:
