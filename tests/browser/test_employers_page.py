@@ -43,7 +43,7 @@ def test_the_employers_page_lists_the_agencys_employers_as_the_api_does(tab: Tab
 
     employers = demo.all_pages(role, "/employers")
     assert employers  # the demo desk has employers
-    assert page.locator("#page h1").inner_text() == "Arbeitgeber"
+    expect(page.locator("#page h1")).to_have_text("Arbeitgeber")
     assert table_rows(page, "#employers-table") == [shown(employer) for employer in employers]
     assert figure(page.locator("[data-figure=employers]").inner_text()) == len(employers)
     counselled = [employer for employer in employers if employer["counselling_sessions"]]

@@ -3,6 +3,8 @@ offers that `GET /cases/{id}/matching-offers` matches, with their reasons (the d
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import Demo, Tab
 from tests.browser.helpers import local_today, table_rows
 
@@ -61,7 +63,7 @@ def test_a_case_shows_the_offers_that_fit_it_with_their_reasons(tab: Tab) -> Non
     page = tab.page
 
     name = demo.api("counsellor", f"/cases/{case_id}")["personal"]["name"]
-    assert page.locator("#page h1").inner_text() == f"Fall: {name}"
+    expect(page.locator("#page h1")).to_have_text(f"Fall: {name}")
     rows = table_rows(page, "#matching-table")
     assert [row[0] for row in rows] == [item["offer"]["title"] for item in answer["items"]]
     assert [row[6] for row in rows] == [item["reason"]["text"] for item in answer["items"]]

@@ -110,7 +110,7 @@ def test_a_case_opens_as_a_timeline_of_who_recorded_what_when(tab: Tab) -> None:
 
     case = demo.api("counsellor", f"/cases/{case_id}")
     history = demo.api("counsellor", f"/cases/{case_id}/history")
-    assert page.locator("#page h1").inner_text() == f"Fall: {case['personal']['name']}"
+    expect(page.locator("#page h1")).to_have_text(f"Fall: {case['personal']['name']}")
     entries = page.locator("#timeline > li")
     assert [int(version) for version in entries.evaluate_all("(items) => items.map((i) => i.dataset.version)")] == [
         event["version"] for event in history["events"]

@@ -20,7 +20,7 @@ def test_a_lead_publishes_a_report_and_an_analyst_reads_it_with_small_cells_supp
 
     page.get_by_role("button", name="Abmelden").click()
     tab.sign_in("analyst")
-    assert page.locator("#page h1").inner_text() == "Berichte"
+    expect(page.locator("#page h1")).to_have_text("Berichte")
     listed = demo.api("analyst", "/reports")["items"]
     assert len(listed) >= 1
     published = next(report for report in listed if report["period"] == "2025" and report["kind"] == "esf")

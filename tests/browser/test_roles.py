@@ -59,5 +59,5 @@ def test_a_case_the_api_does_not_show_gets_a_message_not_a_broken_page(tab: Tab)
     tab.open(f"#/fallverlauf/{uuid.uuid4()}")
 
     expect(tab.page.get_by_role("alert")).to_contain_text("Nicht gefunden")
-    assert tab.page.locator("#page h1").inner_text() == "Fälle"
+    expect(tab.page.locator("#page h1")).to_have_text("Fälle")
     assert tab.page.get_by_role("navigation", name="Hauptnavigation").is_visible()

@@ -1,5 +1,7 @@
 """Signing in with a bearer token, and out again; what a wrong token gets."""
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import Tab
 
 
@@ -16,7 +18,7 @@ def test_signing_in_with_the_keyboard_opens_the_start_page_of_the_role(tab: Tab)
     page.keyboard.press("Enter")
     tab.settle()
 
-    assert page.locator("#page h1").inner_text() == "Meine Fälle"
+    expect(page.locator("#page h1")).to_have_text("Meine Fälle")
     assert page.locator("#who").inner_text() == "ayse · Beratung · koeln"
     assert page.evaluate("sessionStorage.getItem('lotse.token')") == tab.demo.tokens["counsellor"]
     assert page.evaluate("localStorage.length") == 0
@@ -38,7 +40,7 @@ def test_the_sign_in_page_explains_where_a_token_comes_from(tab: Tab) -> None:
 def test_signing_out_forgets_the_token(tab: Tab) -> None:
     tab.sign_in("lead")
     page = tab.page
-    assert page.locator("#page h1").inner_text() == "Team"
+    expect(page.locator("#page h1")).to_have_text("Team")
 
     page.get_by_role("button", name="Abmelden").focus()
     page.keyboard.press("Enter")
