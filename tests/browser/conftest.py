@@ -10,6 +10,7 @@ Without Chromium the tests are skipped, except with CI=true, where they fail.
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,16 +92,31 @@ class Tab:
     def sign_in(self, role: str) -> None:
         self.page.goto(self.demo.dashboard)
         self.page.get_by_label("Zugangstoken").fill(self.demo.tokens[role])
-        self.page.get_by_role("button", name="Anmelden").click()
-        self.settle()
+        with self.navigating():
+            self.page.get_by_role("button", name="Anmelden").click()
 
     def open(self, route: str) -> None:
         """Opens a page of the dashboard by its address (`#/…`) and waits until it has loaded its data."""
-        self.page.goto(f"{self.demo.dashboard}{route}")
+        address = f"{self.demo.dashboard}{route}"
+        if self.page.url == address:  # the page shown already: going to it again builds nothing anew
+            self.settle()
+            return
+        with self.navigating():
+            self.page.goto(address)
+
+    @contextmanager
+    def navigating(self) -> Iterator[None]:
+        """Around an action that leads to a page (another, or the same anew): waits until that page has loaded.
+
+        The dashboard keeps the page it leaves on screen until the next one is built, so the page being left is
+        marked first: without the mark, waiting for a loaded page could return at once, on the old one.
+        """
+        self.page.evaluate("document.querySelector('#page section.page')?.setAttribute('data-left', '')")
+        yield
         self.settle()
 
     def settle(self) -> None:
-        self.page.wait_for_selector("#page section.page:not([aria-busy])")
+        self.page.wait_for_selector("#page section.page:not([aria-busy]):not([data-left])")
         self.page.wait_for_load_state("networkidle")
 
     def expect_console_error(self, text: str) -> None:

@@ -37,8 +37,8 @@ def shown(employer: dict[str, Any], *, agency: bool = False) -> list[str]:
 def test_the_employers_page_lists_the_agencys_employers_as_the_api_does(tab: Tab, role: str) -> None:
     demo = tab.demo
     tab.sign_in(role)
-    tab.page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Arbeitgeber").click()
-    tab.settle()
+    with tab.navigating():
+        tab.page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Arbeitgeber").click()
     page = tab.page
 
     employers = demo.all_pages(role, "/employers")
@@ -65,8 +65,8 @@ def test_the_employers_page_filters_by_size_and_name(tab: Tab) -> None:
 
     page.get_by_label("Größe").select_option(label="Kleines Unternehmen")
     page.get_by_label("Name enthält").fill(word)
-    page.get_by_role("button", name="Anzeigen").click()
-    tab.settle()
+    with tab.navigating():
+        page.get_by_role("button", name="Anzeigen").click()
 
     expected = demo.all_pages("lead", "/employers", size="small", q=word)
     assert expected
@@ -76,8 +76,8 @@ def test_the_employers_page_filters_by_size_and_name(tab: Tab) -> None:
     tab.screenshot("arbeitgeber-auswahl")
 
     page.get_by_label("Name enthält").fill("Gibtesnicht")
-    page.get_by_role("button", name="Anzeigen").click()
-    tab.settle()
+    with tab.navigating():
+        page.get_by_role("button", name="Anzeigen").click()
     expect(page.get_by_role("status")).to_contain_text("Kein Arbeitgeber passt zu dieser Auswahl.")
 
 

@@ -105,8 +105,8 @@ def test_a_case_opens_as_a_timeline_of_who_recorded_what_when(tab: Tab) -> None:
     first = page.locator("#open-cases tbody a").first
     case_id = (first.get_attribute("href") or "").rsplit("/", 1)[-1]
 
-    first.click()
-    tab.settle()
+    with tab.navigating():
+        first.click()
 
     case = demo.api("counsellor", f"/cases/{case_id}")
     history = demo.api("counsellor", f"/cases/{case_id}/history")

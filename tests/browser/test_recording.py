@@ -62,10 +62,9 @@ def test_a_counsellor_finds_a_client_by_name_and_records_a_session_that_shows_in
     tab.screenshot("suche-nach-namen", readme=True)
 
     # By its address: two clients of the demo may share a name.
-    page.locator(f"#cases-table a[href='#/fallverlauf/{case['id']}']").first.click()
-    tab.settle()
+    with tab.navigating():
+        page.locator(f"#cases-table a[href='#/fallverlauf/{case['id']}']").first.click()
     expect(page.locator("#page h1")).to_have_text(f"Fall: {name}")
-    tab.settle()
 
     posted: list[Request] = []
     page.on("request", lambda request: posted.append(request) if request.method == "POST" else None)

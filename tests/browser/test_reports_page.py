@@ -24,8 +24,8 @@ def test_a_lead_publishes_a_report_and_an_analyst_reads_it_with_small_cells_supp
     listed = demo.api("analyst", "/reports")["items"]
     assert len(listed) >= 1
     published = next(report for report in listed if report["period"] == "2025" and report["kind"] == "esf")
-    page.get_by_role("link", name="ESF+-Indikatoren (Eintritte)").first.click()
-    tab.settle()
+    with tab.navigating():
+        page.get_by_role("link", name="ESF+-Indikatoren (Eintritte)").first.click()
 
     rows = {row[0].split()[0]: row[1:] for row in table_rows(page, "#report-cells")}
     for code in ("EECO01", "EECO02", "EECO12"):

@@ -15,8 +15,8 @@ def test_signing_in_with_the_keyboard_opens_the_start_page_of_the_role(tab: Tab)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "token"
     page.keyboard.type(tab.demo.tokens["counsellor"])
-    page.keyboard.press("Enter")
-    tab.settle()
+    with tab.navigating():
+        page.keyboard.press("Enter")
 
     expect(page.locator("#page h1")).to_have_text("Meine Fälle")
     assert page.locator("#who").inner_text() == "ayse · Beratung · koeln"
