@@ -40,8 +40,7 @@ from domain.activity import Activity
 from domain.activity import activity as count_activity
 from domain.case import Case
 from domain.employers import Employer
-from domain.events import CaseEvent
-from domain.evolution import evolve
+from domain.evolution import CASE_EVENTS, evolve
 from domain.funnel import FUNNEL_DEFINITION_VERSION
 from domain.log import register_of
 from domain.registers import Entry, RegisterEntry, RegisterEvent
@@ -191,7 +190,7 @@ class Reporting:
             if not events:
                 break
             for _, event in events:
-                if isinstance(event, CaseEvent):
+                if type(event) in CASE_EVENTS:  # not isinstance: see domain/step_effects.py
                     cases[event.originator_id] = evolve(cases.get(event.originator_id), event)
                 elif isinstance(event, RegisterEvent):
                     entries[event.originator_id] = register_of(event).evolve(entries.get(event.originator_id), event)

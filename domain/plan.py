@@ -19,20 +19,22 @@ from domain.vocabulary import PlanItemKind
 PlanItemShownStatus = Literal["open", "done", "overdue"]
 
 
+# Looked up by the step's exact type: an `isinstance` that misses a msgspec struct class is slow (see
+# domain/step_effects.py), and every step of a replay asks.
+_PLAN_KIND_OF: dict[type[ev.StepRecorded], PlanItemKind] = {
+    ev.AssessmentCompleted: "assessment",
+    ev.RecognitionApplied: "recognition",
+    ev.CourseEnrolled: "course",
+    ev.ExamAdmissionApplied: "exam",
+    ev.ReferralMade: "referral",
+}
+
+
 def plan_kind_of(event: ev.StepRecorded) -> PlanItemKind | None:
     """The kind of plan item a step of the journey completes, if any."""
-    match event:
-        case ev.AssessmentCompleted():
-            return "assessment"
-        case ev.RecognitionApplied():
-            return "recognition"
-        case ev.CourseEnrolled():
-            return "language" if event.kind == "language" else "course"
-        case ev.ExamAdmissionApplied():
-            return "exam"
-        case ev.ReferralMade():
-            return "referral"
-    return None
+    if type(event) is ev.CourseEnrolled and event.kind == "language":
+        return "language"
+    return _PLAN_KIND_OF.get(type(event))
 
 
 def agreed(case: Case, event: ev.PlanAgreed) -> Case:
@@ -64,7 +66,7 @@ def completed_by_step(case: Case, event: ev.StepRecorded) -> Case:
 def item_completed_by(items: tuple[PlanItem, ...], event: ev.StepRecorded) -> PlanItem | None:
     """The open item a step completes: one naming the step's offer, else the earliest due of the step's kind."""
     open_items = [item for item in items if item.status == "open"]
-    offer_id = event.offer_id if isinstance(event, ev.CourseEnrolled) else None
+    offer_id = event.offer_id if type(event) is ev.CourseEnrolled else None
     if offer_id is not None:
         of_offer = [item for item in open_items if item.offer_id == offer_id]
         if of_offer:

@@ -19,7 +19,7 @@ from application.cases import CaseService
 from application.collector import collector_paused
 from domain.case import Case
 from domain.events import CaseEvent
-from domain.evolution import evolve, project_case
+from domain.evolution import CASE_EVENTS, evolve, project_case
 from domain.log import register_of
 from domain.registers import RegisterEntry, RegisterEvent
 from infrastructure.eventstore.mapper import MsgspecMapper
@@ -46,7 +46,7 @@ class _Batch:
     position of the last event and how many events were read."""
 
     seen: dict[str, int]
-    latest: dict[str, dict[UUID, State]]
+    latest: dict[str, list[State]]
     last: int
     count: int
 
@@ -152,20 +152,24 @@ class ProjectionRunner:
         if not rows:
             return None
         last = rows[-1][0]
-        latest: dict[str, dict[UUID, State]] = {name: {} for name in self.views}
-        following: dict[type, list[str]] = {}  # per kind of state, the views behind the batch's end that follow it
+        # Each case's and entry's latest state with the position of its last event: one dict entry per event, as a
+        # rebuild projects millions; which views take it is decided once per state below.
+        newest: dict[UUID, tuple[State, int]] = {}
         # Views need no personal data: events are read without opening them (no key store involved).
         decode = cast(MsgspecMapper, self.service.sealed_mapper).decode
         for position_of_event, originator_id, version, topic, stored in rows:
             state = self._state_after(decode(originator_id, version, topic, stored))
+            newest[state.id] = (state, position_of_event)
+        latest: dict[str, list[State]] = {name: [] for name in self.views if seen[name] < last}
+        following: dict[type, list[str]] = {}  # per kind of state, the views behind the batch's end that follow it
+        for state, position_of_event in newest.values():
             names = following.get(type(state))
             if names is None:
-                names = following[type(state)] = [
-                    name for name, view in self.views.items() if seen[name] < last and isinstance(state, view.follows)
-                ]
+                names = [name for name in latest if isinstance(state, self.views[name].follows)]
+                following[type(state)] = names
             for name in names:
                 if position_of_event > seen[name]:
-                    latest[name][state.id] = state
+                    latest[name].append(state)
         return _Batch(seen, latest, last, len(rows))
 
     def _write(self, batch: "_Batch") -> bool:
@@ -181,10 +185,9 @@ class ProjectionRunner:
                 # A view's statements touch a few rows each by index, but a view just emptied for a rebuild has
                 # statistics that make the planner expect many and compile them (JIT): seconds lost per batch.
                 cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL enable_seqscan = off")
             for name, states in batch.latest.items():
-                if batch.seen[name] >= batch.last:
-                    continue
-                self.views[name].write_all(cursor, list(states.values()))
+                self.views[name].write_all(cursor, states)
                 # A view moves past events it does not follow too: it reflects every position up to `last`.
                 cursor.execute(f"UPDATE {self._tracking} SET position = ? WHERE view = ?", (batch.last, name))
         return True
@@ -227,10 +230,13 @@ class ProjectionRunner:
         return {name: known.get(name, 0) for name in self.views}
 
     def _state_after(self, event: CaseEvent | RegisterEvent) -> State:
-        if isinstance(event, RegisterEvent):
-            return self._entry_after(event)
+        if type(event) in CASE_EVENTS:  # not isinstance: see domain/step_effects.py
+            return self._case_after(cast("CaseEvent", event))
+        return self._entry_after(cast("RegisterEvent", event))
+
+    def _case_after(self, event: CaseEvent) -> Case:
         cached = self._cache.pop(event.originator_id, None)
-        if not isinstance(cached, Case):
+        if type(cached) is not Case:
             cached = None
         if event.originator_version == 1:
             case = evolve(None, event)
