@@ -104,6 +104,8 @@ class MsgspecMapper(Mapper[UUID]):
         self._decoders = {topic: msgspec.json.Decoder(cls) for topic, cls in self.stored_types.items()}
         self._paths = {topic: paths for topic, cls in self.stored_types.items() if (paths := sealed_paths(cls))}
         self._in_clear = {topic: _value_in_clear(paths) for topic, paths in self._paths.items()}
+        # The types whose personal data block is sealed as one (`_UNOPENED_BLOCK`): no other has one to find.
+        self._blocks = {topic for topic, paths in self._paths.items() if any(path[-1] == "personal" for path in paths)}
         self._contexts = {topic: _contexts_by_field(paths) for topic, paths in self._paths.items()}
         self._last_prefix: tuple[UUID, bytes] | None = None
 
@@ -161,24 +163,24 @@ class MsgspecMapper(Mapper[UUID]):
             cls = self.stored_types[name]
             current = stored_version == getattr(cls, "class_version", 1)
             paths = self._paths.get(name, []) if current else sealed_paths(cls, stored_version)
-            has_envelopes = bool(paths) and b'"key":' in state
+            envelopes = state.count(b'"key":') if paths else 0
             in_clear = bool(paths) and (not current or self._in_clear[name].search(state) is not None)
-            if current and not has_envelopes and not in_clear:
+            if current and not envelopes and not in_clear:
                 return self._decoders[name].decode(state)
             if current and not in_clear and self.opens_sealed:
                 opened = self._opened_in_place(state, name, _case_id(originator_id))
                 if opened is not None:
                     return self._decoders[name].decode(opened)
             if current and not in_clear and not self.opens_sealed:
-                unopened = _UNOPENED_BLOCK.sub(b'"personal":{}', state)
-                unopened = _ENVELOPE_BYTES.sub(b"null", unopened)
-                if b'"key":' not in unopened:  # else an envelope of another shape: `_open` reads it
+                unopened, blocks = _UNOPENED_BLOCK.subn(b'"personal":{}', state) if name in self._blocks else (state, 0)
+                unopened, nulled = _ENVELOPE_BYTES.subn(b"null", unopened)
+                if blocks + nulled == envelopes:  # else an envelope of another shape: `_open` reads it
                     return self._decoders[name].decode(unopened)
             if stored_version > getattr(cls, "class_version", 1):
                 # Written by newer code: reading it with this class would silently drop what it added.
                 raise ValueError(f"stored class version {stored_version} is newer than this class's")
             data = msgspec.json.decode(state)
-            if has_envelopes or in_clear:
+            if envelopes or in_clear:
                 self._open(data, _case_id(originator_id), paths)
             for from_version in range(stored_version, cls.class_version):
                 getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
