@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, Protocol
 
+import msgspec
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.rows import tuple_row
@@ -124,29 +125,32 @@ class DialectCursor:
 
 
 # Writing many rows at once (the projection views write a batch of states in a few statements, whatever its size):
-# PostgreSQL takes arrays (one statement, one round trip), SQLite the same statement for each row, in process.
+# PostgreSQL takes the rows as one JSON array of arrays (one statement, one round trip), SQLite the same statement
+# for each row, in process. JSON, not PostgreSQL arrays: msgspec encodes a batch's rows in C, where psycopg builds
+# each array in Python value by value (measured in a rebuild: 0.8 s of 12, for arrays of a few thousand keys).
+_json = msgspec.json.Encoder()
 
 
-def _array_types(keys: Sequence[Sequence[Any]]) -> list[str]:
-    """The PostgreSQL array type of each column of the keys: text, or bigint for integers."""
-    return ["bigint[]" if isinstance(value, int) else "text[]" for value in keys[0]]
-
-
-def _columns_of(keys: Sequence[Sequence[Any]]) -> list[list[Any]]:
-    return [list(column) for column in zip(*keys, strict=True)]
+def json_rows(rows: Sequence[Sequence[Any]], names: Sequence[str]) -> tuple[str, list[Any]]:
+    """PostgreSQL: the rows as a relation of the named columns (text, or bigint where the first row holds an integer)
+    for a FROM clause, with its one parameter."""
+    columns = ", ".join(
+        f"(e->>{index})::bigint AS {name}" if isinstance(value, int) else f"e->>{index} AS {name}"
+        for index, (name, value) in enumerate(zip(names, rows[0], strict=True))
+    )
+    return f"(SELECT {columns} FROM json_array_elements(?::json) AS e)", [_json.encode(rows).decode()]
 
 
 def key_match(columns: Sequence[str], keys: Sequence[Sequence[Any]]) -> tuple[str, str, list[Any]]:
-    """PostgreSQL: the key arrays as a relation `k` and the condition joining a table `t` to it, with its parameters.
+    """PostgreSQL: the keys as a relation `k` and the condition joining a table `t` to it, with its parameters.
 
-    One key column is matched with `= ANY` and several by a join: either way PostgreSQL finds the rows by index,
-    whatever its statistics say (a view just emptied for a rebuild has none that fit)."""
-    if len(columns) == 1:
-        return "", f"t.{columns[0]} = ANY(?::{_array_types(keys)[0]})", [[key[0] for key in keys]]
-    arrays = ", ".join(f"?::{kind}" for kind in _array_types(keys))
-    names = ", ".join(f"k{index}" for index in range(len(columns)))
-    condition = " AND ".join(f"t.{column} = k.k{index}" for index, column in enumerate(columns))
-    return f"unnest({arrays}) AS k({names})", condition, _columns_of(keys)
+    A join, not `= ANY`: PostgreSQL then looks each key up by index, whatever its statistics say (a view just emptied
+    for a rebuild has none that fit), where `= ANY` of a computed array got a parallel bitmap scan (12 ms instead of 4
+    for 400 keys). Keys given twice are matched once."""
+    names = [f"k{index}" for index in range(len(columns))]
+    relation, params = json_rows(list(dict.fromkeys(tuple(key) for key in keys)), names)
+    condition = " AND ".join(f"t.{column} = k.{name}" for column, name in zip(columns, names, strict=True))
+    return f"{relation} AS k", condition, params
 
 
 def delete_keys(cursor: DialectCursor, table: str, columns: Sequence[str], keys: Sequence[Sequence[Any]]) -> None:
@@ -155,8 +159,7 @@ def delete_keys(cursor: DialectCursor, table: str, columns: Sequence[str], keys:
         return
     if cursor.dialect == "postgres":
         relation, condition, params = key_match(columns, keys)
-        using = f" USING {relation}" if relation else ""
-        cursor.execute(f"DELETE FROM {table} AS t{using} WHERE {condition}", params)
+        cursor.execute(f"DELETE FROM {table} AS t USING {relation} WHERE {condition}", params)
     else:
         cursor.executemany(f"DELETE FROM {table} WHERE {' AND '.join(f'{c} = ?' for c in columns)}", keys)
 
@@ -169,9 +172,8 @@ def select_keys(
         return []
     if cursor.dialect == "postgres":
         relation, condition, params = key_match(columns, keys)
-        joined = f" JOIN {relation} ON {condition}" if relation else f" WHERE {condition}"
         qualified = ", ".join(f"t.{column.strip()}" for column in selected.split(","))
-        cursor.execute(f"SELECT {qualified} FROM {table} AS t{joined}", params)
+        cursor.execute(f"SELECT {qualified} FROM {table} AS t JOIN {relation} ON {condition}", params)
         return [tuple(row) for row in cursor.fetchall()]
     found: list[tuple[Any, ...]] = []
     where = " AND ".join(f"{c} = ?" for c in columns)

@@ -5,12 +5,15 @@ crash anywhere leaves each view at a position it fully reflects, and the next ru
 """
 
 import logging
+import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import ProgrammingError
@@ -32,7 +35,10 @@ State = Case | RegisterEntry  # what an event leaves behind: a case, or an entry
 TRACKING = "lotse_tracking"
 GATHER_SECONDS = 0.02
 REBUILD_BATCH = 10_000  # events per view transaction of a rebuild (`lotse projections rebuild`)
+SWITCH_SECONDS = 0.001  # the interpreter's switch interval while a catch-up writes beside projecting
+WRITERS = 3  # threads writing a catch-up's views, each view in a transaction of its own
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 logger = logging.getLogger("lotse.projections")
 
 
@@ -132,17 +138,38 @@ class ProjectionRunner:
     def catch_up(self, progress: Progress | None = None, batch_size: int | None = None) -> int:
         """Runs batches (of `batch_size` events, else the runner's) until every view is at the log's head (as it was
         when this started). A rebuild takes REBUILD_BATCH: each view then writes a case once per batch, not once per
-        few of its events, in a few statements per batch."""
+        few of its events, in a few statements per batch.
+
+        On PostgreSQL each batch's views are written in a thread while the next batch is read and projected: the
+        writes spend most of their time waiting for the server, which then works on the other core."""
         target = self.head()
+        limit = batch_size or self.batch_size
         processed = 0
-        while min(self.positions().values(), default=target) < target:
-            count = self.run_batch(batch_size)
-            processed += count
-            if progress is not None:
-                progress(min(self.positions().values()), target)
-            if count == 0:
-                time.sleep(0.01)
-        return processed
+        threaded = self.database.dialect == "postgres"
+        with collector_paused(), _writers(threaded) as writers:
+            seen = self.positions()
+            pending: list[Future[bool]] = []  # the batch being written, a transaction per group of views
+            written: _Batch | None = None
+            while True:
+                behind = min(seen.values(), default=target) < target
+                batch = self._project(seen, limit) if behind else None  # `seen`: as the pending batch leaves them
+                if pending:
+                    if not all([future.result() for future in pending]):
+                        # Another runner moved views on: what was projected after them starts from the wrong place.
+                        batch, behind = None, True
+                    elif written is not None:
+                        processed += written.count
+                        if progress is not None:
+                            progress(min(_after(written).values(), default=target), target)
+                    pending, written = [], None
+                if batch is not None:
+                    pending = [writers.submit(self._write, batch, group) for group in _groups(batch, threaded)]
+                    written, seen = batch, _after(batch)
+                elif behind:
+                    time.sleep(0.01)
+                    seen = self.positions()
+                else:
+                    return processed
 
     def _project(self, seen: dict[str, int], limit: int) -> "_Batch | None":
         """The states the events after the views' positions (`seen`) leave behind: the latest of each case and entry,
@@ -172,22 +199,28 @@ class ProjectionRunner:
                     latest[name].append(state)
         return _Batch(seen, latest, last, len(rows))
 
-    def _write(self, batch: "_Batch") -> bool:
-        """Writes a batch's states to the views behind it with their new positions; false (writing nothing) when a
-        view is no longer where the batch started from: another runner moved on meanwhile."""
+    def _write(self, batch: "_Batch", names: Sequence[str] | None = None) -> bool:
+        """Writes a batch's states to the views behind it (`names`: to those of them) with their new positions; false
+        (writing nothing) when such a view is no longer where the batch started from: another runner moved on."""
         # Views and their positions commit together, so a view whose last commits a crash took resumes from the
         # position it reached: exactly once either way. Not waiting for the flush keeps the views' writes off the
         # disk queue that the events' commits wait in.
+        names = list(batch.latest) if names is None else names
         with self.database.transaction(commit=True, flush=False) as cursor:
-            if self._locked_positions(cursor) != batch.seen:
+            if self._locked_positions(cursor, names) != {name: batch.seen[name] for name in names}:
                 return False
             if self.database.dialect == "postgres":
                 # A view's statements touch a few rows each by index, but a view just emptied for a rebuild has
                 # statistics that make the planner expect many and compile them (JIT), or expect none and scan the
                 # whole table (seen: the deadlines' lookup of 400 cases took 67 ms instead of 3): seconds per batch.
-                cursor.execute("SET LOCAL jit = off; SET LOCAL enable_seqscan = off")
-            for name, states in batch.latest.items():
-                self.views[name].write_all(cursor, states)
+                # The keys come as a JSON relation of unknown size (sql.key_match), which the planner would hash
+                # whole tables for (seen: the same lookup, 39 ms instead of 4); each key looked up by index is right.
+                cursor.execute(
+                    "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true),"
+                    " set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
+                )
+            for name in names:
+                self.views[name].write_all(cursor, batch.latest[name])
                 # A view moves past events it does not follow too: it reflects every position up to `last`.
                 cursor.execute(f"UPDATE {self._tracking} SET position = ? WHERE view = ?", (batch.last, name))
         return True
@@ -223,11 +256,14 @@ class ProjectionRunner:
                 # first puts them into one view transaction instead of one each (the views lag by this much).
                 stop.wait(GATHER_SECONDS)
 
-    def _locked_positions(self, cursor: DialectCursor) -> dict[str, int]:
-        lock = " FOR UPDATE" if self.database.dialect == "postgres" else ""
-        cursor.execute(f"SELECT view, position FROM {self._tracking}{lock}")
+    def _locked_positions(self, cursor: DialectCursor, names: Sequence[str]) -> dict[str, int]:
+        """The named views' positions, locked until the transaction ends (SQLite: by its one writer), in the order
+        of their names, as every runner locks them."""
+        lock = " ORDER BY view FOR UPDATE" if self.database.dialect == "postgres" else ""
+        placeholders = ", ".join("?" * len(names))
+        cursor.execute(f"SELECT view, position FROM {self._tracking} WHERE view IN ({placeholders}){lock}", names)
         known = {str(name): int(position) for name, position in cursor.fetchall()}
-        return {name: known.get(name, 0) for name in self.views}
+        return {name: known.get(name, 0) for name in names}
 
     def _state_after(self, event: CaseEvent | RegisterEvent) -> State:
         if type(event) in CASE_EVENTS:  # not isinstance: see domain/step_effects.py
@@ -270,6 +306,48 @@ class ProjectionRunner:
         self._cache[state.id] = state
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+
+def _after(batch: _Batch) -> dict[str, int]:
+    """The views' positions once the batch is written: the views it was written to are at its last event."""
+    return {name: batch.last if name in batch.latest else position for name, position in batch.seen.items()}
+
+
+def _groups(batch: _Batch, threaded: bool) -> list[list[str]]:
+    """The views of a batch that are written in one transaction each: with threads, each view with states on its own
+    (they are written side by side), the views that only move their position together; without, all in one."""
+    if not threaded:
+        return [list(batch.latest)]
+    moving = [name for name, states in batch.latest.items() if not states]
+    return [*([name] for name, states in batch.latest.items() if states), *([moving] if moving else [])]
+
+
+@contextmanager
+def _writers(threaded: bool) -> Iterator[Executor]:
+    """Where a batch's views are written: WRITERS threads beside the projecting, or (SQLite, whose one writer and
+    readers share a file lock) the caller's own thread. While they work, the interpreter switches between threads
+    every SWITCH_SECONDS instead of every 5 ms: a writing thread mostly waits for a statement's answer, and each answer
+    would otherwise wait that long for the projecting thread to give up the interpreter lock."""
+    if not threaded:
+        yield _InThisThread()
+        return
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_SECONDS)
+    try:
+        with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="lotse-view-writes") as executor:
+            yield executor
+    finally:
+        sys.setswitchinterval(interval)
+
+
+class _InThisThread(Executor):
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> "Future[T]":
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
 
 
 class ProjectionFollower:

@@ -29,7 +29,7 @@ from domain.indicators_v2 import (
     participant_facts,
     sme_support_days,
 )
-from infrastructure.eventstore.sql import DialectCursor, delete_keys, insert_rows, key_match, select_keys
+from infrastructure.eventstore.sql import DialectCursor, delete_keys, insert_rows, json_rows, key_match, select_keys
 from infrastructure.projections.case_views import (
     CASELOAD,
     DEADLINES,
@@ -340,11 +340,9 @@ def add_counts(cursor: DialectCursor, table: str, name: str, persons: Mapping[tu
     rows = [(*key, change) for key, change in changes]
     upsert = f"ON CONFLICT ({', '.join(columns)}) DO UPDATE SET persons = {name}.persons + excluded.persons"
     if cursor.dialect == "postgres":
-        arrays = ", ".join(f"?::{'bigint' if isinstance(value, int) else 'text'}[]" for value in rows[0])
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}, persons) SELECT * FROM unnest({arrays}) {upsert}",
-            [list(column) for column in zip(*rows, strict=True)],
-        )
+        relation, params = json_rows(rows, [*columns, "persons"])
+        names = ", ".join(columns)
+        cursor.execute(f"INSERT INTO {table} ({names}, persons) SELECT * FROM {relation} AS k {upsert}", params)
     else:
         placeholders = ", ".join("?" * (len(columns) + 1))
         cursor.executemany(
