@@ -331,13 +331,33 @@ def _writers(threaded: bool) -> Iterator[Executor]:
     if not threaded:
         yield _InThisThread()
         return
+    with _switching_often(), ThreadPoolExecutor(WRITERS, thread_name_prefix="lotse-view-writes") as executor:
+        yield executor
+
+
+class _Switching:
+    """How many catch-ups of this process shorten the switch interval, and the interval before the first of them."""
+
+    lock = threading.Lock()
+    blocks = 0
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_SECONDS)
+
+
+@contextmanager
+def _switching_often() -> Iterator[None]:
+    """SWITCH_SECONDS as the switch interval until the block ends, and every other such block of this process."""
+    with _Switching.lock:
+        if _Switching.blocks == 0:
+            _Switching.interval = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_SECONDS)
+        _Switching.blocks += 1
     try:
-        with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="lotse-view-writes") as executor:
-            yield executor
+        yield
     finally:
-        sys.setswitchinterval(interval)
+        with _Switching.lock:
+            _Switching.blocks -= 1
+            if _Switching.blocks == 0:
+                sys.setswitchinterval(_Switching.interval)
 
 
 class _InThisThread(Executor):

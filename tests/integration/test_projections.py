@@ -3,6 +3,7 @@
 The expected figures are computed here, independently of domain/indicators.py, from the case states.
 """
 
+import sys
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -243,12 +244,14 @@ def test_two_runners_at_once_keep_the_views_exact(make_lotse: LotseFactory) -> N
     )
     first.batch_size = 70
 
+    switch_interval = sys.getswitchinterval()
     threads = [threading.Thread(target=runner.catch_up) for runner in (first, second)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     together = view_tables(first.database)
+    assert sys.getswitchinterval() == switch_interval  # shortened while either wrote its views beside, not after
 
     first.reset(list(first.views))
     first.catch_up()
