@@ -207,8 +207,11 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
     def select_log_rows(self, start: int, limit: int, stop: int | None = None) -> list[LogRow]:
         """The log's rows from position `start` (up to `stop`), at most `limit`, in the log's order: tuples, not the
         library's dict rows and Notifications, which cost more than decoding the events."""
+        # Binary: each event's bytes come as they are, not as the hex text that PostgreSQL would write and psycopg
+        # decode again (a rebuild and an as-of recompute read every row: both about 5 % faster, measured in pairs).
         with self.datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
-            cursor.execute(self._select_log_rows, (start, stop if stop is not None else 2**63 - 1, limit), prepare=True)
+            bounds = (start, stop if stop is not None else 2**63 - 1, limit)
+            cursor.execute(self._select_log_rows, bounds, prepare=True, binary=True)
             return cursor.fetchall()
 
     select_notifications = _fail_fast(PostgresApplicationRecorder.select_notifications.__wrapped__)

@@ -1,7 +1,9 @@
 """The projection runner: follows the event log and keeps every view exactly at its tracking position.
 
-Each batch of events is written to the views in one transaction together with the views' new positions, so a
-crash anywhere leaves each view at a position it fully reflects, and the next run resumes from there.
+Each batch of events is written to a view in one transaction together with the view's new position, so a crash
+anywhere leaves each view at a position it fully reflects, and the next run resumes from there. Following the log,
+one transaction writes all views; catching up on PostgreSQL (`lotse projections rebuild`), a transaction per view,
+written side by side while the next batch is projected.
 """
 
 import logging
