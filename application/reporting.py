@@ -7,7 +7,7 @@ ESF+ figures under release 0.1's definition (`definition_version` esf-plus-2021-
 they are always replayed, live answers at the log's head. That costs a replay of the whole log per request — time
 in proportion to the events up to the position (every event decoded and evolved once, in batches of REPLAY_BATCH,
 without personal data) and memory for every case's state — the cost of any `as_of_position` answer: on the
-benchmark's log of 2.6 million events, 40 s (README, Performance). It serves an auditor re-deriving a
+benchmark's log of 2.6 million events, 31–33 s (README, Performance). It serves an auditor re-deriving a
 figure published before 0.2, not a dashboard.
 """
 
