@@ -39,6 +39,7 @@ GATHER_SECONDS = 0.02
 REBUILD_BATCH = 10_000  # events per view transaction of a rebuild (`lotse projections rebuild`)
 SWITCH_SECONDS = 0.001  # the interpreter's switch interval while a catch-up writes beside projecting
 WRITERS = 3  # threads writing a catch-up's views, each view in a transaction of its own
+VIEW_WRITE_IDLE_LIMIT_MS = 120_000  # PostgreSQL ends a view transaction idle this long (a process that hangs)
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
 logger = logging.getLogger("lotse.projections")
@@ -209,18 +210,22 @@ class ProjectionRunner:
         # disk queue that the events' commits wait in.
         names = list(batch.latest) if names is None else names
         with self.database.transaction(commit=True, flush=False) as cursor:
-            if self._locked_positions(cursor, names) != {name: batch.seen[name] for name in names}:
-                return False
             if self.database.dialect == "postgres":
                 # A view's statements touch a few rows each by index, but a view just emptied for a rebuild has
                 # statistics that make the planner expect many and compile them (JIT), or expect none and scan the
                 # whole table (seen: the deadlines' lookup of 400 cases took 67 ms instead of 3): seconds per batch.
                 # The keys come as a JSON relation of unknown size (sql.key_match), which the planner would hash
                 # whole tables for (seen: the same lookup, 39 ms instead of 4); each key looked up by index is right.
+                # A catch-up's writing threads share the interpreter with the projecting one, so the pauses between
+                # a view's statements follow how busy the process and the machine are: the pool's idle-in-transaction
+                # limit (5 s, for transactions a stuck request left open) ended one in CI under load.
                 cursor.execute(
                     "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true),"
-                    " set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
+                    " set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),"
+                    f" set_config('idle_in_transaction_session_timeout', '{VIEW_WRITE_IDLE_LIMIT_MS}', true)"
                 )
+            if self._locked_positions(cursor, names) != {name: batch.seen[name] for name in names}:
+                return False
             for name in names:
                 self.views[name].write_all(cursor, batch.latest[name])
                 # A view moves past events it does not follow too: it reflects every position up to `last`.

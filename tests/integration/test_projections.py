@@ -5,10 +5,12 @@ The expected figures are computed here, independently of domain/indicators.py, f
 
 import sys
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +23,11 @@ from application.synthetic import load_demo
 from application.synthetic_desk import load_demo_desk
 from domain.case import Case
 from domain.deadlines import deadlines
-from infrastructure.bootstrap import Lotse, Projections, utc_now
+from infrastructure.bootstrap import Lotse, Projections, bootstrap, utc_now
 from infrastructure.eventstore.sql import Database
 from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.projections.statistics_views import INDICATOR_DAYS, VIEW_TABLES
+from infrastructure.settings import Settings
 from tests.integration.conftest import LotseFactory
 
 CASES = 150
@@ -397,3 +400,39 @@ def test_a_rebuild_that_fails_in_one_view_resumes_to_the_views_kept_event_by_eve
     assert runner.catch_up(batch_size=61) > 0
     assert runner.positions() == dict.fromkeys(runner.views, head)
     assert every_view_table(runner) == event_by_event
+
+
+POOL_IDLE_IN_TRANSACTION_LIMIT_SECONDS = 5  # the eventsourcing library's default for its pool's connections
+
+
+@pytest.mark.postgres
+def test_a_view_write_that_pauses_longer_than_the_pools_idle_limit_still_commits(
+    postgres_schema_url: str, tmp_path: Path
+) -> None:
+    """A rebuild's writing threads share the interpreter with the projecting one: on a busy machine a view's
+    transaction pauses between its statements for as long as the process is held up. PostgreSQL must not end it at
+    the pool's idle-in-transaction limit, meant for transactions a stuck request left open (seen in CI under load)."""
+    system = bootstrap(Settings(database_url=postgres_schema_url, data_dir=tmp_path / "data"), clock=utc_now)
+    try:
+        load_demo(system.cases, system.staff, cases=5, seed=31)
+        runner = system.projections.runner
+        head = runner.head()
+        caseload = runner.views["caseload"]
+        write_all = caseload.write_all
+
+        def held_up(cursor: Any, states: Any) -> None:
+            time.sleep(POOL_IDLE_IN_TRANSACTION_LIMIT_SECONDS + 1)
+            write_all(cursor, states)
+
+        caseload.write_all = held_up  # type: ignore[method-assign]
+        assert runner.catch_up(batch_size=head) == head
+        caseload.write_all = write_all  # type: ignore[method-assign]
+        assert runner.positions() == dict.fromkeys(runner.views, head)
+        held_up_rows = every_view_table(runner)
+        assert held_up_rows[caseload.tables[0]]
+
+        runner.reset(list(runner.views))
+        runner.catch_up(batch_size=head)
+        assert held_up_rows == every_view_table(runner)
+    finally:
+        system.close()
