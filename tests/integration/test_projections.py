@@ -338,6 +338,17 @@ def test_views_kept_event_by_event_equal_their_rebuild_in_one_batch(make_lotse: 
     assert every_view_table(runner) == event_by_event
 
 
+def kept_event_by_event_then_emptied(runner: ProjectionRunner) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
+    """Every view's rows after following the log an event at a time, and the log's head; the views are then emptied
+    and back at position 0, for a rebuild to be compared with them."""
+    runner.batch_size = 1
+    while runner.run_batch():
+        pass
+    event_by_event = every_view_table(runner)
+    runner.reset(list(runner.views))
+    return event_by_event, runner.head()
+
+
 def test_a_rebuild_in_many_batches_equals_the_views_kept_event_by_event(make_lotse: LotseFactory) -> None:
     """A rebuild in batches that end anywhere in a case's events leaves the rows of the views kept event by event,
     and reports its progress batch by batch up to the log's head."""
@@ -345,13 +356,8 @@ def test_a_rebuild_in_many_batches_equals_the_views_kept_event_by_event(make_lot
     load_demo(system.cases, system.staff, cases=30, seed=23)
     load_demo_desk(system.desk, system.cases, employers=2, seed=23)
     runner = system.projections.runner
-    runner.batch_size = 1
-    while runner.run_batch():
-        pass
-    event_by_event = every_view_table(runner)
-    head = runner.head()
+    event_by_event, head = kept_event_by_event_then_emptied(runner)
 
-    runner.reset(list(runner.views))
     reported: list[tuple[int, int]] = []
     assert runner.catch_up(progress=lambda position, target: reported.append((position, target)), batch_size=53) == head
 
@@ -371,13 +377,8 @@ def test_a_rebuild_that_fails_in_one_view_resumes_to_the_views_kept_event_by_eve
     system = demo_system(make_lotse)
     load_demo(system.cases, system.staff, cases=30, seed=29)
     runner = system.projections.runner
-    runner.batch_size = 1
-    while runner.run_batch():
-        pass
-    event_by_event = every_view_table(runner)
-    head = runner.head()
+    event_by_event, head = kept_event_by_event_then_emptied(runner)
 
-    runner.reset(list(runner.views))
     esf = runner.views["esf"]
     write_all = esf.write_all
     calls = 0
