@@ -22,6 +22,7 @@ TICK = timedelta(minutes=1)
 AGENCY = "koeln"
 COUNSELLOR = "ayse"
 ACTIVE_COUNSELLORS = frozenset({(AGENCY, COUNSELLOR), (AGENCY, "ben")})
+IDLE_IN_TRANSACTION_LIMIT_SECONDS = 5  # the eventsourcing library's default for its pool's connections
 
 
 def is_active_counsellor(agency: str, name: str) -> bool:

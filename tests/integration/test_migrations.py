@@ -31,8 +31,7 @@ from infrastructure.eventstore.migrations import (
 )
 from infrastructure.eventstore.recorders import CaseStore
 from infrastructure.settings import Settings
-
-IDLE_IN_TRANSACTION_LIMIT_SECONDS = 5  # the eventsourcing library's default for its pool's connections
+from tests.integration.conftest import IDLE_IN_TRANSACTION_LIMIT_SECONDS
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -28,7 +28,7 @@ from infrastructure.eventstore.sql import Database
 from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.projections.statistics_views import INDICATOR_DAYS, VIEW_TABLES
 from infrastructure.settings import Settings
-from tests.integration.conftest import LotseFactory
+from tests.integration.conftest import IDLE_IN_TRANSACTION_LIMIT_SECONDS, LotseFactory
 
 CASES = 150
 PERIODS = [
@@ -403,9 +403,6 @@ def test_a_rebuild_that_fails_in_one_view_resumes_to_the_views_kept_event_by_eve
     assert every_view_table(runner) == event_by_event
 
 
-POOL_IDLE_IN_TRANSACTION_LIMIT_SECONDS = 5  # the eventsourcing library's default for its pool's connections
-
-
 @pytest.mark.postgres
 def test_a_view_write_that_pauses_longer_than_the_pools_idle_limit_still_commits(
     postgres_schema_url: str, tmp_path: Path
@@ -422,7 +419,7 @@ def test_a_view_write_that_pauses_longer_than_the_pools_idle_limit_still_commits
         write_all = caseload.write_all
 
         def held_up(cursor: Any, states: Any) -> None:
-            time.sleep(POOL_IDLE_IN_TRANSACTION_LIMIT_SECONDS + 1)
+            time.sleep(IDLE_IN_TRANSACTION_LIMIT_SECONDS + 1)
             write_all(cursor, states)
 
         caseload.write_all = held_up  # type: ignore[method-assign]
