@@ -107,6 +107,16 @@ class MsgspecMapper(Mapper[UUID]):
         # The types whose personal data block is sealed as one (`_UNOPENED_BLOCK`): no other has one to find.
         self._blocks = {topic for topic, paths in self._paths.items() if any(path[-1] == "personal" for path in paths)}
         self._contexts = {topic: _contexts_by_field(paths) for topic, paths in self._paths.items()}
+        # Per topic as the current class version is stored: its decoder, and for a type that keeps personal data only
+        # in fields of its own (a session's topics and note) their names. Such an event is read without searching
+        # its JSON for a value stored in clear: once its envelopes are nulled, a field still holding something was
+        # stored in clear, which the decoded event shows at once (`_read_current`). Most events are of such types.
+        self._current: dict[str, tuple[msgspec.json.Decoder[Any], tuple[str, ...]]] = {
+            _stored_topic(cls): (self._decoders[topic], tuple(path[0] for path in self._paths.get(topic, ())))
+            for topic, cls in self.stored_types.items()
+            if topic not in self._paths
+            or (not opens_sealed and topic not in self._blocks and all(len(path) == 1 for path in self._paths[topic]))
+        }
         self._last_prefix: tuple[UUID, bytes] | None = None
 
     def sealed(self) -> "MsgspecMapper":
@@ -115,8 +125,7 @@ class MsgspecMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         cls = type(domain_event)
-        version = getattr(cls, "class_version", 1)
-        topic = cls.TOPIC if version == 1 else f"{cls.TOPIC}@{version}"
+        topic = _stored_topic(cls)
         paths = self._paths.get(cls.TOPIC)
         if not paths:
             return StoredEvent(
@@ -157,6 +166,11 @@ class MsgspecMapper(Mapper[UUID]):
 
     def decode(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any:
         """The domain event of a stored row (what `to_domain_event` answers, without a StoredEvent to carry it)."""
+        current_type = self._current.get(topic)
+        if current_type is not None:
+            event = _read_current(state, *current_type)
+            if event is not None:
+                return event
         name, _, version_text = topic.partition("@")
         try:
             stored_version = int(version_text or 1)
@@ -298,6 +312,29 @@ _ENVELOPE_BYTES = re.compile(rb'\{"(?:sealed":"[A-Za-z0-9+/=]*"|erased":true),"k
 _UNOPENED_BLOCK = re.compile(rb'"personal":' + _ENVELOPE_BYTES.pattern)
 _ENVELOPE_PARTS = re.compile(rb'\{"(?:sealed":"([A-Za-z0-9+/=]*)"|erased":true),"key":"[0-9a-f-]{36}"\}')
 _UNASKED: Any = object()  # the case's key, not yet asked for
+
+
+def _stored_topic(cls: type[Any]) -> str:
+    version = getattr(cls, "class_version", 1)
+    return cls.TOPIC if version == 1 else f"{cls.TOPIC}@{version}"
+
+
+def _read_current(state: bytes, decoder: msgspec.json.Decoder[Any], personal_fields: tuple[str, ...]) -> Any:
+    """An event of the current class version, its envelopes (if it has personal fields) read as None; None where it
+    needs the long way: a personal field holding a value stored in clear, or JSON that does not fit the class (an
+    envelope of another shape among them, since a personal field holds a text or a list of texts), which the long
+    way then reads or names."""
+    if personal_fields:
+        state = _ENVELOPE_BYTES.sub(b"null", state)
+    try:
+        event = decoder.decode(state)
+    except msgspec.DecodeError:  # malformed, or not of the class
+        return None
+    for field in personal_fields:
+        value = getattr(event, field)
+        if value is not None and value != () and value != []:
+            return None
+    return event
 
 
 def _envelopes_in(state: bytes) -> list[tuple[bytes, int, int, bytes | None]] | None:
