@@ -65,13 +65,15 @@ def completed_by_step(case: Case, event: ev.StepRecorded) -> Case:
 
 def item_completed_by(items: tuple[PlanItem, ...], event: ev.StepRecorded) -> PlanItem | None:
     """The open item a step completes: one naming the step's offer, else the earliest due of the step's kind."""
-    open_items = [item for item in items if item.status == "open"]
     offer_id = event.offer_id if type(event) is ev.CourseEnrolled else None
+    kind = plan_kind_of(event)
+    if offer_id is None and kind is None:
+        return None  # most steps (a session) complete none: a replay need not look through the plan
+    open_items = [item for item in items if item.status == "open"]
     if offer_id is not None:
         of_offer = [item for item in open_items if item.offer_id == offer_id]
         if of_offer:
             return _earliest_due(of_offer)
-    kind = plan_kind_of(event)
     if kind is None:
         return None
     return _earliest_due([item for item in open_items if item.kind == kind and item.offer_id is None])

@@ -47,13 +47,14 @@ class ActivityView:
     def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None:
         # Only the facts that changed are written: a step adds a fact or two to a case of a hundred.
         states = newest(states)
+        owners = [str(state.id) for state in states]
         rows = [
-            (str(state.id), seq, fact.agency, fact.day.isoformat(), _encoder.encode(fact).decode())
-            for state in states
+            (owner, seq, fact.agency, fact.day.isoformat(), _encoder.encode(fact).decode())
+            for owner, state in zip(owners, states, strict=True)
             for seq, fact in enumerate(facts_of(state))
         ]
         columns = ("source_id", "seq", "agency", "day", "fact")
-        sync_rows(cursor, self._table, columns, columns[:2], [str(state.id) for state in states], rows)
+        sync_rows(cursor, self._table, columns, columns[:2], owners, rows)
 
 
 def read_facts(cursor: DialectCursor, table: str, agency: str | None, start: date, end: date) -> list[Fact]:
