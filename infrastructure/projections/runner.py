@@ -216,15 +216,12 @@ class ProjectionRunner:
                 # whole table (seen: the deadlines' lookup of 400 cases took 67 ms instead of 3): seconds per batch.
                 # The keys come as a JSON relation of unknown size (sql.key_match), which the planner would hash
                 # whole tables for (seen: the same lookup, 39 ms instead of 4); each key looked up by index is right.
-                # Each statement is planned for the table as it is: psycopg prepares what runs often, and with generic
-                # plans, made once for all runs, a rebuild after a rebuild took 161 s instead of 9 here.
                 # A catch-up's writing threads share the interpreter with the projecting one, so the pauses between
                 # a view's statements follow how busy the process and the machine are: the pool's idle-in-transaction
                 # limit (5 s, for transactions a stuck request left open) ended one in CI under load.
                 cursor.execute(
                     "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true),"
                     " set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),"
-                    " set_config('plan_cache_mode', 'force_custom_plan', true),"
                     f" set_config('idle_in_transaction_session_timeout', '{VIEW_WRITE_IDLE_LIMIT_MS}', true)"
                 )
             if self._locked_positions(cursor, names) != {name: batch.seen[name] for name in names}:

@@ -404,39 +404,6 @@ def test_a_rebuild_that_fails_in_one_view_resumes_to_the_views_kept_event_by_eve
 
 
 @pytest.mark.postgres
-def test_a_views_statements_are_planned_for_the_table_as_it_is_not_as_it_was_when_first_run(
-    postgres_schema_url: str, tmp_path: Path
-) -> None:
-    """psycopg prepares a statement it runs often, and PostgreSQL may then keep one generic plan for it, made for the
-    table as it was then: with such plans, a rebuild of 525,553 events after a rebuild took 161 s instead of 9 (the
-    views emptied, vacuumed and analysed in between). A view's statements are planned at each run."""
-    system = bootstrap(Settings(database_url=postgres_schema_url, data_dir=tmp_path / "data"), clock=utc_now)
-    try:
-        load_demo(system.cases, system.staff, cases=5, seed=31)
-        runner = system.projections.runner
-        caseload = runner.views["caseload"]
-        write_all = caseload.write_all
-        generic_plans: list[int] = []
-
-        def counting_generic_plans(cursor: Any, states: Any) -> None:
-            write_all(cursor, states)
-            cursor.execute(
-                "SELECT coalesce(sum(generic_plans), 0) FROM pg_prepared_statements WHERE strpos(statement, ?) > 0",
-                ("lotse_view_",),
-            )
-            generic_plans.append(int(cursor.fetchone()[0]))
-
-        caseload.write_all = counting_generic_plans  # type: ignore[method-assign]
-        runner.reset(list(runner.views))
-        assert runner.catch_up(batch_size=1) == runner.head()  # a batch per event: each statement runs many times
-
-        assert len(generic_plans) == runner.head()
-        assert max(generic_plans) == 0
-    finally:
-        system.close()
-
-
-@pytest.mark.postgres
 def test_a_view_write_that_pauses_longer_than_the_pools_idle_limit_still_commits(
     postgres_schema_url: str, tmp_path: Path
 ) -> None:
