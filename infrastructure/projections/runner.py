@@ -101,6 +101,20 @@ def _create_view_tables(database: Database, views: Sequence[View], tracking: str
                 cursor.execute(f"UPDATE {tracking} SET position = 0 WHERE view = ?", (view.name,))
 
 
+# How a view's transaction runs on PostgreSQL. A view's statements touch a few rows each by index, but a view just
+# emptied for a rebuild has statistics that make the planner expect many and compile them (JIT), or expect none and
+# scan the whole table (seen: the deadlines' lookup of 400 cases took 67 ms instead of 3): seconds per batch. The
+# keys come as a JSON relation of unknown size (sql.rows_matching), which the planner would hash whole tables for
+# (seen: the same lookup, 39 ms instead of 4); each key looked up by index is right. A catch-up's writing threads
+# share the interpreter with the projecting one, so the pauses between a view's statements follow how busy the
+# process and the machine are: the pool's idle-in-transaction limit (5 s, for transactions a stuck request left open)
+# ended one in CI under load.
+VIEW_WRITE_SETTINGS = (
+    "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true),"
+    " set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),"
+    f" set_config('idle_in_transaction_session_timeout', '{VIEW_WRITE_IDLE_LIMIT_MS}', true)"
+)
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -211,19 +225,7 @@ class ProjectionRunner:
         names = list(batch.latest) if names is None else names
         with self.database.transaction(commit=True, flush=False) as cursor:
             if self.database.dialect == "postgres":
-                # A view's statements touch a few rows each by index, but a view just emptied for a rebuild has
-                # statistics that make the planner expect many and compile them (JIT), or expect none and scan the
-                # whole table (seen: the deadlines' lookup of 400 cases took 67 ms instead of 3): seconds per batch.
-                # The keys come as a JSON relation of unknown size (sql.key_match), which the planner would hash
-                # whole tables for (seen: the same lookup, 39 ms instead of 4); each key looked up by index is right.
-                # A catch-up's writing threads share the interpreter with the projecting one, so the pauses between
-                # a view's statements follow how busy the process and the machine are: the pool's idle-in-transaction
-                # limit (5 s, for transactions a stuck request left open) ended one in CI under load.
-                cursor.execute(
-                    "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true),"
-                    " set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),"
-                    f" set_config('idle_in_transaction_session_timeout', '{VIEW_WRITE_IDLE_LIMIT_MS}', true)"
-                )
+                cursor.execute(VIEW_WRITE_SETTINGS)
             if self._locked_positions(cursor, names) != {name: batch.seen[name] for name in names}:
                 return False
             for name in names:

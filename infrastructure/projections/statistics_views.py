@@ -29,7 +29,7 @@ from domain.indicators_v2 import (
     participant_facts,
     sme_support_days,
 )
-from infrastructure.eventstore.sql import DialectCursor, delete_keys, insert_rows, json_rows, key_match, select_keys
+from infrastructure.eventstore.sql import DialectCursor, delete_keys, insert_rows, json_rows, select_keys
 from infrastructure.projections.case_views import (
     CASELOAD,
     DEADLINES,
@@ -348,10 +348,4 @@ def add_counts(cursor: DialectCursor, table: str, name: str, persons: Mapping[tu
         cursor.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}, persons) VALUES ({placeholders}) {upsert}", rows
         )
-    fallen = [key for key, change in changes if change < 0]
-    if fallen and cursor.dialect == "postgres":
-        relation, condition, params = key_match(columns, fallen)
-        cursor.execute(f"DELETE FROM {table} AS t USING {relation} WHERE t.persons = 0 AND {condition}", params)
-    elif fallen:
-        where = " AND ".join(f"{column} = ?" for column in columns)
-        cursor.executemany(f"DELETE FROM {table} WHERE persons = 0 AND {where}", fallen)
+    delete_keys(cursor, table, columns, [key for key, change in changes if change < 0], where="persons = 0")
