@@ -167,10 +167,12 @@ class MsgspecMapper(Mapper[UUID]):
     def decode(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any:
         """The domain event of a stored row (what `to_domain_event` answers, without a StoredEvent to carry it)."""
         current_type = self._current.get(topic)
-        if current_type is not None:
-            event = _read_current(state, *current_type)
-            if event is not None:
-                return event
+        event = None if current_type is None else _read_current(state, *current_type)
+        if event is not None:
+            return event
+        return self._decode_the_long_way(originator_id, originator_version, topic, state)
+
+    def _decode_the_long_way(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any:
         name, _, version_text = topic.partition("@")
         try:
             stored_version = int(version_text or 1)
@@ -332,7 +334,7 @@ def _read_current(state: bytes, decoder: msgspec.json.Decoder[Any], personal_fie
         return None
     for field in personal_fields:
         value = getattr(event, field)
-        if value is not None and value != () and value != []:
+        if value is not None and value not in ((), []):
             return None
     return event
 

@@ -115,6 +115,7 @@ VIEW_WRITE_SETTINGS = (
     f" set_config('idle_in_transaction_session_timeout', '{VIEW_WRITE_IDLE_LIMIT_MS}', true)"
 )
 
+
 class ProjectionRunner:
     def __init__(
         self,

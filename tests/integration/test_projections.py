@@ -438,7 +438,9 @@ def test_a_views_lookups_by_key_stay_lookups_by_key_while_its_statistics_say_it_
             for sql, params in by_key:
                 cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
                 plan = cursor.fetchone()[0][0]["Plan"]
-                scans = [node for node in plan_nodes(plan) if node["Node Type"].endswith("Scan") and "Relation Name" in node]
+                scans = [
+                    node for node in plan_nodes(plan) if node["Node Type"].endswith("Scan") and "Relation Name" in node
+                ]
                 assert scans, sql
                 assert all("Index Cond" in scan or "TID Cond" in scan for scan in scans), (sql, scans)
     finally:
