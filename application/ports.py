@@ -1,5 +1,6 @@
 """What the application needs from the outside, as interfaces the infrastructure implements."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar, get_args, runtime_checkable
@@ -77,6 +78,12 @@ class EventLog(Protocol):
     def events_between(self, start: int, stop: int, limit: int) -> list[tuple[int, Any]]:
         """The events at positions `start` to `stop` of the log (at most `limit`, in its order) with their positions,
         read without opening personal data (statistics replay them)."""
+        ...
+
+    def events_by_aggregate(self, stop: int, batch: int) -> Iterator[Any]:
+        """Every event at positions up to `stop`, one aggregate's after another's (each one's in version order), read
+        `batch` rows at a time without opening personal data: a replay that is done with each aggregate before it
+        meets the next, so it need not hold them all."""
         ...
 
 

@@ -25,7 +25,7 @@ from application.errors import ConcurrentUpdate, EntryNotFound, PermissionDenied
 from application.policy import require
 from application.ports import ALL_AGENCIES, IdempotencyClaim, Principal, ReportSigner, RetryKey, Role
 from application.registers import WRITE_ATTEMPTS, Decision, RegisterService, Written
-from application.reporting import LogState, Reporting
+from application.reporting import Reporting
 from application.statistics import (
     CURRENT_DEFINITION,
     FOLLOW_UP_RESPONSE,
@@ -33,6 +33,7 @@ from application.statistics import (
     PARTITIONS_OF_ALL,
     RESPONSE_COLUMNS,
     Basis,
+    case_facts_and_employers,
     esf_counts,
     funnel,
     funnel_facts_of,
@@ -42,7 +43,6 @@ from domain import indicators_v2 as v2
 from domain.activity import DEFINITION_VERSION as ACTIVITY_DEFINITION
 from domain.activity import activity as count_activity
 from domain.case import Case
-from domain.employers import Employer
 from domain.funnel import FUNNEL_DEFINITION_VERSION
 from domain.indicators import GENDERS
 from domain.publishing import PublishReport, check_publishable
@@ -123,8 +123,8 @@ class Reports:
             """The figures at the log's head: replayed once, only when a publication is decided (a retry with the
             Idempotency-Key is answered before), and kept when a lost race decides it again."""
             position = self.reporting.cases.recorder.max_notification_id() or 0
-            log = self.reporting.replay_log(position, None if scope == ALL_AGENCIES else scope)
-            return position, _figures(command.kind, command.basis, log, period)
+            states = self.reporting.replay_log(position, None if scope == ALL_AGENCIES else scope)
+            return position, _figures(command.kind, command.basis, states, period)
 
         def decide(current: ReportSeries | None, stamp: Stamp) -> Any:
             earlier = current.reports if current is not None else ()
@@ -275,26 +275,30 @@ def _release_of(report: Report) -> Release:
 # The figures of each kind, split as the suppression needs them
 
 
-def _figures(kind: ReportKind, basis: Basis | None, log: LogState, period: Period) -> Figures:
+def _figures(kind: ReportKind, basis: Basis | None, states: Iterable[Any], period: Period) -> Figures:
+    """The report's figures from the replayed states (cases and the registers' entries), read once: each is turned
+    into the facts the kind counts as it comes, and not kept."""
     if kind == "esf":
         assert basis is not None  # check_publishable
-        return _esf_figures(basis, log, period)
+        return _esf_figures(basis, states, period)
     if kind == "activity":
-        return _activity_figures(log, period)
-    return _funnel_figures(log, period)
+        return _activity_figures(states, period)
+    return _funnel_figures(states, period)
 
 
-def _by_agency(states: Iterable[Any]) -> dict[str, list[Any]]:
+def _by_agency(items: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
+    """The items grouped by their agency, the agencies in alphabetical order (not the order a replay met them)."""
     grouped: dict[str, list[Any]] = {}
-    for state in states:
-        grouped.setdefault(state.agency, []).append(state)
-    return grouped
+    for agency, item in items:
+        grouped.setdefault(agency, []).append(item)
+    return dict(sorted(grouped.items()))
 
 
-def _esf_figures(basis: Basis, log: LogState, period: Period) -> Figures:
+def _esf_figures(basis: Basis, states: Iterable[Any], period: Period) -> Figures:
+    cases, employers = case_facts_and_employers(states)
     counts: MonthlyCounts = {}
-    for agency, cases in _by_agency(log.cases).items():
-        participants = v2.participants(cases)
+    for agency, facts in _by_agency((facts.agency, facts) for facts in cases).items():
+        participants = v2.participants_of_facts(facts)
         for month in period.months:
             days = period_of(month)
             figures = esf_counts(basis, sum_counted(participants, days.start, days.end, basis))
@@ -306,7 +310,6 @@ def _esf_figures(basis: Basis, log: LogState, period: Period) -> Figures:
     cells = _summed(counts, _esf_cell_names(basis))
     whole: dict[str, int] = {}
     if basis == "entry":
-        employers = log.entries_of(Employer)
         whole[f"{v2.SMES_SUPPORTED}.total"] = v2.smes_supported(employers, period.start, period.end)
         cells |= whole
     return Figures(counts, whole, cells, _relations("esf", tuple(cells)), {}, {}, frozenset())
@@ -320,18 +323,20 @@ def _esf_cell_names(basis: Basis) -> list[str]:
     return names
 
 
-def _activity_figures(log: LogState, period: Period) -> Figures:
+def _activity_figures(states: Iterable[Any], period: Period) -> Figures:
     counts: MonthlyCounts = {}
     names: dict[str, None] = {}
-    for agency, states in _by_agency([*log.cases, *log.entries]).items():
-        facts = [fact for state in states for fact in facts_of(state)]
+    # Grouped by state, not by fact: an agency whose states have no fact in the period still gets its rows.
+    grouped = _by_agency((state.agency, facts_of(state)) for state in states)
+    by_agency = {agency: [fact for facts in each for fact in facts] for agency, each in grouped.items()}
+    for agency, facts in by_agency.items():
         for month in period.months:
             days = period_of(month)
             cells, _ = activity_cells(count_activity(facts, days.start, days.end))
             row = {name: n for name, n in cells.items() if not name.startswith(ACTIVITY_WHOLE)}
             counts.setdefault(agency, {})[month] = row
             names.update(dict.fromkeys(row))
-    every = [fact for state in [*log.cases, *log.entries] for fact in facts_of(state)]
+    every = [fact for facts in by_agency.values() for fact in facts]
     whole_activity = count_activity(every, period.start, period.end)
     all_cells, _ = activity_cells(whole_activity)
     whole = {name: n for name, n in all_cells.items() if name.startswith(ACTIVITY_WHOLE)}
@@ -348,16 +353,20 @@ def _activity_figures(log: LogState, period: Period) -> Figures:
     )
 
 
-def _funnel_figures(log: LogState, period: Period) -> Figures:
+def _funnel_figures(states: Iterable[Any], period: Period) -> Figures:
     counts: MonthlyCounts = {}
-    for agency, cases in _by_agency(log.cases).items():
+    cases = _by_agency(
+        (state.agency, (state.opened_on, funnel_facts_of(state))) for state in states if isinstance(state, Case)
+    )
+    for agency, opened in cases.items():
         for month in period.months:
             days = period_of(month)
-            cohort = [funnel_facts_of(case) for case in cases if days.start <= case.opened_on <= days.end]
+            cohort = [facts for opened_on, facts in opened if days.start <= opened_on <= days.end]
             counts.setdefault(agency, {})[month] = _reached(funnel(cohort))
     cells = _summed(counts, list(_reached(funnel([]))))
-    cohort_cases: list[Case] = [case for case in log.cases if period.start <= case.opened_on <= period.end]
-    whole_funnel = funnel(funnel_facts_of(case) for case in cohort_cases)
+    whole_funnel = funnel(
+        facts for opened in cases.values() for opened_on, facts in opened if period.start <= opened_on <= period.end
+    )
     medians = {
         f"{pathway}.median_days.{step}": days
         for pathway, numbers in whole_funnel.items()

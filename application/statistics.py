@@ -185,10 +185,30 @@ def count_persons(
 ) -> EsfCounts:
     """The current definition's figures for the cases (all of their participants' cases), computed directly; with
     `employers`, the entry basis counts EECO19 among them."""
-    sums = sum_counted(v2.participants(cases), start, end, basis)
+    return count_persons_of_facts((v2.case_facts(case) for case in cases), start, end, basis, employers)
+
+
+def count_persons_of_facts(
+    cases: Iterable[v2.CaseFacts], start: date, end: date, basis: Basis, employers: Iterable[Employer] | None = None
+) -> EsfCounts:
+    """`count_persons` from each case's facts (`domain.indicators_v2.case_facts`)."""
+    sums = sum_counted(v2.participants_of_facts(cases), start, end, basis)
     if employers is not None and basis == "entry":
         sums |= smes_sums(employers, start, end)
     return esf_counts(basis, sums)
+
+
+def case_facts_and_employers(states: Iterable[object]) -> tuple[list[v2.CaseFacts], list[Employer]]:
+    """From replayed states (cases and the registers' entries), each case's facts, not the case, and the employers:
+    what the current definition counts, kept while a replay goes on."""
+    cases: list[v2.CaseFacts] = []
+    employers: list[Employer] = []
+    for state in states:
+        if isinstance(state, Case):
+            cases.append(v2.case_facts(state))
+        elif isinstance(state, Employer):
+            employers.append(state)
+    return cases, employers
 
 
 # Suppression, for either definition.

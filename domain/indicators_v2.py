@@ -188,9 +188,13 @@ def participant_key(case: CaseFacts) -> tuple[str, str]:
 
 def participants(cases: Iterable[Case]) -> list[ParticipantFacts]:
     """The participants the cases make up."""
+    return participants_of_facts(case_facts(case) for case in cases)
+
+
+def participants_of_facts(cases: Iterable[CaseFacts]) -> list[ParticipantFacts]:
+    """The participants the cases make up, from each case's facts."""
     grouped: dict[tuple[str, str], list[CaseFacts]] = defaultdict(list)
-    for case in cases:
-        facts = case_facts(case)
+    for facts in cases:
         grouped[participant_key(facts)].append(facts)
     return [participant_facts(group) for group in grouped.values()]
 

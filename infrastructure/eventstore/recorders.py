@@ -89,6 +89,8 @@ def _forget_erased(keys: KeyMemory, stored_events: Sequence[StoredEvent]) -> Non
 # A row of the log as the projections and the as-of replays read it, without a StoredEvent per row: its position,
 # originator id (as the database holds it), originator version, topic and stored state.
 LogRow = tuple[int, Any, int, str, bytes]
+# A row as a replay aggregate by aggregate reads it: originator id, originator version, topic and stored state.
+AggregateRow = tuple[Any, int, str, bytes]
 
 
 class SQLiteCaseRecorder(SQLiteApplicationRecorder):
@@ -103,6 +105,17 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
         params = [start, *([stop] if stop is not None else []), limit]
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
+            return [tuple(row) for row in c.fetchall()]
+
+    def select_rows_by_aggregate(self, after: tuple[Any, int] | None, stop: int, limit: int) -> list[AggregateRow]:
+        """The log's rows up to position `stop` in order of originator id and version, after the row `after` names
+        (from the first if None), at most `limit`."""
+        statement = f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name}"
+        statement += " WHERE (originator_id, originator_version) > (?, ?) AND" if after else " WHERE"
+        statement += " rowid <= ?"
+        statement += " ORDER BY originator_id, originator_version LIMIT ?"
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, [*(after or ()), stop, limit])
             return [tuple(row) for row in c.fetchall()]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -158,6 +171,14 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}.{1}"
             " WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
         ).format(Identifier(datastore.schema), Identifier(events_table_name))
+        by_aggregate = "SELECT originator_id, originator_version, topic, state FROM {0}.{1}"
+        by_aggregate += " WHERE {2}notification_id <= %s"
+        self._select_rows_by_aggregate = [
+            SQL(by_aggregate + " ORDER BY originator_id, originator_version LIMIT %s").format(
+                Identifier(datastore.schema), Identifier(events_table_name), SQL(after)
+            )
+            for after in ("", "(originator_id, originator_version) > (%s, %s) AND ")
+        ]
         self._lock_and_notify = SQL("; ").join(
             [
                 SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout),
@@ -212,6 +233,15 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
             bounds = (start, stop if stop is not None else 2**63 - 1, limit)
             cursor.execute(self._select_log_rows, bounds, prepare=True, binary=True)
+            return cursor.fetchall()
+
+    @_fail_fast
+    def select_rows_by_aggregate(self, after: tuple[Any, int] | None, stop: int, limit: int) -> list[AggregateRow]:
+        """The log's rows up to position `stop` in order of originator id and version, after the row `after` names
+        (from the first if None), at most `limit`; read in binary, as `select_log_rows` reads them."""
+        with self.datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
+            statement = self._select_rows_by_aggregate[after is not None]
+            cursor.execute(statement, (*(after or ()), stop, limit), prepare=True, binary=True)
             return cursor.fetchall()
 
     select_notifications = _fail_fast(PostgresApplicationRecorder.select_notifications.__wrapped__)

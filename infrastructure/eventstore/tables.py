@@ -1,6 +1,7 @@
 """Lotse's tables beside the library's event tables: idempotency keys and the case list; and where an event stands
 in the log. The case list is filtered by name through the keyed name index (infrastructure/privacy/name_index.py)."""
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
@@ -145,13 +146,28 @@ class SqlEventLog:
             for position, originator_id, version, topic, state in self.recorder.select_log_rows(start, limit, stop)
         ]
 
+    def events_by_aggregate(self, stop: int, batch: int) -> Iterator[Any]:
+        decode = self.mapper.decode
+        after = None
+        while True:
+            rows = self.recorder.select_rows_by_aggregate(after, stop, batch)
+            for originator_id, version, topic, state in rows:
+                yield decode(originator_id, version, topic, state)
+            if len(rows) < batch:
+                return
+            after = rows[-1][0], rows[-1][1]
+
 
 class LogRows(Protocol):
-    """The recorder's lean read of the log (infrastructure/eventstore/recorders.py)."""
+    """The recorder's lean reads of the log (infrastructure/eventstore/recorders.py)."""
 
     def select_log_rows(
         self, start: int, limit: int, stop: int | None = None
     ) -> list[tuple[int, Any, int, str, bytes]]: ...
+
+    def select_rows_by_aggregate(
+        self, after: tuple[Any, int] | None, stop: int, limit: int
+    ) -> list[tuple[Any, int, str, bytes]]: ...
 
 
 class RowDecoder(Protocol):

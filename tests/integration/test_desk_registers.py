@@ -180,13 +180,14 @@ def test_the_views_list_what_the_registers_hold_and_equal_their_rebuild(make_lot
             employer.counselling_sessions,
             employer.employees_referred,
         )
-    log = system.projections.reporting.replay_log(runner.head(), AGENCY)
+    log = list(system.projections.reporting.replay_log(runner.head(), AGENCY))
     contacts = desk.short_contacts(AYSE, PeriodQuery(None, limit=200))
-    assert sorted(contact.id for contact in contacts) == sorted(entry.id for entry in log.entries_of(ShortContact))
-    assert contacts == sorted(log.entries_of(ShortContact), key=lambda entry: (entry.date, entry.id), reverse=True)
+    replayed_contacts = entries_of(log, ShortContact)
+    assert sorted(contact.id for contact in contacts) == sorted(entry.id for entry in replayed_contacts)
+    assert contacts == sorted(replayed_contacts, key=lambda entry: (entry.date, entry.id), reverse=True)
     events = desk.outreach_events(AYSE, PeriodQuery(None, limit=200))
-    assert events == sorted(log.entries_of(OutreachEvent), key=lambda entry: (entry.date, entry.id), reverse=True)
-    assert {employer.id for employer in log.entries_of(Employer)} == set(listed)
+    assert events == sorted(entries_of(log, OutreachEvent), key=lambda entry: (entry.date, entry.id), reverse=True)
+    assert {employer.id for employer in entries_of(log, Employer)} == set(listed)
 
     incremental = view_tables(runner.database)
     assert all(incremental[table] for table in TABLES)
@@ -226,8 +227,8 @@ def test_the_view_contract_holds_for_the_desks_views(make_lotse: LotseFactory) -
     case = system.cases.open_case(AGENCY, open_case_command(), "ayse").case
     events = system.registers.events_of(EMPLOYERS, employer_id, agency="*")
     first, latest = EMPLOYERS.project(events[:1]), EMPLOYERS.project(events)
-    log = system.projections.reporting.replay_log(system.projections.runner.head(), None)
-    [contact] = log.entries_of(ShortContact)
+    log = list(system.projections.reporting.replay_log(system.projections.runner.head(), None))
+    [contact] = entries_of(log, ShortContact)
     runner = system.projections.runner
     database = runner.database
     for name in ("employers", "desk", "esf"):
@@ -305,3 +306,8 @@ def test_the_demo_desk_loads_on_either_backend_and_its_views_rebuild_alike(make_
     runner.reset(list(runner.views))
     runner.catch_up()
     assert view_tables(runner.database) == before
+
+
+def entries_of(states: list[Any], kind: type[Any]) -> list[Any]:
+    """The replayed states of one register, by the type of its entries (`Employer`, `ShortContact`, …)."""
+    return [state for state in states if isinstance(state, kind)]

@@ -27,9 +27,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from application import reporting as reporting_module
 from application.cases import CaseService
 from application.ports import Principal
-from application.reporting import EsfFigures, Reporting
+from application.reporting import HOLD_ALL_UP_TO, EsfFigures, Reporting
 from application.statistics import COLUMNS, CURRENT_DEFINITION
 from domain import decisions, steps
 from domain.case import Case
@@ -38,6 +39,7 @@ from domain.employers import (
     ChangeEmployer,
     ContactEmployer,
     CounselEmployer,
+    Employer,
     EmployerChanged,
     EmployerCounselled,
     EmployerRegistered,
@@ -520,7 +522,10 @@ def view_tables(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def test_the_figures_equal_an_independent_reference_live_and_as_of(make_lotse: LotseFactory) -> None:
+def test_the_figures_equal_an_independent_reference_live_and_as_of(
+    make_lotse: LotseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reporting_module, "REPLAY_BATCH", 97)  # a read's batches end inside aggregates
     system = make_lotse()
     runner: ProjectionRunner = system.projections.runner
     runner.batch_size = 61  # one person's cases fall into different batches
@@ -547,10 +552,12 @@ def test_the_figures_equal_an_independent_reference_live_and_as_of(make_lotse: L
     assert 0 < smes < EMPLOYER_COUNT, smes  # some firms counted, the large and the uncounselled not
     compared = time.perf_counter()
 
-    for point in [*checkpoints, final]:
-        for key in queries(AS_OF_PERIODS):
-            replayed = reporting.esf(*key, as_of_position=point.position)
-            assert replayed == point.live[key], f"as of {point.position}: {key}"
+    for hold_all_up_to, order in ((HOLD_ALL_UP_TO, "in the log's order"), (0, "aggregate by aggregate")):
+        reporting.hold_all_up_to = hold_all_up_to
+        for point in [*checkpoints, final]:
+            for key in queries(AS_OF_PERIODS):
+                replayed = reporting.esf(*key, as_of_position=point.position)
+                assert replayed == point.live[key], f"as of {point.position}, replayed {order}: {key}"
     replayed_at = time.perf_counter()
 
     before = view_tables(runner.database)
@@ -559,13 +566,38 @@ def test_the_figures_equal_an_independent_reference_live_and_as_of(make_lotse: L
     assert view_tables(runner.database) == before
     rebuilt = time.perf_counter()
     live_answers = sum(len(point.live) for point in [*checkpoints, final])
-    replays = (len(checkpoints) + 1) * len(list(queries(AS_OF_PERIODS)))
+    replays = 2 * (len(checkpoints) + 1) * len(list(queries(AS_OF_PERIODS)))
     print(
         f"\n[{system.backend}] {len(cases)} cases, {runner.head()} events:"
         f" recorded with {len(checkpoints) + 1} catch-ups in {recorded - started:.1f} s,"
         f" {live_answers} live answers checked in {compared - recorded:.1f} s,"
         f" {replays} as-of replays in {replayed_at - compared:.1f} s, esf view rebuilt in {rebuilt - replayed_at:.1f} s"
     )
+
+
+def test_a_replay_aggregate_by_aggregate_gives_the_states_a_replay_in_the_log_s_order_gives(
+    make_lotse: LotseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reporting_module, "REPLAY_BATCH", 7)
+    system = make_lotse()
+    reporting: Reporting = system.projections.reporting
+    planned, employers = desk(30, seed=3), employers_of_desk(12, seed=3)
+    record_desk(system, planned, checkpoints_at=(), employers=employers)
+    head = system.projections.runner.head()
+    kinds = set()
+    for position in (1, 2, head // 3, head // 2 + 1, head - 1, head):
+        for agency in (None, STAFF[0][0]):
+            reporting.hold_all_up_to = head
+            in_log_order = sorted(reporting.replay_log(position, agency), key=lambda state: str(state.id))
+            reporting.hold_all_up_to = 0
+            by_aggregate = sorted(reporting.replay_log(position, agency), key=lambda state: str(state.id))
+            assert by_aggregate == in_log_order, (position, agency)
+            assert all(agency is None or state.agency == agency for state in by_aggregate)
+            kinds |= {type(state) for state in by_aggregate}
+    assert kinds == {Case, Employer}
+    everything = list(reporting.replay_log(head, None))
+    assert {state.id for state in everything if isinstance(state, Case)} == {case.case_id for case in planned}
+    assert {state.id for state in everything if isinstance(state, Employer)} == {e.employer_id for e in employers}
 
 
 def test_a_0_1_installation_s_esf_tables_are_replaced_by_a_rebuild(make_lotse: LotseFactory) -> None:
