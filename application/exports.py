@@ -87,7 +87,7 @@ class Exports:
             grouped[participant_key(one)].append(case.id)
             facts[participant_key(one)].append(one)
         found = [
-            ParticipantOfPeriod(facts=participant_facts(facts[key]), case_ids=tuple(case_ids))
+            ParticipantOfPeriod(facts=participant_facts(facts[key]), case_ids=tuple(sorted(case_ids)))
             for key, case_ids in grouped.items()
         ]
         return [item for item in found if of_period(item.facts, start, end)]

@@ -182,11 +182,17 @@ class Reporting:
         return self._replayed(position, agency)
 
     def _replayed(self, position: int, agency: str | None) -> Iterator[Case | RegisterEntry]:
-        with collector_paused():
-            in_log_order = position <= self.hold_all_up_to
-            for state in self._in_log_order(position) if in_log_order else self._by_aggregate(position):
-                if agency is None or state.agency == agency:
-                    yield state
+        in_log_order = position <= self.hold_all_up_to
+        states = self._in_log_order(position) if in_log_order else self._by_aggregate(position)
+        while True:
+            # The collector is paused while the replay runs, not while the caller holds a state: a caller that
+            # stopped half-way would otherwise keep it paused for as long as the suspended replay lives.
+            with collector_paused():
+                state = next(states, None)
+            if state is None:
+                return
+            if agency is None or state.agency == agency:
+                yield state
 
     def _in_log_order(self, position: int) -> Iterator[Case | RegisterEntry]:
         states: dict[UUID, Any] = {}

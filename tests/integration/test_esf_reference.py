@@ -16,6 +16,7 @@ arithmetic: it shares no code with application/statistics.py or domain/indicator
 """
 
 import calendar
+import gc
 import random
 import time
 from collections import Counter, defaultdict
@@ -598,6 +599,21 @@ def test_a_replay_aggregate_by_aggregate_gives_the_states_a_replay_in_the_log_s_
     everything = list(reporting.replay_log(head, None))
     assert {state.id for state in everything if isinstance(state, Case)} == {case.case_id for case in planned}
     assert {state.id for state in everything if isinstance(state, Employer)} == {e.employer_id for e in employers}
+
+
+def test_a_replay_its_caller_holds_half_way_leaves_the_garbage_collector_running(make_lotse: LotseFactory) -> None:
+    system = make_lotse()
+    record_desk(system, desk(6, seed=4), checkpoints_at=())
+    reporting: Reporting = system.projections.reporting
+    head = system.projections.runner.head()
+    assert gc.isenabled()
+    for hold_all_up_to in (head, 0):  # in the log's order, aggregate by aggregate
+        reporting.hold_all_up_to = hold_all_up_to
+        held = reporting.replay_log(head, None)
+        assert next(held) is not None
+        assert gc.isenabled(), hold_all_up_to  # a caller that stops here (say, on an error) keeps `held` alive
+        assert len([next(held), *held]) > 1
+        assert gc.isenabled()
 
 
 def test_a_0_1_installation_s_esf_tables_are_replaced_by_a_rebuild(make_lotse: LotseFactory) -> None:
