@@ -205,7 +205,7 @@ class Reporting:
             for _, event in events:
                 states[event.originator_id] = _evolved(states.get(event.originator_id), event)
             start = events[-1][0] + 1
-        return (state for state in states.values() if state is not None)
+        yield from (state for state in states.values() if state is not None)
 
     def _by_aggregate(self, position: int) -> Iterator[Case | RegisterEntry]:
         originator, state = None, None

@@ -601,11 +601,27 @@ def test_a_replay_aggregate_by_aggregate_gives_the_states_a_replay_in_the_log_s_
     assert {state.id for state in everything if isinstance(state, Employer)} == {e.employer_id for e in employers}
 
 
-def test_a_replay_its_caller_holds_half_way_leaves_the_garbage_collector_running(make_lotse: LotseFactory) -> None:
+def test_a_replay_pauses_the_garbage_collector_while_it_reads_and_not_while_its_caller_holds_a_state(
+    make_lotse: LotseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     system = make_lotse()
     record_desk(system, desk(6, seed=4), checkpoints_at=())
     reporting: Reporting = system.projections.reporting
     head = system.projections.runner.head()
+    event_log = system.cases.ports.event_log
+    collector_on_read: list[tuple[str, bool]] = []
+
+    def noting(name: str) -> Any:
+        read = getattr(event_log, name)
+
+        def noted(*args: Any) -> Any:
+            collector_on_read.append((name, gc.isenabled()))
+            return read(*args)
+
+        return noted
+
+    for name in ("events_between", "events_by_aggregate"):
+        monkeypatch.setattr(event_log, name, noting(name))
     assert gc.isenabled()
     for hold_all_up_to in (head, 0):  # in the log's order, aggregate by aggregate
         reporting.hold_all_up_to = hold_all_up_to
@@ -614,6 +630,9 @@ def test_a_replay_its_caller_holds_half_way_leaves_the_garbage_collector_running
         assert gc.isenabled(), hold_all_up_to  # a caller that stops here (say, on an error) keeps `held` alive
         assert len([next(held), *held]) > 1
         assert gc.isenabled()
+    # Both orders read, each with the collector paused.
+    assert {name for name, _ in collector_on_read} == {"events_between", "events_by_aggregate"}
+    assert not any(enabled for _, enabled in collector_on_read)
 
 
 def test_a_0_1_installation_s_esf_tables_are_replaced_by_a_rebuild(make_lotse: LotseFactory) -> None:
