@@ -15,8 +15,9 @@ from application.policy import agency_scope, require
 from application.ports import ParticipantOfPeriod, ParticipantsOfPeriod, Principal, Pseudonyms, Role, ViewQueries
 from application.reporting import Reporting
 from application.workspace import MIN_POSITION_WAIT_SECONDS, wait_for_views
+from domain.case import Case
 from domain.exports import COLUMNS, EXPORT_VERSION, export_row, of_period
-from domain.indicators_v2 import case_facts, participant_facts, participant_key
+from domain.indicators_v2 import CaseFacts, case_facts, participant_facts, participant_key
 
 EXPORTERS: tuple[Role, ...] = ("lead", "auditor")
 
@@ -82,12 +83,17 @@ class Exports:
     def _replayed(self, agency: str | None, start: date, end: date, position: int) -> list[ParticipantOfPeriod]:
         grouped: dict[tuple[str, str], list[UUID]] = defaultdict(list)
         facts = defaultdict(list)
-        for case in self.reporting.replay(position, agency):
-            one = case_facts(case)
-            grouped[participant_key(one)].append(case.id)
+        for case_id, one in self.reporting.replay_extracted(position, agency, _case_facts_in):
+            grouped[participant_key(one)].append(case_id)
             facts[participant_key(one)].append(one)
         found = [
             ParticipantOfPeriod(facts=participant_facts(facts[key]), case_ids=tuple(sorted(case_ids)))
             for key, case_ids in grouped.items()
         ]
         return [item for item in found if of_period(item.facts, start, end)]
+
+
+def _case_facts_in(state: object) -> tuple[UUID, CaseFacts] | None:
+    """A replayed case's id and facts; nothing of a register's entry (a module function: it may run in another
+    process)."""
+    return (state.id, case_facts(state)) if isinstance(state, Case) else None

@@ -1,6 +1,7 @@
 """What the application needs from the outside, as interfaces the infrastructure implements."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar, get_args, runtime_checkable
@@ -80,10 +81,40 @@ class EventLog(Protocol):
         read without opening personal data (statistics replay them)."""
         ...
 
-    def events_by_aggregate(self, stop: int, batch: int) -> Iterator[Any]:
-        """Every event at positions up to `stop`, one aggregate's after another's (each one's in version order), read
-        `batch` rows at a time without opening personal data: a replay that is done with each aggregate before it
-        meets the next, so it need not hold them all."""
+    def events_by_aggregate(self, stop: int, batch: int, part: "Part | None" = None) -> Iterator[Any]:
+        """Every event at positions up to `stop` (of the aggregates in `part`; None: of all), one aggregate's after
+        another's (each one's in version order), read `batch` rows at a time without opening personal data: a replay
+        that is done with each aggregate before it meets the next, so it need not hold them all."""
+        ...
+
+
+@dataclass(frozen=True)
+class Part:
+    """The `index`-th of `count` slices of the aggregates, cut by their ids: each aggregate is in exactly one, and
+    the parts in index order meet the aggregates in the order a replay by aggregate meets them."""
+
+    index: int
+    count: int
+
+
+PartResult = TypeVar("PartResult")
+
+
+class ReplayProcesses(Protocol):
+    """Processes beside this one that replay parts of the log at the same time (infrastructure/replay_processes.py):
+    a replay of a long log is bound by one core's decoding and evolving, and parts of it share none."""
+
+    @property
+    def count(self) -> int:
+        """Into how many parts a replay of the whole log is cut, this process's own share included (1: no others)."""
+        ...
+
+    def replaying(
+        self, task: Callable[[EventLog, Part], list[PartResult]], parts: Sequence[Part]
+    ) -> AbstractContextManager[Iterator[list[PartResult]]]:
+        """Starts `task` (a module's function, or a partial of one: it is pickled) on each part, each in a process of
+        its own with its own reading of the log. The block's iterator answers their results in the parts' order,
+        waiting for each; leaving the block early stops the processes still running."""
         ...
 
 

@@ -9,16 +9,22 @@ event up to the position decoded and evolved once, without personal data — the
 answer (README, Performance). It serves an auditor re-deriving a figure published before 0.2, not a dashboard.
 """
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-from uuid import UUID
 
 from application.activity import facts_of
 from application.cases import CaseService
-from application.collector import collector_paused
-from application.ports import ActivityFacts, LogDigest, ViewQueries
+from application.ports import ActivityFacts, LogDigest, Part, ReplayProcesses, ViewQueries
+from application.replay import (
+    Extract,
+    Fact,
+    extracted_part,
+    paused_while_reading,
+    states_by_aggregate,
+    states_in_log_order,
+)
 from application.statistics import (
     CURRENT_DEFINITION,
     DEFINITION_0_1,
@@ -31,18 +37,17 @@ from application.statistics import (
     count_indicators,
     count_persons_of_facts,
     esf_counts,
+    esf_fact_of,
     funnel,
-    funnel_facts_of,
-    participant_of,
+    funnel_facts_in,
+    participant_in,
 )
 from domain.activity import DEFINITION_VERSION as ACTIVITY_DEFINITION
 from domain.activity import Activity
 from domain.activity import activity as count_activity
 from domain.case import Case
-from domain.evolution import CASE_EVENTS, evolve
 from domain.funnel import FUNNEL_DEFINITION_VERSION
-from domain.log import register_of
-from domain.registers import RegisterEntry, RegisterEvent
+from domain.registers import RegisterEntry
 
 REPLAY_BATCH = 2000
 # Up to this position a replay reads the log in its own order and holds every state it meets until the end; beyond
@@ -99,12 +104,14 @@ class Reporting:
         digest: LogDigest,
         activity: ActivityFacts,
         hold_all_up_to: int = HOLD_ALL_UP_TO,
+        processes: ReplayProcesses | None = None,
     ) -> None:
         self.cases = cases
         self.views = views
         self.digest = digest
         self.activity_facts = activity
         self.hold_all_up_to = hold_all_up_to
+        self.processes = processes  # None: every replay runs in this process alone
 
     def activity(
         self, agency: str | None, start: date, end: date, as_of_position: int | None = None
@@ -115,7 +122,8 @@ class Reporting:
             position, facts = self.activity_facts.activity_facts(agency, start, end)
         else:
             position = as_of_position
-            facts = [fact for state in self.replay_log(as_of_position, agency) for fact in facts_of(state)]
+            replayed = self.replay_extracted(position, agency, facts_of)
+            facts = [fact for facts_of_state in replayed for fact in facts_of_state]
         figures = count_activity(facts, start, end)
         return ActivityFigures(start, end, position, self.digest.head_at(position), ACTIVITY_DEFINITION, figures)
 
@@ -134,7 +142,7 @@ class Reporting:
             raise UnknownDefinition(definition_version)
         if definition_version == DEFINITION_0_1:
             position = as_of_position if as_of_position is not None else self.cases.recorder.max_notification_id() or 0
-            participants = (participant_of(case) for case in self.replay(position, agency))
+            participants = self.replay_extracted(position, agency, participant_in)
             counts = count_indicators(participants, start, end, basis)
             return EsfFigures(start, end, basis, position, self.digest.head_at(position), DEFINITION_0_1, counts)
         if as_of_position is None:
@@ -142,7 +150,7 @@ class Reporting:
             figures = esf_counts(basis, sums)
         else:
             position = as_of_position
-            cases, employers = case_facts_and_employers(self.replay_log(as_of_position, agency))
+            cases, employers = case_facts_and_employers(self.replay_extracted(position, agency, esf_fact_of))
             figures = count_persons_of_facts(cases, start, end, basis, employers=employers)
         return EsfFigures(
             start,
@@ -161,68 +169,46 @@ class Reporting:
             position, pathways = self.views.funnel(agency)
         else:
             position = as_of_position
-            pathways = funnel(funnel_facts_of(case) for case in self.replay(as_of_position, agency))
+            pathways = funnel(self.replay_extracted(position, agency, funnel_facts_in))
         return FunnelFigures(position, self.digest.head_at(position), FUNNEL_DEFINITION_VERSION, pathways)
 
-    def replay(self, position: int, agency: str | None) -> Iterator[Case]:
-        """Every case as it stood at `position` of the global log, rebuilt from the raw events alone, one at a time."""
-        return (state for state in self.replay_log(position, agency) if isinstance(state, Case))
+    def replay_extracted(self, position: int, agency: str | None, extract: Extract[Fact]) -> Iterator[Fact]:
+        """What `extract` (a module's function: it may run in another process) finds in each case and register entry
+        as it stood at `position` of the global log (of `agency`; None: all), rebuilt from the raw events alone;
+        states it answers None for add nothing.
+
+        Beyond `hold_all_up_to` the log is replayed aggregate by aggregate, cut into as many parts as there are
+        replay processes: this process replays the first part while the others replay theirs, and the facts come in
+        the order of the parts. Raises PositionNotReached at once, not when the facts are first asked for."""
+        self._check(position)
+        return self._extracted(position, agency, extract)
 
     def replay_log(self, position: int, agency: str | None) -> Iterator[Case | RegisterEntry]:
         """Every case and every entry of the registers beside them (employers, short contacts, outreach events) as
-        they stood at `position` of the global log, rebuilt from the raw events alone; of `agency` (None: all).
+        they stood at `position` of the global log, rebuilt from the raw events alone in this process, one at a time;
+        of `agency` (None: all). Raises PositionNotReached at once, not when the states are first asked for."""
+        self._check(position)
+        event_log = self.cases.ports.event_log
+        if position <= self.hold_all_up_to:
+            return paused_while_reading(states_in_log_order(event_log, position, REPLAY_BATCH), agency)
+        return paused_while_reading(states_by_aggregate(event_log, position, REPLAY_BATCH), agency)
 
-        Beyond `hold_all_up_to` the log is read aggregate by aggregate, so each state is handed on once its last
-        event up to `position` is in and is not held after: the replay's memory is one state, not every case's (on the
-        benchmark's log of 50,000 cases, peak memory 143 MB instead of 417–479 MB). Raises PositionNotReached at once,
-        not when the states are first asked for."""
+    def _check(self, position: int) -> None:
         head = self.cases.recorder.max_notification_id() or 0
         if position > head or position < 0:
             raise PositionNotReached(position, head)
-        return self._replayed(position, agency)
 
-    def _replayed(self, position: int, agency: str | None) -> Iterator[Case | RegisterEntry]:
-        in_log_order = position <= self.hold_all_up_to
-        states = self._in_log_order(position) if in_log_order else self._by_aggregate(position)
-        while True:
-            # The collector is paused while the replay runs, not while the caller holds a state: a caller that
-            # stopped half-way would otherwise keep it paused for as long as the suspended replay lives.
-            with collector_paused():
-                state = next(states, None)
-            if state is None:
-                return
-            if agency is None or state.agency == agency:
-                yield state
-
-    def _in_log_order(self, position: int) -> Iterator[Case | RegisterEntry]:
-        states: dict[UUID, Any] = {}
-        start = 1
-        while start <= position:
-            # Statistics need no personal data: the replay never opens them.
-            events = self.cases.ports.event_log.events_between(start, position, REPLAY_BATCH)
-            if not events:
-                break
-            for _, event in events:
-                states[event.originator_id] = _evolved(states.get(event.originator_id), event)
-            start = events[-1][0] + 1
-        yield from (state for state in states.values() if state is not None)
-
-    def _by_aggregate(self, position: int) -> Iterator[Case | RegisterEntry]:
-        originator, state = None, None
-        for event in self.cases.ports.event_log.events_by_aggregate(position, REPLAY_BATCH):
-            if event.originator_id != originator:
-                if state is not None:
-                    yield state
-                originator, state = event.originator_id, None
-            state = _evolved(state, event)
-        if state is not None:
-            yield state
-
-
-def _evolved(state: Any, event: Any) -> Any:
-    """The state of a case or a register's entry after the event; None (or as it was) for events of neither."""
-    if type(event) in CASE_EVENTS:  # not isinstance: see domain/step_effects.py
-        return evolve(state, event)
-    if isinstance(event, RegisterEvent):
-        return register_of(event).evolve(state, event)
-    return state
+    def _extracted(self, position: int, agency: str | None, extract: Extract[Fact]) -> Iterator[Fact]:
+        count = self.processes.count if self.processes is not None else 1
+        if position <= self.hold_all_up_to or count == 1:
+            for state in self.replay_log(position, agency):
+                if (fact := extract(state)) is not None:
+                    yield fact
+            return
+        assert self.processes is not None
+        task = functools.partial(extracted_part, position=position, agency=agency, batch=REPLAY_BATCH, extract=extract)
+        others = [Part(index, count) for index in range(1, count)]
+        with self.processes.replaying(task, others) as results:
+            yield from task(self.cases.ports.event_log, Part(0, count))
+            for facts in results:
+                yield from facts

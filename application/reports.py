@@ -33,8 +33,10 @@ from application.statistics import (
     PARTITIONS_OF_ALL,
     RESPONSE_COLUMNS,
     Basis,
+    FunnelFacts,
     case_facts_and_employers,
     esf_counts,
+    esf_fact_of,
     funnel,
     funnel_facts_of,
     sum_counted,
@@ -123,8 +125,10 @@ class Reports:
             """The figures at the log's head: replayed once, only when a publication is decided (a retry with the
             Idempotency-Key is answered before), and kept when a lost race decides it again."""
             position = self.reporting.cases.recorder.max_notification_id() or 0
-            states = self.reporting.replay_log(position, None if scope == ALL_AGENCIES else scope)
-            return position, _figures(command.kind, command.basis, states, period)
+            facts = self.reporting.replay_extracted(
+                position, None if scope == ALL_AGENCIES else scope, _FACTS_OF_KIND[command.kind]
+            )
+            return position, _figures(command.kind, command.basis, facts, period)
 
         def decide(current: ReportSeries | None, stamp: Stamp) -> Any:
             earlier = current.reports if current is not None else ()
@@ -275,15 +279,31 @@ def _release_of(report: Report) -> Release:
 # The figures of each kind, split as the suppression needs them
 
 
-def _figures(kind: ReportKind, basis: Basis | None, states: Iterable[Any], period: Period) -> Figures:
-    """The report's figures from the replayed states (cases and the registers' entries), read once: each is turned
-    into the facts the kind counts as it comes, and not kept."""
+def _figures(kind: ReportKind, basis: Basis | None, facts: Iterable[Any], period: Period) -> Figures:
+    """The report's figures from what `_FACTS_OF_KIND[kind]` found in the replayed states (cases and the registers'
+    entries), read once."""
     if kind == "esf":
         assert basis is not None  # check_publishable
-        return _esf_figures(basis, states, period)
+        return _esf_figures(basis, facts, period)
     if kind == "activity":
-        return _activity_figures(states, period)
-    return _funnel_figures(states, period)
+        return _activity_figures(facts, period)
+    return _funnel_figures(facts, period)
+
+
+def _activity_of(state: Any) -> tuple[str, list[Any]]:
+    return state.agency, facts_of(state)
+
+
+def _funnel_of(state: Any) -> tuple[str, tuple[date, FunnelFacts]] | None:
+    return (state.agency, (state.opened_on, funnel_facts_of(state))) if isinstance(state, Case) else None
+
+
+# What each kind counts of a replayed state: module functions, as a replay in several processes needs them.
+_FACTS_OF_KIND: dict[ReportKind, Callable[[Any], Any]] = {
+    "esf": esf_fact_of,
+    "activity": _activity_of,
+    "funnel": _funnel_of,
+}
 
 
 def _by_agency(items: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
@@ -294,8 +314,8 @@ def _by_agency(items: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
     return dict(sorted(grouped.items()))
 
 
-def _esf_figures(basis: Basis, states: Iterable[Any], period: Period) -> Figures:
-    cases, employers = case_facts_and_employers(states)
+def _esf_figures(basis: Basis, found: Iterable[Any], period: Period) -> Figures:
+    cases, employers = case_facts_and_employers(found)
     counts: MonthlyCounts = {}
     for agency, facts in _by_agency((facts.agency, facts) for facts in cases).items():
         participants = v2.participants_of_facts(facts)
@@ -323,11 +343,11 @@ def _esf_cell_names(basis: Basis) -> list[str]:
     return names
 
 
-def _activity_figures(states: Iterable[Any], period: Period) -> Figures:
+def _activity_figures(facts_by_state: Iterable[tuple[str, list[Any]]], period: Period) -> Figures:
     counts: MonthlyCounts = {}
     names: dict[str, None] = {}
     # Grouped by state, not by fact: an agency whose states have no fact in the period still gets its rows.
-    grouped = _by_agency((state.agency, facts_of(state)) for state in states)
+    grouped = _by_agency(facts_by_state)
     by_agency = {agency: [fact for facts in each for fact in facts] for agency, each in grouped.items()}
     for agency, facts in by_agency.items():
         for month in period.months:
@@ -353,11 +373,9 @@ def _activity_figures(states: Iterable[Any], period: Period) -> Figures:
     )
 
 
-def _funnel_figures(states: Iterable[Any], period: Period) -> Figures:
+def _funnel_figures(opened_cases: Iterable[tuple[str, tuple[date, FunnelFacts]]], period: Period) -> Figures:
     counts: MonthlyCounts = {}
-    cases = _by_agency(
-        (state.agency, (state.opened_on, funnel_facts_of(state))) for state in states if isinstance(state, Case)
-    )
+    cases = _by_agency(opened_cases)
     for agency, opened in cases.items():
         for month in period.months:
             days = period_of(month)

@@ -198,17 +198,38 @@ def count_persons_of_facts(
     return esf_counts(basis, sums)
 
 
-def case_facts_and_employers(states: Iterable[object]) -> tuple[list[v2.CaseFacts], list[Employer]]:
-    """From replayed states (cases and the registers' entries), each case's facts, not the case, and the employers:
-    what the current definition counts, kept while a replay goes on."""
+def esf_fact_of(state: object) -> v2.CaseFacts | Employer | None:
+    """What the current definition counts of a replayed state (a case or a register's entry): a case's facts, not
+    the case; an employer as it is; nothing of other entries."""
+    if isinstance(state, Case):
+        return v2.case_facts(state)
+    if isinstance(state, Employer):
+        return state
+    return None
+
+
+def case_facts_and_employers(
+    facts: Iterable[v2.CaseFacts | Employer],
+) -> tuple[list[v2.CaseFacts], list[Employer]]:
+    """The cases' facts and the employers among what `esf_fact_of` found in a replay's states."""
     cases: list[v2.CaseFacts] = []
     employers: list[Employer] = []
-    for state in states:
-        if isinstance(state, Case):
-            cases.append(v2.case_facts(state))
-        elif isinstance(state, Employer):
-            employers.append(state)
+    for fact in facts:
+        if isinstance(fact, Employer):
+            employers.append(fact)
+        else:
+            cases.append(fact)
     return cases, employers
+
+
+def participant_in(state: object) -> Participant | None:
+    """A replayed case as 0.1 counted it (`participant_of`); nothing of a register's entry."""
+    return participant_of(state) if isinstance(state, Case) else None
+
+
+def funnel_facts_in(state: object) -> FunnelFacts | None:
+    """A replayed case's place in the funnel (`funnel_facts_of`); nothing of a register's entry."""
+    return funnel_facts_of(state) if isinstance(state, Case) else None
 
 
 # Suppression, for either definition.

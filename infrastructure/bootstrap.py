@@ -54,6 +54,7 @@ from infrastructure.projections.export_queries import SqlParticipantsOfPeriod
 from infrastructure.projections.offer_views import SqlOfferQueries
 from infrastructure.projections.queries import SqlViewQueries
 from infrastructure.projections.runner import ProjectionFollower, ProjectionRunner
+from infrastructure.replay_processes import ReplayProcesses
 from infrastructure.settings import Settings
 
 logger = logging.getLogger("lotse.bootstrap")
@@ -215,7 +216,13 @@ def _built(settings: Settings, clock: Clock, counsellors: Counsellors | None, lo
         runner.create_tables(only_missing=settings.uses_postgres)
         replica = replica_database(settings)
         queries = SqlViewQueries(runner, replica)
-        reporting = Reporting(cases, queries, audit if log_digest is None else log_digest, SqlActivityFacts(queries))
+        reporting = Reporting(
+            cases,
+            queries,
+            audit if log_digest is None else log_digest,
+            SqlActivityFacts(queries),
+            processes=ReplayProcesses(env, settings.replay_processes),
+        )
         return Lotse(
             settings=settings,
             clock=clock,

@@ -13,6 +13,11 @@ class SettingsError(ValueError):
     """A setting has a value Lotse cannot use."""
 
 
+def _cores() -> int:
+    """The cores this process may run on: a replay in more processes than that only takes turns."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
@@ -38,6 +43,8 @@ class Settings:
     master_key: str | None = field(default=None, repr=False)  # wraps the clients' data keys; None: data_dir file
     retention_years: int = 5  # personal data are kept this many years after the end of the year of the exit
     workers: int = 1  # API processes of `lotse serve` (more than one on PostgreSQL only)
+    # Processes a replay of the whole log (an as-of answer) runs in, the asking one included; 1: in that one alone.
+    replay_processes: int = field(default_factory=_cores)
     # Answers read from the views say when these lag far behind the log (application/freshness.py).
     views_far_behind_events: int = 5000
     views_far_behind_seconds: int = 60
@@ -68,6 +75,7 @@ class Settings:
             master_key=env.get("LOTSE_MASTER_KEY") or None,
             retention_years=_positive_int(env, "LOTSE_RETENTION_YEARS", 5),
             workers=_positive_int(env, "LOTSE_WORKERS", 1),
+            replay_processes=_positive_int(env, "LOTSE_REPLAY_PROCESSES", _cores()),
             views_far_behind_events=_positive_int(env, "LOTSE_VIEWS_FAR_BEHIND_EVENTS", 5000),
             views_far_behind_seconds=_positive_int(env, "LOTSE_VIEWS_FAR_BEHIND_SECONDS", 60),
         )

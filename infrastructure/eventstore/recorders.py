@@ -107,15 +107,18 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
             c.execute(statement, params)
             return [tuple(row) for row in c.fetchall()]
 
-    def select_rows_by_aggregate(self, after: tuple[Any, int] | None, stop: int, limit: int) -> list[AggregateRow]:
+    def select_rows_by_aggregate(
+        self, after: tuple[Any, int] | None, stop: int, limit: int, below: Any = None
+    ) -> list[AggregateRow]:
         """The log's rows up to position `stop` in order of originator id and version, after the row `after` names
-        (from the first if None), at most `limit`."""
+        (from the first if None) and of originator ids below `below` (all if None), at most `limit`."""
         statement = f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name}"
         statement += " WHERE (originator_id, originator_version) > (?, ?) AND" if after else " WHERE"
+        statement += " originator_id < ? AND" if below is not None else ""
         statement += " rowid <= ?"
         statement += " ORDER BY originator_id, originator_version LIMIT ?"
         with self.datastore.transaction(commit=False) as c:
-            c.execute(statement, [*(after or ()), stop, limit])
+            c.execute(statement, [*(after or ()), *([below] if below is not None else []), stop, limit])
             return [tuple(row) for row in c.fetchall()]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -172,13 +175,14 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             " WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
         ).format(Identifier(datastore.schema), Identifier(events_table_name))
         by_aggregate = "SELECT originator_id, originator_version, topic, state FROM {0}.{1}"
-        by_aggregate += " WHERE {2}notification_id <= %s"
-        self._select_rows_by_aggregate = [
-            SQL(by_aggregate + " ORDER BY originator_id, originator_version LIMIT %s").format(
-                Identifier(datastore.schema), Identifier(events_table_name), SQL(after)
+        by_aggregate += " WHERE {2}{3}notification_id <= %s ORDER BY originator_id, originator_version LIMIT %s"
+        self._select_rows_by_aggregate = {
+            (after != "", below != ""): SQL(by_aggregate).format(
+                Identifier(datastore.schema), Identifier(events_table_name), SQL(after), SQL(below)
             )
             for after in ("", "(originator_id, originator_version) > (%s, %s) AND ")
-        ]
+            for below in ("", "originator_id < %s AND ")
+        }
         self._lock_and_notify = SQL("; ").join(
             [
                 SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout),
@@ -236,12 +240,16 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             return cursor.fetchall()
 
     @_fail_fast
-    def select_rows_by_aggregate(self, after: tuple[Any, int] | None, stop: int, limit: int) -> list[AggregateRow]:
+    def select_rows_by_aggregate(
+        self, after: tuple[Any, int] | None, stop: int, limit: int, below: Any = None
+    ) -> list[AggregateRow]:
         """The log's rows up to position `stop` in order of originator id and version, after the row `after` names
-        (from the first if None), at most `limit`; read in binary, as `select_log_rows` reads them."""
+        (from the first if None) and of originator ids below `below` (all if None), at most `limit`; read in binary,
+        as `select_log_rows` reads them."""
         with self.datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
-            statement = self._select_rows_by_aggregate[after is not None]
-            cursor.execute(statement, (*(after or ()), stop, limit), prepare=True, binary=True)
+            statement = self._select_rows_by_aggregate[after is not None, below is not None]
+            params = (*(after or ()), *([below] if below is not None else []), stop, limit)
+            cursor.execute(statement, params, prepare=True, binary=True)
             return cursor.fetchall()
 
     select_notifications = _fail_fast(PostgresApplicationRecorder.select_notifications.__wrapped__)

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
 
-from application.ports import CaseListQuery, CaseSummary, IdempotentWrite
+from application.ports import CaseListQuery, CaseSummary, IdempotentWrite, Part
 from infrastructure.eventstore.sql import Database, DialectCursor
 
 MIGRATIONS_TABLE = "lotse_schema_migrations"  # which schema migrations the database has (eventstore/migrations.py)
@@ -135,8 +135,7 @@ class SqlEventLog:
         )
 
     def position_of(self, case_id: UUID, version: int) -> int | None:
-        key: Any = case_id.hex if self.database.dialect == "sqlite" else case_id
-        row = self.database.fetchone(self._select, (key, version))
+        row = self.database.fetchone(self._select, (self._as_stored(case_id), version))
         return int(row[0]) if row else None
 
     def events_between(self, start: int, stop: int, limit: int) -> list[tuple[int, Any]]:
@@ -146,16 +145,29 @@ class SqlEventLog:
             for position, originator_id, version, topic, state in self.recorder.select_log_rows(start, limit, stop)
         ]
 
-    def events_by_aggregate(self, stop: int, batch: int) -> Iterator[Any]:
+    def events_by_aggregate(self, stop: int, batch: int, part: Part | None = None) -> Iterator[Any]:
         decode = self.mapper.decode
-        after = None
+        after, below = self._bounds(part)
         while True:
-            rows = self.recorder.select_rows_by_aggregate(after, stop, batch)
+            rows = self.recorder.select_rows_by_aggregate(after, stop, batch, below)
             for originator_id, version, topic, state in rows:
                 yield decode(originator_id, version, topic, state)
             if len(rows) < batch:
                 return
             after = rows[-1][0], rows[-1][1]
+
+    def _bounds(self, part: Part | None) -> tuple[tuple[Any, int] | None, Any]:
+        """Where a part's rows begin (after the row named; None: at the first) and the originator id they stay below
+        (None: the last), as the database stores ids: the id space cut into `count` equal ranges (ids are random)."""
+        if part is None:
+            return None, None
+        first, below = ((2**128 * index) // part.count for index in (part.index, part.index + 1))
+        # No version is negative: "after version -1 of the first id" takes every row of it.
+        after = None if part.index == 0 else (self._as_stored(UUID(int=first)), -1)
+        return after, None if part.index == part.count - 1 else self._as_stored(UUID(int=below))
+
+    def _as_stored(self, id_: UUID) -> Any:
+        return id_.hex if self.database.dialect == "sqlite" else id_
 
 
 class LogRows(Protocol):
@@ -166,7 +178,7 @@ class LogRows(Protocol):
     ) -> list[tuple[int, Any, int, str, bytes]]: ...
 
     def select_rows_by_aggregate(
-        self, after: tuple[Any, int] | None, stop: int, limit: int
+        self, after: tuple[Any, int] | None, stop: int, limit: int, below: Any = None
     ) -> list[tuple[Any, int, str, bytes]]: ...
 
 

@@ -53,9 +53,12 @@ from domain.evolution import evolve
 from domain.registers import RegisterEvent
 from domain.steps import StepCommand
 from infrastructure.bootstrap import Lotse
+from infrastructure.eventstore.environment import event_store_env
 from infrastructure.eventstore.sql import Database
 from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.projections.statistics_views import ESF_PARTICIPANTS, RETIRED_ESF_TABLES, VIEW_TABLES
+from infrastructure.replay_processes import ReplayProcesses
+from infrastructure.settings import Settings
 from tests.integration.conftest import LotseFactory
 
 PERSONS = 130  # about 210 cases and 750 events
@@ -524,7 +527,7 @@ def view_tables(database: Database) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_the_figures_equal_an_independent_reference_live_and_as_of(
-    make_lotse: LotseFactory, monkeypatch: pytest.MonkeyPatch
+    make_lotse: LotseFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(reporting_module, "REPLAY_BATCH", 97)  # a read's batches end inside aggregates
     system = make_lotse()
@@ -553,12 +556,18 @@ def test_the_figures_equal_an_independent_reference_live_and_as_of(
     assert 0 < smes < EMPLOYER_COUNT, smes  # some firms counted, the large and the uncounselled not
     compared = time.perf_counter()
 
-    for hold_all_up_to, order in ((HOLD_ALL_UP_TO, "in the log's order"), (0, "aggregate by aggregate")):
-        reporting.hold_all_up_to = hold_all_up_to
-        for point in [*checkpoints, final]:
+    in_processes = ReplayProcesses(event_store_env(settings), 3)
+    ways = (
+        (HOLD_ALL_UP_TO, None, [*checkpoints, final], "in the log's order"),
+        (0, None, [*checkpoints, final], "aggregate by aggregate"),
+        (0, in_processes, [final], "in three processes"),  # each replay starts two: at the final point only
+    )
+    for hold_all_up_to, processes, points, way in ways:
+        reporting.hold_all_up_to, reporting.processes = hold_all_up_to, processes
+        for point in points:
             for key in queries(AS_OF_PERIODS):
                 replayed = reporting.esf(*key, as_of_position=point.position)
-                assert replayed == point.live[key], f"as of {point.position}, replayed {order}: {key}"
+                assert replayed == point.live[key], f"as of {point.position}, replayed {way}: {key}"
     replayed_at = time.perf_counter()
 
     before = view_tables(runner.database)
@@ -567,7 +576,7 @@ def test_the_figures_equal_an_independent_reference_live_and_as_of(
     assert view_tables(runner.database) == before
     rebuilt = time.perf_counter()
     live_answers = sum(len(point.live) for point in [*checkpoints, final])
-    replays = 2 * (len(checkpoints) + 1) * len(list(queries(AS_OF_PERIODS)))
+    replays = sum(len(points) for _, _, points, _ in ways) * len(list(queries(AS_OF_PERIODS)))
     print(
         f"\n[{system.backend}] {len(cases)} cases, {runner.head()} events:"
         f" recorded with {len(checkpoints) + 1} catch-ups in {recorded - started:.1f} s,"

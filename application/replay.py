@@ -1,0 +1,83 @@
+"""Replaying the whole log up to a position: every case and register entry as it stood there, from the raw events.
+
+Up to a bound a replay reads the log in its own order and holds every state it meets until the end; beyond it, it
+reads aggregate by aggregate and hands each state on as soon as its last event is in, so it holds one. By aggregate,
+the log can also be cut into parts by the aggregates' ids, each replayed in a process of its own (ReplayProcesses):
+what each part hands back is not the states but what its caller extracts from them (`extract`, a module's function,
+run where the part is replayed), so only small facts cross between processes.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+from uuid import UUID
+
+from application.collector import collector_paused
+from application.ports import EventLog, Part
+from domain.case import Case
+from domain.evolution import CASE_EVENTS, evolve
+from domain.log import register_of
+from domain.registers import RegisterEntry, RegisterEvent
+
+State = Case | RegisterEntry
+Fact = TypeVar("Fact")
+Extract = Callable[[State], Fact | None]
+
+
+def states_in_log_order(event_log: EventLog, position: int, batch: int) -> Iterator[State]:
+    """Every state at `position`, reading the log in its order: all are held until the last event is read."""
+    states: dict[UUID, Any] = {}
+    start = 1
+    while start <= position:
+        # Statistics need no personal data: the replay never opens them.
+        events = event_log.events_between(start, position, batch)
+        if not events:
+            break
+        for _, event in events:
+            states[event.originator_id] = evolved(states.get(event.originator_id), event)
+        start = events[-1][0] + 1
+    yield from (state for state in states.values() if state is not None)
+
+
+def states_by_aggregate(event_log: EventLog, position: int, batch: int, part: Part | None = None) -> Iterator[State]:
+    """Every state at `position` (of the aggregates in `part`; None: all), each handed on once its events are in."""
+    originator, state = None, None
+    for event in event_log.events_by_aggregate(position, batch, part):
+        if event.originator_id != originator:
+            if state is not None:
+                yield state
+            originator, state = event.originator_id, None
+        state = evolved(state, event)
+    if state is not None:
+        yield state
+
+
+def paused_while_reading(states: Iterator[State], agency: str | None) -> Iterator[State]:
+    """The states of `agency` (None: all), read with the garbage collector paused (application/collector.py).
+
+    The collector is paused while the replay runs, not while the caller holds a state: a caller that stopped half-way
+    would otherwise keep it paused for as long as the suspended replay lives."""
+    while True:
+        with collector_paused():
+            state = next(states, None)
+        if state is None:
+            return
+        if agency is None or state.agency == agency:
+            yield state
+
+
+def extracted_part(
+    event_log: EventLog, part: Part, *, position: int, agency: str | None, batch: int, extract: Extract[Fact]
+) -> list[Fact]:
+    """What `extract` finds in each state of the part's aggregates at `position` (of `agency`; None: all), in the
+    order a replay by aggregate meets them; states it answers None for add nothing."""
+    states = paused_while_reading(states_by_aggregate(event_log, position, batch, part), agency)
+    return [fact for state in states if (fact := extract(state)) is not None]
+
+
+def evolved(state: Any, event: Any) -> Any:
+    """The state of a case or a register's entry after the event; None (or as it was) for events of neither."""
+    if type(event) in CASE_EVENTS:  # not isinstance: see domain/step_effects.py
+        return evolve(state, event)
+    if isinstance(event, RegisterEvent):
+        return register_of(event).evolve(state, event)
+    return state
