@@ -37,8 +37,9 @@ def peak_memory_mb(pid: int) -> float:
 
 
 class NewDescendantsPeak:
-    """The highest peak resident set (VmHWM, MB) among the processes `pid` starts while this block runs (a replay's
-    processes), sampled every `every` seconds: a process that lives shorter than that can be missed."""
+    """The highest peak resident set (VmHWM, MB) among the processes that `pid` spawns with multiprocessing while
+    this block runs (a replay's processes; not the resource tracker that multiprocessing starts beside them once),
+    sampled every `every` seconds: a process that lives shorter than that can be missed."""
 
     def __init__(self, pid: int, every: float = 0.05) -> None:
         self.pid = pid
@@ -61,6 +62,9 @@ class NewDescendantsPeak:
         while not self._stop.wait(self.every):
             for child in _descendants(self.pid) - self._before:
                 try:
+                    with open(f"/proc/{child}/cmdline", "rb") as command:
+                        if b"spawn_main" not in command.read():
+                            continue
                     self.peak_mb = max(self.peak_mb, peak_memory_mb(child))
                     self.seen.add(child)
                 except (OSError, RuntimeError):
