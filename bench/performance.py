@@ -302,7 +302,7 @@ def _as_of(server: LotseServer, raw_url: str, schema: str) -> list[Row]:
     return [
         Row(f"statistics as_of_position over the full log ({head:,} events)", f"{seconds:.1f} s",
             f"{copy_seconds:.2f} s (COPY)", f"{seconds / copy_seconds:.0f}×", "≤ 10 s at 2 M events"),
-        Row(f"peak resident memory: each of the as-of answer's {len(replay_processes.seen)} replay processes",
+        Row(f"peak resident memory: each of the as-of answer's {len(replay_processes.seen)} replay process(es)",
             f"{replay_processes.peak_mb:.0f} MB", "", "", "≤ 300 MB") if replay_processes.seen else
         Row("peak resident memory: the as-of answer's replay processes", "none (the server replayed alone)",
             "", "", ""),

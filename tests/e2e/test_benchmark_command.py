@@ -19,7 +19,7 @@ ROWS = [
     r"GET /statistics/esf at",
     r"GET /statistics/funnel at",
     r"statistics as_of_position over the full log",
-    r"peak resident memory: (each of the as-of answer's \d+ replay processes|the as-of answer's replay processes)",
+    r"peak resident memory: (each of the as-of answer's \d+ replay process\(es\)|the as-of answer's replay processes)",
     r"peak resident memory: server",
     r"peak resident memory: worker",
     r"stored bytes per event",
