@@ -109,6 +109,12 @@ class ReplayProcesses(Protocol):
         """Into how many parts a replay of the whole log is cut, this process's own share included (1: no others)."""
         ...
 
+    def parts(self) -> AbstractContextManager[int]:
+        """Into how many parts the caller's replay may be cut now, reserved until the block ends: `count` while no
+        other replay of this process runs in parts, else 1 (this process alone), so that a process never runs more
+        than `count - 1` replay processes at a time, nor opens more connections for them."""
+        ...
+
     def replaying(
         self, task: Callable[[EventLog, Part], list[PartResult]], parts: Sequence[Part]
     ) -> AbstractContextManager[Iterator[list[PartResult]]]:

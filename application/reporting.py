@@ -11,6 +11,7 @@ answer (README, Performance). It serves an auditor re-deriving a figure publishe
 
 import functools
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 
@@ -199,16 +200,23 @@ class Reporting:
             raise PositionNotReached(position, head)
 
     def _extracted(self, position: int, agency: str | None, extract: Extract[Fact]) -> Iterator[Fact]:
-        count = self.processes.count if self.processes is not None else 1
-        if position <= self.hold_all_up_to or count == 1:
-            for state in self.replay_log(position, agency):
-                if (fact := extract(state)) is not None:
-                    yield fact
-            return
-        assert self.processes is not None
-        task = functools.partial(extracted_part, position=position, agency=agency, batch=REPLAY_BATCH, extract=extract)
-        others = [Part(index, count) for index in range(1, count)]
-        with self.processes.replaying(task, others) as results:
-            yield from task(self.cases.ports.event_log, Part(0, count))
-            for facts in results:
-                yield from facts
+        with self._parts(position) as count:
+            if count == 1:
+                for state in self.replay_log(position, agency):
+                    if (fact := extract(state)) is not None:
+                        yield fact
+                return
+            assert self.processes is not None
+            task = functools.partial(
+                extracted_part, position=position, agency=agency, batch=REPLAY_BATCH, extract=extract
+            )
+            others = [Part(index, count) for index in range(1, count)]
+            with self.processes.replaying(task, others) as results:
+                yield from task(self.cases.ports.event_log, Part(0, count))
+                for facts in results:
+                    yield from facts
+
+    def _parts(self, position: int) -> AbstractContextManager[int]:
+        if self.processes is None or position <= self.hold_all_up_to:
+            return nullcontext(1)
+        return self.processes.parts()

@@ -2,16 +2,20 @@
 
 A replay of a long log is bound by one core: decoding and evolving in Python. Its parts (the aggregates cut by id)
 share nothing, so each runs in a process of its own, reading the log through a connection of its own: on two cores,
-an as-of answer over 2,000,000 events took 6.0 s in two processes against 11.7 s in one (README, Performance).
+an as-of answer over 1,992,810 events took 7.75 s in two processes against 13.3 s in one (README, Performance).
 
 The processes are started for a replay and end with it: no process waits idle between the rare replays of a whole
-log, and none outlives a request that was abandoned. They are spawned, not forked: the asking process runs threads
+log, and none outlives a replay that was abandoned. They are spawned, not forked: the asking process runs threads
 (the server's, the connection pool's), and a fork copies their locks in whatever state they are. Starting one costs
 about 0.3 s (a fresh interpreter importing the application). What a part hands back is small facts (the caller's
-`extract`), never states or personal data: the replay reads without opening them.
+`extract`), never a case's state or personal data: the replay reads without opening them. One replay at a time per
+process runs in parts (`parts`): others meanwhile replay in their own thread alone, so a process never runs more
+than `count - 1` replay processes, nor opens more connections for them.
 """
 
 import multiprocessing
+import pickle
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -48,10 +52,21 @@ class ReplayProcesses:
             raise ValueError(f"a replay has at least one part, not {count}")
         self.store_env = {**store_env, "POSTGRES_POOL_SIZE": "1", "CREATE_TABLE": "n"}
         self._count = count
+        self._in_parts = threading.Lock()  # held by the one replay of this process that runs in parts
 
     @property
     def count(self) -> int:
         return self._count
+
+    @contextmanager
+    def parts(self) -> Iterator[int]:
+        if self._count == 1 or not self._in_parts.acquire(blocking=False):
+            yield 1
+            return
+        try:
+            yield self._count
+        finally:
+            self._in_parts.release()
 
     @contextmanager
     def replaying(self, task: Task[Result], parts: Sequence[Part]) -> Iterator[Iterator[list[Result]]]:
@@ -63,7 +78,7 @@ class ReplayProcesses:
                 process: BaseProcess = spawning.Process(
                     target=_replay_part, args=(self.store_env, task, part, sending), name=f"lotse-replay-{part.index}"
                 )
-                process.daemon = True  # ends with the server, whatever happens to it
+                process.daemon = True  # stopped when the server's interpreter exits (killed, it ends on the pipe)
                 process.start()
                 sending.close()  # the process holds the sending end: reading sees the end of it if the process dies
                 running.append((process, receiving))
@@ -96,9 +111,22 @@ def _replay_part(store_env: Mapping[str, str], task: Task[Any], part: Part, send
     try:
         outcome: tuple[bool, Any] = (True, task(_event_log(store_env), part))
     except Exception as error:  # handed to the asking process, which raises it as its own
-        outcome = (False, error)
-    sending.send(outcome)
+        outcome = (False, _as_handed_over(error, part))
+    try:
+        sending.send(outcome)
+    except Exception as error:  # a result that does not pickle
+        sending.send((False, ReplayProcessFailed(f"part {part.index} of {part.count}: its result: {error!r}")))
     sending.close()
+
+
+def _as_handed_over(error: Exception, part: Part) -> Exception:
+    """The error itself where it comes out of pickling as it went in; else one that names it (an exception whose
+    constructor takes other arguments than it passes on cannot be rebuilt in the asking process)."""
+    try:
+        pickle.loads(pickle.dumps(error))  # noqa: S301 - its own bytes, just made
+    except Exception:  # whatever stops the round trip, the error is described instead
+        return ReplayProcessFailed(f"part {part.index} of {part.count}: {type(error).__name__}: {error}")
+    return error
 
 
 def _event_log(store_env: Mapping[str, str]) -> EventLog:

@@ -1,6 +1,7 @@
 """Settings, read once from the environment by the entry point and passed down; never read at import time."""
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,8 +15,14 @@ class SettingsError(ValueError):
 
 
 def _cores() -> int:
-    """The cores this process may run on: a replay in more processes than that only takes turns."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """The cores this process may use: those it may run on, fewer where a CPU quota (a container's, cgroup v2) allows
+    fewer. A replay in more processes than that only takes turns."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text(encoding="ascii").split()
+        return max(1, min(cores, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):  # no cgroup v2, or "max": no quota
+        return cores
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,7 @@ class Settings:
     retention_years: int = 5  # personal data are kept this many years after the end of the year of the exit
     workers: int = 1  # API processes of `lotse serve` (more than one on PostgreSQL only)
     # Processes a replay of the whole log (an as-of answer) runs in, the asking one included; 1: in that one alone.
-    replay_processes: int = field(default_factory=_cores)
+    replay_processes: int = _cores()
     # Answers read from the views say when these lag far behind the log (application/freshness.py).
     views_far_behind_events: int = 5000
     views_far_behind_seconds: int = 60

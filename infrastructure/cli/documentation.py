@@ -34,6 +34,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "LOTSE_HEADER_TIMEOUT_SECONDS": ("header_timeout_seconds", "to send a request's head; a keep-alive's idle time"),
     "LOTSE_MAX_CONNECTIONS": ("max_connections", "open connections per API process; beyond: 503"),
     "LOTSE_WORKERS": ("workers", "API processes of `lotse serve` (more than one on PostgreSQL only)"),
+    "LOTSE_REPLAY_PROCESSES": ("replay_processes", "processes a replay of the whole log runs in, this one included"),
     "LOTSE_VIEWS_FAR_BEHIND_EVENTS": ("views_far_behind_events", "views this many events behind are said to lag"),
     "LOTSE_VIEWS_FAR_BEHIND_SECONDS": ("views_far_behind_seconds", "or this many seconds behind the log"),
 }
@@ -46,6 +47,7 @@ DEFAULT_TEXTS = {
     "audit_signing_key": "unset: LOTSE_DATA_DIR/audit-signing.pem",
     "projections": "inline on SQLite, worker on PostgreSQL",
     "trusted_proxies": "unset: none",
+    "replay_processes": "the cores it may use",
 }
 
 # Every command opens the store: where it is, and the key that opens personal data (checked at every start).

@@ -2,26 +2,30 @@
 finds what one process finds, in the same order; its processes end with it, also when it fails or is abandoned."""
 
 import multiprocessing
+import os
 import time
 from datetime import date
 from typing import Any
 
 import pytest
 
+from application import exports as exports_module
 from application import reporting as reporting_module
+from application import reports as reports_module
 from application.activity import facts_of
-from application.reporting import Reporting
+from application.reporting import PositionNotReached, Reporting
 from application.statistics import DEFINITION_0_1, esf_fact_of
 from domain.employers import Employer
 from domain.indicators_v2 import CaseFacts
 from infrastructure.eventstore.environment import event_store_env
-from infrastructure.replay_processes import ReplayProcesses
+from infrastructure.replay_processes import ReplayProcesses, ReplayProcessFailed
 from infrastructure.settings import Settings
 from tests.integration.conftest import LotseFactory
 from tests.integration.test_esf_reference import STAFF, desk, employers_of_desk, record_desk
 
 YEARS = (date(2020, 1, 1), date(2030, 12, 31))
 STALLED_SECONDS = 120
+LAST_THIRD = (2**128 * 2) // 3  # where the last of three parts begins
 STALLED: list[Any] = []  # in the process that replays the last part
 
 
@@ -58,6 +62,11 @@ def test_a_replay_in_processes_finds_what_one_process_finds_in_the_same_order(
     activity = list(in_processes(reporting, settings, 3).replay_extracted(head, None, facts_of))
     assert activity == in_one_process(reporting, head, None, facts_of)
     assert sum(map(len, activity)) > 30
+    # What the export and the published reports take of each state, too.
+    for extract in (exports_module._case_facts_in, *reports_module._FACTS_OF_KIND.values()):
+        found = list(in_processes(reporting, settings, 2).replay_extracted(head, None, extract))
+        assert found == in_one_process(reporting, head, None, extract), extract
+        assert len(found) >= 30
 
 
 def test_as_of_answers_replayed_in_processes_are_those_replayed_in_the_log_s_order(
@@ -88,6 +97,7 @@ def test_the_replay_processes_end_with_the_replay_when_it_is_read_abandoned_or_f
     assert list(reporting.replay_extracted(head, None, esf_fact_of))
     assert set(multiprocessing.active_children()) == before
 
+    assert any(id_.int >= LAST_THIRD for id_ in reporting.replay_extracted(head, None, id_of))  # something to stall
     abandoned = reporting.replay_extracted(head, None, slow_in_the_last_part)
     assert next(abandoned) is not None  # this process's part is read; the others were started
     assert set(multiprocessing.active_children()) > before
@@ -96,10 +106,33 @@ def test_the_replay_processes_end_with_the_replay_when_it_is_read_abandoned_or_f
     assert time.monotonic() - started < STALLED_SECONDS / 4
     assert set(multiprocessing.active_children()) == before
 
-    # An error in another process's part reaches the caller as itself.
+    # An error in another process's part reaches the caller as itself, or named where it cannot be rebuilt here.
     with pytest.raises(AttributeError, match="no_such_fact"):
         list(reporting.replay_extracted(head, None, fails_in_the_last_part))
+    with pytest.raises(ReplayProcessFailed, match="part 2 of 3: PositionNotReached: the log has no position 3"):
+        list(reporting.replay_extracted(head, None, fails_unpicklably_in_the_last_part))
+    # A replay process that dies gives no result: the replay fails, it does not wait.
+    with pytest.raises(ReplayProcessFailed, match="exit code 3"):
+        list(reporting.replay_extracted(head, None, dies_in_the_last_part))
     assert set(multiprocessing.active_children()) == before
+
+
+def test_one_replay_at_a_time_runs_in_parts_and_another_meanwhile_runs_alone(
+    desk_of_30: tuple[Reporting, int], settings: Settings
+) -> None:
+    reporting, head = desk_of_30
+    alone = in_one_process(reporting, head, None, esf_fact_of)
+    in_processes(reporting, settings, 3)
+    before = set(multiprocessing.active_children())
+    first = reporting.replay_extracted(head, None, esf_fact_of)
+    found = [next(first)]  # its parts run: two processes
+    started = set(multiprocessing.active_children()) - before
+    assert len(started) == 2
+    assert list(reporting.replay_extracted(head, None, esf_fact_of)) == alone  # meanwhile: in this process alone
+    assert set(multiprocessing.active_children()) - before == started
+    assert found + list(first) == alone
+    assert set(multiprocessing.active_children()) == before
+    assert list(reporting.replay_extracted(head, None, esf_fact_of)) == alone  # in parts again
 
 
 def test_a_replay_is_cut_into_as_many_parts_as_there_are_cores_unless_told() -> None:
@@ -111,9 +144,25 @@ def test_a_replay_is_cut_into_as_many_parts_as_there_are_cores_unless_told() -> 
         ReplayProcesses({}, 0)
 
 
+def id_of(state: Any) -> Any:
+    return state.id
+
+
+def fails_unpicklably_in_the_last_part(state: Any) -> Any:
+    if state.id.int >= LAST_THIRD:
+        raise PositionNotReached(3, 2)  # its constructor takes other arguments than it passes on
+    return state.id
+
+
+def dies_in_the_last_part(state: Any) -> Any:
+    if state.id.int >= LAST_THIRD:
+        os._exit(3)
+    return state.id
+
+
 def slow_in_the_last_part(state: Any) -> Any:
     """Stalls once, on the first state in the last third of the ids (another process's part of three)."""
-    if state.id.int >= (2**128 * 2) // 3 and not STALLED:
+    if state.id.int >= LAST_THIRD and not STALLED:
         STALLED.append(state.id)
         time.sleep(STALLED_SECONDS)
     return state.id
@@ -121,6 +170,6 @@ def slow_in_the_last_part(state: Any) -> Any:
 
 def fails_in_the_last_part(state: Any) -> Any:
     """Raises for the states in the last third of the ids (another process's part of three); their ids elsewhere."""
-    if state.id.int >= (2**128 * 2) // 3:
+    if state.id.int >= LAST_THIRD:
         return state.no_such_fact
     return state.id
