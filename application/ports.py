@@ -104,15 +104,11 @@ class ReplayProcesses(Protocol):
     """Processes beside this one that replay parts of the log at the same time (infrastructure/replay_processes.py):
     a replay of a long log is bound by one core's decoding and evolving, and parts of it share none."""
 
-    @property
-    def count(self) -> int:
-        """Into how many parts a replay of the whole log is cut, this process's own share included (1: no others)."""
-        ...
-
     def parts(self) -> AbstractContextManager[int]:
-        """Into how many parts the caller's replay may be cut now, reserved until the block ends: `count` while no
-        other replay of this process runs in parts, else 1 (this process alone), so that a process never runs more
-        than `count - 1` replay processes at a time, nor opens more connections for them."""
+        """Into how many parts the caller's replay may be cut now, this process's own share included, reserved until
+        the block ends: all the processes set while no other replay of this process runs in parts, else 1 (this
+        process alone), so that a process never runs more replay processes at a time, nor opens more connections for
+        them."""
         ...
 
     def replaying(

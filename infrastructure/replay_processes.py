@@ -54,10 +54,6 @@ class ReplayProcesses:
         self._count = count
         self._in_parts = threading.Lock()  # held by the one replay of this process that runs in parts
 
-    @property
-    def count(self) -> int:
-        return self._count
-
     @contextmanager
     def parts(self) -> Iterator[int]:
         if self._count == 1 or not self._in_parts.acquire(blocking=False):
