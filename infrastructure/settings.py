@@ -82,7 +82,7 @@ class Settings:
             master_key=env.get("LOTSE_MASTER_KEY") or None,
             retention_years=_positive_int(env, "LOTSE_RETENTION_YEARS", 5),
             workers=_positive_int(env, "LOTSE_WORKERS", 1),
-            replay_processes=_positive_int(env, "LOTSE_REPLAY_PROCESSES", _cores()),
+            replay_processes=_positive_int(env, "LOTSE_REPLAY_PROCESSES", cls.replay_processes),
             views_far_behind_events=_positive_int(env, "LOTSE_VIEWS_FAR_BEHIND_EVENTS", 5000),
             views_far_behind_seconds=_positive_int(env, "LOTSE_VIEWS_FAR_BEHIND_SECONDS", 60),
         )
