@@ -5,11 +5,10 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from itertools import takewhile
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -303,14 +302,18 @@ class CaseService(Application[UUID]):
         The log's order decides, not the timestamps alone: an event stamped earlier than the one before it
         (a replica's clock behind) must not be replayed without its predecessors.
         """
-        events = takewhile(lambda event: event.timestamp <= instant, self._events(case_id, personal_data))
+        # One read of the whole history: the events after `instant` say what today's answer may show of it.
+        events = self.ports.event_log.case_events(case_id, "state" if personal_data else "none")
+        recorded = next((index for index, event in enumerate(events) if event.timestamp > instant), len(events))
         try:
-            case = project_case(None, events)
+            case = project_case(None, events[:recorded])
         except NotACase:
             raise CaseNotFound(case_id) from None
         if case is None:
             raise CaseNotFound(case_id)
-        return self._as_permitted_now(case)
+        later = events[recorded:]
+        erased = any(type(event) is ev.PersonalDataErased for event in later)
+        return _as_permitted_now(case, erased, [event for event in later if type(event) is ev.ConsentChanged])
 
     def history(self, case_id: UUID, *, personal_data: bool) -> list[HistoryEntry]:
         """Every event of the case, oldest first, as it may be shown today.
@@ -318,7 +321,7 @@ class CaseService(Application[UUID]):
         Once the client is erased, personal fields read as erased in every entry; once the client withdrew consent to
         special categories, disability and minority read as unknown in every entry recorded before the withdrawal.
         """
-        events = list(self._events(case_id, personal_data))
+        events: list[ev.CaseEvent] = self.ports.event_log.case_events(case_id, "all" if personal_data else "none")
         if not events or not isinstance(events[0], ev.CaseOpened):
             raise CaseNotFound(case_id)
         entries = [history_entry(event) for event in events]
@@ -426,24 +429,16 @@ class CaseService(Application[UUID]):
         return self.factory.event_store(mapper=self.mapper, recorder=recorder)
 
     def _as_permitted_now(self, past: Case) -> Case:
-        """A past state as it may be shown today: erasure and the withdrawal of consent reach back in time.
-
-        A past state of an erased client shows no personal data either; a past state from before the client withdrew
-        consent to special categories shows disability and minority as unknown, as the case does since.
-        """
+        """A past state as it may be shown today (see the module's `_as_permitted_now`), the later events read."""
         later = [
             (stored.topic.partition("@")[0], stored) for stored in self.recorder.select_events(past.id, gt=past.version)
         ]
-        if past.personal is not None and any(topic == ev.PersonalDataErased.TOPIC for topic, _ in later):
-            past = redacted(past)
-        withdrawals = (
+        withdrawals = [
             cast(ev.CaseEvent, self.sealed_mapper.to_domain_event(stored))
             for topic, stored in later
             if topic == ev.ConsentChanged.TOPIC
-        )
-        if any(_withdraws_consent(event) for event in withdrawals):
-            past = without_special_categories(past)
-        return past
+        ]
+        return _as_permitted_now(past, any(topic == ev.PersonalDataErased.TOPIC for topic, _ in later), withdrawals)
 
     def _context(self, recorded_by: str) -> decisions.Context:
         now = self._clock()
@@ -453,10 +448,6 @@ class CaseService(Application[UUID]):
             today=now.astimezone(self._zone).date(),
             is_active_counsellor=self.ports.counsellors.is_active_counsellor,
         )
-
-    def _events(self, case_id: UUID, personal_data: bool) -> Iterator[ev.CaseEvent]:
-        store = self.events if personal_data else self.sealed_events
-        return cast(Iterator[ev.CaseEvent], iter(store.get(case_id)))
 
     def _earlier_answer(self, claim: IdempotencyClaim | None) -> Recorded | None:
         if claim is None:
@@ -533,6 +524,19 @@ class CaseService(Application[UUID]):
         if self.repository.cache is not None:
             self.repository.cache.put(case.id, case)
         return Recorded(case=case, position=recordings[-1].notification.id)
+
+
+def _as_permitted_now(past: Case, erased_since: bool, later_consent: Iterable[ev.CaseEvent]) -> Case:
+    """A past state as it may be shown today: erasure and the withdrawal of consent reach back in time.
+
+    A past state of an erased client shows no personal data either; a past state from before the client withdrew
+    consent to special categories shows disability and minority as unknown, as the case does since.
+    """
+    if past.personal is not None and erased_since:
+        past = redacted(past)
+    if any(_withdraws_consent(event) for event in later_consent):
+        past = without_special_categories(past)
+    return past
 
 
 def _withdraws_consent(event: ev.CaseEvent) -> bool:

@@ -73,8 +73,17 @@ class StaffDirectory(Counsellors, Protocol):
     def deactivate(self, agency: str, subject: str) -> bool: ...
 
 
+# Which personal data a read of a case's events opens: all, those its state keeps, none.
+Opening = Literal["all", "state", "none"]
+
+
 class EventLog(Protocol):
     def position_of(self, case_id: UUID, version: int) -> int | None: ...
+
+    def case_events(self, case_id: UUID, opening: Opening) -> list[Any]:
+        """The case's events in version order, read in one query, with the personal data `opening` names opened
+        ("state": those the case's state keeps, what a replay to its state needs; the others read as not opened)."""
+        ...
 
     def events_between(self, start: int, stop: int, limit: int) -> list[tuple[int, Any]]:
         """The events at positions `start` to `stop` of the log (at most `limit`, in its order) with their positions,

@@ -36,6 +36,16 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "referral_made": ("purpose", "organisation"),
 }
 
+# Per step type, those of its fields that the case's state does not keep (they are the history's, not the state's):
+# a replay that only builds the state need not open them. tests/unit/test_state_keeps.py proves each one changes no
+# state.
+NOT_KEPT_IN_STATE: dict[str, tuple[str, ...]] = {
+    "counselling_session_held": ("note", "topics"),
+    "counsellor_assigned": ("reason",),
+    "case_reopened": ("reason",),
+    "recognition_deadline_extended": ("reason",),
+}
+
 # Per step type, the lists whose items hold such text, and the fields of each item that do.
 PERSONAL_ITEM_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "plan_agreed": {"items": ("description",)},

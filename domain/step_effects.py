@@ -4,6 +4,8 @@ changes: version, stage, the days of the last step and contact).
 The functions are found by the event's exact type in `STEP_EFFECTS`, not by `match` or `isinstance`: events are
 msgspec structs, whose metaclass is not `type`, so each class an `isinstance` tries and misses takes CPython's slow
 path (~0.2 µs). A `match` over 29 kinds of step tried about a dozen per event, and a replay evolves millions.
+A part of the case grows by `part + (item,)`, one copy, where `(*part, item)` makes two: a case's replay copies its
+sessions once per session (a third of replaying 200 sessions went into those copies).
 """
 
 from collections.abc import Callable
@@ -62,13 +64,13 @@ def _profile_corrected(case: Case, s: ev.ProfileCorrected) -> Case:
 @_of(ev.CounsellingSessionHeld)
 def _session_held(case: Case, s: ev.CounsellingSessionHeld) -> Case:
     session = Session(held_on=s.date, minutes=s.minutes, mode=s.mode, language=s.language, interpreter=s.interpreter)
-    return replace(case, sessions=(*case.sessions, session))
+    return replace(case, sessions=case.sessions + (session,))
 
 
 @_of(ev.AssessmentStarted)
 def _assessment_started(case: Case, s: ev.AssessmentStarted) -> Case:
     started = Assessment(assessment_id=s.assessment_id, instrument=s.instrument, status="started", started_on=s.date)
-    return replace(case, assessments=(*case.assessments, started))
+    return replace(case, assessments=case.assessments + (started,))
 
 
 @_of(ev.AssessmentCompleted)
@@ -98,7 +100,7 @@ def _course_enrolled(case: Case, s: ev.CourseEnrolled) -> Case:
         application_id=s.application_id,
         offer_id=s.offer_id,
     )
-    return replace(case, courses=(*case.courses, enrolled))
+    return replace(case, courses=case.courses + (enrolled,))
 
 
 @_of(ev.CourseCompleted)
@@ -123,7 +125,7 @@ def _exam_admission_applied(case: Case, s: ev.ExamAdmissionApplied) -> Case:
         application_id=s.application_id,
         basis=s.basis,
     )
-    return replace(case, exams=(*case.exams, applied_exam))
+    return replace(case, exams=case.exams + (applied_exam,))
 
 
 @_of(ev.ExamAdmissionDecided)
@@ -184,7 +186,7 @@ def _follow_up_recorded(case: Case, s: ev.FollowUpRecorded) -> Case:
         outcome=s.outcome,
         improvement=s.improvement,
     )
-    return replace(case, follow_ups=(*case.follow_ups, follow_up))
+    return replace(case, follow_ups=case.follow_ups + (follow_up,))
 
 
 @_of(ev.ConsentChanged)
@@ -206,7 +208,7 @@ def _qualification_recorded(case: Case, s: ev.QualificationRecorded) -> Case:
         year=s.year,
         recorded_on=s.date,
     )
-    return replace(case, qualifications=(*case.qualifications, qualification))
+    return replace(case, qualifications=case.qualifications + (qualification,))
 
 
 @_of(ev.ReferralMade)
@@ -214,7 +216,7 @@ def _referral_made(case: Case, s: ev.ReferralMade) -> Case:
     referral = Referral(
         referral_id=s.referral_id, to=s.to, organisation=s.organisation, purpose=s.purpose, referred_on=s.date
     )
-    return replace(case, referrals=(*case.referrals, referral))
+    return replace(case, referrals=case.referrals + (referral,))
 
 
 @_of(ev.ReferralOutcomeRecorded)
@@ -248,7 +250,7 @@ def _recognition_applied(case: Case, s: ev.RecognitionApplied) -> Case:
         applied_on=s.date,
         qualification_id=s.qualification_id,
     )
-    return replace(case, applications=(*case.applications, applied))
+    return replace(case, applications=case.applications + (applied,))
 
 
 @_of(ev.RecognitionReceiptConfirmed)

@@ -186,7 +186,13 @@ def _built(settings: Settings, clock: Clock, counsellors: Counsellors | None, lo
             ports=Ports(
                 counsellors=staff if counsellors is None else counsellors,
                 idempotency_keys=SqlIdempotencyKeys(database),
-                event_log=SqlEventLog(database, events_table, recorder, mapper.sealed()),
+                event_log=SqlEventLog(
+                    database,
+                    events_table,
+                    recorder,
+                    mapper.sealed(),
+                    case_mappers={"all": mapper, "state": mapper.for_state()},
+                ),
                 case_index=SqlCaseIndex(database),
                 access_log=SqlAccessLog(database),
                 name_index=names,

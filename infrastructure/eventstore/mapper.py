@@ -23,7 +23,7 @@ ciphertext that does not open raise KeyStoreError, never garbage.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
@@ -37,7 +37,14 @@ from application.errors import KeyStoreError
 from domain.case import CaseSnapshot
 from domain.events import CaseOpened, StepRecorded
 from domain.log import LOG_EVENT_TYPES
-from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, PERSONAL_PARTS, PERSONAL_PROFILE_FIELDS, field_path
+from domain.privacy import (
+    NOT_KEPT_IN_STATE,
+    PERSONAL_FIELDS,
+    PERSONAL_ITEM_FIELDS,
+    PERSONAL_PARTS,
+    PERSONAL_PROFILE_FIELDS,
+    field_path,
+)
 from infrastructure.privacy.keys import seal, unseal
 
 STORED_TYPES: dict[str, type[Any]] = {**LOG_EVENT_TYPES, CaseSnapshot.TOPIC: CaseSnapshot}
@@ -94,8 +101,14 @@ def sealed_paths(cls: type[Any], version: int | None = None) -> list[Path]:
 
 class MsgspecMapper(Mapper[UUID]):
     def __init__(
-        self, stored_types: dict[str, type[Any]] | None = None, keys: Keys | None = None, *, opens_sealed: bool = True
+        self,
+        stored_types: dict[str, type[Any]] | None = None,
+        keys: Keys | None = None,
+        *,
+        opens_sealed: bool = True,
+        left_sealed: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
+        """`left_sealed`: per step type, personal fields this mapper reads as None although it opens the others."""
         super().__init__(transcoder=UnusedTranscoder())
         self.stored_types = STORED_TYPES if stored_types is None else stored_types
         self.keys = keys
@@ -111,17 +124,28 @@ class MsgspecMapper(Mapper[UUID]):
         # in fields of its own (a session's topics and note) their names. Such an event is read without searching
         # its JSON for a value stored in clear: once its envelopes are nulled, a field still holding something was
         # stored in clear, which the decoded event shows at once (`_read_current`). Most events are of such types.
+        left = left_sealed or {}
+        self.left_sealed = left
         self._current: dict[str, tuple[msgspec.json.Decoder[Any], tuple[str, ...]]] = {
             _stored_topic(cls): (self._decoders[topic], tuple(path[0] for path in self._paths.get(topic, ())))
             for topic, cls in self.stored_types.items()
             if topic not in self._paths
-            or (not opens_sealed and topic not in self._blocks and all(len(path) == 1 for path in self._paths[topic]))
+            or (
+                topic not in self._blocks
+                and all(len(path) == 1 for path in self._paths[topic])
+                and (not opens_sealed or {path[0] for path in self._paths[topic]} <= set(left.get(cls.TYPE, ())))
+            )
         }
         self._last_prefix: tuple[UUID, bytes] | None = None
 
     def sealed(self) -> "MsgspecMapper":
         """A mapper over the same types that never opens personal data (statistics; roles that may not see them)."""
         return MsgspecMapper(self.stored_types, self.keys, opens_sealed=False)
+
+    def for_state(self) -> "MsgspecMapper":
+        """A mapper over the same types that opens only the personal data a case's state keeps (NOT_KEPT_IN_STATE):
+        a replay to a state then reads a session, the bulk of a case, without opening its text."""
+        return MsgspecMapper(self.stored_types, self.keys, left_sealed=NOT_KEPT_IN_STATE)
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         cls = type(domain_event)

@@ -91,6 +91,8 @@ def _forget_erased(keys: KeyMemory, stored_events: Sequence[StoredEvent]) -> Non
 LogRow = tuple[int, Any, int, str, bytes]
 # A row as a replay aggregate by aggregate reads it: originator id, originator version, topic and stored state.
 AggregateRow = tuple[Any, int, str, bytes]
+# A row of one aggregate as a case's replay reads it: originator version, topic and stored state.
+CaseRow = tuple[int, str, bytes]
 
 
 class SQLiteCaseRecorder(SQLiteApplicationRecorder):
@@ -119,6 +121,14 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
         statement += " ORDER BY originator_id, originator_version LIMIT ?"
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, [*(after or ()), *([below] if below is not None else []), stop, limit])
+            return [tuple(row) for row in c.fetchall()]
+
+    def select_case_rows(self, originator_id: UUID) -> list[CaseRow]:
+        """One aggregate's rows in version order, as tuples (a case's replay, without a StoredEvent per row)."""
+        statement = f"SELECT originator_version, topic, state FROM {self.events_table_name}"
+        statement += " WHERE originator_id = ? ORDER BY originator_version"
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, [originator_id.hex])
             return [tuple(row) for row in c.fetchall()]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -169,6 +179,9 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         self.group_commit = GroupCommit(_fail_fast(self.commit_batch))
         self._select_case_rows = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s"
+        ).format(Identifier(datastore.schema), Identifier(events_table_name))
+        self._select_case_in_order = SQL(
+            "SELECT originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s ORDER BY originator_version"
         ).format(Identifier(datastore.schema), Identifier(events_table_name))
         self._select_log_rows = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}.{1}"
@@ -225,8 +238,17 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             params.append(limit)
             statement += SQL(" LIMIT %s")
         with self.datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
-            cursor.execute(statement, params, prepare=True)
-            return [StoredEvent(case_id, version, topic, bytes(state)) for case_id, version, topic, state in cursor]
+            cursor.execute(statement, params, prepare=True, binary=True)
+            rows: list[AggregateRow] = cursor.fetchall()
+        return [StoredEvent(case_id, version, topic, state) for case_id, version, topic, state in rows]
+
+    @_fail_fast
+    def select_case_rows(self, originator_id: UUID) -> list[CaseRow]:
+        """One aggregate's rows in version order, as tuples read in binary: a case's replay without a StoredEvent per
+        row (their construction cost a third of the query's time over a case of 200 events), nor its id again."""
+        with self.datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(self._select_case_in_order, (originator_id,), prepare=True, binary=True)
+            return cursor.fetchall()
 
     @_fail_fast
     def select_log_rows(self, start: int, limit: int, stop: int | None = None) -> list[LogRow]:

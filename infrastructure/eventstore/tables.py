@@ -1,12 +1,12 @@
 """Lotse's tables beside the library's event tables: idempotency keys and the case list; and where an event stands
 in the log. The case list is filtered by name through the keyed name index (infrastructure/privacy/name_index.py)."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
 
-from application.ports import CaseListQuery, CaseSummary, IdempotentWrite, Part
+from application.ports import CaseListQuery, CaseSummary, IdempotentWrite, Opening, Part
 from infrastructure.eventstore.sql import Database, DialectCursor
 
 MIGRATIONS_TABLE = "lotse_schema_migrations"  # which schema migrations the database has (eventstore/migrations.py)
@@ -122,13 +122,22 @@ class SqlEventLog:
     """Where a case's event stands in the global log, and the log's events by position (application.ports.EventLog).
 
     `recorder` and `mapper` (one that does not open personal data) read the events: rows as tuples, decoded straight
-    from them, as a replay of the whole log for an as-of answer reads them.
+    from them, as a replay of the whole log for an as-of answer reads them. A case's events are decoded by the mapper
+    of the opening asked for, from `case_mappers` (`mapper` for "none").
     """
 
-    def __init__(self, database: Database, events_table: str, recorder: "LogRows", mapper: "RowDecoder") -> None:
+    def __init__(
+        self,
+        database: Database,
+        events_table: str,
+        recorder: "LogRows",
+        mapper: "RowDecoder",
+        case_mappers: Mapping[Opening, "RowDecoder"] | None = None,
+    ) -> None:
         self.database = database
         self.recorder = recorder
         self.mapper = mapper
+        self._case_mappers: Mapping[Opening, RowDecoder] = {"none": mapper, **(case_mappers or {})}
         position = "rowid" if database.dialect == "sqlite" else "notification_id"
         self._select = (
             f"SELECT {position} FROM {database.table(events_table)} WHERE originator_id = ? AND originator_version = ?"
@@ -137,6 +146,12 @@ class SqlEventLog:
     def position_of(self, case_id: UUID, version: int) -> int | None:
         row = self.database.fetchone(self._select, (self._as_stored(case_id), version))
         return int(row[0]) if row else None
+
+    def case_events(self, case_id: UUID, opening: Opening) -> list[Any]:
+        decode = self._case_mappers[opening].decode
+        return [
+            decode(case_id, version, topic, state) for version, topic, state in self.recorder.select_case_rows(case_id)
+        ]
 
     def events_between(self, start: int, stop: int, limit: int) -> list[tuple[int, Any]]:
         decode = self.mapper.decode
@@ -180,6 +195,8 @@ class LogRows(Protocol):
     def select_rows_by_aggregate(
         self, after: tuple[Any, int] | None, stop: int, limit: int, below: Any = None
     ) -> list[tuple[Any, int, str, bytes]]: ...
+
+    def select_case_rows(self, originator_id: UUID) -> list[tuple[int, str, bytes]]: ...
 
 
 class RowDecoder(Protocol):
