@@ -37,8 +37,8 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 # Per step type, those of its fields that the case's state does not keep (they are the history's, not the state's):
-# a replay that only builds the state need not open them. tests/unit/test_state_keeps.py proves each one changes no
-# state.
+# a replay that only builds the state need not open them. tests/unit/test_properties.py (random journeys) and
+# tests/integration/test_case_reads.py (every step type) show that leaving them unread changes no state.
 NOT_KEPT_IN_STATE: dict[str, tuple[str, ...]] = {
     "counselling_session_held": ("note", "topics"),
     "counsellor_assigned": ("reason",),

@@ -25,8 +25,8 @@ from domain.events import (
     PlanAgreed,
     event_type_name,
 )
-from domain.evolution import evolve
-from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, field_path
+from domain.evolution import evolve, project_case
+from domain.privacy import NOT_KEPT_IN_STATE, PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, field_path
 from infrastructure.eventstore.mapper import MsgspecMapper, StoredEventWithKey
 from infrastructure.privacy.keys import MASTER_KEY_FILE, master_key, parse_master_key, seal
 from infrastructure.settings import Settings, SettingsError
@@ -461,3 +461,40 @@ def personal_in_clear(event: CaseEvent) -> dict[str, Any]:
     """The event's own personal fields (not the opening's block nor the profile) as 0.1 stored them: in clear."""
     own = [name for name in PERSONAL_FIELDS.get(event_type_name(event), ()) if "." not in name and name != "personal"]
     return {name: msgspec.to_builtins(getattr(event, name)) for name in own if getattr(event, name) not in (None, ())}
+
+
+def unread_where_the_state_does_not_keep_it(event: CaseEvent) -> CaseEvent:
+    fields = NOT_KEPT_IN_STATE.get(event_type_name(event), ())
+    return msgspec.structs.replace(event, **dict.fromkeys(fields)) if fields else event
+
+
+@pytest.mark.parametrize("layout", ["sealed", "stored in clear", "as 0.1 stored it", "erased"])
+def test_a_mapper_for_the_state_opens_all_that_the_state_keeps_and_leaves_the_rest_unread(
+    mapper: MsgspecMapper, keys: MemoryKeys, layout: str
+) -> None:
+    """A replay to a case's state reads a session's topics and note (and the rest of NOT_KEPT_IN_STATE) without
+    opening them, and everything else as the opening mapper does, whatever layout stored it: the same state."""
+    events = journey("kept")
+    stored = [mapper.to_stored_event(event) for event in events]
+    rows = {
+        "sealed": stored,
+        "stored in clear": [
+            moved(item, state=msgspec.json.encode({**msgspec.json.decode(item.state), **personal_in_clear(event)}))
+            for event, item in zip(events, stored, strict=True)
+        ],
+        "as 0.1 stored it": stored[:1] + [as_release_0_1_wrote_it(mapper, keys, event) for event in events[1:]],
+        "erased": stored,
+    }[layout]
+    if layout == "erased":
+        keys.erase(events[0].originator_id)
+    opened = [mapper.to_domain_event(item) for item in rows]
+
+    for_state = [mapper.for_state().to_domain_event(item) for item in rows]
+
+    assert [unread_where_the_state_does_not_keep_it(event) for event in for_state] == [
+        unread_where_the_state_does_not_keep_it(event) for event in opened
+    ]
+    if layout in ("sealed", "erased"):
+        assert for_state == [unread_where_the_state_does_not_keep_it(event) for event in opened]
+    for count in range(1, len(rows) + 1):
+        assert project_case(None, for_state[:count]) == project_case(None, opened[:count])
