@@ -2,24 +2,16 @@
 its same-run baseline."""
 
 import re
-import subprocess
-import sys
 
 import pytest
+
+from tests.e2e.benchmarks import run_benchmark, table_of
 
 
 @pytest.mark.postgres
 def test_the_as_of_benchmark_prints_each_run_against_a_raw_copy(postgres_server: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.as_of", "--cases", "200", "--runs", "2", "--database-url", postgres_server],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    table = table_of(run_benchmark("bench.as_of", "--cases", "200", "--runs", "2", "--database-url", postgres_server))
 
-    assert result.returncode == 0, result.stderr[-3000:]
-    table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
     assert len(table) == 3
     for run, line in enumerate(table[1:], start=1):
         assert re.fullmatch(

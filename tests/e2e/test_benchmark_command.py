@@ -1,10 +1,10 @@
 """`python -m bench.performance --mode quick`, as the README gives it: it runs to the end and prints every row."""
 
 import re
-import subprocess
-import sys
 
 import pytest
+
+from tests.e2e.benchmarks import run_benchmark, table_of
 
 ROWS = [
     r"record a step over HTTP, 1 client\(s\)",
@@ -30,16 +30,9 @@ ROWS = [
 
 @pytest.mark.postgres
 def test_the_quick_benchmark_prints_every_row_with_a_same_run_baseline(postgres_server: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.performance", "--mode", "quick", "--database-url", postgres_server],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_benchmark("bench.performance", "--mode", "quick", "--database-url", postgres_server)
 
-    assert result.returncode == 0, result.stderr[-3000:]
-    table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    table = table_of(result)
     assert len(table) == 1 + len(ROWS)
     for pattern, line in zip(ROWS, table[1:], strict=True):
         assert re.match(rf"\| {pattern}", line), line

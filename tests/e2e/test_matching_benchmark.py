@@ -2,10 +2,10 @@
 every row, each latency set against the raw SQL baseline of the same run."""
 
 import re
-import subprocess
-import sys
 
 import pytest
+
+from tests.e2e.benchmarks import run_benchmark, table_of
 
 ROWS = [
     r"import offers \(files of 1,000 rows\)",
@@ -18,16 +18,9 @@ ROWS = [
 
 
 def run(*arguments: str) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.matching", "--mode", "quick", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_benchmark("bench.matching", "--mode", "quick", *arguments)
     assert re.search(r"of 2,000 offers fit", result.stderr), result.stderr[-3000:]
-    return [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    return table_of(result)
 
 
 def check(table: list[str]) -> None:
