@@ -18,8 +18,9 @@ Reading opens the envelopes where the stored class version kept them (release 0.
 fields under `step`, and their sealed values are bound to that path), then upcasts. A destroyed key reads as
 erased: the field is None (the personal data block too). A mapper that does not open envelopes
 (`opens_sealed=False`, for statistics and for roles that may not see personal data) reads every sealed value as
-None, and the personal data block as an empty one (present, not shown). A missing key, a key that does not fit or a
-ciphertext that does not open raise KeyStoreError, never garbage.
+None, and the personal data block as an empty one (present, not shown). A mapper for a case's state (`for_state`)
+opens all but the fields the state does not keep (domain/privacy.py NOT_KEPT_IN_STATE), which it reads as None. A
+missing key, a key that does not fit or a ciphertext that does not open raise KeyStoreError, never garbage.
 """
 
 import re
@@ -121,11 +122,11 @@ class MsgspecMapper(Mapper[UUID]):
         self._blocks = {topic for topic, paths in self._paths.items() if any(path[-1] == "personal" for path in paths)}
         self._contexts = {topic: _contexts_by_field(paths) for topic, paths in self._paths.items()}
         # Per topic as the current class version is stored: its decoder, and for a type that keeps personal data only
-        # in fields of its own (a session's topics and note) their names. Such an event is read without searching
-        # its JSON for a value stored in clear: once its envelopes are nulled, a field still holding something was
-        # stored in clear, which the decoded event shows at once (`_read_current`). Most events are of such types.
+        # in fields of its own (a session's topics and note) that this mapper does not open (all, or those left
+        # sealed) their names. Such an event is read without searching its JSON for a value stored in clear: once its
+        # envelopes are nulled, a field still holding something was stored in clear, which the decoded event shows at
+        # once (`_read_current`). Most events are of such types.
         left = left_sealed or {}
-        self.left_sealed = left
         self._current: dict[str, tuple[msgspec.json.Decoder[Any], tuple[str, ...]]] = {
             _stored_topic(cls): (self._decoders[topic], tuple(path[0] for path in self._paths.get(topic, ())))
             for topic, cls in self.stored_types.items()
@@ -133,7 +134,10 @@ class MsgspecMapper(Mapper[UUID]):
             or (
                 topic not in self._blocks
                 and all(len(path) == 1 for path in self._paths[topic])
-                and (not opens_sealed or {path[0] for path in self._paths[topic]} <= set(left.get(cls.TYPE, ())))
+                and (
+                    not opens_sealed
+                    or {path[0] for path in self._paths[topic]} <= set(left.get(getattr(cls, "TYPE", ""), ()))
+                )
             )
         }
         self._last_prefix: tuple[UUID, bytes] | None = None
