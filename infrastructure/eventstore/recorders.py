@@ -178,11 +178,9 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         self.keys = keys
         self.group_commit = GroupCommit(_fail_fast(self.commit_batch))
         self._select_case_rows = SQL(
-            "SELECT originator_id, originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s"
+            "SELECT originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s"
         ).format(Identifier(datastore.schema), Identifier(events_table_name))
-        self._select_case_in_order = SQL(
-            "SELECT originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s ORDER BY originator_version"
-        ).format(Identifier(datastore.schema), Identifier(events_table_name))
+        self._select_case_in_order = self._select_case_rows + SQL(" ORDER BY originator_version")
         self._select_log_rows = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}.{1}"
             " WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
@@ -239,8 +237,9 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             statement += SQL(" LIMIT %s")
         with self.datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
             cursor.execute(statement, params, prepare=True, binary=True)
-            rows: list[AggregateRow] = cursor.fetchall()
-        return [StoredEvent(case_id, version, topic, state) for case_id, version, topic, state in rows]
+            rows: list[CaseRow] = cursor.fetchall()
+        case_id = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+        return [StoredEvent(case_id, version, topic, state) for version, topic, state in rows]
 
     @_fail_fast
     def select_case_rows(self, originator_id: UUID) -> list[CaseRow]:
