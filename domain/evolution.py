@@ -9,7 +9,7 @@ from domain import events as ev
 from domain import plan
 from domain.case import Case, CaseSnapshot
 from domain.privacy import redacted
-from domain.step_effects import STEP_EFFECTS
+from domain.step_effects import STEP_EFFECTS, session_of
 from domain.vocabulary import Stage
 
 # Steps that move the journey's stage; sessions, corrections and reassignments do not.
@@ -55,16 +55,68 @@ class NotACase(LookupError):
     """The events are not a case's: the id is an entry of a register beside the cases (domain/registers.py)."""
 
 
+# A session changes no more than the sessions, the version and the days of the last step and contact: no stage, no
+# plan item (sessions complete none), no personal data the case keeps. A run of them is applied in one copy of the case
+# (`_sessions_held`), and sessions are most of a case's events. Checked here, so that a change to what a session does
+# cannot leave that shortcut behind.
+if (
+    ev.CounsellingSessionHeld in STAGE_OF
+    or ev.CounsellingSessionHeld in ADMINISTRATIVE
+    or ev.CounsellingSessionHeld not in CONTACTS
+    or plan.may_complete_an_item(ev.CounsellingSessionHeld)
+):
+    raise TypeError("a session changes more than `_sessions_held` applies")
+
+
 def project_case(case: Case | None, events: Iterable[ev.CaseEvent | CaseSnapshot]) -> Case | None:
     """Replays events (optionally starting with a snapshot) into the case's state."""
+    held: list[ev.CounsellingSessionHeld] = []
     for event in events:
         kind = type(event)
+        if kind is ev.CounsellingSessionHeld:
+            held.append(cast("ev.CounsellingSessionHeld", event))
+            continue
+        if held:
+            case = _sessions_held(case, held)
+            held = []
         if kind is CaseSnapshot:
             case = cast("CaseSnapshot", event).state
         elif kind in CASE_EVENTS:
             case = evolve(case, cast("ev.CaseEvent", event))
         else:
             raise NotACase(kind.__name__)
+    return _sessions_held(case, held) if held else case
+
+
+def _sessions_held(case: Case | None, held: list[ev.CounsellingSessionHeld]) -> Case | None:
+    """The case after a run of sessions, as `evolve` would leave it after each in turn, in one copy of the case
+    (replaying 200 sessions took a third of the time `evolve` took one by one)."""
+    if case is None or case.personal_data_erased or len(held) == 1:
+        return _one_by_one(case, held)
+    version, last_step_on, last_contact_on = case.version, case.last_step_on, case.last_contact_on
+    for session in held:
+        version += 1
+        if session.originator_version != version:
+            return _one_by_one(case, held)  # which raises at the session out of order, as `evolve` does
+        on = session.date
+        # Not max(): a call per session costs as much as the rest of this loop's work.
+        if on > last_step_on:  # noqa: PLR1730
+            last_step_on = on
+        if on > last_contact_on:  # noqa: PLR1730
+            last_contact_on = on
+    return replace(
+        case,
+        sessions=case.sessions + tuple(session_of(session) for session in held),
+        version=version,
+        modified_on=held[-1].timestamp,
+        last_step_on=last_step_on,
+        last_contact_on=last_contact_on,
+    )
+
+
+def _one_by_one(case: Case | None, events: list[ev.CounsellingSessionHeld]) -> Case | None:
+    for event in events:
+        case = evolve(case, event)
     return case
 
 

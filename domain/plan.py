@@ -37,6 +37,11 @@ def plan_kind_of(event: ev.StepRecorded) -> PlanItemKind | None:
     return _PLAN_KIND_OF.get(type(event))
 
 
+def may_complete_an_item(kind: type[ev.StepRecorded]) -> bool:
+    """Whether a step of this type can complete a plan item at all (`item_completed_by`)."""
+    return kind is ev.CourseEnrolled or kind in _PLAN_KIND_OF
+
+
 def agreed(case: Case, event: ev.PlanAgreed) -> Case:
     """The case with the agreed plan as its current one: an item the previous plan had done stays done."""
     done = {item.item_id: item for item in case.plan_items if item.status == "done"}

@@ -63,8 +63,12 @@ def _profile_corrected(case: Case, s: ev.ProfileCorrected) -> Case:
 
 @_of(ev.CounsellingSessionHeld)
 def _session_held(case: Case, s: ev.CounsellingSessionHeld) -> Case:
-    session = Session(held_on=s.date, minutes=s.minutes, mode=s.mode, language=s.language, interpreter=s.interpreter)
-    return replace(case, sessions=case.sessions + (session,))
+    return replace(case, sessions=case.sessions + (session_of(s),))
+
+
+def session_of(s: ev.CounsellingSessionHeld) -> Session:
+    """The session as the case keeps it."""
+    return Session(held_on=s.date, minutes=s.minutes, mode=s.mode, language=s.language, interpreter=s.interpreter)
 
 
 @_of(ev.AssessmentStarted)
