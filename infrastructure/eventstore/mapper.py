@@ -24,7 +24,7 @@ missing key, a key that does not fit or a ciphertext that does not open raise Ke
 """
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
@@ -140,6 +140,11 @@ class MsgspecMapper(Mapper[UUID]):
                 )
             )
         }
+        # The same, for a run of rows of one such topic, decoded as one JSON array (`decode_rows`).
+        self._current_runs = {
+            topic: (msgspec.json.Decoder(_list_of(decoder.type)), fields)
+            for topic, (decoder, fields) in self._current.items()
+        }
         self._last_prefix: tuple[UUID, bytes] | None = None
 
     def sealed(self) -> "MsgspecMapper":
@@ -199,6 +204,27 @@ class MsgspecMapper(Mapper[UUID]):
         if event is not None:
             return event
         return self._decode_the_long_way(originator_id, originator_version, topic, state)
+
+    def decode_rows(self, originator_id: Any, rows: Sequence[tuple[int, str, bytes]]) -> list[Any]:
+        """The domain events of one aggregate's rows (version, topic, state), as `decode` reads each.
+
+        A run of rows of one topic that the direct path reads (a case's sessions, most of its rows, for a mapper that
+        leaves their text sealed) is decoded in one call, as one JSON array: a case's replay spent as much on calling
+        the regular expression and the decoder per row as on their work."""
+        events: list[Any] = []
+        start, count = 0, len(rows)
+        while start < count:
+            topic = rows[start][1]
+            end = start + 1
+            while end < count and rows[end][1] == topic:
+                end += 1
+            run = self._current_runs.get(topic) if end - start > 1 else None
+            decoded = None if run is None else _read_current_run([row[2] for row in rows[start:end]], *run)
+            if decoded is None:
+                decoded = [self.decode(originator_id, version, topic, state) for version, _, state in rows[start:end]]
+            events += decoded
+            start = end
+        return events
 
     def _decode_the_long_way(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any:
         name, _, version_text = topic.partition("@")
@@ -360,11 +386,40 @@ def _read_current(state: bytes, decoder: msgspec.json.Decoder[Any], personal_fie
         event = decoder.decode(state)
     except msgspec.DecodeError:  # malformed, or not of the class
         return None
+    return None if _holds_a_value(event, personal_fields) else event
+
+
+def _holds_a_value(event: Any, personal_fields: tuple[str, ...]) -> bool:
+    """Whether a personal field still holds something once the envelopes are nulled: a value stored in clear."""
     for field in personal_fields:
         value = getattr(event, field)
         if value is not None and value not in ((), []):
-            return None
-    return event
+            return True
+    return False
+
+
+def _list_of(cls: Any) -> Any:
+    """`list[cls]` for a class known only when the mapper is made (mypy reads `list[x]` in place as a type)."""
+    return list[cls]
+
+
+def _read_current_run(
+    states: list[bytes], decoder: msgspec.json.Decoder[list[Any]], personal_fields: tuple[str, ...]
+) -> list[Any] | None:
+    """`_read_current` over a run of rows of one topic, decoded as one array; None where any of them needs the long
+    way (the caller then reads each alone). No envelope spans two rows: an envelope's sealed text holds no quote."""
+    joined = b"[" + b",".join(states) + b"]"
+    if personal_fields:
+        joined = _ENVELOPE_BYTES.sub(b"null", joined)
+    try:
+        events = decoder.decode(joined)
+    except msgspec.DecodeError:
+        return None
+    if len(events) != len(states):  # rows that are not one JSON object each
+        return None
+    if personal_fields and any(_holds_a_value(event, personal_fields) for event in events):
+        return None
+    return events
 
 
 def _envelopes_in(state: bytes) -> list[tuple[bytes, int, int, bytes | None]] | None:

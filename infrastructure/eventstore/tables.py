@@ -1,7 +1,7 @@
 """Lotse's tables beside the library's event tables: idempotency keys and the case list; and where an event stands
 in the log. The case list is filtered by name through the keyed name index (infrastructure/privacy/name_index.py)."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
@@ -148,10 +148,7 @@ class SqlEventLog:
         return int(row[0]) if row else None
 
     def case_events(self, case_id: UUID, opening: Opening) -> list[Any]:
-        decode = self._case_mappers[opening].decode
-        return [
-            decode(case_id, version, topic, state) for version, topic, state in self.recorder.select_case_rows(case_id)
-        ]
+        return self._case_mappers[opening].decode_rows(case_id, self.recorder.select_case_rows(case_id))
 
     def events_between(self, start: int, stop: int, limit: int) -> list[tuple[int, Any]]:
         decode = self.mapper.decode
@@ -203,3 +200,5 @@ class RowDecoder(Protocol):
     """The mapper's decoding of a stored row (infrastructure/eventstore/mapper.py)."""
 
     def decode(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any: ...
+
+    def decode_rows(self, originator_id: Any, rows: Sequence[tuple[int, str, bytes]]) -> list[Any]: ...

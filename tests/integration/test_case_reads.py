@@ -97,3 +97,30 @@ def test_a_session_with_nothing_sealed_reads_alike_in_every_opening(system: Lots
     session = log.case_events(opened.id, "all")[1]
     assert (session.topics, session.note) == ((), None)  # type: ignore[union-attr]
     assert log.case_events(opened.id, "state")[1] == session
+
+
+def test_runs_of_sessions_read_as_each_session_alone(system: Lotse) -> None:
+    """Sessions in a row, with their topics and notes, then another step and sessions again: the state's opening
+    (decoded a run at a time) reads them as the full opening does, their text unread; and the case's state is theirs."""
+    service = system.cases
+    opened = service.open_case(AGENCY, open_case_command(), COUNSELLOR).case
+    on = opened.opened_on
+    for number in range(6):
+        session = steps.CounsellingSessionHeld(
+            date=on + timedelta(days=number), minutes=30 + number, topics=(f"Thema {number}",), note=f"Notiz {number}"
+        )
+        service.record_step(opened.id, session, COUNSELLOR, agency=AGENCY)
+        if number == 2:
+            service.record_step(opened.id, every_step()[0], COUNSELLOR, agency=AGENCY)
+    log = service.ports.event_log
+
+    every = log.case_events(opened.id, "all")
+    for_state = log.case_events(opened.id, "state")
+
+    assert [type(event) for event in every].count(ev.CounsellingSessionHeld) == 6
+    assert [event.note for event in every if isinstance(event, ev.CounsellingSessionHeld)] == [
+        f"Notiz {number}" for number in range(6)
+    ]
+    assert for_state == [unread_where_the_state_does_not_keep_it(event) for event in every]
+    assert log.case_events(opened.id, "none") == list(service.sealed_events.get(opened.id))
+    assert project_case(None, for_state) == service.get_case(opened.id, personal_data=True)

@@ -498,3 +498,64 @@ def test_a_mapper_for_the_state_opens_all_that_the_state_keeps_and_leaves_the_re
         assert for_state == [unread_where_the_state_does_not_keep_it(event) for event in opened]
     for count in range(1, len(rows) + 1):
         assert project_case(None, for_state[:count]) == project_case(None, opened[:count])
+
+
+def runs_of_every_layout(mapper: MsgspecMapper, keys: MemoryKeys) -> tuple[UUID, list[tuple[int, str, bytes]]]:
+    """A case's rows as a replay reads them (version, topic, state), each event in runs of its topic: sealed, stored in
+    clear among sealed ones, erased, and as 0.1 stored it (a topic of its own)."""
+    events = journey("runs")
+    stored = [mapper.to_stored_event(event) for event in events]
+    in_clear = [
+        moved(item, state=msgspec.json.encode({**msgspec.json.decode(item.state), **personal_in_clear(event)}))
+        for event, item in zip(events, stored, strict=True)
+    ]
+    of_0_1 = stored[:1] + [as_release_0_1_wrote_it(mapper, keys, event) for event in events[1:]]
+    keys.erase(events[0].originator_id)
+    erased = stored[:1] + [mapper.to_stored_event(event) for event in events[1:]]
+    rows: list[tuple[int, str, bytes]] = []
+    for run in zip(stored, stored, in_clear, stored, erased, erased, of_0_1, of_0_1, strict=True):
+        rows += [(item.originator_version, item.topic, item.state) for item in run]
+    return events[0].originator_id, rows
+
+
+@pytest.mark.parametrize("which", ["opening", "for the state", "not opening"])
+def test_a_run_of_rows_reads_as_each_row_alone(mapper: MsgspecMapper, keys: MemoryKeys, which: str) -> None:
+    """A mapper decodes a run of rows of one topic in one call (`decode_rows`); whatever the rows hold, it reads
+    what it reads row by row."""
+    case_id, rows = runs_of_every_layout(mapper, keys)
+    reading = {"opening": mapper, "for the state": mapper.for_state(), "not opening": mapper.sealed()}[which]
+
+    assert reading.decode_rows(case_id, rows) == [reading.decode(case_id, *row) for row in rows]
+
+
+def test_a_run_of_sealed_sessions_is_read_in_one_call(mapper: MsgspecMapper, monkeypatch: pytest.MonkeyPatch) -> None:
+    every = journey("sessions")
+    mapper.to_stored_event(every[0])  # the case's key
+    events = [event for event in every if isinstance(event, CounsellingSessionHeld)]
+    sessions = [msgspec.structs.replace(events[0], originator_version=version) for version in range(2, 12)]
+    rows = [(item.originator_version, item.topic, item.state) for item in map(mapper.to_stored_event, sessions)]
+    for_state = mapper.for_state()
+    one_by_one = [for_state.decode(sessions[0].originator_id, *row) for row in rows]
+
+    monkeypatch.setattr(for_state, "decode", None)  # not asked row by row
+    in_one_call = for_state.decode_rows(sessions[0].originator_id, rows)
+
+    assert in_one_call == one_by_one == [unread_where_the_state_does_not_keep_it(event) for event in sessions]
+
+
+@pytest.mark.parametrize("damage", ["cut short", "two events in one row"])
+def test_a_damaged_row_in_a_run_fails_as_it_fails_alone(mapper: MsgspecMapper, damage: str) -> None:
+    every = journey("damaged")
+    mapper.to_stored_event(every[0])  # the case's key
+    events = [event for event in every if isinstance(event, CounsellingSessionHeld)]
+    good = mapper.to_stored_event(events[0])
+    damaged = good.state[:-9] if damage == "cut short" else good.state + b"," + good.state
+    rows = [(2, good.topic, good.state), (3, good.topic, damaged), (4, good.topic, good.state)]
+    for_state = mapper.for_state()
+
+    with pytest.raises(Exception) as alone:  # noqa: PT011  # whatever it is, the run must raise the same
+        for_state.decode(good.originator_id, *rows[1])
+    with pytest.raises(type(alone.value)) as in_a_run:
+        for_state.decode_rows(good.originator_id, rows)
+
+    assert str(in_a_run.value) == str(alone.value)
