@@ -90,11 +90,10 @@ class EventLog(Protocol):
         read without opening personal data (statistics replay them)."""
         ...
 
-    def aggregates_up_to(self, stop: int, batch: int, part: "Part | None" = None) -> Iterator[list[Any]]:
-        """Every event at positions up to `stop` (of the aggregates in `part`; None: of all), a list per aggregate
-        (its events in version order), one aggregate after another, read `batch` rows at a time without opening
-        personal data: a replay that is done with each aggregate before it meets the next, so it need not hold them
-        all."""
+    def events_by_aggregate(self, stop: int, batch: int, part: "Part | None" = None) -> Iterator[Any]:
+        """Every event at positions up to `stop` (of the aggregates in `part`; None: of all), one aggregate's after
+        another's (each one's in version order), read `batch` rows at a time without opening personal data: a replay
+        that is done with each aggregate before it meets the next, so it need not hold them all."""
         ...
 
 

@@ -14,8 +14,7 @@ from uuid import UUID
 from application.collector import collector_paused
 from application.ports import EventLog, Part
 from domain.case import Case
-from domain.events import CaseOpened
-from domain.evolution import CASE_EVENTS, NotACase, evolve, project_case
+from domain.evolution import CASE_EVENTS, evolve
 from domain.log import register_of
 from domain.registers import RegisterEntry, RegisterEvent
 
@@ -41,24 +40,15 @@ def states_in_log_order(event_log: EventLog, position: int, batch: int) -> Itera
 
 def states_by_aggregate(event_log: EventLog, position: int, batch: int, part: Part | None = None) -> Iterator[State]:
     """Every state at `position` (of the aggregates in `part`; None: all), each handed on once its events are in."""
-    for events in event_log.aggregates_up_to(position, batch, part):
-        state = replayed(events)
-        if state is not None:
-            yield state
-
-
-def replayed(events: list[Any]) -> Any:
-    """The state after one aggregate's events: a case's replayed as a case is read (runs of sessions at once,
-    domain/evolution.py), anything else event by event as `evolved` takes it."""
-    if type(events[0]) is CaseOpened:
-        try:
-            return project_case(None, events)
-        except NotACase:
-            pass  # an event of neither a case nor a register among them: `evolved` passes over it
-    state = None
-    for event in events:
+    originator, state = None, None
+    for event in event_log.events_by_aggregate(position, batch, part):
+        if event.originator_id != originator:
+            if state is not None:
+                yield state
+            originator, state = event.originator_id, None
         state = evolved(state, event)
-    return state
+    if state is not None:
+        yield state
 
 
 def paused_while_reading(states: Iterator[State], agency: str | None) -> Iterator[State]:

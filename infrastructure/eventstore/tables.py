@@ -157,26 +157,16 @@ class SqlEventLog:
             for position, originator_id, version, topic, state in self.recorder.select_log_rows(start, limit, stop)
         ]
 
-    def aggregates_up_to(self, stop: int, batch: int, part: Part | None = None) -> Iterator[list[Any]]:
-        # Each aggregate's rows are decoded together (runs of a topic in one call: the mapper's `decode_rows`); an
-        # aggregate whose rows a batch cuts waits for the next batch.
-        decode_rows = self.mapper.decode_rows
+    def events_by_aggregate(self, stop: int, batch: int, part: Part | None = None) -> Iterator[Any]:
+        decode = self.mapper.decode
         after, below = self._bounds(part)
-        originator: Any = None
-        rows_of_originator: list[tuple[int, str, bytes]] = []
         while True:
             rows = self.recorder.select_rows_by_aggregate(after, stop, batch, below)
             for originator_id, version, topic, state in rows:
-                if originator_id != originator:
-                    if rows_of_originator:
-                        yield decode_rows(originator, rows_of_originator)
-                    originator, rows_of_originator = originator_id, []
-                rows_of_originator.append((version, topic, state))
+                yield decode(originator_id, version, topic, state)
             if len(rows) < batch:
-                break
+                return
             after = rows[-1][0], rows[-1][1]
-        if rows_of_originator:
-            yield decode_rows(originator, rows_of_originator)
 
     def _bounds(self, part: Part | None) -> tuple[tuple[Any, int] | None, Any]:
         """Where a part's rows begin (after the row named; None: at the first) and the originator id they stay below

@@ -629,7 +629,7 @@ def test_a_replay_pauses_the_garbage_collector_while_it_reads_and_not_while_its_
 
         return noted
 
-    for name in ("events_between", "aggregates_up_to"):
+    for name in ("events_between", "events_by_aggregate"):
         monkeypatch.setattr(event_log, name, noting(name))
     assert gc.isenabled()
     for hold_all_up_to in (head, 0):  # in the log's order, aggregate by aggregate
@@ -640,7 +640,7 @@ def test_a_replay_pauses_the_garbage_collector_while_it_reads_and_not_while_its_
         assert len([next(held), *held]) > 1
         assert gc.isenabled()
     # Both orders read, each with the collector paused.
-    assert {name for name, _ in collector_on_read} == {"events_between", "aggregates_up_to"}
+    assert {name for name, _ in collector_on_read} == {"events_between", "events_by_aggregate"}
     assert not any(enabled for _, enabled in collector_on_read)
 
 

@@ -41,9 +41,6 @@ class Decoder:
     def decode(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any:
         return originator_id, originator_version
 
-    def decode_rows(self, originator_id: Any, rows: list[tuple[int, str, bytes]]) -> list[Any]:
-        return [self.decode(originator_id, *row) for row in rows]
-
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("count", [1, 2, 3, 5])
@@ -56,13 +53,10 @@ def test_every_id_falls_into_exactly_one_part_and_the_parts_keep_the_order(
     ids = [as_stored(n) for n in sorted({*EDGES, *cuts, *(cut - 1 for cut in cuts if cut)})]
     log = SqlEventLog(Database(dialect), "events", Rows(ids), Decoder())  # type: ignore[arg-type]
 
-    by_part = [list(log.aggregates_up_to(10**9, batch, Part(index, count))) for index in range(count)]
-    parts = [[event for aggregate in part for event in aggregate] for part in by_part]
+    parts = [list(log.events_by_aggregate(10**9, batch, Part(index, count))) for index in range(count)]
 
-    assert [aggregate for part in by_part for aggregate in part] == list(log.aggregates_up_to(10**9, batch))
+    assert [row for part in parts for row in part] == list(log.events_by_aggregate(10**9, batch))
     assert [row for part in parts for row in part] == [(id_, version) for id_ in ids for version in (1, 2)]
-    # One list per aggregate, its rows together though a batch of one or three rows cuts them.
-    assert [aggregate for part in by_part for aggregate in part] == [[(id_, 1), (id_, 2)] for id_ in ids]
     for index, part in enumerate(parts):
         below = cuts[index + 1] if index + 1 < count else 2**128
         numbers = {UUID(hex=id_).int if dialect == "sqlite" else id_.int for id_, _ in part}

@@ -3,21 +3,16 @@ still exactly what `evolve` gives one event after another, whatever the sessions
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
-from uuid import UUID
 
-import msgspec
 import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 from msgspec.structs import replace
 
-from application.replay import evolved, replayed
-from domain import decisions, steps
 from domain import events as ev
+from domain import steps
 from domain.case import Case
 from domain.evolution import evolve, project_case
-from tests.unit.factories import AGENCY, CASE_ID, CONTEXT, open_command, record, step
 from tests.unit.test_properties import BOUNDED, STEP_TEMPLATES, Action, Run, dated, journeys, run, snapshot
 
 Journey = tuple[steps.OpenCase, list[Action]]
@@ -162,28 +157,3 @@ def test_two_hundred_sessions_replay_to_the_case_evolve_gives() -> None:
     assert len(replayed.sessions) == 199
     assert replayed.version == 200
     assert replayed.last_contact_on == events[-1].date  # type: ignore[attr-defined]
-
-
-class Stray(msgspec.Struct, frozen=True):
-    """An event of neither a case nor a register: a replay of the log passes over it."""
-
-    originator_id: UUID
-    originator_version: int
-
-
-def test_a_replay_by_aggregate_gives_each_case_as_evolving_event_by_event_does() -> None:
-    opened = decisions.open_case(CASE_ID, AGENCY, open_command(), CONTEXT)
-    events: list[Any] = [opened]
-    case = evolve(None, opened)
-    for command in (step(steps.CounsellingSessionHeld, 1), step(steps.CounsellingSessionHeld, 2),
-                    step(steps.AssessmentStarted, 3), step(steps.CounsellingSessionHeld, 4)):  # fmt: skip
-        event, case = record(case, command)
-        events.append(event)
-    with_a_stray = [*events[:2], Stray(CASE_ID, 99), *events[2:]]
-
-    assert replayed(events) == case == project_case(None, events)
-    assert replayed(with_a_stray) == case
-    state = None
-    for event in with_a_stray:
-        state = evolved(state, event)
-    assert state == case
