@@ -87,6 +87,12 @@ def app_for(lotse: Lotse) -> Litestar:
         except InvalidToken as refused:
             return Refusal(str(refused))
 
+    def verify_quickly(token: str) -> Principal | Refusal | None:
+        try:
+            return authenticator.authenticate_without_asking(token)
+        except InvalidToken as refused:
+            return Refusal(str(refused))
+
     async def limit_threads_to_pool() -> None:
         # Each handler thread holds at most one database connection: more threads would only queue for one.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.pool_size
@@ -131,6 +137,7 @@ def app_for(lotse: Lotse) -> Litestar:
             DefineMiddleware(
                 BearerTokenAuthentication,
                 verify=verify,
+                verify_quickly=verify_quickly,
                 limiter=RateLimiter(settings.rate_limit_per_minute),
                 failures=FailedAuthentications(settings.auth_failures_per_minute),
             ),

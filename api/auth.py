@@ -29,6 +29,8 @@ class Refusal:
 
 
 TokenVerifier = Callable[[str], Principal | Refusal]
+# Verifies without I/O when it can; None when only `TokenVerifier`, which may ask the staff directory, can tell.
+QuickTokenVerifier = Callable[[str], Principal | Refusal | None]
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 PUBLIC_PATHS = ["^/health$", "^/schema", "^/ready$"]
 MAX_TRACKED = 100_000
@@ -109,10 +111,16 @@ def _counted_as(address: str) -> str:
 
 class BearerTokenAuthentication(AbstractAuthenticationMiddleware):
     def __init__(
-        self, app: ASGIApp, verify: TokenVerifier, limiter: RateLimiter, failures: FailedAuthentications
+        self,
+        app: ASGIApp,
+        verify: TokenVerifier,
+        verify_quickly: QuickTokenVerifier,
+        limiter: RateLimiter,
+        failures: FailedAuthentications,
     ) -> None:
         super().__init__(app, exclude=PUBLIC_PATHS)
         self.verify = verify
+        self.verify_quickly = verify_quickly
         self.limiter = limiter
         self.failures = failures
 
@@ -120,8 +128,9 @@ class BearerTokenAuthentication(AbstractAuthenticationMiddleware):
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             self._refuse(connection, "no bearer token", "a bearer token is required (Authorization: Bearer <token>)")
-        # Verifying asks the staff directory (a database): keep it off the event loop.
-        principal = await anyio.to_thread.run_sync(self.verify, token.strip())
+        principal = self.verify_quickly(token.strip())
+        if principal is None:  # asking the staff directory (a database) is kept off the event loop
+            principal = await anyio.to_thread.run_sync(self.verify, token.strip())
         if isinstance(principal, Refusal):
             self._refuse(connection, principal.reason, "the bearer token is invalid, expired or revoked")
         if not self.limiter.allow(principal.scope):

@@ -27,6 +27,8 @@ class Write:
     positions: Sequence[int] | None = None
     error: BaseException | None = None
     done: bool = field(default=False)
+    # Set when the write is done, or when its writer is to lead the next commit.
+    woken: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     def outcome(self) -> Sequence[int]:
         if self.error is not None:
@@ -39,32 +41,40 @@ CommitBatch = Callable[[Sequence[Write]], list[Sequence[int]]]
 
 
 class GroupCommit:
-    """Commits concurrent writes in shared transactions through `commit_batch` (positions per write, in order)."""
+    """Commits concurrent writes in shared transactions through `commit_batch` (positions per write, in order).
+
+    The queue is first come, first served, and a leader hands the lead to the first write still queued when its
+    commit ends, so a leader's own write is always in the batch it commits. Each writer is woken once, by its own
+    event: a condition shared by all of them woke every waiting thread after each commit, and all but the answered
+    and the next leader went back to wait, each taking the interpreter lock to find that out.
+    """
 
     def __init__(self, commit_batch: CommitBatch, max_batch: int = 256) -> None:
         self._commit_batch = commit_batch
         self._max_batch = max_batch
         self._queue: list[Write] = []
-        self._committing = False
-        self._changed = threading.Condition()
+        self._committing = False  # while False, the queue is empty
+        self._lock = threading.Lock()
 
     def commit(self, write: Write) -> Sequence[int]:
-        with self._changed:
+        with self._lock:
             self._queue.append(write)
-        while True:  # a leader whose own write did not fit into its batch leads again
-            with self._changed:
-                while self._committing and not write.done:
-                    self._changed.wait()
-                if write.done:
-                    return write.outcome()
-                batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
-                self._committing = True
-            try:
-                self._settle(batch)
-            finally:
-                with self._changed:
-                    self._committing = False
-                    self._changed.notify_all()
+            leads, self._committing = not self._committing, True
+        if not leads:
+            write.woken.wait()
+            if write.done:
+                return write.outcome()
+        with self._lock:  # the leader is the first write queued: its own write is in its batch
+            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+        try:
+            self._settle(batch)
+        finally:
+            with self._lock:
+                following = self._queue[0] if self._queue else None
+                self._committing = following is not None
+            if following is not None:
+                following.woken.set()
+        return write.outcome()
 
     def _settle(self, batch: Sequence[Write]) -> None:
         try:
@@ -81,12 +91,14 @@ class GroupCommit:
         except BaseException as error:  # every writer of the batch is told and re-raises it
             self._fail(batch, error)
 
-    def _answer(self, batch: Sequence[Write], positions: list[Sequence[int]]) -> None:
-        with self._changed:
-            for write, its_positions in zip(batch, positions, strict=True):
-                write.positions, write.done = its_positions, True
+    @staticmethod
+    def _answer(batch: Sequence[Write], positions: list[Sequence[int]]) -> None:
+        for write, its_positions in zip(batch, positions, strict=True):
+            write.positions, write.done = its_positions, True
+            write.woken.set()
 
-    def _fail(self, batch: Sequence[Write], error: BaseException) -> None:
-        with self._changed:
-            for write in batch:
-                write.error, write.done = error, True
+    @staticmethod
+    def _fail(batch: Sequence[Write], error: BaseException) -> None:
+        for write in batch:
+            write.error, write.done = error, True
+            write.woken.set()

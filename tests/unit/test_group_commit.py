@@ -76,7 +76,7 @@ def test_writers_waiting_on_a_flush_share_the_next_transaction() -> None:
     assert len(log.transactions) < 64 / 4  # far fewer flushes than writers
 
 
-def test_batches_are_bounded_and_a_leader_whose_write_did_not_fit_leads_again() -> None:
+def test_batches_are_bounded_and_every_writer_is_answered() -> None:
     log = FakeLog(commit_seconds=0.01)
     writes = [Write([event(f"case-{n}")], {}) for n in range(40)]
 
@@ -113,3 +113,31 @@ def test_a_database_failure_reaches_every_writer_of_the_batch_and_the_next_batch
     with pytest.raises(OperationalError):
         group.commit(Write([event("a")], {}))
     assert group.commit(Write([event("b")], {})) == [2]
+
+
+def test_writers_committing_one_write_after_another_are_all_answered_once_and_never_left_waiting() -> None:
+    """The lead passes from writer to writer: a wake-up lost on the way would leave a thread waiting for ever."""
+    log = FakeLog(commit_seconds=0.001)
+    log.recorded.add(("taken", 1))
+    group = GroupCommit(log.commit_batch, max_batch=4)
+    answers: list[list[Sequence[int] | str]] = [[] for _ in range(24)]
+
+    def write_several(writer: int) -> None:
+        for turn in range(15):
+            case = "taken" if (writer + turn) % 7 == 0 else f"case-{writer}-{turn}"
+            try:
+                answers[writer].append(group.commit(Write([event(case)], {})))
+            except IntegrityError:
+                answers[writer].append("refused")
+
+    threads = [threading.Thread(target=write_several, args=(writer,)) for writer in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a writer was left waiting"
+    positions = [p for its in answers for answer in its if answer != "refused" for p in answer]
+    refused = sum(answer == "refused" for its in answers for answer in its)
+    assert all(len(its) == 15 for its in answers)
+    assert refused == sum((writer + turn) % 7 == 0 for writer in range(24) for turn in range(15))
+    assert sorted(positions) == list(range(1, 24 * 15 - refused + 1))
