@@ -42,6 +42,11 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
     if target is None:
         return
     try:
+        _decoder(target).decode(await request.body())
+        return
+    except msgspec.DecodeError:  # invalid (a ValidationError is one too), not JSON, or empty: decided as before
+        pass
+    try:
         raw = await request.json()
     except SerializationException:
         return  # not JSON at all: Litestar answers it as malformed when it decodes the body itself
@@ -51,6 +56,13 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
         if not (await request.body()).strip():
             raise InvalidBody([("body", NO_BODY)]) from None
         raise InvalidBody(offending_fields(raw, target)) from None
+
+
+@cache
+def _decoder(target: Any) -> msgspec.json.Decoder[Any]:
+    """The body type's decoder, made once: `msgspec.convert` plans a union's conversion on every call (90 µs for the
+    union of steps, against 0.3 µs for a decoder's `decode` of a session's body)."""
+    return msgspec.json.Decoder(target, strict=False)
 
 
 @cache

@@ -1,13 +1,17 @@
 """Every offending field of a body, found by walking it against its type: nested Structs, tagged unions by their tag,
 lists of Structs (a plan's items), optional Structs; what converts has none."""
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 import msgspec
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
-from api.request_body import offending_fields
+from api.request_body import _decoder, offending_fields
 from domain.steps import OpenCase, Step
+from tests.unit.test_properties import STEP_TEMPLATES
 
 
 class Item(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -86,3 +90,50 @@ def test_a_first_contact_names_all_it_misses() -> None:
         "referral_source",
         "profile",
     ]
+
+
+_JSON_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 600),
+    st.sampled_from(["2026-12-06", "2026-02-30", "45", "", "de", "B1", "completed"]),
+    st.lists(st.sampled_from(["de", "a", ""]), max_size=2),
+    st.dictionaries(st.sampled_from(["language", "level", "item_id"]), st.sampled_from(["de", "B1", 3]), max_size=2),
+)
+
+
+@st.composite
+def step_bodies(draw: st.DrawFn) -> bytes:
+    """A step as a client sends it, as often as not with one field dropped, added, or given another value."""
+    step = draw(st.sampled_from(list(STEP_TEMPLATES.values())).flatmap(lambda template: template))
+    body = msgspec.to_builtins(step)
+    change = draw(st.sampled_from(["none", "none", "drop", "add", "replace", "numbers as text"]))
+    field = draw(st.sampled_from(sorted(body)))
+    if change == "numbers as text":  # what a lax conversion accepts and a strict one refuses
+        body = {name: str(value) if type(value) is int else value for name, value in body.items()}
+    elif change == "drop":
+        del body[field]
+    elif change == "add":
+        body[draw(st.sampled_from(["unknown", "minutes", "note", "date"]))] = draw(_JSON_VALUES)
+    elif change == "replace":
+        body[field] = draw(_JSON_VALUES)
+    return msgspec.json.encode(body)
+
+
+@settings(max_examples=400, deadline=None)
+@given(body=step_bodies())
+def test_the_quick_check_of_a_body_accepts_exactly_what_the_walk_would(body: bytes) -> None:
+    """check_body first decodes the raw body with a decoder made once per type, and walks only what it refuses: what
+    the decoder accepts, converting the parsed body must accept too, and the other way round."""
+
+    def accepted(decide: Callable[[], object]) -> bool:
+        try:
+            decide()
+        except msgspec.ValidationError:
+            return False
+        return True
+
+    quick = accepted(lambda: _decoder(Step).decode(body))
+    event("accepted" if quick else "refused")
+    assert quick == accepted(lambda: msgspec.convert(msgspec.json.decode(body), Step, strict=False))
+    assert quick == (offending_fields(msgspec.json.decode(body), Step) == [])
