@@ -27,7 +27,7 @@ from infrastructure.audit.chain import CHAIN_TABLE, append_links
 from infrastructure.eventstore.group_commit import GroupCommit, Write
 from infrastructure.eventstore.mapper import StoredEventWithKey
 from infrastructure.eventstore.sql import DialectCursor
-from infrastructure.eventstore.tables import CASE_INDEX_TABLE, IDEMPOTENCY_TABLE, write_case_summary
+from infrastructure.eventstore.tables import CASE_INDEX_TABLE, IDEMPOTENCY_TABLE, write_case_summaries
 from infrastructure.privacy.keys import KEYS_TABLE, destroy_key, insert_key
 from infrastructure.privacy.name_index import check_same_person, delete_name_entries, write_name_entry
 
@@ -45,9 +45,6 @@ def _write_beside_events(
         cursor.execute(
             f"INSERT INTO {schema_prefix}{IDEMPOTENCY_TABLE} VALUES (?, ?, ?, ?, ?)", _key_row(claim, stored_events)
         )
-    summary: CaseSummary | None = kwargs.get("case_summary")
-    if summary is not None:
-        write_case_summary(cursor, f"{schema_prefix}{CASE_INDEX_TABLE}", summary)
     for stored in stored_events:
         if isinstance(stored, StoredEventWithKey):
             insert_key(cursor, f"{schema_prefix}{KEYS_TABLE}", stored.originator_id, stored.wrapped_key)
@@ -57,6 +54,12 @@ def _write_beside_events(
     names: NameIndexEntry | None = kwargs.get("name_index")
     if names is not None and stored_events:
         write_name_entry(cursor, schema_prefix, names)
+
+
+def _write_case_summaries(cursor: DialectCursor, schema_prefix: str, writes: Sequence[dict[str, Any]]) -> None:
+    """The case list's rows of the writes (their `case_summary`), in one statement."""
+    summaries: list[CaseSummary] = [kwargs["case_summary"] for kwargs in writes if kwargs.get("case_summary")]
+    write_case_summaries(cursor, f"{schema_prefix}{CASE_INDEX_TABLE}", summaries)
 
 
 def _check_beside_events(cursor: DialectCursor, schema_prefix: str, kwargs: dict[str, Any]) -> None:
@@ -142,6 +145,7 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
         _write_beside_events(DialectCursor(c, "sqlite"), "", stored_events, kwargs)
+        _write_case_summaries(DialectCursor(c, "sqlite"), "", [kwargs])
         _check_beside_events(DialectCursor(c, "sqlite"), "", kwargs)  # the events' INSERT took the write lock
         if positions:  # the transaction holds SQLite's write lock: no other writer can chain in between
             append_links(DialectCursor(c, "sqlite"), CHAIN_TABLE, list(zip(positions, stored_events, strict=True)))
@@ -284,6 +288,7 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
                 beside = DialectCursor(cursor, "postgres")
                 for write in batch:
                     _write_beside_events(beside, f'"{self.datastore.schema}".', write.stored_events, write.beside)
+                _write_case_summaries(beside, f'"{self.datastore.schema}".', [write.beside for write in batch])
             with connection.cursor() as cursor:
                 # From here to the commit no other writer can record (`recording_lock`): positions are handed out in
                 # commit order, and the last link read below is the previous event's.

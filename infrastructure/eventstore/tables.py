@@ -47,21 +47,39 @@ class SqlIdempotencyKeys:
         return IdempotentWrite(fingerprint=row[0], case_id=UUID(row[1]), version=int(row[2]))
 
 
-def write_case_summary(cursor: DialectCursor, table: str, summary: CaseSummary) -> None:
-    """Upserts a case's list row; called inside the transaction that records the case's event."""
-    cursor.execute(
-        f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET"
-        " counsellor = excluded.counsellor, status = excluded.status, stage = excluded.stage,"
-        " version = excluded.version WHERE excluded.version > " + table + ".version",
-        (
-            str(summary.case_id),
-            summary.agency,
-            summary.counsellor,
-            summary.status,
-            summary.stage,
-            summary.opened_on.isoformat(),
-            summary.version,
-        ),
+def write_case_summaries(cursor: DialectCursor, table: str, summaries: Sequence[CaseSummary]) -> None:
+    """Upserts cases' list rows, called inside the transaction that records their events: one statement for a whole
+    group commit rather than one round trip per write. A case given twice keeps its latest version, as one upsert
+    after another would leave it, and the rows go in case order, so two transactions lock the rows they share in the
+    same order."""
+    latest: dict[UUID, CaseSummary] = {}
+    for summary in summaries:
+        if summary.case_id not in latest or summary.version > latest[summary.case_id].version:
+            latest[summary.case_id] = summary
+    rows = [_summary_row(latest[case_id]) for case_id in sorted(latest, key=str)]
+    for start in range(0, len(rows), SUMMARIES_PER_STATEMENT):
+        chunk = rows[start : start + SUMMARIES_PER_STATEMENT]
+        cursor.execute(
+            f"INSERT INTO {table} VALUES {', '.join(['(?, ?, ?, ?, ?, ?, ?)'] * len(chunk))}"
+            " ON CONFLICT (case_id) DO UPDATE SET"
+            " counsellor = excluded.counsellor, status = excluded.status, stage = excluded.stage,"
+            " version = excluded.version WHERE excluded.version > " + table + ".version",
+            [value for row in chunk for value in row],
+        )
+
+
+SUMMARIES_PER_STATEMENT = 500  # 3,500 parameters: within SQLite's and PostgreSQL's limits
+
+
+def _summary_row(summary: CaseSummary) -> tuple[str, str, str, str, str, str, int]:
+    return (
+        str(summary.case_id),
+        summary.agency,
+        summary.counsellor,
+        summary.status,
+        summary.stage,
+        summary.opened_on.isoformat(),
+        summary.version,
     )
 
 
