@@ -58,7 +58,7 @@ def _write_beside_events(
 
 def _write_case_summaries(cursor: DialectCursor, schema_prefix: str, writes: Sequence[dict[str, Any]]) -> None:
     """The case list's rows of the writes (their `case_summary`), in one statement."""
-    summaries: list[CaseSummary] = [kwargs["case_summary"] for kwargs in writes if kwargs.get("case_summary")]
+    summaries: list[CaseSummary] = [each for kwargs in writes if (each := kwargs.get("case_summary")) is not None]
     write_case_summaries(cursor, f"{schema_prefix}{CASE_INDEX_TABLE}", summaries)
 
 
