@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import psycopg
 from eventsourcing.persistence import PersistenceError, StoredEvent
 
-from infrastructure.audit.chain import ACCESS_CHAIN_TABLE, CHAIN_TABLE, AuditError, append_links, case_id_of
+from infrastructure.audit.chain import ACCESS_CHAIN_TABLE, CHAIN_TABLE, AuditError, append_links
 from infrastructure.audit.checkpoints import CHECKPOINT_TABLE
-from infrastructure.eventstore.sql import Database, DialectCursor
+from infrastructure.eventstore.sql import Database, DialectCursor, case_id_of
 
 ACCESS_LOG_TABLE = "lotse_access_log"  # the read-access log (infrastructure/audit/access_log.py): append-only as well
 _ROLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")

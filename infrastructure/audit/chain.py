@@ -4,12 +4,11 @@ read-access log, one link per entry, written in the entry's transaction (infrast
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from infrastructure.eventstore.sql import DialectCursor
+from infrastructure.eventstore.sql import DialectCursor, case_id_of
 
 CHAIN_TABLE = "lotse_chain"
 CHAIN_TAG = b"lotse-chain-v1"
@@ -75,7 +74,3 @@ def append_links(cursor: DialectCursor, chain_table: str, recorded: Sequence[tup
         batch = rows[start : start + 500]
         values = ", ".join("(?, ?)" for _ in batch)
         cursor.execute(f"INSERT INTO {chain_table} (position, link) VALUES {values}", [v for r in batch for v in r])
-
-
-def case_id_of(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))

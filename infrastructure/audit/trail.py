@@ -17,13 +17,12 @@ from infrastructure.audit.chain import (
     GENESIS,
     AuditError,
     access_link,
-    case_id_of,
     chain_link,
     event_leaf,
 )
 from infrastructure.audit.checkpoints import CHECKPOINT_TABLE, Checkpoint, Extension, sign_checkpoint
 from infrastructure.audit.locator import Locator
-from infrastructure.eventstore.sql import Database
+from infrastructure.eventstore.sql import Database, case_id_of
 
 BATCH = 2000
 

@@ -46,6 +46,7 @@ from domain.privacy import (
     PERSONAL_PROFILE_FIELDS,
     field_path,
 )
+from infrastructure.eventstore.sql import case_id_of
 from infrastructure.privacy.keys import seal, unseal
 
 STORED_TYPES: dict[str, type[Any]] = {**LOG_EVENT_TYPES, CaseSnapshot.TOPIC: CaseSnapshot}
@@ -238,7 +239,7 @@ class MsgspecMapper(Mapper[UUID]):
             if current and not envelopes and not in_clear:
                 return self._decoders[name].decode(state)
             if current and not in_clear and self.opens_sealed:
-                opened = self._opened_in_place(state, name, _case_id(originator_id))
+                opened = self._opened_in_place(state, name, case_id_of(originator_id))
                 if opened is not None:
                     return self._decoders[name].decode(opened)
             if current and not in_clear and not self.opens_sealed:
@@ -251,13 +252,13 @@ class MsgspecMapper(Mapper[UUID]):
                 raise ValueError(f"stored class version {stored_version} is newer than this class's")
             data = msgspec.json.decode(state)
             if envelopes or in_clear:
-                self._open(data, _case_id(originator_id), paths)
+                self._open(data, case_id_of(originator_id), paths)
             for from_version in range(stored_version, cls.class_version):
                 getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
             return msgspec.convert(data, cls)
         except (KeyError, AttributeError, ValueError, msgspec.ValidationError) as error:
             raise MapperDeserialisationError(
-                f"cannot read event {originator_id} v{originator_version} with topic '{topic}': {error}"
+                f"cannot read event {case_id_of(originator_id)} v{originator_version} with topic '{topic}': {error}"
             ) from error
 
     def _opened_in_place(self, state: bytes, name: str, case_id: UUID) -> bytes | None:
@@ -483,7 +484,3 @@ def _places(data: Any, path: Path) -> Iterator[tuple[Any, Any]]:
         yield data, head
     else:
         yield from _places(data[head], rest)
-
-
-def _case_id(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))

@@ -6,6 +6,7 @@ Statements are written with `?` placeholders and translated for psycopg; rows co
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, Protocol
+from uuid import UUID
 
 import msgspec
 from eventsourcing.postgres import PostgresDatastore
@@ -228,3 +229,10 @@ def insert_rows(cursor: DialectCursor, table: str, columns: Sequence[str], rows:
     else:
         placeholders = ", ".join("?" * len(columns))
         cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+
+
+def case_id_of(value: Any) -> UUID:
+    """An originator id as a recorder read it: a UUID, its 16 bytes (PostgreSQL's lean reads) or its text (SQLite)."""
+    if isinstance(value, UUID):
+        return value
+    return UUID(bytes=value) if isinstance(value, bytes) else UUID(str(value))
