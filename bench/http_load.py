@@ -50,7 +50,7 @@ class NewDescendantsPeak:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> "NewDescendantsPeak":
-        self._before = _descendants(self.pid)
+        self._before = descendants(self.pid)
         self._thread.start()
         return self
 
@@ -60,7 +60,7 @@ class NewDescendantsPeak:
 
     def _sample(self) -> None:
         while not self._stop.wait(self.every):
-            for child in _descendants(self.pid) - self._before:
+            for child in descendants(self.pid) - self._before:
                 try:
                     with open(f"/proc/{child}/cmdline", "rb") as command:
                         if b"spawn_main" not in command.read():
@@ -71,7 +71,7 @@ class NewDescendantsPeak:
                     pass  # it ended between the listing and the reading
 
 
-def _descendants(pid: int) -> set[int]:
+def descendants(pid: int) -> set[int]:
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():

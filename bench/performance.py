@@ -23,6 +23,7 @@ import psycopg
 
 from application.cases import CaseService
 from bench.bulk_load import Loaded, load_caseload
+from bench.cpu_time import CpuDuring, CpuUsed, cores
 from bench.http_load import NewDescendantsPeak, peak_memory_mb, percentile, read_latencies
 from bench.load_and_faults import OPENING
 from bench.lotse_process import LOTSE, LotseServer
@@ -94,10 +95,12 @@ def _writes(settings: Settings, raw_url: str, schema: str, sizes: Sizes, directo
     try:
         token = server.token("ayse", "counsellor")
         one_connection = commit_rate(raw_url, schema, 1, sizes.write_seconds)
-        with _worker(settings, directory):
+        with _worker(settings, directory) as worker:
+            assert server.process is not None
             for clients in (1, 8, 32):
                 raw = one_connection if clients == 1 else commit_rate(raw_url, schema, clients, sizes.write_seconds)
-                lotse = wrk_step_rate(server, token, clients, sizes.write_seconds)
+                cpu = CpuDuring(server.process.pid, worker.pid)
+                lotse = wrk_step_rate(server, token, clients, sizes.write_seconds, during=cpu)
                 _say(
                     f"writes, {clients} clients, {workers} API process(es): Lotse {lotse.steps_per_second:.0f}/s "
                     f"(p50 {lotse.p50_ms:.1f} ms, p99 {lotse.p99_ms:.1f} ms; {lotse.not_created} not 201), "
@@ -111,9 +114,31 @@ def _writes(settings: Settings, raw_url: str, schema: str, sizes: Sizes, directo
                 else:
                     ceiling, ratio, target = f"{raw:,.0f} commits/s", lotse.steps_per_second / raw, ""
                 rows.append(Row(measurement, rate, ceiling, f"{ratio:.2f}×", target))
+            assert cpu.used is not None
+            rows.append(_cpu_per_step(cpu.used, lotse.requests, one_connection))
     finally:
         server.stop()
     return rows
+
+
+def _cpu_per_step(used: CpuUsed, steps: int, one_connection: float) -> Row:
+    """Where the 32 clients' steps spent the machine's CPU, against what a step may cost at 0.5× the one-connection
+    commit rate when the API, PostgreSQL and the worker share this machine's cores."""
+    parts = [used.api, used.postgres, used.worker]
+    if used.postgres is None:
+        spent = f"{used.api / steps * 1000:.2f} / – / {used.worker / steps * 1000:.2f} ms (PostgreSQL elsewhere)"
+    else:
+        spent = " / ".join(f"{seconds / steps * 1000:.2f}" for seconds in parts if seconds is not None) + " ms"
+    in_all = sum(seconds for seconds in parts if seconds is not None) / steps
+    budget = cores() / (0.5 * one_connection)
+    _say(f"CPU per step at 32 clients: API, PostgreSQL, worker {spent}; at 0.5x each may cost {budget * 1000:.2f} ms")
+    return Row(
+        "CPU per step at 32 clients: API processes / PostgreSQL / worker",
+        f"{spent} ({in_all * 1000:.2f} in all)",
+        f"{budget * 1000:.2f} ms ({cores()} cores at 0.5× the 1-connection rate)",
+        f"{in_all / budget:.2f}×",
+        "",
+    )
 
 
 def _replay(settings: Settings, raw_url: str, schema: str) -> list[Row]:

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -60,13 +61,21 @@ class WrkMissing(RuntimeError):
 @dataclass(frozen=True)
 class WrkResult:
     steps_per_second: float
+    requests: int  # all that wrk sent and was answered during the load
     not_created: int  # answers other than 2xx, and socket errors or timeouts: a defect under this load
     p50_ms: float
     p99_ms: float
 
 
-def wrk_step_rate(server: LotseServer, token: str, clients: int, seconds: float) -> WrkResult:
-    """Counselling sessions recorded per second by `clients` connections of wrk at once."""
+def wrk_step_rate(
+    server: LotseServer,
+    token: str,
+    clients: int,
+    seconds: float,
+    during: AbstractContextManager[object] | None = None,
+) -> WrkResult:
+    """Counselling sessions recorded per second by `clients` connections of wrk at once; `during` is entered just
+    before wrk starts and left when it ends (after the cases it writes to are opened)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise WrkMissing("wrk is not installed (Debian: apt-get install wrk)")
@@ -83,18 +92,20 @@ def wrk_step_rate(server: LotseServer, token: str, clients: int, seconds: float)
             wrk, f"-t{threads}", f"-c{clients}", f"-d{seconds:g}s", "--latency", "--timeout", "30s",
             "-s", str(script), server.base, "--", str(cases), _json(step), str(threads), token,
         ]  # fmt: skip
-        output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+        with during or nullcontext():
+            output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
     return parse_wrk(output)
 
 
 def parse_wrk(output: str) -> WrkResult:
     rate = float(_find(r"Requests/sec:\s+([\d.]+)", output))
+    requests = int(_find(r"(\d+) requests in", output))
     not_created = int(_find(r"Non-2xx or 3xx responses:\s+(\d+)", output, default="0"))
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     if socket_errors:
         not_created += sum(int(number) for number in socket_errors.groups())
     p50, p99 = (_milliseconds(_find(rf"\s{share}%\s+(\S+)", output)) for share in (50, 99))
-    return WrkResult(rate, not_created, p50, p99)
+    return WrkResult(rate, requests, not_created, p50, p99)
 
 
 def _open(client: httpx.Client) -> str:

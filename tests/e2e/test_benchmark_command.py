@@ -10,6 +10,7 @@ ROWS = [
     r"record a step over HTTP, 1 client\(s\)",
     r"record a step over HTTP, 8 client\(s\)",
     r"record a step over HTTP, 32 client\(s\)",
+    r"CPU per step at 32 clients: API processes / PostgreSQL / worker",
     r"replay a 200-event case: state, with snapshots",
     r"replay a 200-event case: state, without snapshots",
     r"replay a 200-event case: history",
@@ -36,6 +37,10 @@ def test_the_quick_benchmark_prints_every_row_with_a_same_run_baseline(postgres_
     assert len(table) == 1 + len(ROWS)
     for pattern, line in zip(ROWS, table[1:], strict=True):
         assert re.match(rf"\| {pattern}", line), line
-    for line in table[1:13]:  # every throughput and latency row is set against the raw baseline of this run
+    for line in table[1:14]:  # every throughput and latency row is set against the raw baseline of this run
         assert re.search(r"\| [\d.]+× \|", line), line
+    # Where the 32 clients' steps spent the CPU: each part measured (PostgreSQL runs on this machine), and their sum.
+    api, postgres, worker, in_all = map(float, re.findall(r"([\d.]+)", table[4].split("|")[2]))
+    assert min(api, postgres, worker) > 0
+    assert in_all == pytest.approx(api + postgres + worker, abs=0.011)
     assert re.findall(r"(\d+) not 201\)", result.stderr) == ["0", "0", "0"]  # no write refused under load
