@@ -114,8 +114,9 @@ def _writes(settings: Settings, raw_url: str, schema: str, sizes: Sizes, directo
                 else:
                     ceiling, ratio, target = f"{raw:,.0f} commits/s", lotse.steps_per_second / raw, ""
                 rows.append(Row(measurement, rate, ceiling, f"{ratio:.2f}×", target))
-            assert cpu.used is not None
-            rows.append(_cpu_per_step(cpu.used, lotse.requests, one_connection))
+                if clients == 32:
+                    assert cpu.used is not None
+                    rows.append(_cpu_per_step(cpu.used, lotse.requests, one_connection))
     finally:
         server.stop()
     return rows
