@@ -1,11 +1,13 @@
 """Where the CPU of a write load goes: the CPU time per step of the API processes, of PostgreSQL and of the worker.
 
-Read from /proc before and after the load (user and system time of each process; a process that ends during the load
-takes its time with it). PostgreSQL is counted only where its processes run on this machine (the benchmark's
-default), and every process named `postgres` counts: nothing else should use the server meanwhile.
+Read from /proc before and after the load (user and system time of each process; a process that ends in between
+takes its time with it, one that starts counts whole). PostgreSQL is counted only where its processes run on this
+machine (the benchmark's default), and every process named `postgres` counts: nothing else should use the server
+meanwhile.
 """
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.http_load import descendants
@@ -82,11 +84,13 @@ def cores() -> int:
 
 class CpuDuring:
     """Entered around a load: `used` is then the CPU time the server (with its API processes), PostgreSQL and the
-    worker used meanwhile."""
+    worker used meanwhile. `settle` is called before the block's end is read: the worker still projecting the last
+    steps of the load works for them."""
 
-    def __init__(self, server_pid: int, worker_pid: int) -> None:
+    def __init__(self, server_pid: int, worker_pid: int, settle: Callable[[], None] = lambda: None) -> None:
         self.server_pid = server_pid
         self.worker_pid = worker_pid
+        self.settle = settle
         self.used: CpuUsed | None = None
 
     def __enter__(self) -> "CpuDuring":
@@ -94,4 +98,5 @@ class CpuDuring:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.settle()
         self.used = cpu_used(self._before, cpu_snapshot(self.server_pid, self.worker_pid))

@@ -99,7 +99,7 @@ def _writes(settings: Settings, raw_url: str, schema: str, sizes: Sizes, directo
             assert server.process is not None
             for clients in (1, 8, 32):
                 raw = one_connection if clients == 1 else commit_rate(raw_url, schema, clients, sizes.write_seconds)
-                cpu = CpuDuring(server.process.pid, worker.pid)
+                cpu = CpuDuring(server.process.pid, worker.pid, settle=lambda: _views_reach_head(raw_url, schema))
                 lotse = wrk_step_rate(server, token, clients, sizes.write_seconds, during=cpu)
                 _say(
                     f"writes, {clients} clients, {workers} API process(es): Lotse {lotse.steps_per_second:.0f}/s "
@@ -122,9 +122,24 @@ def _writes(settings: Settings, raw_url: str, schema: str, sizes: Sizes, directo
     return rows
 
 
+def _views_reach_head(raw_url: str, schema: str, timeout: float = 120) -> None:
+    """Waits until the worker has projected every event of the log (as it is now) into every view."""
+    head, deadline = read_head(raw_url, schema), time.monotonic() + timeout
+    with psycopg.connect(raw_url, autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            row = connection.execute(f'SELECT min(position) FROM "{schema}".lotse_tracking').fetchone()
+            if row is not None and row[0] is not None and row[0] >= head:
+                return
+            time.sleep(0.05)
+    raise RuntimeError(f"the worker did not reach position {head} within {timeout:.0f} s")
+
+
 def _cpu_per_step(used: CpuUsed, steps: int, one_connection: float) -> Row:
-    """Where the 32 clients' steps spent the machine's CPU, against what a step may cost at 0.5× the one-connection
-    commit rate when the API, PostgreSQL and the worker share this machine's cores."""
+    """Where the 32 clients' steps spent the machine's CPU (the worker's projecting of them included), against what a
+    step may cost at 0.5× the one-connection commit rate when the API, PostgreSQL and the worker share this machine's
+    cores."""
+    if steps == 0:
+        raise RuntimeError("wrk recorded no step: no CPU per step to tell")
     parts = [used.api, used.postgres, used.worker]
     if used.postgres is None:
         spent = f"{used.api / steps * 1000:.2f} / – / {used.worker / steps * 1000:.2f} ms (PostgreSQL elsewhere)"

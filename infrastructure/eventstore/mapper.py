@@ -258,7 +258,7 @@ class MsgspecMapper(Mapper[UUID]):
             return msgspec.convert(data, cls)
         except (KeyError, AttributeError, ValueError, msgspec.ValidationError) as error:
             raise MapperDeserialisationError(
-                f"cannot read event {case_id_of(originator_id)} v{originator_version} with topic '{topic}': {error}"
+                f"cannot read event {_shown(originator_id)} v{originator_version} with topic '{topic}': {error}"
             ) from error
 
     def _opened_in_place(self, state: bytes, name: str, case_id: UUID) -> bytes | None:
@@ -369,6 +369,14 @@ _ENVELOPE_BYTES = re.compile(rb'\{"(?:sealed":"[A-Za-z0-9+/=]*"|erased":true),"k
 _UNOPENED_BLOCK = re.compile(rb'"personal":' + _ENVELOPE_BYTES.pattern)
 _ENVELOPE_PARTS = re.compile(rb'\{"(?:sealed":"([A-Za-z0-9+/=]*)"|erased":true),"key":"[0-9a-f-]{36}"\}')
 _UNASKED: Any = object()  # the case's key, not yet asked for
+
+
+def _shown(originator_id: Any) -> str:
+    """An originator id for an error message, however the row held it; as it came where it is not an id."""
+    try:
+        return str(case_id_of(originator_id))
+    except (ValueError, TypeError):
+        return repr(originator_id)
 
 
 def _stored_topic(cls: type[Any]) -> str:

@@ -1,6 +1,7 @@
 """Stored events stay readable when their class changes: explicit topics, class versions and upcasters."""
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
@@ -11,8 +12,10 @@ from msgspec import to_builtins
 
 from application.cases import CaseService
 from application.errors import KeyStoreError
-from infrastructure.bootstrap import Lotse
+from infrastructure.bootstrap import Lotse, bootstrap, utc_now
 from infrastructure.eventstore.mapper import STORED_TYPES, MsgspecMapper
+from infrastructure.eventstore.recorders import PostgresCaseRecorder, lean_cursor
+from infrastructure.settings import Settings
 from tests.integration.conftest import AGENCY, COUNSELLOR, open_case_command, session
 
 RECORDED_AT = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
@@ -231,3 +234,29 @@ def test_rows_of_the_log_as_rebuilds_and_replays_read_them_decode_as_a_case_read
     assert [event for event in by_aggregate if event.originator_id in read_by_case] == [
         event for case_id in sorted(case_ids, key=lambda each: each.int) for event in read_by_case[case_id]
     ]
+
+
+@pytest.mark.postgres
+def test_a_lean_read_of_the_log_leaves_the_connections_other_reads_with_ids_as_ids(
+    postgres_schema_url: str, tmp_path: Path
+) -> None:
+    """The lean reads take ids as bytes on a cursor of their own. The connection goes back to the pool, and the next
+    cursor on it reads a uuid column as a UUID, as every other read expects."""
+    system = bootstrap(Settings(database_url=postgres_schema_url, data_dir=tmp_path / "data"), clock=utc_now)
+    try:
+        case_id = system.cases.open_case(AGENCY, open_case_command(), COUNSELLOR).case.id
+        recorder = system.cases.recorder
+        assert isinstance(recorder, PostgresCaseRecorder)
+        first_id = f'SELECT originator_id FROM "{recorder.datastore.schema}".{recorder.events_table_name} LIMIT 1'
+        with recorder.datastore.get_connection() as connection:
+            with lean_cursor(connection) as lean:
+                lean.execute(first_id, binary=True)
+                assert lean.fetchall() == [(case_id.bytes,)]
+            with connection.cursor() as plain:  # the library's dict rows
+                plain.execute(first_id, binary=True)
+                assert plain.fetchall() == [{"originator_id": case_id}]
+        (row,) = recorder.select_log_rows(1, 1)
+        assert row[1] == case_id.bytes
+        assert [event.originator_id for _, event in system.cases.ports.event_log.events_between(1, 1, 1)] == [case_id]
+    finally:
+        system.close()
