@@ -32,7 +32,7 @@ class CpuUsed:
     worker: float
 
 
-def cpu_snapshot(server_pid: int, worker_pid: int) -> CpuSnapshot:
+def _snapshot(server_pid: int, worker_pid: int) -> CpuSnapshot:
     return CpuSnapshot(
         api=_times({server_pid} | descendants(server_pid)),
         postgres=_times(postgres_pids()),
@@ -40,7 +40,7 @@ def cpu_snapshot(server_pid: int, worker_pid: int) -> CpuSnapshot:
     )
 
 
-def cpu_used(before: CpuSnapshot, after: CpuSnapshot) -> CpuUsed:
+def _used_between(before: CpuSnapshot, after: CpuSnapshot) -> CpuUsed:
     return CpuUsed(
         api=_used(before.api, after.api),
         postgres=_used(before.postgres, after.postgres) if after.postgres else None,
@@ -57,12 +57,17 @@ def _times(pids: set[int]) -> Times:
     times = {}
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+            times[pid] = cpu_ticks(pid) / CLOCK_TICKS
         except OSError:
             continue  # it ended between the listing and the reading
-        times[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
     return times
+
+
+def cpu_ticks(pid: int) -> int:
+    """The process's user and system time so far, in clock ticks (/proc/<pid>/stat); OSError once it has ended."""
+    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def postgres_pids() -> set[int]:
@@ -94,9 +99,9 @@ class CpuDuring:
         self.used: CpuUsed | None = None
 
     def __enter__(self) -> "CpuDuring":
-        self._before = cpu_snapshot(self.server_pid, self.worker_pid)
+        self._before = _snapshot(self.server_pid, self.worker_pid)
         return self
 
     def __exit__(self, *_: object) -> None:
         self.settle()
-        self.used = cpu_used(self._before, cpu_snapshot(self.server_pid, self.worker_pid))
+        self.used = _used_between(self._before, _snapshot(self.server_pid, self.worker_pid))

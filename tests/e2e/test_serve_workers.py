@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.cpu_time import cpu_ticks
 from bench.load_and_faults import OPENING
 from bench.lotse_process import LOTSE, free_port
 
@@ -48,11 +49,6 @@ class Deployment:
         """The serving process's children that serve HTTP (uvicorn's workers, not multiprocessing's helper)."""
         children = Path(f"/proc/{self.serve.pid}/task/{self.serve.pid}/children").read_text().split()
         return [int(pid) for pid in children if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
-
-
-def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
 
 
 @pytest.fixture(params=["worker", "inline"])
