@@ -8,6 +8,7 @@ shared server, each test's own only.
 import select
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -83,7 +84,7 @@ class CountingCheck:
 
 
 @pytest.fixture
-def pool_and_check(postgres_server: str) -> Iterator[tuple[ConnectionPool, CountingCheck]]:
+def pool_and_check(postgres_server: str) -> Iterator[tuple[ConnectionPool[Any], CountingCheck]]:
     check = CountingCheck()
     pool = ConnectionPool(postgres_server, min_size=1, max_size=1, open=False, check=check, kwargs={"autocommit": True})
     reconnect_quickly(pool)
@@ -95,7 +96,7 @@ def pool_and_check(postgres_server: str) -> Iterator[tuple[ConnectionPool, Count
 
 
 def test_a_quiet_connection_is_handed_out_without_a_round_trip(
-    pool_and_check: tuple[ConnectionPool, CountingCheck],
+    pool_and_check: tuple[ConnectionPool[Any], CountingCheck],
 ) -> None:
     pool, check = pool_and_check
     for _ in range(5):
@@ -105,7 +106,7 @@ def test_a_quiet_connection_is_handed_out_without_a_round_trip(
 
 
 def test_a_connection_the_server_ended_is_checked_and_replaced(
-    postgres_server: str, pool_and_check: tuple[ConnectionPool, CountingCheck]
+    postgres_server: str, pool_and_check: tuple[ConnectionPool[Any], CountingCheck]
 ) -> None:
     pool, check = pool_and_check
     with pool.connection() as connection:
