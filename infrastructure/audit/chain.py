@@ -59,17 +59,34 @@ def access_link(previous: str, entry_id: int, fields: Sequence[str]) -> str:
     return hashlib.sha256(b"".join(_field(value) for value in values)).hexdigest()
 
 
-def append_links(cursor: DialectCursor, chain_table: str, recorded: Sequence[tuple[int, StoredEvent]]) -> None:
-    """Links newly recorded events to the chain; called inside their transaction, while no other writer can record."""
-    cursor.execute(f"SELECT link FROM {chain_table} ORDER BY position DESC LIMIT 1")
-    row = cursor.fetchone()
-    previous: str = row[0] if row is not None else GENESIS
+def last_link_query(chain_table: str) -> str:
+    return f"SELECT link FROM {chain_table} ORDER BY position DESC LIMIT 1"
+
+
+def links_after(previous: str | None, recorded: Sequence[tuple[int, StoredEvent]]) -> list[tuple[int, str]]:
+    """The links of newly recorded events, in position order, after the chain's last link (None: an empty chain)."""
+    link = previous if previous is not None else GENESIS
     rows: list[tuple[int, str]] = []
     for position, event in sorted(recorded, key=lambda item: item[0]):
-        previous = chain_link(
-            previous, position, case_id_of(event.originator_id), event.originator_version, event.topic, event.state
+        link = chain_link(
+            link, position, case_id_of(event.originator_id), event.originator_version, event.topic, event.state
         )
-        rows.append((position, previous))
+        rows.append((position, link))
+    return rows
+
+
+def inserted_links(chain_table: str, rows: Sequence[tuple[int, str]]) -> str:
+    """A statement that inserts the links with their values written out, to go in one query string with others (no
+    parameters there). Only values of our own making: integers and SHA-256 digests in hex, never a client's text."""
+    values = ", ".join(f"({int(position)}, '{bytes.fromhex(link).hex()}')" for position, link in rows)
+    return f"INSERT INTO {chain_table} (position, link) VALUES {values}"
+
+
+def append_links(cursor: DialectCursor, chain_table: str, recorded: Sequence[tuple[int, StoredEvent]]) -> None:
+    """Links newly recorded events to the chain; called inside their transaction, while no other writer can record."""
+    cursor.execute(last_link_query(chain_table))
+    row = cursor.fetchone()
+    rows = links_after(row[0] if row is not None else None, recorded)
     for start in range(0, len(rows), 500):  # one statement per 500 links: one round trip, few parameters
         batch = rows[start : start + 500]
         values = ", ".join("(?, ?)" for _ in batch)

@@ -9,23 +9,26 @@ case's entries in the keyed name index and their deletion at erasure (infrastruc
 is findable by name exactly while her case's events say she is not erased.
 """
 
+import contextlib
 import hashlib
 from collections.abc import Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore, SQLiteFactory
 from eventsourcing.utils import retry
 from psycopg import Connection, Cursor
+from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Identifier
 from psycopg.types.string import ByteaBinaryLoader
 
 from application.ports import CaseSummary, IdempotencyClaim, NameIndexEntry
 from domain.events import PersonalDataErased
-from infrastructure.audit.chain import CHAIN_TABLE, append_links
+from infrastructure.audit.chain import CHAIN_TABLE, append_links, inserted_links, last_link_query, links_after
 from infrastructure.eventstore.group_commit import GroupCommit, Write
 from infrastructure.eventstore.mapper import StoredEventWithKey
 from infrastructure.eventstore.sql import DialectCursor, case_id_of
@@ -183,32 +186,39 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.keys = keys
         self.group_commit = GroupCommit(_fail_fast(self.commit_batch))
-        self._select_case_rows = SQL(
-            "SELECT originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s"
-        ).format(Identifier(datastore.schema), Identifier(events_table_name))
-        self._select_case_in_order = self._select_case_rows + SQL(" ORDER BY originator_version")
-        self._select_log_rows = SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}.{1}"
+        # Statements are rendered to text once: psycopg keeps its conversion of a query given as text, where it
+        # converts a composed one again on every call.
+        events = SQL("{0}.{1}").format(Identifier(datastore.schema), Identifier(events_table_name)).as_string(None)
+        self._select_case_rows = f"SELECT originator_version, topic, state FROM {events} WHERE originator_id = %s"
+        self._select_case_in_order = self._select_case_rows + " ORDER BY originator_version"
+        self._select_log_rows = (
+            f"SELECT notification_id, originator_id, originator_version, topic, state FROM {events}"
             " WHERE notification_id >= %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
-        ).format(Identifier(datastore.schema), Identifier(events_table_name))
-        by_aggregate = "SELECT originator_id, originator_version, topic, state FROM {0}.{1}"
-        by_aggregate += " WHERE {2}{3}notification_id <= %s ORDER BY originator_id, originator_version LIMIT %s"
+        )
         self._select_rows_by_aggregate = {
-            (after != "", below != ""): SQL(by_aggregate).format(
-                Identifier(datastore.schema), Identifier(events_table_name), SQL(after), SQL(below)
-            )
+            (after != "", below != ""): f"SELECT originator_id, originator_version, topic, state FROM {events}"
+            f" WHERE {after}{below}notification_id <= %s ORDER BY originator_id, originator_version LIMIT %s"
             for after in ("", "(originator_id, originator_version) > (%s, %s) AND ")
             for below in ("", "originator_id < %s AND ")
         }
-        self._lock_and_notify = SQL("; ").join(
+        # One query string, one round trip, no parameters: the transaction begins, the recording lock is taken (from
+        # here to the commit no other writer records: positions are handed out in commit order), listeners are told,
+        # and the chain's last link is read, under the lock, in a statement of its own and so in a snapshot taken
+        # after the lock was granted.
+        self._begin_and_lock = "; ".join(
             [
-                SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout),
-                SQL("SELECT pg_advisory_xact_lock({0})").format(
-                    Literal(recording_lock(datastore.schema, events_table_name))
-                ),
-                SQL("NOTIFY {0}").format(Identifier(self.channel_name)),
+                "BEGIN",
+                SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout).as_string(None),
+                f"SELECT pg_advisory_xact_lock({recording_lock(datastore.schema, events_table_name)})",
+                SQL("NOTIFY {0}").format(Identifier(self.channel_name)).as_string(None),
+                last_link_query(self._chain_table),
             ]
         )
+        self._insert_events_query = self.insert_events_statement.as_string(None)
+
+    @property
+    def _chain_table(self) -> str:
+        return f'"{self.datastore.schema}".{CHAIN_TABLE}'
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
@@ -233,14 +243,14 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         params: list[Any] = [originator_id]
         if gt is not None:
             params.append(gt)
-            statement += SQL(" AND originator_version > %s")
+            statement += " AND originator_version > %s"
         if lte is not None:
             params.append(lte)
-            statement += SQL(" AND originator_version <= %s")
-        statement += SQL(" ORDER BY originator_version DESC" if desc else " ORDER BY originator_version ASC")
+            statement += " AND originator_version <= %s"
+        statement += " ORDER BY originator_version DESC" if desc else " ORDER BY originator_version ASC"
         if limit is not None:
             params.append(limit)
-            statement += SQL(" LIMIT %s")
+            statement += " LIMIT %s"
         with self.datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
             cursor.execute(statement, params, prepare=True, binary=True)
             rows: list[CaseRow] = cursor.fetchall()
@@ -286,40 +296,52 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
 
     def commit_batch(self, batch: Sequence[Write]) -> list[Sequence[int]]:
         """Records the writes in one transaction; answers each write's positions (group commit, bulk loading)."""
-        stored_events = [stored for write in batch for stored in write.stored_events]
-        with self.datastore.get_connection() as connection, connection.transaction():
-            with connection.cursor(row_factory=tuple_row) as cursor:
-                beside = DialectCursor(cursor, "postgres")
-                for write in batch:
-                    _write_beside_events(beside, f'"{self.datastore.schema}".', write.stored_events, write.beside)
-                _write_case_summaries(beside, f'"{self.datastore.schema}".', [write.beside for write in batch])
-            with connection.cursor() as cursor:
-                # From here to the commit no other writer can record (`recording_lock`): positions are handed out in
-                # commit order, and the last link read below is the previous event's.
-                cursor.execute(self._lock_and_notify)  # one round trip for the three statements
-                with connection.cursor(row_factory=tuple_row) as checking:
-                    for write in batch:
-                        _check_beside_events(
-                            DialectCursor(checking, "postgres"), f'"{self.datastore.schema}".', write.beside
-                        )
-                cursor.execute(
-                    self.insert_events_statement,
-                    ([self.construct_pg_stored_event(*_fields(stored)) for stored in stored_events],),
-                )
-                positions = [row["notification_id"] for row in cursor.fetchall()]
-            if len(positions) != len(stored_events):
-                raise ProgrammingError(f"expected {len(stored_events)} positions, the database gave {len(positions)}")
-            with connection.cursor(row_factory=tuple_row) as cursor:
-                append_links(
-                    DialectCursor(cursor, "postgres"),
-                    f'"{self.datastore.schema}".{CHAIN_TABLE}',
-                    list(zip(positions, stored_events, strict=True)),
-                )
+        with self.datastore.get_connection() as connection:
+            try:
+                with connection.cursor(row_factory=tuple_row) as cursor:
+                    positions = self._record(cursor, batch)
+            except BaseException:
+                _roll_back(connection)
+                raise
         answers: list[Sequence[int]] = []
         for write in batch:
             answers.append(positions[: len(write.stored_events)])
             positions = positions[len(write.stored_events) :]
         return answers
+
+    def _record(self, cursor: Cursor[Any], batch: Sequence[Write]) -> list[int]:
+        """Four round trips whatever the batch holds (and one for each write that writes beside its events): the
+        transaction begun with the lock taken and the last link read, the case list rows, the events, and their links
+        with the commit."""
+        stored_events = [stored for write in batch for stored in write.stored_events]
+        schema_prefix = f'"{self.datastore.schema}".'
+        cursor.execute(self._begin_and_lock)
+        while cursor.nextset():  # on to the last statement's answer
+            pass
+        last = cursor.fetchone()
+        beside = DialectCursor(cursor, "postgres")
+        for write in batch:
+            _write_beside_events(beside, schema_prefix, write.stored_events, write.beside)
+        _write_case_summaries(beside, schema_prefix, [write.beside for write in batch])
+        for write in batch:
+            _check_beside_events(beside, schema_prefix, write.beside)
+        cursor.execute(
+            self._insert_events_query, ([self.construct_pg_stored_event(*_fields(stored)) for stored in stored_events],)
+        )
+        positions: list[int] = [row[0] for row in cursor.fetchall()]
+        if len(positions) != len(stored_events):
+            raise ProgrammingError(f"expected {len(stored_events)} positions, the database gave {len(positions)}")
+        recorded = list(zip(positions, stored_events, strict=True))
+        links = links_after(last[0] if last is not None else None, recorded)
+        cursor.execute(f"{inserted_links(self._chain_table, links)}; COMMIT")
+        return positions
+
+
+def _roll_back(connection: Connection[Any]) -> None:
+    """Ends a transaction `commit_batch` began and could not commit; a broken connection is left to the pool."""
+    if connection.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+        with contextlib.suppress(psycopg.Error):
+            connection.execute("ROLLBACK")
 
 
 def lean_cursor(connection: Connection[Any]) -> Cursor[Any]:

@@ -5,14 +5,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from application.cases import CaseService, Recorded
 from application.errors import ConcurrentUpdate, StaleVersion
+from application.ports import CaseListQuery, CaseSummary, IdempotencyClaim
 from domain import steps
-from infrastructure.bootstrap import Lotse
+from infrastructure.bootstrap import Lotse, bootstrap
+from infrastructure.eventstore.group_commit import Write
+from infrastructure.eventstore.recorders import PostgresCaseRecorder
 from infrastructure.settings import Settings
 from tests.integration.conftest import AGENCY, COUNSELLOR, ServiceFactory, open_case_command, session
 from tests.raw_log import RawLog
@@ -284,3 +289,39 @@ def test_a_writer_without_if_match_that_loses_at_commit_time_is_decided_again(ma
     recorded = this_process.record_step(case.id, reassignment, "lea", agency=AGENCY)
 
     assert (recorded.case.version, recorded.case.counsellor) == (case.version + 2, "ben")
+
+
+@pytest.mark.postgres
+def test_a_batch_the_database_refuses_leaves_nothing_behind_and_the_next_write_commits_and_chains(
+    postgres_schema_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL's recorder begins and commits its transactions itself (one round trip with the lock, one with the
+    links): a refused batch must leave none of its rows, and its connection ready for the next writer."""
+    system = bootstrap(Settings(database_url=postgres_schema_url, data_dir=tmp_path / "data", pool_size=2))
+    try:
+        _refuse_a_batch_then_write(system)
+    finally:
+        system.close()
+
+
+def _refuse_a_batch_then_write(system: Lotse) -> None:
+    service = system.cases
+    case = service.open_case(AGENCY, open_case_command(), COUNSELLOR).case
+    recorder = service.recorder
+    assert isinstance(recorder, PostgresCaseRecorder)
+    opened = recorder.select_events(case.id)[0]
+    claim = IdempotencyClaim(scope="ayse", key="refused-batch", fingerprint="f")
+    summary = CaseSummary(case.id, AGENCY, "someone-else", "open", "intake", date(2026, 1, 5), 99)
+    fresh = StoredEvent(case.id, case.version + 1, opened.topic, opened.state)
+
+    with pytest.raises(IntegrityError):  # the opening event's version again: the unique key refuses the batch
+        recorder.commit_batch([Write([fresh], {}), Write([opened], {"idempotency": claim, "case_summary": summary})])
+
+    assert service.ports.idempotency_keys.find("ayse", "refused-batch") is None
+    listed = service.ports.case_index.list(CaseListQuery(agency=AGENCY))
+    assert [(item.counsellor, item.version) for item in listed] == [(COUNSELLOR, case.version)]
+    assert recorder.select_events(case.id, gt=case.version) == []  # the other write of the batch is not in either
+    for _ in range(3):  # every pooled connection was handed back ready: each write commits and links
+        service.record_step(case.id, session(date(2026, 2, 1)), COUNSELLOR, agency=AGENCY)
+    assert service.get_case(case.id, personal_data=False).version == case.version + 3
+    assert system.audit.verify().ok
