@@ -10,18 +10,21 @@ seconds after PostgreSQL was back (measured: 6.2 s after `pg_terminate_backend`,
 Here a broken connection is dropped at once and the next one checked (the replacements connect meanwhile), and
 reconnecting waits 0.1 s at first and never more than `MAX_RECONNECT_DELAY`.
 
-The check itself is a round trip (an empty query) only where the connection's socket has something to read: a
-server that ends a connection (restarting, `pg_terminate_backend`, an idle timeout) sends its reason and closes the
-socket, and the kernel then reports it readable, so a connection that is quiet since its last use was not ended by
-the server. The round trip for every connection handed out cost the API about as much CPU as a whole statement of
-the step it was checked for.
+The check is a round trip (an empty query) only for a connection that was idle in the pool for more than
+`TRUSTED_IDLE_SECONDS`, or that something arrived on while it was there. A server that ends a connection (restarting,
+`pg_terminate_backend`, its own idle timeout) sends its reason and closes the socket, and the kernel then reports it
+readable. What leaves no trace on the socket (a NAT or firewall forgetting an idle connection, a database host gone
+without a word) takes minutes of idleness or is caught by no check either: the round trip then hangs as the statement
+would. Under load a connection is handed out again within milliseconds, and the round trip for each one cost the API
+about as much CPU as a statement of the step it was checked for.
 """
 
 import random
 import select
 import time
 from time import monotonic
-from typing import Any
+from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 import psycopg
 from eventsourcing import persistence
@@ -30,6 +33,7 @@ from psycopg_pool import PoolTimeout
 from psycopg_pool.base import AttemptWithBackoff
 
 MAX_RECONNECT_DELAY = 0.5
+TRUSTED_IDLE_SECONDS = 10.0  # a quiet connection returned this recently is handed out without a round trip
 BROKEN_CONNECTION_PAUSE = 0.01  # between checks: a connection that fails its check but is not broken is not spun on
 
 # Errors of the connection to the database (down, restarting, dropped us), not of the statement.
@@ -58,10 +62,17 @@ def is_quiet(connection: psycopg.Connection[Any]) -> bool:
 
 class QuickReconnectPool(ConnectionPool[Any]):
     """The library's pool, reconnecting at most `MAX_RECONNECT_DELAY` apart while the database is away, and checking
-    by a round trip only a connection that something arrived on while it was in the pool."""
+    by a round trip only a connection idle for long or that something arrived on while it was in the pool."""
+
+    _returned_at: "WeakKeyDictionary[Any, float]"
+
+    def putconn(self, conn: Any) -> None:
+        self._returned_at[conn] = monotonic()
+        super().putconn(conn)
 
     def _check_connection(self, conn: Any) -> None:
-        if is_quiet(conn):
+        returned = self._returned_at.get(conn)
+        if returned is not None and monotonic() - returned < TRUSTED_IDLE_SECONDS and is_quiet(conn):
             return
         super()._check_connection(conn)
 
@@ -85,6 +96,7 @@ class QuickReconnectPool(ConnectionPool[Any]):
 def reconnect_quickly(pool: ConnectionPool[Any]) -> None:
     """Makes the pool the datastore built (and has not opened yet) reconnect as `QuickReconnectPool` does."""
     pool.__class__ = QuickReconnectPool
+    cast("QuickReconnectPool", pool)._returned_at = WeakKeyDictionary()
 
 
 class Backoff:

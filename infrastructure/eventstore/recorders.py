@@ -201,19 +201,19 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             for after in ("", "(originator_id, originator_version) > (%s, %s) AND ")
             for below in ("", "originator_id < %s AND ")
         }
-        # One query string, one round trip, no parameters: the transaction begins, the recording lock is taken (from
-        # here to the commit no other writer records: positions are handed out in commit order), listeners are told,
-        # and the chain's last link is read, under the lock, in a statement of its own and so in a snapshot taken
-        # after the lock was granted.
-        self._begin_and_lock = "; ".join(
+        # One query string, one round trip, no parameters: the recording lock is taken (from here to the commit no
+        # other writer records: positions are handed out in commit order), listeners are told, and the chain's last
+        # link is read, under the lock, in a statement of its own and so in a snapshot taken after the lock was
+        # granted. It begins the transaction too where no row beside the events came before it.
+        self._lock_and_read_last_link = "; ".join(
             [
-                "BEGIN",
                 SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout).as_string(None),
                 f"SELECT pg_advisory_xact_lock({recording_lock(datastore.schema, events_table_name)})",
                 SQL("NOTIFY {0}").format(Identifier(self.channel_name)).as_string(None),
                 last_link_query(self._chain_table),
             ]
         )
+        self._begin_and_lock = f"BEGIN; {self._lock_and_read_last_link}"
         self._insert_events_query = self.insert_events_statement.as_string(None)
 
     @property
@@ -310,21 +310,24 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         return answers
 
     def _record(self, cursor: Cursor[Any], batch: Sequence[Write]) -> list[int]:
-        """Four round trips whatever the batch holds (and one for each write that writes beside its events): the
+        """Four round trips where no write has rows beside its events (a step without an idempotency key): the
         transaction begun with the lock taken and the last link read, the case list rows, the events, and their links
-        with the commit."""
+        with the commit. Rows beside the events (idempotency keys, data keys, name index entries) go first, before the
+        lock, as before: a wait for one of their rows must not hold up every writer."""
         stored_events = [stored for write in batch for stored in write.stored_events]
         schema_prefix = f'"{self.datastore.schema}".'
-        cursor.execute(self._begin_and_lock)
+        beside = BeginningCursor(cursor, "postgres")
+        for write in batch:
+            _write_beside_events(beside, schema_prefix, write.stored_events, write.beside)
+        cursor.execute(self._lock_and_read_last_link if beside.began else self._begin_and_lock)
         while cursor.nextset():  # on to the last statement's answer
             pass
         last = cursor.fetchone()
-        beside = DialectCursor(cursor, "postgres")
+        begun = DialectCursor(cursor, "postgres")
+        # Under the lock: only recording transactions write the case list's rows, so none of them is waited for.
+        _write_case_summaries(begun, schema_prefix, [write.beside for write in batch])
         for write in batch:
-            _write_beside_events(beside, schema_prefix, write.stored_events, write.beside)
-        _write_case_summaries(beside, schema_prefix, [write.beside for write in batch])
-        for write in batch:
-            _check_beside_events(beside, schema_prefix, write.beside)
+            _check_beside_events(begun, schema_prefix, write.beside)
         cursor.execute(
             self._insert_events_query, ([self.construct_pg_stored_event(*_fields(stored)) for stored in stored_events],)
         )
@@ -335,6 +338,25 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         links = links_after(last[0] if last is not None else None, recorded)
         cursor.execute(f"{inserted_links(self._chain_table, links)}; COMMIT")
         return positions
+
+
+class BeginningCursor(DialectCursor):
+    """Begins the transaction with its first statement, if it is given any."""
+
+    began = False
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._begin()
+        super().execute(sql, params)
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        self._begin()
+        super().executemany(sql, params)
+
+    def _begin(self) -> None:
+        if not self.began:
+            self.cursor.execute("BEGIN")
+            self.began = True
 
 
 def _roll_back(connection: Connection[Any]) -> None:

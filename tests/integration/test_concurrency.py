@@ -1,6 +1,7 @@
 """Writers racing on a real database: optimistic concurrency loses no event and records none twice."""
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from uuid import UUID
 
+import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
@@ -18,6 +20,7 @@ from domain import steps
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.eventstore.group_commit import Write
 from infrastructure.eventstore.recorders import PostgresCaseRecorder
+from infrastructure.privacy.keys import KEYS_TABLE
 from infrastructure.settings import Settings
 from tests.integration.conftest import AGENCY, COUNSELLOR, ServiceFactory, open_case_command, session
 from tests.raw_log import RawLog
@@ -325,3 +328,36 @@ def _refuse_a_batch_then_write(system: Lotse) -> None:
         service.record_step(case.id, session(date(2026, 2, 1)), COUNSELLOR, agency=AGENCY)
     assert service.get_case(case.id, personal_data=False).version == case.version + 3
     assert system.audit.verify().ok
+
+
+@pytest.mark.postgres
+def test_a_write_waiting_for_a_row_beside_its_events_holds_up_no_other_writer(
+    postgres_server: str, postgres_schema_url: str, tmp_path: Path
+) -> None:
+    """Rows beside the events (here an erasure's destruction of the client's key) are written before the recording
+    lock is taken: while one waits for a row another transaction holds, another process records its steps."""
+    settings = Settings(database_url=postgres_schema_url, data_dir=tmp_path / "data")
+    erasing, stepping = bootstrap(settings), bootstrap(settings)  # two processes: each its own group commit
+    try:
+        erased = erasing.cases.open_case(AGENCY, open_case_command(), COUNSELLOR).case
+        stepped = stepping.cases.open_case(AGENCY, open_case_command(), COUNSELLOR).case
+        schema = postgres_schema_url.rsplit("schema=", 1)[1]
+        with psycopg.connect(postgres_server) as holding:  # as the name index's backfill holds a key row
+            holding.execute(
+                f'SELECT 1 FROM "{schema}".{KEYS_TABLE} WHERE case_id = %s FOR UPDATE', (str(erased.id),)
+            ).fetchall()
+            with ThreadPoolExecutor(max_workers=1) as eraser:
+                erasure = eraser.submit(erasing.cases.erase_personal_data, erased.id, "lea", agency=AGENCY)
+                time.sleep(0.5)  # the erasure waits for the key row
+                started = time.monotonic()
+                stepping.cases.record_step(stepped.id, session(date(2026, 2, 1)), COUNSELLOR, agency=AGENCY)
+                waited = time.monotonic() - started
+                assert not erasure.done()
+                holding.rollback()
+                erasure.result(timeout=30)
+        assert waited < 2  # not held up until the key row was free, nor failed at the lock's timeout
+        assert erasing.cases.get_case(erased.id, personal_data=False).personal_data_erased
+        assert erasing.audit.verify().ok
+    finally:
+        erasing.close()
+        stepping.close()

@@ -14,7 +14,8 @@ import psycopg
 import pytest
 from eventsourcing.postgres import ConnectionPool
 
-from infrastructure.eventstore.outages import is_quiet, reconnect_quickly
+from infrastructure.eventstore import outages
+from infrastructure.eventstore.outages import TRUSTED_IDLE_SECONDS, is_quiet, reconnect_quickly
 
 pytestmark = pytest.mark.postgres
 
@@ -95,14 +96,29 @@ def pool_and_check(postgres_server: str) -> Iterator[tuple[ConnectionPool[Any], 
         pool.close()
 
 
-def test_a_quiet_connection_is_handed_out_without_a_round_trip(
+def test_a_quiet_connection_back_a_moment_ago_is_handed_out_without_a_round_trip(
     pool_and_check: tuple[ConnectionPool[Any], CountingCheck],
 ) -> None:
     pool, check = pool_and_check
     for _ in range(5):
         with pool.connection() as connection:
             assert connection.execute("SELECT 1").fetchone() == (1,)
-    assert check.calls == 0
+    assert check.calls == 1  # only when it was handed out new, never used and returned
+
+
+def test_a_connection_idle_for_long_is_checked_by_a_round_trip(
+    pool_and_check: tuple[ConnectionPool[Any], CountingCheck], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A NAT or firewall that forgot an idle connection leaves no trace on its socket: only asking tells."""
+    pool, check = pool_and_check
+    with pool.connection() as connection:
+        connection.execute("SELECT 1")
+    calls = check.calls
+    later = time.monotonic() + TRUSTED_IDLE_SECONDS + 1
+    monkeypatch.setattr(outages, "monotonic", lambda: later)
+    with pool.connection() as connection:
+        assert connection.execute("SELECT 1").fetchone() == (1,)
+    assert check.calls == calls + 1
 
 
 def test_a_connection_the_server_ended_is_checked_and_replaced(

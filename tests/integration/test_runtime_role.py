@@ -146,10 +146,11 @@ async def test_the_service_runs_a_whole_journey_as_the_runtime_role(migrated: In
     # The operator's commands as the runtime role: a rebuild empties and refills the views, a checkpoint is stored.
     system = bootstrap(migrated.settings(tmp_path / "data"), clock=clock)
     try:
-        before = system.projections.runner.positions()
-        system.projections.runner.reset(list(system.projections.runner.views))
-        system.projections.runner.catch_up()
-        assert system.projections.runner.positions() == before
+        runner = system.projections.runner
+        runner.reset(list(runner.views))
+        runner.catch_up()
+        # Every view refilled up to the log's head (the app's follower may have stopped a batch short of it).
+        assert runner.positions() == dict.fromkeys(runner.views, runner.head())
         checkpoint = system.audit.checkpoint()
         assert checkpoint.access_position is not None
         assert system.audit.verify().ok
