@@ -31,7 +31,8 @@ def _escape_one(match: re.Match[str]) -> str:
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
-def _escaped(value: Any) -> Any:
+def escaped(value: Any) -> Any:
+    """A value of a record's arguments: a text escaped, anything else as it is."""
     return escape(value) if isinstance(value, str) else value
 
 
@@ -44,9 +45,9 @@ class EscapingFormatter(logging.Formatter):
         record.message = escape(record.getMessage())
         # Formatters that read the arguments themselves (uvicorn's access log) get them escaped as well.
         if isinstance(record.args, dict):
-            record.args = {key: _escaped(value) for key, value in record.args.items()}
+            record.args = {key: escaped(value) for key, value in record.args.items()}
         elif record.args:
-            record.args = tuple(_escaped(value) for value in record.args)
+            record.args = tuple(escaped(value) for value in record.args)
         if self.usesTime():
             record.asctime = self.formatTime(record, self.datefmt)
         lines = [self.formatMessage(record)]
