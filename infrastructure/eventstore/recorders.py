@@ -32,7 +32,13 @@ from infrastructure.audit.chain import CHAIN_TABLE, append_links, inserted_links
 from infrastructure.eventstore.group_commit import GroupCommit, Write
 from infrastructure.eventstore.mapper import StoredEventWithKey
 from infrastructure.eventstore.sql import DialectCursor, case_id_of
-from infrastructure.eventstore.tables import CASE_INDEX_TABLE, IDEMPOTENCY_TABLE, write_case_summaries
+from infrastructure.eventstore.tables import (
+    CASE_INDEX_TABLE,
+    IDEMPOTENCY_TABLE,
+    case_summaries_from_arrays,
+    summary_columns,
+    write_case_summaries,
+)
 from infrastructure.privacy.keys import KEYS_TABLE, destroy_key, insert_key
 from infrastructure.privacy.name_index import check_same_person, delete_name_entries, write_name_entry
 
@@ -63,8 +69,11 @@ def _write_beside_events(
 
 def _write_case_summaries(cursor: DialectCursor, schema_prefix: str, writes: Sequence[dict[str, Any]]) -> None:
     """The case list's rows of the writes (their `case_summary`), in one statement."""
-    summaries: list[CaseSummary] = [each for kwargs in writes if (each := kwargs.get("case_summary")) is not None]
-    write_case_summaries(cursor, f"{schema_prefix}{CASE_INDEX_TABLE}", summaries)
+    write_case_summaries(cursor, f"{schema_prefix}{CASE_INDEX_TABLE}", _case_summaries(writes))
+
+
+def _case_summaries(writes: Sequence[dict[str, Any]]) -> list[CaseSummary]:
+    return [each for kwargs in writes if (each := kwargs.get("case_summary")) is not None]
 
 
 def _check_beside_events(cursor: DialectCursor, schema_prefix: str, kwargs: dict[str, Any]) -> None:
@@ -214,11 +223,19 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             ]
         )
         self._begin_and_lock = f"BEGIN; {self._lock_and_read_last_link}"
-        self._insert_events_query = self.insert_events_statement.as_string(None)
+        # The case list's rows go in with the events, in one statement: a round trip fewer per group commit.
+        self._insert_summaries_and_events = (
+            f"WITH listed AS ({case_summaries_from_arrays(f'{self._schema_prefix}{CASE_INDEX_TABLE}')}) "
+            + self.insert_events_statement.as_string(None)
+        )
 
     @property
     def _chain_table(self) -> str:
-        return f'"{self.datastore.schema}".{CHAIN_TABLE}'
+        return f"{self._schema_prefix}{CHAIN_TABLE}"
+
+    @property
+    def _schema_prefix(self) -> str:
+        return f'"{self.datastore.schema}".'
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
@@ -310,12 +327,12 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         return answers
 
     def _record(self, cursor: Cursor[Any], batch: Sequence[Write]) -> list[int]:
-        """Four round trips where no write has rows beside its events (a step without an idempotency key): the
-        transaction begun with the lock taken and the last link read, the case list rows, the events, and their links
-        with the commit. Rows beside the events (idempotency keys, data keys, name index entries) go first, before the
-        lock, as before: a wait for one of their rows must not hold up every writer."""
+        """Three round trips where no write has rows beside its events (a step without an idempotency key): the
+        transaction begun with the lock taken and the last link read, the case list rows with the events, and their
+        links with the commit. Rows beside the events (idempotency keys, data keys, name index entries) go first,
+        before the lock: a wait for one of their rows must not hold up every writer."""
         stored_events = [stored for write in batch for stored in write.stored_events]
-        schema_prefix = f'"{self.datastore.schema}".'
+        schema_prefix = self._schema_prefix
         beside = BeginningCursor(cursor, "postgres")
         for write in batch:
             _write_beside_events(beside, schema_prefix, write.stored_events, write.beside)
@@ -324,13 +341,12 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             pass
         last = cursor.fetchone()
         begun = DialectCursor(cursor, "postgres")
-        # Under the lock: only recording transactions write the case list's rows, so none of them is waited for.
-        _write_case_summaries(begun, schema_prefix, [write.beside for write in batch])
         for write in batch:
             _check_beside_events(begun, schema_prefix, write.beside)
-        cursor.execute(
-            self._insert_events_query, ([self.construct_pg_stored_event(*_fields(stored)) for stored in stored_events],)
-        )
+        # Under the lock: only recording transactions write the case list's rows, so none of them is waited for.
+        summaries = summary_columns(_case_summaries([write.beside for write in batch]))
+        events = [self.construct_pg_stored_event(*_fields(stored)) for stored in stored_events]
+        cursor.execute(self._insert_summaries_and_events, (*summaries, events))
         positions: list[int] = [row[0] for row in cursor.fetchall()]
         if len(positions) != len(stored_events):
             raise ProgrammingError(f"expected {len(stored_events)} positions, the database gave {len(positions)}")

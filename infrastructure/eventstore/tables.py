@@ -52,11 +52,7 @@ def write_case_summaries(cursor: DialectCursor, table: str, summaries: Sequence[
     group commit rather than one round trip per write. A case given twice keeps its latest version, as one upsert
     after another would leave it, and the rows go in case order, so two transactions lock the rows they share in the
     same order."""
-    latest: dict[UUID, CaseSummary] = {}
-    for summary in summaries:
-        if summary.case_id not in latest or summary.version > latest[summary.case_id].version:
-            latest[summary.case_id] = summary
-    rows = [_summary_row(latest[case_id]) for case_id in sorted(latest, key=str)]
+    rows = summary_rows(summaries)
     for start in range(0, len(rows), SUMMARIES_PER_STATEMENT):
         chunk = rows[start : start + SUMMARIES_PER_STATEMENT]
         cursor.execute(
@@ -69,6 +65,37 @@ def write_case_summaries(cursor: DialectCursor, table: str, summaries: Sequence[
 
 
 SUMMARIES_PER_STATEMENT = 500  # 3,500 parameters: within SQLite's and PostgreSQL's limits
+
+
+def summary_rows(summaries: Sequence[CaseSummary]) -> list[tuple[str, str, str, str, str, str, int]]:
+    """The rows `write_case_summaries` writes: a case given twice once, with its latest version; in case order."""
+    latest: dict[UUID, CaseSummary] = {}
+    for summary in summaries:
+        if summary.case_id not in latest or summary.version > latest[summary.case_id].version:
+            latest[summary.case_id] = summary
+    return [_summary_row(latest[case_id]) for case_id in sorted(latest, key=str)]
+
+
+def case_summaries_from_arrays(table: str) -> str:
+    """PostgreSQL: the upsert of `write_case_summaries` with the rows given as seven arrays, one a column
+    (`summary_columns`). Its text is the same whatever the number of rows, so a connection parses and plans it once,
+    and it can go in front of another statement as a WITH clause."""
+    return (
+        f"INSERT INTO {table} AS listed (case_id, agency, counsellor, status, stage, opened_on, version)"
+        " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::integer[])"
+        " ON CONFLICT (case_id) DO UPDATE SET"
+        " counsellor = excluded.counsellor, status = excluded.status, stage = excluded.stage,"
+        " version = excluded.version WHERE excluded.version > listed.version"
+    )
+
+
+def summary_columns(summaries: Sequence[CaseSummary]) -> list[list[Any]]:
+    """The parameters of `case_summaries_from_arrays`: the rows of `summary_rows`, column by column."""
+    rows = summary_rows(summaries)
+    return [[row[column] for row in rows] for column in range(SUMMARY_COLUMNS)]
+
+
+SUMMARY_COLUMNS = 7
 
 
 def _summary_row(summary: CaseSummary) -> tuple[str, str, str, str, str, str, int]:

@@ -1,5 +1,6 @@
 """The case list's rows written with a group commit's events: one statement for all its writes, on both backends,
-leaving what one upsert after another would leave."""
+leaving what one upsert after another would leave. Each backend writes them as its recorder does: SQLite with a
+statement of VALUES, PostgreSQL with a statement of arrays (the WITH clause in front of the events' INSERT)."""
 
 from collections.abc import Iterator
 from datetime import date
@@ -9,7 +10,13 @@ import pytest
 
 from application.ports import CaseSummary
 from infrastructure.bootstrap import Lotse, bootstrap
-from infrastructure.eventstore.tables import CASE_INDEX_TABLE, SUMMARIES_PER_STATEMENT, write_case_summaries
+from infrastructure.eventstore.tables import (
+    CASE_INDEX_TABLE,
+    SUMMARIES_PER_STATEMENT,
+    case_summaries_from_arrays,
+    summary_columns,
+    write_case_summaries,
+)
 from infrastructure.settings import Settings
 
 
@@ -25,8 +32,12 @@ def summary(case_id: UUID, version: int, stage: str = "intake", counsellor: str 
 
 
 def write(lotse: Lotse, summaries: list[CaseSummary]) -> None:
+    table = lotse.database.table(CASE_INDEX_TABLE)
     with lotse.database.transaction(commit=True) as cursor:
-        write_case_summaries(cursor, lotse.database.table(CASE_INDEX_TABLE), summaries)
+        if lotse.database.dialect == "postgres":
+            cursor.cursor.execute(case_summaries_from_arrays(table), summary_columns(summaries))
+        else:
+            write_case_summaries(cursor, table, summaries)
 
 
 def rows(lotse: Lotse) -> dict[str, tuple[str, str, int]]:
