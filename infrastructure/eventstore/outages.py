@@ -19,6 +19,7 @@ would. Under load a connection is handed out again within milliseconds, and the 
 about as much CPU as a statement of the step it was checked for.
 """
 
+import logging
 import random
 import select
 import time
@@ -31,6 +32,8 @@ from eventsourcing import persistence
 from eventsourcing.postgres import ConnectionPool
 from psycopg_pool import PoolTimeout
 from psycopg_pool.base import AttemptWithBackoff
+
+logger = logging.getLogger(__name__)
 
 MAX_RECONNECT_DELAY = 0.5
 TRUSTED_IDLE_SECONDS = 10.0  # a quiet connection returned this recently is handed out without a round trip
@@ -81,7 +84,9 @@ class QuickReconnectPool(ConnectionPool[Any]):
             connection = self._getconn_unchecked(deadline - monotonic())
             try:
                 self._check_connection(connection)
-            except Exception:
+            except Exception as error:
+                if not connection.broken:  # goes back into the pool as it is: say why it was not handed out
+                    logger.warning("a pooled connection failed its check and was not handed out: %r", error)
                 self._putconn(connection, from_getconn=True)  # a broken one is closed and a replacement connected
                 if monotonic() >= deadline:
                     raise PoolTimeout from None

@@ -133,3 +133,29 @@ def test_a_connection_the_server_ended_is_checked_and_replaced(
         assert connection.execute("SELECT 1").fetchone() == (1,)
         assert connection.info.backend_pid != ended_pid
     assert check.calls >= 1  # the ended connection failed its check and was dropped, not handed out
+
+
+def test_a_connection_that_fails_its_check_unbroken_is_not_handed_out_and_the_log_says_why(
+    postgres_server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    failures = iter([RuntimeError("check refused"), None])
+
+    def failing_once(connection: psycopg.Connection[object]) -> None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        ConnectionPool.check_connection(connection)
+
+    pool = ConnectionPool(
+        postgres_server, min_size=1, max_size=1, open=False, check=failing_once, kwargs={"autocommit": True}
+    )
+    reconnect_quickly(pool)
+    pool.open(wait=True, timeout=10)
+    try:
+        with caplog.at_level("WARNING", logger=outages.__name__), pool.connection(timeout=5) as connection:
+            assert connection.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        pool.close()
+    assert [record.getMessage() for record in caplog.records if record.name == outages.__name__] == [
+        "a pooled connection failed its check and was not handed out: RuntimeError('check refused')"
+    ]
