@@ -50,7 +50,8 @@ class EscapingAccessFormatter(EscapingFormatter, AccessFormatter):
         if isinstance(record.args, tuple) and len(record.args) == 5 and isinstance(record.args[2], str):
             client, method, _, version, status = record.args
             path = without_searched_names(record.args[2])
-            if self._writes_plain_lines and isinstance(status, int) and not (record.exc_info or record.stack_info):
+            plain = not (record.exc_info or record.exc_text or record.stack_info)
+            if self._writes_plain_lines and plain and type(status) is int:
                 return self._plain_line(record.levelname, client, method, path, version, status)
             record = logging.makeLogRecord(record.__dict__)
             record.args = (client, method, path, version, status)

@@ -64,7 +64,7 @@ def write_case_summaries(cursor: DialectCursor, table: str, summaries: Sequence[
         )
 
 
-SUMMARIES_PER_STATEMENT = 500  # 3,500 parameters: within SQLite's and PostgreSQL's limits
+SUMMARIES_PER_STATEMENT = 500  # 3,500 parameters: within SQLite's limit
 
 
 def summary_rows(summaries: Sequence[CaseSummary]) -> list[tuple[str, str, str, str, str, str, int]]:
@@ -78,8 +78,8 @@ def summary_rows(summaries: Sequence[CaseSummary]) -> list[tuple[str, str, str, 
 
 def case_summaries_from_arrays(table: str) -> str:
     """PostgreSQL: the upsert of `write_case_summaries` with the rows given as seven arrays, one a column
-    (`summary_columns`). Its text is the same whatever the number of rows, so a connection parses and plans it once,
-    and it can go in front of another statement as a WITH clause."""
+    (`summary_columns`). Its text is the same whatever the number of rows, so a connection prepares it once (per types
+    of the arrays psycopg sends), and it can go in front of another statement as a WITH clause."""
     return (
         f"INSERT INTO {table} AS listed (case_id, agency, counsellor, status, stage, opened_on, version)"
         " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::integer[])"

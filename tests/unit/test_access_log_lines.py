@@ -62,3 +62,15 @@ def test_a_coloured_formatter_takes_the_general_path() -> None:
     assert "\x1b[" in line
     assert "q=…" in line
     assert "Ayla" not in line
+
+
+def test_a_record_with_a_traceback_text_or_an_odd_status_takes_the_general_path() -> None:
+    direct, general = configured_formatter(), configured_formatter()
+    general._writes_plain_lines = False  # type: ignore[misc]
+    with_text = access_record("127.0.0.1:5000", "GET", "/cases", "1.1", 500)
+    with_text.exc_text = "Traceback\nforged line"
+    statuses = [access_record("127.0.0.1:5000", "GET", "/cases", "1.1", True)]
+
+    for record in [with_text, *statuses]:
+        assert direct.format(record) == general.format(record)
+    assert direct.format(with_text).endswith("\n| Traceback\n| forged line")
