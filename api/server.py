@@ -18,7 +18,6 @@ X-Forwarded-For and -Proto are left to the app (api/proxies.py), which believes 
 import asyncio
 import copy
 import functools
-import http
 import logging
 from typing import Any
 from urllib.parse import unquote_plus
@@ -61,20 +60,11 @@ class EscapingAccessFormatter(EscapingFormatter, AccessFormatter):
     def _writes_plain_lines(self) -> bool:
         return not self.use_colors and self._fmt == LOGGING_CONFIG["formatters"]["access"]["fmt"]
 
-    @staticmethod
-    def _plain_line(level: str, client: object, method: object, path: str, version: object, status: int) -> str:
-        """The line the general path (three copies of the record, a format string, uvicorn's status phrase) writes
-        for a request, built directly: it ran on every request, in the event loop's thread."""
+    def _plain_line(self, level: str, client: object, method: object, path: str, version: object, status: int) -> str:
+        """The line the general path (three copies of the record and a format string) writes for a request, built
+        directly: it ran on every request, in the event loop's thread."""
         request_line = f"{escaped(method)} {escape(path)} HTTP/{escaped(version)}"
-        return f'{level}:{" " * (8 - len(level))} {escaped(client)} - "{request_line}" {_status_and_phrase(status)}'
-
-
-@functools.cache
-def _status_and_phrase(status: int) -> str:
-    try:
-        return f"{status} {http.HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} "
+        return f'{level}:{" " * (8 - len(level))} {escaped(client)} - "{request_line}" {self.get_status_code(status)}'
 
 
 # Query parameters whose values say nothing about a person; every other value is logged as `…`.
