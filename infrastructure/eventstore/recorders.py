@@ -223,10 +223,13 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             ]
         )
         self._begin_and_lock = f"BEGIN; {self._lock_and_read_last_link}"
-        # The case list's rows go in with the events, in one statement: a round trip fewer per group commit.
+        # The case list's rows go in with the events, in one statement: a round trip fewer per group commit. The
+        # events go as four arrays, one a column, in binary: the library's array of composite values went as text, and
+        # psycopg escaped each event's bytes to hex in Python for it (about 25 µs of the API's CPU an event).
         self._insert_summaries_and_events = (
             f"WITH listed AS ({case_summaries_from_arrays(f'{self._schema_prefix}{CASE_INDEX_TABLE}')}) "
-            + self.insert_events_statement.as_string(None)
+            f"INSERT INTO {events} (originator_id, originator_version, topic, state) SELECT * FROM unnest("
+            f"%b::{datastore.originator_id_type}[], %b::bigint[], %b::text[], %b::bytea[]) RETURNING notification_id"
         )
 
     @property
@@ -345,8 +348,7 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             _check_beside_events(begun, schema_prefix, write.beside)
         # Under the lock: only recording transactions write the case list's rows, so none of them is waited for.
         summaries = summary_columns(_case_summaries([write.beside for write in batch]))
-        events = [self.construct_pg_stored_event(*_fields(stored)) for stored in stored_events]
-        cursor.execute(self._insert_summaries_and_events, (*summaries, events))
+        cursor.execute(self._insert_summaries_and_events, (*summaries, *_event_columns(stored_events)))
         positions: list[int] = [row[0] for row in cursor.fetchall()]
         if len(positions) != len(stored_events):
             raise ProgrammingError(f"expected {len(stored_events)} positions, the database gave {len(positions)}")
@@ -392,8 +394,13 @@ def lean_cursor(connection: Connection[Any]) -> Cursor[Any]:
     return cursor
 
 
-def _fields(stored: StoredEvent) -> tuple[Any, int, str, bytes]:
-    return stored.originator_id, stored.originator_version, stored.topic, stored.state
+def _event_columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], list[int], list[str], list[bytes]]:
+    return (
+        [stored.originator_id for stored in stored_events],
+        [stored.originator_version for stored in stored_events],
+        [stored.topic for stored in stored_events],
+        [stored.state for stored in stored_events],
+    )
 
 
 CaseRecorder = SQLiteCaseRecorder | PostgresCaseRecorder
