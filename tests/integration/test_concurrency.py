@@ -331,6 +331,62 @@ def _refuse_a_batch_then_write(system: Lotse) -> None:
 
 
 @pytest.mark.postgres
+def test_a_batch_of_writes_gets_positions_in_its_order_and_keeps_every_byte_of_its_events(
+    postgres_schema_url: str, tmp_path: Path
+) -> None:
+    """The group commit sends a batch's events to PostgreSQL as arrays, one a column: each write must get the positions
+    of its own events, in the batch's order, and the log must hold each event's bytes as they were given."""
+    system = bootstrap(Settings(database_url=postgres_schema_url, data_dir=tmp_path / "data", pool_size=2))
+    try:
+        service = system.cases
+        first, second = (service.open_case(AGENCY, open_case_command(), COUNSELLOR).case for _ in range(2))
+        recorder = service.recorder
+        assert isinstance(recorder, PostgresCaseRecorder)
+        every_byte = bytes(range(256))
+        states = [every_byte, b"", b"\\x00\"'{},\n", every_byte[::-1] * 3]
+        writes = [
+            Write(
+                [
+                    StoredEvent(first.id, 2, "lotse.test.A", states[0]),
+                    StoredEvent(first.id, 3, "lotse.test.B", states[1]),
+                ],
+                {},
+            ),
+            Write([StoredEvent(second.id, 2, "lotse.test.C", states[2])], {}),
+            Write([StoredEvent(first.id, 4, "lotse.test.D", states[3])], {}),
+        ]
+
+        answers = recorder.commit_batch(writes)
+
+        positions = [position for answer in answers for position in answer]
+        assert [len(answer) for answer in answers] == [2, 1, 1]
+        assert positions == sorted(positions)
+        assert len(set(positions)) == 4
+        recorded = {
+            (row.originator_id, row.originator_version): row
+            for case in (first, second)
+            for row in recorder.select_events(case.id, gt=1)
+        }
+        given = [stored for write in writes for stored in write.stored_events]
+        assert [
+            (
+                recorded[stored.originator_id, stored.originator_version].topic,
+                recorded[stored.originator_id, stored.originator_version].state,
+            )
+            for stored in given
+        ] == [(stored.topic, stored.state) for stored in given]
+        by_position = {
+            notification.id: (notification.originator_id, notification.originator_version)
+            for notification in recorder.select_notifications(start=positions[0], limit=10)
+        }
+        assert [by_position[position] for position in positions] == [
+            (stored.originator_id, stored.originator_version) for stored in given
+        ]
+    finally:
+        system.close()
+
+
+@pytest.mark.postgres
 def test_a_write_waiting_for_a_row_beside_its_events_holds_up_no_other_writer(
     postgres_server: str, postgres_schema_url: str, tmp_path: Path
 ) -> None:
