@@ -17,9 +17,9 @@ from datetime import date
 from pathlib import Path
 
 from bench.bulk_load import load_caseload
-from bench.performance import DEFAULT_URL, Row, _say, _scratch_schema, render
 from bench.raw_postgres import copy_rate
 from bench.storage import vacuum_analyze
+from bench.table import DEFAULT_URL, Row, render, say, scratch_schema
 from infrastructure.bootstrap import bootstrap
 from infrastructure.settings import Settings
 
@@ -34,13 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--database-url", default=os.environ.get("LOTSE_BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args(argv)
-    with _scratch_schema(args.database_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
+    with scratch_schema(args.database_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
         processes = {} if args.processes is None else {"replay_processes": args.processes}
         settings = Settings(database_url=url, data_dir=Path(directory) / "data", **processes)
         lotse = bootstrap(settings)
         try:
-            loaded = load_caseload(lotse, args.cases, SEED, lambda done: _say(f"  loaded {done.cases:,}", end="\r"))
-            _say(f"loaded {loaded.cases:,} cases with {loaded.events:,} events in {loaded.seconds:.1f} s" + " " * 20)
+            loaded = load_caseload(lotse, args.cases, SEED, lambda done: say(f"  loaded {done.cases:,}", end="\r"))
+            say(f"loaded {loaded.cases:,} cases with {loaded.events:,} events in {loaded.seconds:.1f} s" + " " * 20)
             vacuum_analyze(args.database_url, schema)
             head = lotse.projections.runner.head()
             rows = []
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                 lotse.projections.reporting.esf(None, date(2024, 1, 1), date(2026, 12, 31), "entry", head)
                 seconds = time.perf_counter() - started
                 copied, copy_seconds = copy_rate(args.database_url, schema, up_to=head)
-                _say(f"as of {head:,}: {seconds:.2f} s; raw COPY of {copied:,} rows {copy_seconds:.2f} s")
+                say(f"as of {head:,}: {seconds:.2f} s; raw COPY of {copied:,} rows {copy_seconds:.2f} s")
                 # Up to HOLD_ALL_UP_TO a replay runs in the asking process alone (application/reporting.py).
                 parts = settings.replay_processes if head > lotse.projections.reporting.hold_all_up_to else 1
                 measurement = (

@@ -27,7 +27,7 @@ import psycopg
 from application.offer_import import Row, import_offers
 from application.offers import OfferQuery
 from application.ports import Principal
-from bench.performance import _scratch_schema
+from bench.table import say, scratch_schema
 from domain import steps
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.projections.offer_views import OFFER_WORDS, OFFERS
@@ -126,25 +126,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _measure(lotse: Lotse, raw: "RawSql", sizes: Sizes) -> list[Line]:
-    rng = random.Random(2026)
     today = lotse.cases.today()
-    rows = [_offer_row(rng, today, number) for number in range(sizes.offers)]
+    rows = offer_rows(today, sizes.offers)
     started = time.perf_counter()
-    for first in range(0, len(rows), FILE_ROWS):
-        report = import_offers(lotse.registers, AGENCY, rows[first : first + FILE_ROWS], "import:bench.csv")
-        assert not report.errors, report.errors[:3]
+    import_offer_rows(lotse, rows)
     imported = sizes.offers / (time.perf_counter() - started)
     raw_inserts = raw.insert_rate(rows)
-    _say(f"import: {imported:,.0f} offers/s; raw executemany INSERT {raw_inserts:,.0f} rows/s")
+    say(f"import: {imported:,.0f} offers/s; raw executemany INSERT {raw_inserts:,.0f} rows/s")
     started = time.perf_counter()
     projected = lotse.projections.runner.catch_up()
     view_rate = projected / (time.perf_counter() - started)
-    _say(f"view: {projected:,} events at {view_rate:,.0f} events/s")
+    say(f"view: {projected:,} events at {view_rate:,.0f} events/s")
 
     case_id = _case(lotse, today)
     matching = lotse.catalogue.matching(COUNSELLOR, case_id)
     kinds = [need.kind for need in matching.needs]
-    _say(f"the case needs {kinds}; {len(matching.matches)} of {sizes.offers:,} offers fit")
+    say(f"the case needs {kinds}; {len(matching.matches)} of {sizes.offers:,} offers fit")
     lotse_match = _latencies(lambda: lotse.catalogue.matching(COUNSELLOR, case_id), sizes.reads)
     raw_match = _latencies(lambda: raw.candidates(today, kinds, ["kaufmann", "einzelhandel"]), sizes.reads)
     query = OfferQuery(agency=AGENCY, kind="exam_preparation", limit=50)
@@ -160,6 +157,19 @@ def _measure(lotse: Lotse, raw: "RawSql", sizes: Sizes) -> list[Line]:
         *_latency_rows(f"match a case {at} ({len(matching.matches)} fit)", lotse_match, raw_match, "p95 ≤ 50 ms"),
         *_latency_rows(f"search the catalogue {at} (occupation, kind)", lotse_search, raw_search, "p95 ≤ 50 ms"),
     ]  # fmt: skip
+
+
+def offer_rows(today: date, count: int) -> list[Row]:
+    """`count` generated offers, as rows of a provider's file (the same ones on every run)."""
+    rng = random.Random(2026)
+    return [_offer_row(rng, today, number) for number in range(count)]
+
+
+def import_offer_rows(lotse: Lotse, rows: list[Row]) -> None:
+    """Imports the rows as offers of the agency through the import, in files of FILE_ROWS."""
+    for first in range(0, len(rows), FILE_ROWS):
+        report = import_offers(lotse.registers, AGENCY, rows[first : first + FILE_ROWS], "import:bench.csv")
+        assert not report.errors, report.errors[:3]
 
 
 def _latency_rows(what: str, lotse: list[float], raw: list[float], target: str) -> list[Line]:
@@ -280,7 +290,7 @@ def _backend(backend: str, url: str) -> Iterator[tuple[Settings, RawSql]]:
             finally:
                 connection.close()
             return
-        with _scratch_schema(url) as (schema_url, schema):
+        with scratch_schema(url) as (schema_url, schema):
             settings = Settings(database_url=schema_url, data_dir=Path(directory) / "data")
             with psycopg.connect(url, autocommit=True) as connection:
                 yield settings, RawSql(_postgres_execute(connection), "%s", f'"{schema}".')
@@ -332,10 +342,6 @@ def render(rows: list[Line], mode: str, backend: str, offers: int) -> str:
     lines.append("|" + "---|" * len(header))
     lines += ["| " + " | ".join([row.measurement, row.lotse, row.raw, row.ratio, row.target]) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

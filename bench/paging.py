@@ -1,11 +1,12 @@
-"""Pages of GET /deadlines and GET /caseload at scale, against raw PostgreSQL in the same run.
+"""Pages of GET /deadlines, GET /caseload and GET /offers at scale, against raw PostgreSQL in the same run.
 
 `python -m bench.paging [--mode quick|full]` loads a synthetic caseload (bench/bulk_load.py: 3,000 cases in quick
-mode, 100,000 in full), brings the views to the log's head and times requests to a real `lotse serve` (projections
-by a worker, as in compose.yaml) from one client: p50 / p95 / p99 over `reads` requests after a warm-up. Each
-baseline is what plain psycopg takes on the same server for the same information: the page's SELECT and the COUNT
-of the matching rows (for a caseload page the counts it is made of), on one connection. Everything happens in a
-schema of its own, dropped at the end; the table has the format of bench/performance.py's.
+mode, 100,000 in full) and a catalogue (bench/matching.py's offers through the import: 1,000 and 10,000), brings the
+views to the log's head and times requests to a real `lotse serve` (projections by a worker, as in compose.yaml) from
+one client: p50 / p95 / p99 over `reads` requests after a warm-up. Each baseline is what plain psycopg takes on the
+same server for the same information: the page's SELECT and the COUNT of the matching rows (for a caseload page the
+counts it is made of), on one connection. Everything happens in a schema of its own, dropped at the end; the table
+has the format of bench/performance.py's, which measures the same pages (`page_rows`) on its own full load.
 """
 
 import argparse
@@ -13,9 +14,7 @@ import os
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,20 +25,26 @@ import psycopg
 from bench.bulk_load import load_caseload
 from bench.http_load import percentile, read_latencies
 from bench.lotse_process import LotseServer
-from bench.performance import DEFAULT_URL, Row, render
-from infrastructure.bootstrap import bootstrap
-from infrastructure.eventstore.migrations import migrate_database
+from bench.matching import AGENCY as CATALOGUE_AGENCY
+from bench.matching import import_offer_rows, offer_rows
+from bench.table import DEFAULT_URL, Row, render, say, scratch_schema
+from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.projections.case_views import CASELOAD, DEADLINES
+from infrastructure.projections.offer_views import OFFER_WORDS, OFFERS
 from infrastructure.settings import Settings
 
 
 @dataclass(frozen=True)
 class Sizes:
     cases: int
+    offers: int
     reads: int
 
 
-MODES = {"quick": Sizes(cases=3_000, reads=40), "full": Sizes(cases=100_000, reads=300)}
+MODES = {
+    "quick": Sizes(cases=3_000, offers=1_000, reads=40),
+    "full": Sizes(cases=100_000, offers=10_000, reads=300),
+}
 SEED = 2026
 TARGET = "p95 ≤ 50 ms"
 AGENCY = "koeln"  # the bigger of the demo's two agencies: about 60 % of the cases
@@ -63,46 +68,91 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("LOTSE_BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args(argv)
     sizes = MODES[args.mode]
-    with _scratch_schema(args.database_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
+    with scratch_schema(args.database_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
         settings = Settings(database_url=url, data_dir=Path(directory) / "data")
-        scale = _load(settings, sizes.cases)
-        _analyze(args.database_url, schema)
+        scale = _load(settings, sizes.cases, sizes.offers)
+        analyze_views(args.database_url, schema)
         server = LotseServer(settings, Path(directory) / "serve.log", projections="worker")
         server.start()
         try:
-            rows = [_measure(server, args.database_url, read, sizes.reads, scale) for read in _reads(server, schema)]
+            rows = page_rows(server, args.database_url, schema, sizes.reads, scale, sizes.offers)
         finally:
             server.stop()
     print(render(rows, args.mode))
     return 0
 
 
-def _load(settings: Settings, cases: int) -> str:
+def _load(settings: Settings, cases: int, offers: int) -> str:
     lotse = bootstrap(settings)
     try:
         loaded = load_caseload(
-            lotse, cases, SEED, progress=lambda done: _say(f"  loaded {done.cases:,} cases", end="\r")
+            lotse, cases, SEED, progress=lambda done: say(f"  loaded {done.cases:,} cases", end="\r")
         )
-        _say(f"loaded {loaded.cases:,} cases with {loaded.events:,} events in {loaded.seconds:.1f} s" + " " * 20)
+        say(f"loaded {loaded.cases:,} cases with {loaded.events:,} events in {loaded.seconds:.1f} s" + " " * 20)
+        load_catalogue(lotse, offers)
         # The loader writes no name index; a server would index every case by name at its start (as after an
         # upgrade from 0.1), longer than a start is given here.
         lotse.cases.index_unindexed_names()
         caught_up = lotse.projections.runner.catch_up()
-        _say(f"views caught up over {caught_up:,} events")
+        say(f"views caught up over {caught_up:,} events")
         return f"{loaded.cases:,} cases"
     finally:
         lotse.close()
 
 
-def _analyze(raw_url: str, schema: str) -> None:
+def load_catalogue(lotse: Lotse, offers: int) -> None:
+    """Imports `offers` generated offers of the catalogue's agency (bench/matching.py's, through the import)."""
+    started = time.perf_counter()
+    import_offer_rows(lotse, offer_rows(lotse.cases.today(), offers))
+    say(f"imported {offers:,} offers in {time.perf_counter() - started:.1f} s")
+
+
+def analyze_views(raw_url: str, schema: str) -> None:
     """Gives the planner the views' statistics, as autovacuum does on its own long before a desk holds this many
     cases (a bulk load outruns it; a server may run without it): a plan made without them may sort a whole agency's
     deadlines for one page."""
     with psycopg.connect(raw_url, autocommit=True) as connection:
         row = connection.execute("SHOW autovacuum").fetchone()
-        for table in (CASELOAD, DEADLINES):
+        for table in (CASELOAD, DEADLINES, OFFERS, OFFER_WORDS):
             connection.execute(f'ANALYZE "{schema}".{table}')
-    _say(f"analyzed the views (autovacuum {row[0] if row else '?'} on this server)")
+    say(f"analyzed the views (autovacuum {row[0] if row else '?'} on this server)")
+
+
+def page_rows(
+    server: LotseServer, raw_url: str, schema: str, reads: int, scale: str, offers: int, *, whole_list: bool = True
+) -> list[Row]:
+    """The pages measured, on a caseload and catalogue loaded and projected, the views analyzed; `whole_list`: also
+    the deadlines without `limit`, as 0.1 answered them."""
+    chosen = _reads(server, schema) if whole_list else _reads(server, schema)[:-1]
+    rows = [_measure(server, raw_url, read, reads, scale) for read in chosen]
+    return rows + [_measure(server, raw_url, read, reads, f"{offers:,} offers") for read in _offer_reads(schema)]
+
+
+def _offer_reads(schema: str) -> list[Read]:
+    """A counsellor's first page of the agency's catalogue, and a search by occupation and kind: each the COUNT of
+    every page (`total`) and the page's SELECT, as offer_views.py states them on PostgreSQL."""
+    offers, words = f'"{schema}".{OFFERS}', f'"{schema}".{OFFER_WORDS}'
+    active = "agency = %s AND status = 'active'"
+    in_order = "ORDER BY starts_on, offer_id LIMIT 50"
+    search = (
+        f"{active} AND kind = %s"
+        f" AND offer_id IN (SELECT offer_id FROM {words} WHERE agency = %s AND word LIKE %s)"
+        f" AND offer_id IN (SELECT offer_id FROM {words} WHERE agency = %s AND word LIKE %s)"
+    )
+    searched = (CATALOGUE_AGENCY, "exam_preparation", CATALOGUE_AGENCY, "kaufmann%", CATALOGUE_AGENCY, "einzelhandel%")
+    return [
+        Read("GET /offers?limit=50, first page (a counsellor)", "counsellor", "ayse", CATALOGUE_AGENCY,
+             "/offers?limit=50", [
+                 (f"SELECT COUNT(*) FROM {offers} WHERE {active}", (CATALOGUE_AGENCY,)),
+                 (f"SELECT document FROM {offers} WHERE {active} {in_order}", (CATALOGUE_AGENCY,)),
+             ]),
+        Read("GET /offers?occupation=kaufmann einzelhandel&kind=exam_preparation&limit=50 (a counsellor)",
+             "counsellor", "ayse", CATALOGUE_AGENCY,
+             "/offers?occupation=kaufmann%20einzelhandel&kind=exam_preparation&limit=50", [
+                 (f"SELECT COUNT(*) FROM {offers} WHERE {search}", searched),
+                 (f"SELECT document FROM {offers} WHERE {search} {in_order}", searched),
+             ]),
+    ]  # fmt: skip
 
 
 def _reads(server: LotseServer, schema: str) -> list[Read]:
@@ -182,7 +232,7 @@ def _measure(server: LotseServer, raw_url: str, read: Read, reads: int, scale: s
     raw = _raw_latencies(raw_url, read.raw, reads)
     p50, p95, p99 = (percentile(lotse, share) * 1000 for share in (0.5, 0.95, 0.99))
     raw95 = percentile(raw, 0.95) * 1000
-    _say(f"{read.name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms; raw p95 {raw95:.1f} ms")
+    say(f"{read.name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms; raw p95 {raw95:.1f} ms")
     statements = "SELECT" if len(read.raw) == 1 else " + ".join(_verb(sql) for sql, _ in read.raw)
     return Row(f"{read.name} at {scale}: p50 / p95 / p99", f"{p50:.1f} / {p95:.1f} / {p99:.1f} ms",
                f"{raw95:.1f} ms p95 ({statements})", f"{p95 / raw95:.1f}×", TARGET)  # fmt: skip
@@ -207,24 +257,6 @@ def _raw_latencies(url: str, statements: Sequence[tuple[str, tuple[object, ...]]
             run()
             latencies.append(time.perf_counter() - started)
         return latencies
-
-
-@contextmanager
-def _scratch_schema(url: str) -> Iterator[tuple[str, str]]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in url else "?"
-    try:
-        migrate_database(Settings(database_url=f"{url}{separator}schema={schema}"))  # as `lotse migrate` does
-        yield f"{url}{separator}schema={schema}", schema
-    finally:
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-def _say(message: str, end: str = "\n") -> None:
-    print(message, end=end, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -27,18 +27,17 @@ from bench.cpu_time import CpuDuring, CpuUsed, cores
 from bench.http_load import NewDescendantsPeak, peak_memory_mb, percentile, read_latencies
 from bench.load_and_faults import OPENING
 from bench.lotse_process import LOTSE, LotseServer
+from bench.paging import analyze_views, load_catalogue, page_rows
 from bench.raw_postgres import commit_rate, copy_rate, median_seconds, query_latencies, select_case_seconds
 from bench.storage import LAND_EVENTS, footprint, vacuum_analyze
+from bench.table import DEFAULT_URL, Row, render, say, scratch_schema
 from bench.wrk_load import wrk_step_rate
 from domain import steps
 from infrastructure.bootstrap import Lotse, bootstrap
-from infrastructure.eventstore.migrations import migrate_database
 from infrastructure.projections.case_views import CASELOAD, DEADLINES
 from infrastructure.projections.runner import REBUILD_BATCH
 from infrastructure.projections.statistics_views import FUNNEL_SPANS, INDICATOR_DAYS
 from infrastructure.settings import Settings
-
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 @dataclass(frozen=True)
@@ -46,26 +45,15 @@ class Sizes:
     write_seconds: float
     rebuild_cases: int  # the first load, rebuilt from position 0
     total_cases: int  # the scale at which reads, the as-of recompute and memory are measured
+    offers: int  # the catalogue's size for its pages
     reads: int
 
 
 MODES = {
-    "quick": Sizes(write_seconds=3, rebuild_cases=1_500, total_cases=3_000, reads=40),
-    "full": Sizes(write_seconds=15, rebuild_cases=50_000, total_cases=100_000, reads=300),
+    "quick": Sizes(write_seconds=3, rebuild_cases=1_500, total_cases=3_000, offers=1_000, reads=40),
+    "full": Sizes(write_seconds=15, rebuild_cases=50_000, total_cases=100_000, offers=10_000, reads=300),
 }
 SEED = 2026
-
-
-@dataclass
-class Row:
-    measurement: str
-    lotse: str
-    raw: str
-    ratio: str
-    target: str
-
-    def cells(self) -> list[str]:
-        return [self.measurement, self.lotse, self.raw, self.ratio, self.target]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,9 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = MODES[args.mode]
     rows: list[Row] = []
-    with _scratch_schema(args.database_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
+    with scratch_schema(args.database_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
         settings = Settings(database_url=url, data_dir=Path(directory) / "data")
-        _say(f"PostgreSQL {_server_facts(args.database_url)}; mode {args.mode}; schema {schema}")
+        say(f"PostgreSQL {_server_facts(args.database_url)}; mode {args.mode}; schema {schema}")
         rows += _writes(settings, args.database_url, schema, sizes, Path(directory), args.workers)
         rows += _replay(settings, args.database_url, schema)
         rows += _rebuild_reads_and_memory(settings, args.database_url, schema, sizes, Path(directory))
@@ -101,7 +89,7 @@ def _writes(settings: Settings, raw_url: str, schema: str, sizes: Sizes, directo
                 raw = one_connection if clients == 1 else commit_rate(raw_url, schema, clients, sizes.write_seconds)
                 cpu = CpuDuring(server.process.pid, worker.pid, settle=lambda: _views_reach_head(raw_url, schema))
                 lotse = wrk_step_rate(server, token, clients, sizes.write_seconds, during=cpu)
-                _say(
+                say(
                     f"writes, {clients} clients, {workers} API process(es): Lotse {lotse.steps_per_second:.0f}/s "
                     f"(p50 {lotse.p50_ms:.1f} ms, p99 {lotse.p99_ms:.1f} ms; {lotse.not_created} not 201), "
                     f"raw {raw:.0f}/s from {clients} connection(s), {one_connection:.0f}/s from one"
@@ -147,7 +135,7 @@ def _cpu_per_step(used: CpuUsed, steps: int, one_connection: float) -> Row:
         spent = " / ".join(f"{seconds / steps * 1000:.2f}" for seconds in parts if seconds is not None) + " ms"
     in_all = sum(seconds for seconds in parts if seconds is not None) / steps
     budget = cores() / (0.5 * one_connection)
-    _say(f"CPU per step at 32 clients: API, PostgreSQL, worker {spent}; at 0.5x each may cost {budget * 1000:.2f} ms")
+    say(f"CPU per step at 32 clients: API, PostgreSQL, worker {spent}; at 0.5x each may cost {budget * 1000:.2f} ms")
     return Row(
         "CPU per step at 32 clients: API processes / PostgreSQL / worker",
         f"{spent} ({in_all * 1000:.2f} in all)",
@@ -176,7 +164,7 @@ def _replay(settings: Settings, raw_url: str, schema: str) -> list[Row]:
         }
     finally:
         lotse.close()
-    _say(
+    say(
         f"replay of 200 events: raw SELECT {raw * 1000:.2f} ms, "
         + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in measured.items())
     )
@@ -218,8 +206,9 @@ def _rebuild_reads_and_memory(
         rebuild_seconds = time.perf_counter() - started
         head = projections.runner.head()
         copied, copy_seconds = copy_rate(raw_url, schema, up_to=head)
-        _say(f"rebuild: {rebuilt} events in {rebuild_seconds:.1f} s; raw COPY {copied} rows in {copy_seconds:.2f} s")
+        say(f"rebuild: {rebuilt} events in {rebuild_seconds:.1f} s; raw COPY {copied} rows in {copy_seconds:.2f} s")
         second = _load(lotse, sizes.total_cases - sizes.rebuild_cases, SEED + 1)
+        load_catalogue(lotse, sizes.offers)
     finally:
         lotse.close()
     rebuild_rate, copy_rate_ = rebuilt / rebuild_seconds, copied / copy_seconds
@@ -232,7 +221,10 @@ def _rebuild_reads_and_memory(
     server = LotseServer(settings, directory / "serve-reads.log", projections="worker")
     server.start()
     try:
-        rows += _reads(server, raw_url, schema, sizes, f"{cases:,} cases / {events:,} events")
+        analyze_views(raw_url, schema)
+        scale = f"{cases:,} cases / {events:,} events"
+        rows += _reads(server, raw_url, schema, sizes, scale)
+        rows += page_rows(server, raw_url, schema, sizes.reads, scale, sizes.offers, whole_list=False)
         rows += _as_of(server, raw_url, schema)
         assert server.process is not None
         server_peak = peak_memory_mb(server.process.pid)
@@ -246,7 +238,7 @@ def _rebuild_reads_and_memory(
 def _storage(raw_url: str, schema: str) -> list[Row]:
     stored = footprint(raw_url, schema)
     per_event, raw = stored.bytes_per_event, stored.raw_bytes_per_row
-    _say(
+    say(
         f"stored: {stored.events:,} events, {stored.cases:,} cases; log {stored.log_bytes / 1e6:.0f} MB, "
         f"views and the rest {stored.other_bytes / 1e6:.0f} MB; raw row {raw:.0f} B"
     )
@@ -264,9 +256,9 @@ def _load(lotse: Lotse, cases: int, seed: int) -> Loaded:
         lotse,
         cases,
         seed,
-        progress=lambda done: _say(f"  loaded {done.cases:,} cases, {done.events:,} events", end="\r"),
+        progress=lambda done: say(f"  loaded {done.cases:,} cases, {done.events:,} events", end="\r"),
     )
-    _say(f"loaded {loaded.cases:,} cases with {loaded.events:,} events in {loaded.seconds:.1f} s" + " " * 20)
+    say(f"loaded {loaded.cases:,} cases with {loaded.events:,} events in {loaded.seconds:.1f} s" + " " * 20)
     return loaded
 
 
@@ -296,7 +288,7 @@ def _worker_catches_up(settings: Settings, directory: Path) -> float:
                     raise RuntimeError(f"lotse worker stopped; see {directory / 'worker.log'}")
                 time.sleep(0.2)
             peak = peak_memory_mb(worker.pid)
-        _say(f"worker caught up to {head:,} in {time.perf_counter() - started:.1f} s, peak {peak:.0f} MB")
+        say(f"worker caught up to {head:,} in {time.perf_counter() - started:.1f} s, peak {peak:.0f} MB")
         return peak
     finally:
         lotse.close()
@@ -328,7 +320,7 @@ def _reads(server: LotseServer, raw_url: str, schema: str, sizes: Sizes, scale: 
         raw = query_latencies(raw_url, raw_query.format(s=f'"{schema}"'), ("koeln",), sizes.reads)
         p50, p95, p99 = (percentile(lotse, share) * 1000 for share in (0.5, 0.95, 0.99))
         raw95 = percentile(raw, 0.95) * 1000
-        _say(f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms; raw SELECT p95 {raw95:.1f} ms")
+        say(f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms; raw SELECT p95 {raw95:.1f} ms")
         rows.append(
             Row(f"{name} at {scale}: p50 / p95 / p99", f"{p50:.1f} / {p95:.1f} / {p99:.1f} ms",
                 f"{raw95:.1f} ms p95 (SELECT of the view rows)", f"{p95 / raw95:.1f}×", "p95 ≤ 50 ms")
@@ -346,7 +338,7 @@ def _as_of(server: LotseServer, raw_url: str, schema: str) -> list[Row]:
         read_latencies(server, token, path, repeat=0)  # one request (the warm-up is the measurement)
     seconds = time.perf_counter() - started
     copied, copy_seconds = copy_rate(raw_url, schema, up_to=head)
-    _say(f"as-of recompute over {head:,} events: {seconds:.1f} s; raw COPY of {copied:,} rows {copy_seconds:.2f} s")
+    say(f"as-of recompute over {head:,} events: {seconds:.1f} s; raw COPY of {copied:,} rows {copy_seconds:.2f} s")
     return [
         Row(f"statistics as_of_position over the full log ({head:,} events)", f"{seconds:.1f} s",
             f"{copy_seconds:.2f} s (COPY)", f"{seconds / copy_seconds:.0f}×", "≤ 10 s at 2 M events"),
@@ -363,13 +355,6 @@ def read_head(raw_url: str, schema: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def render(rows: list[Row], mode: str) -> str:
-    header = ["Measurement", "Lotse", "Raw PostgreSQL, same run", "Ratio", "Target"]
-    lines = [f"Mode: {mode}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _server_facts(url: str) -> str:
     with psycopg.connect(url) as connection:
 
@@ -378,24 +363,6 @@ def _server_facts(url: str) -> str:
             return str(row[0]) if row else "?"
 
         return f"{show('server_version')} (fsync {show('fsync')}, synchronous_commit {show('synchronous_commit')})"
-
-
-@contextmanager
-def _scratch_schema(url: str) -> Iterator[tuple[str, str]]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in url else "?"
-    try:
-        migrate_database(Settings(database_url=f"{url}{separator}schema={schema}"))  # as `lotse migrate` does
-        yield f"{url}{separator}schema={schema}", schema
-    finally:
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-def _say(message: str, end: str = "\n") -> None:
-    print(message, end=end, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
