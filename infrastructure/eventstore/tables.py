@@ -78,8 +78,9 @@ def summary_rows(summaries: Sequence[CaseSummary]) -> list[tuple[str, str, str, 
 
 def case_summaries_from_arrays(table: str) -> str:
     """PostgreSQL: the upsert of `write_case_summaries` with the rows given as seven arrays, one a column
-    (`summary_columns`), sent in binary. Its text is the same whatever the number of rows, so a connection prepares it
-    once (per types of the arrays psycopg sends), and it can go in front of another statement as a WITH clause."""
+    (`summary_columns`), sent in binary (an empty column as the text `{}`). Its text is the same whatever the number of
+    rows, so a connection prepares it once (per types of the arrays psycopg sends), and it can go in front of another
+    statement as a WITH clause."""
     return (
         f"INSERT INTO {table} AS listed (case_id, agency, counsellor, status, stage, opened_on, version)"
         " SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::integer[])"
