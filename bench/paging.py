@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     with scratch_schema(args.database_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
         settings = Settings(database_url=url, data_dir=Path(directory) / "data")
         scale = _load(settings, sizes.cases, sizes.offers)
-        analyze_views(args.database_url, schema)
+        vacuum_views(args.database_url, schema)
         server = LotseServer(settings, Path(directory) / "serve.log", projections="worker")
         server.start()
         try:
@@ -108,27 +108,29 @@ def load_catalogue(lotse: Lotse, offers: int) -> None:
     say(f"imported {offers:,} offers in {time.perf_counter() - started:.1f} s")
 
 
-def analyze_views(raw_url: str, schema: str) -> None:
-    """Gives the planner the views' statistics, as autovacuum does on its own long before a desk holds this many
-    cases (a bulk load outruns it; a server may run without it): a plan made without them may sort a whole agency's
-    deadlines for one page."""
+def vacuum_views(raw_url: str, schema: str) -> None:
+    """Vacuums the views and gives the planner their statistics, as autovacuum does on its own long before a desk
+    holds this many cases (a bulk load outruns it; a server may run without it, as this machine's does). A plan made
+    without statistics may sort a whole agency's deadlines for one page; without a vacuum, no page of a view is
+    marked all-visible, and a count read from an index alone visits every row's page too (a caseload page of every
+    agency at 100,000 cases: p95 71 ms before the vacuum, 40 ms after it, in one run)."""
     with psycopg.connect(raw_url, autocommit=True) as connection:
         row = connection.execute("SHOW autovacuum").fetchone()
         for table in (CASELOAD, DEADLINES, OFFERS, OFFER_WORDS):
-            connection.execute(f'ANALYZE "{schema}".{table}')
-    say(f"analyzed the views (autovacuum {row[0] if row else '?'} on this server)")
+            connection.execute(f'VACUUM ANALYZE "{schema}".{table}')
+    say(f"vacuumed and analyzed the views (autovacuum {row[0] if row else '?'} on this server)")
 
 
 def case_page_rows(
     server: LotseServer, raw_url: str, schema: str, reads: int, scale: str, *, whole_list: bool = True
 ) -> list[Row]:
-    """The pages of deadlines and caseloads, on a caseload loaded and projected, the views analyzed; `whole_list`:
+    """The pages of deadlines and caseloads, on a caseload loaded and projected, the views vacuumed; `whole_list`:
     also the deadlines without `limit`, as 0.1 answered them."""
     return [_measure(server, raw_url, read, reads, scale) for read in _reads(server, schema, whole_list)]
 
 
 def offer_page_rows(server: LotseServer, raw_url: str, schema: str, reads: int, offers: int) -> list[Row]:
-    """The catalogue's pages, on `offers` offers imported (`load_catalogue`) and projected, the views analyzed."""
+    """The catalogue's pages, on `offers` offers imported (`load_catalogue`) and projected, the views vacuumed."""
     return [_measure(server, raw_url, read, reads, f"{offers:,} offers") for read in _offer_reads(schema)]
 
 

@@ -27,7 +27,7 @@ from bench.cpu_time import CpuDuring, CpuUsed, cores
 from bench.http_load import NewDescendantsPeak, peak_memory_mb, percentile, read_latencies
 from bench.load_and_faults import OPENING
 from bench.lotse_process import LOTSE, LotseServer
-from bench.paging import analyze_views, case_page_rows, load_catalogue, offer_page_rows
+from bench.paging import case_page_rows, load_catalogue, offer_page_rows, vacuum_views
 from bench.raw_postgres import commit_rate, copy_rate, median_seconds, query_latencies, select_case_seconds
 from bench.storage import LAND_EVENTS, footprint, vacuum_analyze
 from bench.table import DEFAULT_URL, Row, render, say, scratch_schema
@@ -221,7 +221,7 @@ def _rebuild_reads_and_memory(
     server = LotseServer(settings, directory / "serve-reads.log", projections="worker")
     server.start()
     try:
-        analyze_views(raw_url, schema)  # as autovacuum would have by now; this machine's server runs without it
+        vacuum_views(raw_url, schema)  # as autovacuum would have by now; this machine's server runs without it
         scale = f"{cases:,} cases / {events:,} events"
         rows += _reads(server, raw_url, schema, sizes, scale)
         rows += case_page_rows(server, raw_url, schema, sizes.reads, scale, whole_list=False)
@@ -260,7 +260,7 @@ def _offer_pages(settings: Settings, raw_url: str, schema: str, sizes: Sizes, di
     finally:
         lotse.close()
     _worker_catches_up(settings, directory)
-    analyze_views(raw_url, schema)
+    vacuum_views(raw_url, schema)
     server = LotseServer(settings, directory / "serve-offers.log", projections="worker")
     server.start()
     try:
