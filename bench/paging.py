@@ -6,7 +6,8 @@ views to the log's head and times requests to a real `lotse serve` (projections 
 one client: p50 / p95 / p99 over `reads` requests after a warm-up. Each baseline is what plain psycopg takes on the
 same server for the same information: the page's SELECT and the COUNT of the matching rows (for a caseload page the
 counts it is made of), on one connection. Everything happens in a schema of its own, dropped at the end; the table
-has the format of bench/performance.py's, which measures the same pages (`page_rows`) on its own full load.
+has the format of bench/performance.py's, which measures the same pages (`case_page_rows`, `offer_page_rows`) on its
+own full load.
 """
 
 import argparse
