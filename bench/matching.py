@@ -27,13 +27,13 @@ import psycopg
 from application.offer_import import Row, import_offers
 from application.offers import OfferQuery
 from application.ports import Principal
-from bench.table import say, scratch_schema
+from bench.http_load import percentile
+from bench.table import DEFAULT_URL, say, scratch_schema
 from domain import steps
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.projections.offer_views import OFFER_WORDS, OFFERS
 from infrastructure.settings import Settings
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 AGENCY = "koeln"
 COUNSELLOR = Principal(subject="ayse", role="counsellor", agency=AGENCY)
 FILE_ROWS = 1_000
@@ -175,7 +175,7 @@ def import_offer_rows(lotse: Lotse, rows: list[Row]) -> None:
 def _latency_rows(what: str, lotse: list[float], raw: list[float], target: str) -> list[Line]:
     rows = []
     for name, share in (("p50", 0.5), ("p95", 0.95)):
-        mine, theirs = _percentile(lotse, share), _percentile(raw, share)
+        mine, theirs = percentile(lotse, share), percentile(raw, share)
         rows.append(
             Line(f"{what}: {name}", f"{mine * 1000:.2f} ms", f"{theirs * 1000:.2f} ms (the view's rows)",
                  f"{mine / theirs:.1f}×", target if name == "p95" else "")
@@ -329,11 +329,6 @@ def _latencies(run: Callable[[], object], repeat: int) -> list[float]:
         run()
         timings.append(time.perf_counter() - started)
     return timings
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def render(rows: list[Line], mode: str, backend: str, offers: int) -> str:
