@@ -20,7 +20,10 @@ class CaseloadView(msgspec.Struct, frozen=True):
     overdue: int
 
 
-class DeadlineView(msgspec.Struct, frozen=True):
+class DeadlineView(msgspec.Struct, frozen=True, gc=False):
+    """One deadline of a list. Not tracked by the cyclic garbage collector (it holds no other object that could lead
+    back to it): a whole list makes tens of thousands, each of which would bring the next collection nearer."""
+
     case_id: UUID
     counsellor: str
     kind: str

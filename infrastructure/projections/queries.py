@@ -7,11 +7,12 @@ is read from where its cursor points in an index in the listing's order, and the
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
-from uuid import UUID
+
+import msgspec
 
 from application.ports import CaseloadEntry, DeadlineEntry, DeadlineKey, Page
 from application.statistics import SMES_SUPPORTED, PathwayFunnel
@@ -81,7 +82,7 @@ class SqlViewQueries:
             " ORDER BY due, case_id, kind, ref",
             params,
         )
-        return [_deadline(row) for row in rows]
+        return _deadlines(rows)
 
     def caseload_page(
         self, agency: str | None, counsellor: str | None, today: date, *, after: str | None, limit: int
@@ -121,7 +122,7 @@ class SqlViewQueries:
                     " ORDER BY due, case_id, kind, ref LIMIT ?",
                     [*params, limit + 1],
                 )
-                pages.append([_deadline(row) for row in cursor.fetchall()])
+                pages.append(_deadlines([tuple(row) for row in cursor.fetchall()]))
         # Each agency's page is in order; a case belongs to one agency, so (due, case) orders them among each other.
         merged = list(heapq.merge(*pages, key=lambda entry: (entry.due, str(entry.case_id))))[: limit + 1]
         return Page(merged[:limit], total=total, more=len(merged) > limit)
@@ -308,10 +309,9 @@ def _value_at(histogram: list[tuple[int, int]], index: int) -> int:
     raise IndexError(index)
 
 
-def _deadline(row: tuple[Any, ...]) -> DeadlineEntry:
-    return DeadlineEntry(
-        case_id=UUID(row[0]), counsellor=row[1], kind=row[2], ref=row[3], due=date.fromisoformat(row[4])
-    )
+def _deadlines(rows: Sequence[tuple[Any, ...]]) -> list[DeadlineEntry]:
+    """Rows of (case_id, counsellor, kind, ref, due) as tuples (not SQLite's row objects), ids and days as text."""
+    return msgspec.convert(rows, list[DeadlineEntry])
 
 
 def _deadline_filter(agency: str, counsellor: str | None, due_before: date | None) -> tuple[str, list[Any]]:
