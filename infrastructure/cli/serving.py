@@ -17,6 +17,7 @@ PostgreSQL's default), or, when LOTSE_PROJECTIONS=inline, by this supervising pr
 NOTIFY like the worker.
 """
 
+import gc
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -39,7 +40,19 @@ logger = logging.getLogger("lotse.serve")
 def api_process() -> Litestar:
     """The app of one of several API processes (uvicorn calls it in each): the environment's settings, and no
     projection follower of its own."""
-    return create_app(replace(Settings.from_environ(), projections="worker"))
+    return frozen(create_app(replace(Settings.from_environ(), projections="worker")))
+
+
+def frozen(app: Litestar) -> Litestar:
+    """The app, with every object built so far (the modules, the app, its routes and schemas: most of a process's
+    objects, nearly all of them alive until it ends) moved out of the cyclic garbage collector's sight.
+
+    A full collection otherwise walks all of them again, in whichever request's thread it falls. A whole list of
+    deadlines (some 40,000 new objects) set one off often enough to double its p95: at 30,000 cases, three servers
+    each way in turns, p95 113–117 ms unfrozen and 48–63 ms frozen.
+    """
+    gc.freeze()
+    return app
 
 
 @contextmanager
@@ -52,7 +65,7 @@ def api_processes(settings: Settings, workers: int) -> Iterator[tuple[Litestar |
     if workers < 1:
         raise SettingsError(f"--workers: expected a positive number, got {workers}")
     if workers == 1:
-        yield create_app(settings), {}
+        yield frozen(create_app(settings)), {}
         return
     if not settings.uses_postgres:
         raise SettingsError(
