@@ -42,7 +42,7 @@ def assert_mostly_frozen(answer: dict[str, object]) -> None:
     assert isinstance(frozen, int)
     assert isinstance(tracked, int)
     # What a full collection would still walk is what was made after the app was built: next to nothing here.
-    assert frozen > 50_000
+    assert frozen > 20_000  # about 90,000 on Python 3.11 with Litestar 2.25
     assert tracked < frozen / 10
 
 
