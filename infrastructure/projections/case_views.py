@@ -8,11 +8,12 @@ and a rebuild's of thousands take the same path, so a view kept event by event e
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from domain.case import Case
 from domain.deadlines import deadlines
 from infrastructure.eventstore.sql import Database, DialectCursor, sync_rows
+from infrastructure.projections.remembered_rows import RememberedRows
 
 CASELOAD = "lotse_view_caseload"
 DEADLINES = "lotse_view_deadlines"
@@ -37,6 +38,15 @@ class View(Protocol):
     def write(self, cursor: DialectCursor, state: Any) -> None: ...
 
     def write_all(self, cursor: DialectCursor, states: Sequence[Any]) -> None: ...
+
+
+@runtime_checkable
+class RemembersWrites(Protocol):
+    """A view that can remember the rows it wrote, so as not to read them back. Its runner keeps the memory (one
+    per runner: runners may share views) and says when what it remembers is true: after a commit on top of its own
+    last one (`RememberedRows.committed`); not after a failed transaction or another writer (`forget`)."""
+
+    def write_remembering(self, cursor: DialectCursor, states: Sequence[Any], memory: "RememberedRows") -> None: ...
 
 
 S = TypeVar("S")

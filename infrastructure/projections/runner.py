@@ -30,7 +30,8 @@ from domain.registers import RegisterEntry, RegisterEvent
 from infrastructure.eventstore.mapper import MsgspecMapper
 from infrastructure.eventstore.recorders import CaseRecorder
 from infrastructure.eventstore.sql import Database, DialectCursor, SchemaMismatch
-from infrastructure.projections.case_views import View
+from infrastructure.projections.case_views import RemembersWrites, View
+from infrastructure.projections.remembered_rows import RememberedRows
 
 State = Case | RegisterEntry  # what an event leaves behind: a case, or an entry of a register beside the cases
 
@@ -131,6 +132,8 @@ class ProjectionRunner:
         self.service = service
         self.database = database
         self.views = {view.name: view for view in views}
+        self._memories = {view.name: RememberedRows() for view in views if isinstance(view, RemembersWrites)}
+        self._left_at: dict[str, int] = {}  # each view's position as this runner's last commit to it left it
         self.batch_size = batch_size
         self._cache: OrderedDict[UUID, State] = OrderedDict()
         self._cache_size = cache_size
@@ -227,19 +230,40 @@ class ProjectionRunner:
         # position it reached: exactly once either way. Not waiting for the flush keeps the views' writes off the
         # disk queue that the events' commits wait in.
         names = list(batch.latest) if names is None else names
-        with self.database.transaction(commit=True, flush=False) as cursor:
-            if self.database.dialect == "postgres":
-                cursor.execute(VIEW_WRITE_SETTINGS)
-            if self._locked_positions(cursor, names) != {name: batch.seen[name] for name in names}:
-                return False
-            for name in names:
-                self.views[name].write_all(cursor, batch.latest[name])
-            # A view moves past events it does not follow too: it reflects every position up to `last`.
-            placeholders = ", ".join("?" * len(names))
-            cursor.execute(
-                f"UPDATE {self._tracking} SET position = ? WHERE view IN ({placeholders})", (batch.last, *names)
-            )
+        memories = [self._memories[name] for name in names if name in self._memories]
+        try:
+            with self.database.transaction(commit=True, flush=False) as cursor:
+                if self.database.dialect == "postgres":
+                    cursor.execute(VIEW_WRITE_SETTINGS)
+                positions = self._locked_positions(cursor, names)
+                if positions != {name: batch.seen[name] for name in names}:
+                    return False
+                for name in names:
+                    self._write_view(cursor, name, batch.latest[name], positions[name])
+                # A view moves past events it does not follow too: it reflects every position up to `last`.
+                placeholders = ", ".join("?" * len(names))
+                cursor.execute(
+                    f"UPDATE {self._tracking} SET position = ? WHERE view IN ({placeholders})", (batch.last, *names)
+                )
+        except BaseException:
+            for memory in memories:
+                memory.forget()
+            raise
+        for name in names:
+            self._left_at[name] = batch.last
+        for memory in memories:
+            memory.committed()
         return True
+
+    def _write_view(self, cursor: DialectCursor, name: str, states: list[State], position: int) -> None:
+        view = self.views[name]
+        memory = self._memories.get(name)
+        if memory is None:
+            view.write_all(cursor, states)
+            return
+        if position != self._left_at.get(name):
+            memory.forget()  # another runner wrote the view since this one did, or it was rebuilt
+        cast(RemembersWrites, view).write_remembering(cursor, states, memory)
 
     def reset(self, names: Sequence[str]) -> None:
         """Empties the named views and sets them back to position 0, in one transaction."""
@@ -250,6 +274,10 @@ class ProjectionRunner:
             for name in names:
                 self.views[name].clear(cursor)
                 cursor.execute(f"UPDATE {self._tracking} SET position = 0 WHERE view = ?", (name,))
+        for name in names:
+            self._left_at.pop(name, None)
+            if name in self._memories:
+                self._memories[name].forget()
 
     def wait_for(self, position: int, timeout: float, database: Database | None = None) -> bool:
         """Waits until every view has reached `position` (in `database`, a replica, if given); false if that took
