@@ -3,7 +3,7 @@
 Statements are written with `?` placeholders and translated for psycopg; rows come back as tuples.
 """
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, Protocol
 from uuid import UUID
@@ -205,21 +205,13 @@ def sync_rows(
     key: Sequence[str],
     owners: Sequence[str],
     rows: Sequence[tuple[Any, ...]],
-    known: Mapping[str, Collection[tuple[Any, ...]]] | None = None,
 ) -> None:
     """Makes the rows of the `owners` (the values of the first column) be `rows`, writing only what differs: a row
     gone or changed is deleted by its primary `key` (column names), a new or changed one inserted. Rewriting them
-    all would leave a dead row behind for every row of a state at every event (until VACUUM).
-
-    `known`: the rows the table holds for some of the owners, as the caller knows for certain; only the others'
-    rows are read."""
+    all would leave a dead row behind for every row of a state at every event (until VACUUM)."""
     if not owners:
         return
-    known = known or {}
-    unknown = [(owner,) for owner in owners if owner not in known]
-    recorded = set(select_keys(cursor, ", ".join(columns), table, columns[:1], unknown))
-    for owner in owners:
-        recorded.update(known.get(owner, ()))
+    recorded = set(select_keys(cursor, ", ".join(columns), table, columns[:1], [(owner,) for owner in owners]))
     wanted = set(rows)
     at = [columns.index(column) for column in key]
     delete_keys(cursor, table, key, [tuple(row[i] for i in at) for row in recorded - wanted])

@@ -6,7 +6,8 @@ same function a replay of the raw events uses.
 
 A case's facts grow with its steps: reading all of them back to find the one or two a step adds was about half of
 the worker's time under steady writing. So a runner remembers the rows it wrote for the cases it wrote last, and the
-view reads back only the others' (infrastructure/projections/remembered_rows.py).
+view compares a remembered case's facts with those it wrote, and reads back only the others' rows
+(infrastructure/projections/remembered_rows.py).
 """
 
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ import msgspec
 
 from application.activity import FOLLOWED, facts_of
 from domain.activity import Fact
-from infrastructure.eventstore.sql import Database, DialectCursor, sync_rows
+from infrastructure.eventstore.sql import Database, DialectCursor, delete_keys, insert_rows, sync_rows
 from infrastructure.projections.case_views import newest
 from infrastructure.projections.queries import SqlViewQueries
 from infrastructure.projections.remembered_rows import RememberedRows
@@ -25,6 +26,9 @@ from infrastructure.projections.remembered_rows import RememberedRows
 ACTIVITY = "lotse_view_activity"
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Fact)
+COLUMNS = ("source_id", "seq", "agency", "day", "fact")
+Row = tuple[str, int, str, str, str]
+Entry = tuple[Fact, Row]  # a fact and the row written for it
 
 
 class ActivityView:
@@ -53,20 +57,39 @@ class ActivityView:
         self.write_remembering(cursor, states, RememberedRows())
 
     def write_remembering(self, cursor: DialectCursor, states: Sequence[Any], memory: RememberedRows) -> None:
-        # Only the facts that changed are written: a step adds a fact or two to a case of a hundred.
+        # Only the facts that changed are written: a step adds a fact or two to a case of a hundred. A case
+        # remembered is compared fact by fact with what was written for it; the others' rows are read back.
         states = newest(states)
-        owners = [str(state.id) for state in states]
-        rows_of = {
-            owner: [
-                (owner, seq, fact.agency, fact.day.isoformat(), _encoder.encode(fact).decode())
-                for seq, fact in enumerate(facts_of(state))
-            ]
-            for owner, state in zip(owners, states, strict=True)
-        }
-        columns = ("source_id", "seq", "agency", "day", "fact")
-        rows = [row for owner_rows in rows_of.values() for row in owner_rows]
-        sync_rows(cursor, self._table, columns, columns[:2], owners, rows, known=memory.known(owners))
-        memory.written(rows_of)
+        written: dict[str, list[Entry]] = {}
+        inserted: list[Row] = []
+        deleted: list[tuple[str, int]] = []
+        unknown: list[str] = []
+        for state in states:
+            owner = str(state.id)
+            before = memory.entries_of(owner)
+            if before is None:
+                unknown.append(owner)
+                written[owner] = [(fact, _row(owner, seq, fact)) for seq, fact in enumerate(facts_of(state))]
+                continue
+            entries = written[owner] = []
+            for seq, fact in enumerate(facts_of(state)):
+                if seq < len(before) and before[seq][0] == fact:
+                    entries.append(before[seq])
+                    continue
+                entries.append((fact, row := _row(owner, seq, fact)))
+                inserted.append(row)
+                if seq < len(before):
+                    deleted.append((owner, seq))
+            deleted.extend((owner, seq) for seq in range(len(entries), len(before)))
+        delete_keys(cursor, self._table, COLUMNS[:2], deleted)
+        insert_rows(cursor, self._table, COLUMNS, inserted)
+        rows = [row for owner in unknown for _, row in written[owner]]
+        sync_rows(cursor, self._table, COLUMNS, COLUMNS[:2], unknown, rows)
+        memory.written(written)
+
+
+def _row(owner: str, seq: int, fact: Fact) -> Row:
+    return (owner, seq, fact.agency, fact.day.isoformat(), _encoder.encode(fact).decode())
 
 
 def read_facts(cursor: DialectCursor, table: str, agency: str | None, start: date, end: date) -> list[Fact]:

@@ -11,11 +11,12 @@ from typing import Any
 # Rows remembered at most, of the cases written last: a few megabytes, whatever the log's size.
 REMEMBERED_ROWS = 50_000
 
-Row = tuple[Any, ...]
+Entry = Any  # what a view remembers of one row: the row, and what it was made from
 
 
 class RememberedRows:
-    """The rows last written for each owner (a case), of the owners written last, up to `limit` rows in all.
+    """The rows last written for each owner (a case), of the owners written last, up to `limit` rows in all; each
+    as the view's entry for it (the activity view: the fact and its row).
 
     A write's rows are believed only once its transaction committed (`committed`); until then the ones before them
     are. Since a view's rows at a position are the same whoever wrote them, the memory stays true as long as the
@@ -24,26 +25,26 @@ class RememberedRows:
 
     def __init__(self, limit: int = REMEMBERED_ROWS) -> None:
         self._limit = limit
-        self._believed: OrderedDict[str, list[Row]] = OrderedDict()
+        self._believed: OrderedDict[str, list[Entry]] = OrderedDict()
         self._count = 0
-        self._pending: dict[str, list[Row]] = {}
+        self._pending: dict[str, list[Entry]] = {}
 
-    def known(self, owners: list[str]) -> dict[str, list[Row]]:
-        """The rows the table holds for those of the `owners` remembered."""
-        return {owner: self._believed[owner] for owner in owners if owner in self._believed}
+    def entries_of(self, owner: str) -> list[Entry] | None:
+        """The entries of the rows the table holds for the owner, in their order; None if not remembered."""
+        return self._believed.get(owner)
 
-    def written(self, rows_of: dict[str, list[Row]]) -> None:
-        """Each owner's rows as the transaction under way leaves them."""
-        self._pending = rows_of
+    def written(self, entries_of: dict[str, list[Entry]]) -> None:
+        """Each owner's entries as the transaction under way leaves its rows."""
+        self._pending = entries_of
 
     def committed(self) -> None:
-        for owner, rows in self._pending.items():
-            self._count += len(rows) - len(self._believed.pop(owner, ()))
-            self._believed[owner] = rows
+        for owner, entries in self._pending.items():
+            self._count += len(entries) - len(self._believed.pop(owner, ()))
+            self._believed[owner] = entries
         self._pending = {}
         while self._count > self._limit:
-            _, rows = self._believed.popitem(last=False)
-            self._count -= len(rows)
+            _, entries = self._believed.popitem(last=False)
+            self._count -= len(entries)
 
     def forget(self) -> None:
         self._believed.clear()

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 
+from domain import steps
 from infrastructure.bootstrap import Lotse
 from infrastructure.projections.activity_view import ACTIVITY, ActivityView
 from infrastructure.projections.remembered_rows import RememberedRows
@@ -108,6 +109,29 @@ def test_a_runner_follows_on_after_a_rebuild_of_the_view(make_lotse: LotseFactor
     assert_kept_rows_are_rebuilt_rows(runner, 2 * (1 + 4))
 
 
+def test_a_remembered_case_whose_facts_change_and_move_is_written_as_its_rebuild(make_lotse: LotseFactory) -> None:
+    """A case's facts are its first contact, its sessions, then its referrals: a session recorded after a referral
+    moves the referral's row one place on, and an outcome recorded changes it."""
+    system = make_lotse()
+    [case_id] = opened_cases(system, 1)
+    runner = system.projections.runner
+
+    def record(step: steps.StepCommand) -> None:
+        system.cases.record_step(case_id, step, COUNSELLOR, agency=AGENCY)
+        follow(runner)
+
+    record(steps.ReferralMade(date=FIRST_DAY, referral_id="r1", to="chamber", organisation="IHK Köln"))
+    sessions(system, [case_id], 2, start=1)
+    follow(runner)
+    record(steps.ReferralOutcomeRecorded(date=FIRST_DAY + timedelta(days=5), referral_id="r1", outcome="accepted"))
+    record(session(FIRST_DAY + timedelta(days=6)))
+
+    rows = activity_rows(runner)
+    assert [row[1] for row in rows if '"referral"' in row[4]] == [4]  # after the first contact and three sessions
+    assert '"accepted"' in next(row[4] for row in rows if row[1] == 4)
+    assert_kept_rows_are_rebuilt_rows(runner, 1 + 3 + 1)
+
+
 def test_what_is_remembered_is_not_read_back(make_lotse: LotseFactory) -> None:
     """The point of remembering: a case remembered is written from memory, not from its rows in the table. A
     memory that claims a row the table lacks leaves it out, which is why the runner must only believe a true one."""
@@ -138,16 +162,20 @@ def test_what_is_remembered_is_not_read_back(make_lotse: LotseFactory) -> None:
 
 def test_memory_believes_a_write_only_once_committed_and_keeps_the_cases_written_last() -> None:
     memory = RememberedRows(limit=3)
-    memory.written({"a": [("a", 0)], "b": [("b", 0)]})
-    assert memory.known(["a", "b"]) == {}
-    memory.committed()
-    assert memory.known(["a", "b", "c"]) == {"a": [("a", 0)], "b": [("b", 0)]}
 
-    memory.written({"c": [("c", 0), ("c", 1)]})  # four rows: the case written longest ago goes
-    memory.committed()
-    assert memory.known(["a", "b", "c"]) == {"b": [("b", 0)], "c": [("c", 0), ("c", 1)]}
+    def remembered() -> dict[str, Any]:
+        return {owner: entries for owner in "abc" if (entries := memory.entries_of(owner)) is not None}
 
-    memory.written({"b": [("b", 0), ("b", 1)]})
+    memory.written({"a": ["a0"], "b": ["b0"]})
+    assert remembered() == {}
+    memory.committed()
+    assert remembered() == {"a": ["a0"], "b": ["b0"]}
+
+    memory.written({"c": ["c0", "c1"]})  # four rows: the case written longest ago goes
+    memory.committed()
+    assert remembered() == {"b": ["b0"], "c": ["c0", "c1"]}
+
+    memory.written({"b": ["b0", "b1"]})
     memory.forget()  # the write's transaction failed
     memory.committed()
-    assert memory.known(["a", "b", "c"]) == {}
+    assert remembered() == {}
