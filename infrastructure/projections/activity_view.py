@@ -28,7 +28,6 @@ _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Fact)
 COLUMNS = ("source_id", "seq", "agency", "day", "fact")
 Row = tuple[str, int, str, str, str]
-Entry = tuple[Fact, Row]  # a fact and the row written for it
 
 
 class ActivityView:
@@ -60,31 +59,29 @@ class ActivityView:
         # Only the facts that changed are written: a step adds a fact or two to a case of a hundred. A case
         # remembered is compared fact by fact with what was written for it; the others' rows are read back.
         states = newest(states)
-        written: dict[str, list[Entry]] = {}
+        written: dict[str, list[Fact]] = {}
         inserted: list[Row] = []
         deleted: list[tuple[str, int]] = []
         unknown: list[str] = []
+        unknown_rows: list[Row] = []
         for state in states:
             owner = str(state.id)
+            facts = written[owner] = facts_of(state)
             before = memory.entries_of(owner)
             if before is None:
                 unknown.append(owner)
-                written[owner] = [(fact, _row(owner, seq, fact)) for seq, fact in enumerate(facts_of(state))]
+                unknown_rows.extend(_row(owner, seq, fact) for seq, fact in enumerate(facts))
                 continue
-            entries = written[owner] = []
-            for seq, fact in enumerate(facts_of(state)):
-                if seq < len(before) and before[seq][0] == fact:
-                    entries.append(before[seq])
+            for seq, fact in enumerate(facts):
+                if seq < len(before) and before[seq] == fact:
                     continue
-                entries.append((fact, row := _row(owner, seq, fact)))
-                inserted.append(row)
+                inserted.append(_row(owner, seq, fact))
                 if seq < len(before):
                     deleted.append((owner, seq))
-            deleted.extend((owner, seq) for seq in range(len(entries), len(before)))
+            deleted.extend((owner, seq) for seq in range(len(facts), len(before)))
         delete_keys(cursor, self._table, COLUMNS[:2], deleted)
         insert_rows(cursor, self._table, COLUMNS, inserted)
-        rows = [row for owner in unknown for _, row in written[owner]]
-        sync_rows(cursor, self._table, COLUMNS, COLUMNS[:2], unknown, rows)
+        sync_rows(cursor, self._table, COLUMNS, COLUMNS[:2], unknown, unknown_rows)
         memory.written(written)
 
 

@@ -8,15 +8,19 @@ top of its own last commit to the view. Another runner's write, a rebuild, or a 
 from collections import OrderedDict
 from typing import Any
 
-# Rows remembered at most, of the cases written last: a few megabytes, whatever the log's size.
+# Rows remembered at most, of the cases written last, whatever the log's size: as the activity view's facts, about
+# 130 bytes each (measured with tracemalloc), 7 MB.
 REMEMBERED_ROWS = 50_000
 
-Entry = Any  # what a view remembers of one row: the row, and what it was made from
+Entry = Any  # what a view remembers of one row: what it made the row from (the activity view: the fact)
 
 
 class RememberedRows:
     """The rows last written for each owner (a case), of the owners written last, up to `limit` rows in all; each
-    as the view's entry for it (the activity view: the fact and its row).
+    as the view's entry for it (the activity view: the fact it made the row from).
+
+    A runner writes a view once at a time (the follower, or a catch-up's writer of that view), so one write is
+    pending at most.
 
     A write's rows are believed only once its transaction committed (`committed`); until then the ones before them
     are. Since a view's rows at a position are the same whoever wrote them, the memory stays true as long as the

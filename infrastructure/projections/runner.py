@@ -249,10 +249,10 @@ class ProjectionRunner:
             for memory in memories:
                 memory.forget()
             raise
-        for name in names:
-            self._left_at[name] = batch.last
         for memory in memories:
             memory.committed()
+        for name in names:
+            self._left_at[name] = batch.last
         return True
 
     def _write_view(self, cursor: DialectCursor, name: str, states: list[State], position: int) -> None:

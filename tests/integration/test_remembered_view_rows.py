@@ -93,6 +93,25 @@ def test_a_view_transaction_that_failed_leaves_nothing_in_memory(make_lotse: Lot
     assert_kept_rows_are_rebuilt_rows(runner, 2 * (1 + 3))
 
 
+def test_a_runner_believes_what_it_remembers_from_one_batch_to_the_next(make_lotse: LotseFactory) -> None:
+    """The point of remembering, with the runner deciding: while nothing but its own commits moved the view, a case it
+    wrote is written again from memory, not from its rows in the table. A row lost behind its back (the view's
+    position unchanged) therefore stays lost, which is why the memory must only be believed when true."""
+    system = make_lotse()
+    [case_id] = opened_cases(system, 1)
+    runner = system.projections.runner
+    sessions(system, [case_id], 1)
+    follow(runner)
+    database = runner.database
+    with database.transaction(commit=True) as cursor:
+        cursor.execute(f"DELETE FROM {database.table(ACTIVITY)} WHERE seq = 1")
+
+    sessions(system, [case_id], 1, start=1)
+    follow(runner)
+
+    assert [row[1] for row in activity_rows(runner)] == [0, 2]
+
+
 def test_a_runner_follows_on_after_a_rebuild_of_the_view(make_lotse: LotseFactory) -> None:
     system = make_lotse()
     cases = opened_cases(system, 2)
