@@ -42,9 +42,10 @@ class View(Protocol):
 
 @runtime_checkable
 class RemembersWrites(Protocol):
-    """A view that can remember the rows it wrote, so as not to read them back. Its runner keeps the memory (one
-    per runner: runners may share views) and says when what it remembers is true: after a commit on top of its own
-    last one (`RememberedRows.committed`); not after a failed transaction or another writer (`forget`)."""
+    """A view that writes from a memory of what it wrote (for each row, what the row was made from: the activity
+    view's facts), so as not to read its rows back. Its runner keeps the memory (one per runner: runners may share
+    views) and says when what it remembers is true: after a commit on top of its own last one
+    (`RememberedRows.committed`); not after a failed transaction or another writer (`forget`)."""
 
     def write_remembering(self, cursor: DialectCursor, states: Sequence[Any], memory: "RememberedRows") -> None: ...
 
