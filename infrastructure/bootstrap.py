@@ -216,7 +216,11 @@ def _built(settings: Settings, clock: Clock, counsellors: Counsellors | None, lo
         _index_names(cases)
         audit = AuditTrail(database, events_table, audit_key, clock)
         views = projection_views(database)  # infrastructure/projections/catalogue.py
-        runner = ProjectionRunner(cases, database, views, batch_size=settings.projection_batch_size)
+        # A catch-up's writing threads each hold a pooled connection; the projecting thread needs one more.
+        writer_threads = max(1, settings.pool_size - 1)
+        runner = ProjectionRunner(
+            cases, database, views, batch_size=settings.projection_batch_size, writer_threads=writer_threads
+        )
         # On PostgreSQL `lotse migrate` created the views' tables as the owner; a start creates only what is missing,
         # which the runtime role cannot: it is told to run `lotse migrate`.
         runner.create_tables(only_missing=settings.uses_postgres)

@@ -127,13 +127,18 @@ class ProjectionRunner:
         views: Sequence[View],
         batch_size: int = 500,
         cache_size: int = 20_000,
+        writer_threads: int | None = None,
     ) -> None:
+        """`writer_threads`: how many views a catch-up writes at once, at most (None: all of them). Each writing
+        thread holds a pooled connection for its transaction, and the projecting thread needs one besides: a writer
+        waiting longer than the pool's timeout for a connection fails the catch-up."""
         self.service = service
         self.database = database
         self.views = {view.name: view for view in views}
         self._memories = {view.name: RememberedRows() for view in views if isinstance(view, RemembersWrites)}
         self._left_at: dict[str, int] = {}  # each view's position as this runner's last commit to it left it
         self.batch_size = batch_size
+        self.writer_threads = max(1, min(writer_threads or len(self.views), len(self.views)))
         self._cache: OrderedDict[UUID, State] = OrderedDict()
         self._cache_size = cache_size
         self._tracking = database.table(TRACKING)
@@ -169,7 +174,7 @@ class ProjectionRunner:
         limit = batch_size or self.batch_size
         processed = 0
         threaded = self.database.dialect == "postgres"
-        with collector_paused(), _writers(threaded, len(self.views)) as writers:
+        with collector_paused(), _writers(threaded, self.writer_threads) as writers:
             seen = self.positions()
             pending: list[Future[bool]] = []  # the batch being written, a transaction per group of views
             written: _Batch | None = None
@@ -366,17 +371,17 @@ def _groups(batch: _Batch, threaded: bool) -> list[list[str]]:
 
 
 @contextmanager
-def _writers(threaded: bool, views: int) -> Iterator[Executor]:
-    """Where a batch's views are written: a thread per view beside the projecting, or (SQLite, whose one writer and
-    readers share a file lock) the caller's own thread. With a thread each, no view's write waits for another's to
-    end: a rebuild about 9 % faster than with three threads for eight views (README, Performance). While they work,
-    the interpreter switches between threads every SWITCH_SECONDS instead of every 5 ms: a writing thread mostly
-    waits for a statement's answer, and each answer would otherwise wait that long for the projecting thread to give
-    up the interpreter lock."""
+def _writers(threaded: bool, threads: int) -> Iterator[Executor]:
+    """Where a batch's views are written: `threads` threads beside the projecting (a thread per view where the pool
+    allows), or (SQLite, whose one writer and readers share a file lock) the caller's own thread. With a thread each,
+    no view's write waits for another's to end: a rebuild about 9 % faster than with three threads for eight views
+    (README, Performance). While they work, the interpreter switches between threads every SWITCH_SECONDS instead of
+    every 5 ms: a writing thread mostly waits for a statement's answer, and each answer would otherwise wait that long
+    for the projecting thread to give up the interpreter lock."""
     if not threaded:
         yield _InThisThread()
         return
-    with _switching_often(), ThreadPoolExecutor(max(views, 1), thread_name_prefix="lotse-view-writes") as executor:
+    with _switching_often(), ThreadPoolExecutor(threads, thread_name_prefix="lotse-view-writes") as executor:
         yield executor
 
 
