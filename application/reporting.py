@@ -17,6 +17,7 @@ from datetime import date
 
 from application.activity import facts_of
 from application.cases import CaseService
+from application.collector import collector_paused
 from application.ports import ActivityFacts, LogDigest, Part, ReplayProcesses, ViewQueries
 from application.replay import (
     Extract,
@@ -144,7 +145,10 @@ class Reporting:
         if definition_version == DEFINITION_0_1:
             position = as_of_position if as_of_position is not None else self.cases.recorder.max_notification_id() or 0
             participants = self.replay_extracted(position, agency, participant_in)
-            counts = count_indicators(participants, start, end, basis)
+            with collector_paused():
+                # Counting allocates about as many objects as there are facts, all held until the answer: the
+                # collector's full collections would walk every fact each time (0.4 s of 1.5 s at 76,000 cases).
+                counts = count_indicators(participants, start, end, basis)
             return EsfFigures(start, end, basis, position, self.digest.head_at(position), DEFINITION_0_1, counts)
         if as_of_position is None:
             position, sums = self.views.indicator_counts(agency, start, end, basis)
@@ -152,7 +156,8 @@ class Reporting:
         else:
             position = as_of_position
             cases, employers = case_facts_and_employers(self.replay_extracted(position, agency, esf_fact_of))
-            figures = count_persons_of_facts(cases, start, end, basis, employers=employers)
+            with collector_paused():  # as above
+                figures = count_persons_of_facts(cases, start, end, basis, employers=employers)
         return EsfFigures(
             start,
             end,

@@ -154,31 +154,29 @@ def first_case(cases: Iterable[CaseFacts]) -> CaseFacts:
 def participant_facts(cases: Iterable[CaseFacts]) -> ParticipantFacts:
     """One participant from all of her cases (of one agency and participant id; at least one)."""
     cases = list(cases)
-    first = first_case(cases)
-    entered = ParticipantFacts(
+    # Most participants have one case: that is her first and, closed, her final one (a replay counts millions).
+    first = cases[0] if len(cases) == 1 else first_case(cases)
+    # The final exit, once all of her cases are closed: the latest; of exits on one day, that of the case entered last.
+    final = None
+    if all(case.exit_on is not None for case in cases):
+        final = first if len(cases) == 1 else max(cases, key=_exit_order)
+    exit_codes = frozenset[str]() if final is None else final.exit_codes
+    if final is not None and EMPLOYED_ON_ENTRY not in first.entry_codes:
+        exit_codes -= {IMPROVED}
+    return ParticipantFacts(
         agency=first.agency,
         participant=first.participant,
         gender=first.gender,
         entry_on=first.entry_on,
         entry_codes=first.entry_codes,
-    )
-    if any(case.exit_on is None for case in cases):
-        return entered
-    # The final exit: the latest; of exits on one day, that of the case entered last.
-    final = max(cases, key=lambda case: (case.exit_on or date.min, case.entry_on, case.created_on, case.case_id))
-    exit_codes = final.exit_codes
-    if EMPLOYED_ON_ENTRY not in first.entry_codes:
-        exit_codes -= {IMPROVED}
-    return ParticipantFacts(
-        agency=entered.agency,
-        participant=entered.participant,
-        gender=entered.gender,
-        entry_on=entered.entry_on,
-        entry_codes=entered.entry_codes,
-        exit_on=final.exit_on,
+        exit_on=None if final is None else final.exit_on,
         exit_codes=exit_codes,
-        follow_up=final.follow_up,
+        follow_up=None if final is None else final.follow_up,
     )
+
+
+def _exit_order(case: CaseFacts) -> tuple[date, date, datetime, str]:
+    return case.exit_on or date.min, case.entry_on, case.created_on, case.case_id
 
 
 def participant_key(case: CaseFacts) -> tuple[str, str]:
