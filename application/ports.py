@@ -1,6 +1,6 @@
 """What the application needs from the outside, as interfaces the infrastructure implements."""
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -87,15 +87,21 @@ class EventLog(Protocol):
         ("state": those the case's state keeps, what a replay to its state needs; the others read as not opened)."""
         ...
 
-    def events_between(self, start: int, stop: int, limit: int) -> list[tuple[int, Any]]:
+    def events_between(
+        self, start: int, stop: int, limit: int, without: Collection[type] = frozenset()
+    ) -> list[tuple[int, Any]]:
         """The events at positions `start` to `stop` of the log (at most `limit`, in its order) with their positions,
-        read without opening personal data (statistics replay them)."""
+        read without opening personal data (statistics replay them); none of the types in `without`, which are not
+        read at all."""
         ...
 
-    def events_by_aggregate(self, stop: int, batch: int, part: "Part | None" = None) -> Iterator[Any]:
-        """Every event at positions up to `stop` (of the aggregates in `part`; None: of all), one aggregate's after
-        another's (each one's in version order), read `batch` rows at a time without opening personal data: a replay
-        that is done with each aggregate before it meets the next, so it need not hold them all."""
+    def events_by_aggregate(
+        self, stop: int, batch: int, part: "Part | None" = None, without: Collection[type] = frozenset()
+    ) -> Iterator[Any]:
+        """Every event at positions up to `stop` (of the aggregates in `part`; None: of all) but those of the types in
+        `without` (not read at all), one aggregate's after another's (each one's in version order), read `batch`
+        rows at a time without opening personal data: a replay that is done with each aggregate before it meets the
+        next, so it need not hold them all."""
         ...
 
 

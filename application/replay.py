@@ -7,9 +7,11 @@ what each part hands back is not the states but what its caller extracts from th
 run where the part is replayed), so only small facts cross between processes.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, TypeVar
 from uuid import UUID
+
+from msgspec.structs import replace
 
 from application.collector import collector_paused
 from application.ports import EventLog, Part
@@ -23,30 +25,38 @@ Fact = TypeVar("Fact")
 Extract = Callable[[State], Fact | None]
 
 
-def states_in_log_order(event_log: EventLog, position: int, batch: int) -> Iterator[State]:
-    """Every state at `position`, reading the log in its order: all are held until the last event is read."""
+def states_in_log_order(
+    event_log: EventLog, position: int, batch: int, without: Collection[type] = frozenset()
+) -> Iterator[State]:
+    """Every state at `position`, reading the log in its order: all are held until the last event is read. Events of
+    the types in `without` are not read: the states are as if they had not happened, but for the versions."""
     states: dict[UUID, Any] = {}
     start = 1
+    evolve_state = evolved_over_gaps if without else evolved
     while start <= position:
         # Statistics need no personal data: the replay never opens them.
-        events = event_log.events_between(start, position, batch)
+        events = event_log.events_between(start, position, batch, without)
         if not events:
             break
         for _, event in events:
-            states[event.originator_id] = evolved(states.get(event.originator_id), event)
+            states[event.originator_id] = evolve_state(states.get(event.originator_id), event)
         start = events[-1][0] + 1
     yield from (state for state in states.values() if state is not None)
 
 
-def states_by_aggregate(event_log: EventLog, position: int, batch: int, part: Part | None = None) -> Iterator[State]:
-    """Every state at `position` (of the aggregates in `part`; None: all), each handed on once its events are in."""
+def states_by_aggregate(
+    event_log: EventLog, position: int, batch: int, part: Part | None = None, without: Collection[type] = frozenset()
+) -> Iterator[State]:
+    """Every state at `position` (of the aggregates in `part`; None: all), each handed on once its events are in.
+    Events of the types in `without` are not read, as in `states_in_log_order`."""
     originator, state = None, None
-    for event in event_log.events_by_aggregate(position, batch, part):
+    evolve_state = evolved_over_gaps if without else evolved
+    for event in event_log.events_by_aggregate(position, batch, part, without):
         if event.originator_id != originator:
             if state is not None:
                 yield state
             originator, state = event.originator_id, None
-        state = evolved(state, event)
+        state = evolve_state(state, event)
     if state is not None:
         yield state
 
@@ -66,11 +76,19 @@ def paused_while_reading(states: Iterator[State], agency: str | None) -> Iterato
 
 
 def extracted_part(
-    event_log: EventLog, part: Part, *, position: int, agency: str | None, batch: int, extract: Extract[Fact]
+    event_log: EventLog,
+    part: Part,
+    *,
+    position: int,
+    agency: str | None,
+    batch: int,
+    extract: Extract[Fact],
+    without: Collection[type] = frozenset(),
 ) -> list[Fact]:
     """What `extract` finds in each state of the part's aggregates at `position` (of `agency`; None: all), in the
-    order a replay by aggregate meets them; states it answers None for add nothing."""
-    states = paused_while_reading(states_by_aggregate(event_log, position, batch, part), agency)
+    order a replay by aggregate meets them, events of the types in `without` not read; states it answers None for add
+    nothing."""
+    states = paused_while_reading(states_by_aggregate(event_log, position, batch, part, without), agency)
     return [fact for state in states if (fact := extract(state)) is not None]
 
 
@@ -81,3 +99,13 @@ def evolved(state: Any, event: Any) -> Any:
     if isinstance(event, RegisterEvent):
         return register_of(event).evolve(state, event)
     return state
+
+
+def evolved_over_gaps(state: Any, event: Any) -> Any:
+    """`evolved`, where events left unread leave gaps in a case's versions: the case first takes the version before
+    the event's. The log holds each version of a case once and every one from the first (a case's events are only ever
+    appended at the next version), so a gap is never anything but the events left unread. A version that does not go
+    forwards is refused by `evolved` as ever."""
+    if type(state) is Case and event.originator_version > state.version + 1:
+        state = replace(state, version=event.originator_version - 1)
+    return evolved(state, event)

@@ -10,7 +10,7 @@ answer (README, Performance). It serves an auditor re-deriving a figure publishe
 """
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +31,7 @@ from application.statistics import (
     CURRENT_DEFINITION,
     DEFINITION_0_1,
     DEFINITIONS,
+    UNREAD_BY,
     Basis,
     Counts,
     PathwayFunnel,
@@ -193,15 +194,18 @@ class Reporting:
         self._check(position)
         return self._extracted(position, agency, extract)
 
-    def replay_log(self, position: int, agency: str | None) -> Iterator[Case | RegisterEntry]:
+    def replay_log(
+        self, position: int, agency: str | None, without: Collection[type] = frozenset()
+    ) -> Iterator[Case | RegisterEntry]:
         """Every case and every entry of the registers beside them (employers, short contacts, outreach events) as
         they stood at `position` of the global log, rebuilt from the raw events alone in this process, one at a time;
-        of `agency` (None: all). Raises PositionNotReached at once, not when the states are first asked for."""
+        of `agency` (None: all); events of the types in `without` not read. Raises PositionNotReached at once, not
+        when the states are first asked for."""
         self._check(position)
         event_log = self.cases.ports.event_log
         if position <= self.hold_all_up_to:
-            return paused_while_reading(states_in_log_order(event_log, position, REPLAY_BATCH), agency)
-        return paused_while_reading(states_by_aggregate(event_log, position, REPLAY_BATCH), agency)
+            return paused_while_reading(states_in_log_order(event_log, position, REPLAY_BATCH, without), agency)
+        return paused_while_reading(states_by_aggregate(event_log, position, REPLAY_BATCH, None, without), agency)
 
     def _check(self, position: int) -> None:
         head = self.cases.recorder.max_notification_id() or 0
@@ -209,15 +213,21 @@ class Reporting:
             raise PositionNotReached(position, head)
 
     def _extracted(self, position: int, agency: str | None, extract: Extract[Fact]) -> Iterator[Fact]:
+        without = UNREAD_BY.get(extract, frozenset())
         with self._parts(position) as count:
             if count == 1:
-                for state in self.replay_log(position, agency):
+                for state in self.replay_log(position, agency, without):
                     if (fact := extract(state)) is not None:
                         yield fact
                 return
             assert self.processes is not None
             task = functools.partial(
-                extracted_part, position=position, agency=agency, batch=REPLAY_BATCH, extract=extract
+                extracted_part,
+                position=position,
+                agency=agency,
+                batch=REPLAY_BATCH,
+                extract=extract,
+                without=without,
             )
             others = [Part(index, count) for index in range(1, count)]
             with self.processes.replaying(task, others) as results:

@@ -13,7 +13,7 @@ Two definitions of the ESF+ figures are answered, each named by its `definition_
 
 import itertools
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, TypeVar
@@ -22,6 +22,7 @@ from domain import indicators as v1
 from domain import indicators_v2 as v2
 from domain.case import Case
 from domain.employers import Employer
+from domain.events import CounsellingSessionHeld
 from domain.funnel import FUNNEL_STAGES, PATHWAYS, funnel_position
 from domain.indicators import CODES, GENDERS, output_codes, result_codes
 
@@ -230,6 +231,17 @@ def participant_in(state: object) -> Participant | None:
 def funnel_facts_in(state: object) -> FunnelFacts | None:
     """A replayed case's place in the funnel (`funnel_facts_of`); nothing of a register's entry."""
     return funnel_facts_of(state) if isinstance(state, Case) else None
+
+
+# The events whose absence changes none of an extract's facts, so that a replay for it does not read them at all:
+# a session changes no more of a case than its sessions, version and the days of its last step and contact
+# (domain/evolution.py, `_sessions_held`), none of which the ESF+ facts of either definition or the funnel's read
+# (tests/unit/test_unread_sessions.py). Sessions are about three in five events of a desk's log.
+UNREAD_BY: dict[Callable[..., object], frozenset[type]] = {
+    esf_fact_of: frozenset({CounsellingSessionHeld}),
+    participant_in: frozenset({CounsellingSessionHeld}),
+    funnel_facts_in: frozenset({CounsellingSessionHeld}),
+}
 
 
 # Suppression, for either definition.

@@ -24,7 +24,7 @@ missing key, a key that does not fit or a ciphertext that does not open raise Ke
 """
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
@@ -226,6 +226,17 @@ class MsgspecMapper(Mapper[UUID]):
             events += decoded
             start = end
         return events
+
+    def stored_topics(self, classes: Collection[type]) -> tuple[str, ...]:
+        """Every topic events of these classes can be stored under: each one's as its class version 1 wrote it, and
+        `@N` for every version above up to the current one (none newer: a row written by newer code is read, and
+        refused, not passed over)."""
+        return tuple(
+            name if version == 1 else f"{name}@{version}"
+            for name, cls in self.stored_types.items()
+            if cls in classes
+            for version in range(1, getattr(cls, "class_version", 1) + 1)
+        )
 
     def _decode_the_long_way(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any:
         name, _, version_text = topic.partition("@")

@@ -1,7 +1,7 @@
 """Lotse's tables beside the library's event tables: idempotency keys and the case list; and where an event stands
 in the log. The case list is filtered by name through the keyed name index (infrastructure/privacy/name_index.py)."""
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
@@ -196,18 +196,24 @@ class SqlEventLog:
     def case_events(self, case_id: UUID, opening: Opening) -> list[Any]:
         return self._case_mappers[opening].decode_rows(case_id, self.recorder.select_case_rows(case_id))
 
-    def events_between(self, start: int, stop: int, limit: int) -> list[tuple[int, Any]]:
+    def events_between(
+        self, start: int, stop: int, limit: int, without: Collection[type] = frozenset()
+    ) -> list[tuple[int, Any]]:
         decode = self.mapper.decode
+        rows = self.recorder.select_log_rows(start, limit, stop, self.mapper.stored_topics(without))
         return [
             (position, decode(originator_id, version, topic, state))
-            for position, originator_id, version, topic, state in self.recorder.select_log_rows(start, limit, stop)
+            for position, originator_id, version, topic, state in rows
         ]
 
-    def events_by_aggregate(self, stop: int, batch: int, part: Part | None = None) -> Iterator[Any]:
+    def events_by_aggregate(
+        self, stop: int, batch: int, part: Part | None = None, without: Collection[type] = frozenset()
+    ) -> Iterator[Any]:
         decode = self.mapper.decode
         after, below = self._bounds(part)
+        without_topics = self.mapper.stored_topics(without)
         while True:
-            rows = self.recorder.select_rows_by_aggregate(after, stop, batch, below)
+            rows = self.recorder.select_rows_by_aggregate(after, stop, batch, below, without_topics)
             for originator_id, version, topic, state in rows:
                 yield decode(originator_id, version, topic, state)
             if len(rows) < batch:
@@ -232,11 +238,16 @@ class LogRows(Protocol):
     """The recorder's lean reads of the log (infrastructure/eventstore/recorders.py)."""
 
     def select_log_rows(
-        self, start: int, limit: int, stop: int | None = None
+        self, start: int, limit: int, stop: int | None = None, without_topics: Sequence[str] = ()
     ) -> list[tuple[int, Any, int, str, bytes]]: ...
 
     def select_rows_by_aggregate(
-        self, after: tuple[Any, int] | None, stop: int, limit: int, below: Any = None
+        self,
+        after: tuple[Any, int] | None,
+        stop: int,
+        limit: int,
+        below: Any = None,
+        without_topics: Sequence[str] = (),
     ) -> list[tuple[Any, int, str, bytes]]: ...
 
     def select_case_rows(self, originator_id: UUID) -> list[tuple[int, str, bytes]]: ...
@@ -248,3 +259,5 @@ class RowDecoder(Protocol):
     def decode(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any: ...
 
     def decode_rows(self, originator_id: Any, rows: Sequence[tuple[int, str, bytes]]) -> list[Any]: ...
+
+    def stored_topics(self, classes: Collection[type]) -> tuple[str, ...]: ...

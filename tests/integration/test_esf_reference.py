@@ -32,7 +32,7 @@ from application import reporting as reporting_module
 from application.cases import CaseService
 from application.ports import Principal
 from application.reporting import HOLD_ALL_UP_TO, EsfFigures, Reporting
-from application.statistics import COLUMNS, CURRENT_DEFINITION
+from application.statistics import COLUMNS, CURRENT_DEFINITION, UNREAD_BY
 from domain import decisions, steps
 from domain.case import Case
 from domain.employers import (
@@ -49,6 +49,7 @@ from domain.employers import (
     RegisterEmployer,
 )
 from domain.errors import DomainError
+from domain.events import CounsellingSessionHeld
 from domain.evolution import evolve
 from domain.registers import RegisterEvent
 from domain.steps import StepCommand
@@ -608,6 +609,28 @@ def test_a_replay_aggregate_by_aggregate_gives_the_states_a_replay_in_the_log_s_
     everything = list(reporting.replay_log(head, None))
     assert {state.id for state in everything if isinstance(state, Case)} == {case.case_id for case in planned}
     assert {state.id for state in everything if isinstance(state, Employer)} == {e.employer_id for e in employers}
+
+
+def test_a_replay_that_leaves_the_sessions_unread_finds_every_fact_a_replay_of_every_event_finds(
+    make_lotse: LotseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reporting_module, "REPLAY_BATCH", 7)  # a read's batches end inside aggregates
+    system = make_lotse()
+    reporting: Reporting = system.projections.reporting
+    record_desk(system, desk(30, seed=5), checkpoints_at=(), employers=employers_of_desk(8, seed=5))
+    head = system.projections.runner.head()
+    for position in (head // 2 + 1, head):
+        for hold_all_up_to in (head, 0):  # in the log's order, aggregate by aggregate
+            reporting.hold_all_up_to = hold_all_up_to
+            every = sorted(reporting.replay_log(position, None), key=lambda state: str(state.id))
+            unread = sorted(
+                reporting.replay_log(position, None, {CounsellingSessionHeld}), key=lambda state: str(state.id)
+            )
+            assert [state.id for state in unread] == [state.id for state in every]
+            assert any(state.sessions for state in every if isinstance(state, Case))
+            assert all(state.sessions == () for state in unread if isinstance(state, Case))
+            for extract in UNREAD_BY:
+                assert [extract(state) for state in unread] == [extract(state) for state in every], extract.__name__
 
 
 def test_a_replay_pauses_the_garbage_collector_while_it_reads_and_not_while_its_caller_holds_a_state(

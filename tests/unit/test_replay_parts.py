@@ -1,6 +1,7 @@
 """How the log's reading by aggregate cuts the id space into parts (infrastructure/eventstore/tables.py): every id,
 those on the cuts and at both ends too, falls into exactly one part, and the parts in order are the ids in order."""
 
+from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -20,8 +21,14 @@ class Rows:
         self.rows = sorted((id_, version, "topic", b"") for id_ in ids for version in (1, 2))
 
     def select_rows_by_aggregate(
-        self, after: tuple[Any, int] | None, stop: int, limit: int, below: Any = None
+        self,
+        after: tuple[Any, int] | None,
+        stop: int,
+        limit: int,
+        below: Any = None,
+        without_topics: Sequence[str] = (),
     ) -> list[tuple[Any, int, str, bytes]]:
+        assert not without_topics
         found = [row for row in self.rows if (after is None or row[:2] > after) and (below is None or row[0] < below)]
         return found[:limit]
 
@@ -40,6 +47,9 @@ class Database:
 class Decoder:
     def decode(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any:
         return originator_id, originator_version
+
+    def stored_topics(self, classes: Collection[type]) -> tuple[str, ...]:
+        return ()
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
