@@ -13,7 +13,9 @@ from application.cases import CaseService
 from application.errors import InvalidQuery
 from application.policy import agency_scope, require
 from application.ports import ParticipantOfPeriod, ParticipantsOfPeriod, Principal, Pseudonyms, Role, ViewQueries
+from application.replay import leaves_unread
 from application.reporting import Reporting
+from application.statistics import SESSIONS
 from application.workspace import MIN_POSITION_WAIT_SECONDS, wait_for_views
 from domain.case import Case
 from domain.exports import COLUMNS, EXPORT_VERSION, export_row, of_period
@@ -93,6 +95,7 @@ class Exports:
         return [item for item in found if of_period(item.facts, start, end)]
 
 
+@leaves_unread(SESSIONS)
 def _case_facts_in(state: object) -> tuple[UUID, CaseFacts] | None:
     """A replayed case's id and facts; nothing of a register's entry (a module function: it may run in another
     process)."""

@@ -23,6 +23,32 @@ from domain.registers import RegisterEntry, RegisterEvent
 State = Case | RegisterEntry
 Fact = TypeVar("Fact")
 Extract = Callable[[State], Fact | None]
+Marked = TypeVar("Marked", bound=Callable[..., object])
+
+# Per extract, the events whose absence changes none of its facts (`leaves_unread`).
+_UNREAD: dict[Callable[..., object], frozenset[type]] = {}
+
+
+def leaves_unread(*kinds: type) -> Callable[[Marked], Marked]:
+    """Marks an extract whose facts the events of `kinds` change nothing of: a replay for it does not read them at all
+    (`unread_by`). The mark is a claim about what the extract reads of a state; tests/unit/test_unread_sessions.py
+    checks every marked extract against a replay of every event."""
+
+    def mark(extract: Marked) -> Marked:
+        _UNREAD[extract] = frozenset(kinds)
+        return extract
+
+    return mark
+
+
+def unread_by(extract: Callable[..., object]) -> frozenset[type]:
+    """The events a replay for `extract` leaves unread (none, unless it is marked `leaves_unread`)."""
+    return _UNREAD.get(extract, frozenset())
+
+
+def marked_unread() -> dict[Callable[..., object], frozenset[type]]:
+    """Every extract marked so far, with what it leaves unread."""
+    return dict(_UNREAD)
 
 
 def states_in_log_order(

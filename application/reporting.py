@@ -26,12 +26,12 @@ from application.replay import (
     paused_while_reading,
     states_by_aggregate,
     states_in_log_order,
+    unread_by,
 )
 from application.statistics import (
     CURRENT_DEFINITION,
     DEFINITION_0_1,
     DEFINITIONS,
-    UNREAD_BY,
     Basis,
     Counts,
     PathwayFunnel,
@@ -213,7 +213,7 @@ class Reporting:
             raise PositionNotReached(position, head)
 
     def _extracted(self, position: int, agency: str | None, extract: Extract[Fact]) -> Iterator[Fact]:
-        without = UNREAD_BY.get(extract, frozenset())
+        without = unread_by(extract)
         with self._parts(position) as count:
             if count == 1:
                 for state in self.replay_log(position, agency, without):

@@ -25,6 +25,7 @@ from application.errors import ConcurrentUpdate, EntryNotFound, PermissionDenied
 from application.policy import require
 from application.ports import ALL_AGENCIES, IdempotencyClaim, Principal, ReportSigner, RetryKey, Role
 from application.registers import WRITE_ATTEMPTS, Decision, RegisterService, Written
+from application.replay import leaves_unread
 from application.reporting import Reporting
 from application.statistics import (
     CURRENT_DEFINITION,
@@ -32,6 +33,7 @@ from application.statistics import (
     MIN_CELL,
     PARTITIONS_OF_ALL,
     RESPONSE_COLUMNS,
+    SESSIONS,
     Basis,
     FunnelFacts,
     case_facts_and_employers,
@@ -294,6 +296,7 @@ def _activity_of(state: Any) -> tuple[str, list[Any]]:
     return state.agency, facts_of(state)
 
 
+@leaves_unread(SESSIONS)
 def _funnel_of(state: Any) -> tuple[str, tuple[date, FunnelFacts]] | None:
     return (state.agency, (state.opened_on, funnel_facts_of(state))) if isinstance(state, Case) else None
 

@@ -13,11 +13,12 @@ Two definitions of the ESF+ figures are answered, each named by its `definition_
 
 import itertools
 import statistics
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, TypeVar
 
+from application.replay import leaves_unread
 from domain import indicators as v1
 from domain import indicators_v2 as v2
 from domain.case import Case
@@ -199,6 +200,13 @@ def count_persons_of_facts(
     return esf_counts(basis, sums)
 
 
+# Sessions are about three in five events of a desk's log, and a session sets nothing of a case but its sessions, its
+# version and the days of its last step and contact (domain/evolution.py, `_sessions_held`): the ESF+ facts of either
+# definition and the funnel's read none of these, so their replays leave the sessions unread.
+SESSIONS = CounsellingSessionHeld
+
+
+@leaves_unread(SESSIONS)
 def esf_fact_of(state: object) -> v2.CaseFacts | Employer | None:
     """What the current definition counts of a replayed state (a case or a register's entry): a case's facts, not
     the case; an employer as it is; nothing of other entries."""
@@ -223,25 +231,16 @@ def case_facts_and_employers(
     return cases, employers
 
 
+@leaves_unread(SESSIONS)
 def participant_in(state: object) -> Participant | None:
     """A replayed case as 0.1 counted it (`participant_of`); nothing of a register's entry."""
     return participant_of(state) if isinstance(state, Case) else None
 
 
+@leaves_unread(SESSIONS)
 def funnel_facts_in(state: object) -> FunnelFacts | None:
     """A replayed case's place in the funnel (`funnel_facts_of`); nothing of a register's entry."""
     return funnel_facts_of(state) if isinstance(state, Case) else None
-
-
-# The events whose absence changes none of an extract's facts, so that a replay for it does not read them at all:
-# a session changes no more of a case than its sessions, version and the days of its last step and contact
-# (domain/evolution.py, `_sessions_held`), none of which the ESF+ facts of either definition or the funnel's read
-# (tests/unit/test_unread_sessions.py). Sessions are about three in five events of a desk's log.
-UNREAD_BY: dict[Callable[..., object], frozenset[type]] = {
-    esf_fact_of: frozenset({CounsellingSessionHeld}),
-    participant_in: frozenset({CounsellingSessionHeld}),
-    funnel_facts_in: frozenset({CounsellingSessionHeld}),
-}
 
 
 # Suppression, for either definition.

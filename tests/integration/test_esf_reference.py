@@ -16,11 +16,13 @@ arithmetic: it shares no code with application/statistics.py or domain/indicator
 """
 
 import calendar
+import functools
 import gc
 import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -28,11 +30,13 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from application import exports, reports  # noqa: F401  (the extracts they mark `leaves_unread`)
 from application import reporting as reporting_module
 from application.cases import CaseService
 from application.ports import Principal
+from application.replay import marked_unread
 from application.reporting import HOLD_ALL_UP_TO, EsfFigures, Reporting
-from application.statistics import COLUMNS, CURRENT_DEFINITION, UNREAD_BY
+from application.statistics import COLUMNS, CURRENT_DEFINITION, DEFINITION_0_1
 from domain import decisions, steps
 from domain.case import Case
 from domain.employers import (
@@ -629,8 +633,70 @@ def test_a_replay_that_leaves_the_sessions_unread_finds_every_fact_a_replay_of_e
             assert [state.id for state in unread] == [state.id for state in every]
             assert any(state.sessions for state in every if isinstance(state, Case))
             assert all(state.sessions == () for state in unread if isinstance(state, Case))
-            for extract in UNREAD_BY:
+            for extract in marked_unread():
                 assert [extract(state) for state in unread] == [extract(state) for state in every], extract.__name__
+
+
+class InThisProcess:
+    """Replay processes that replay every part in this process, through its reading of the log."""
+
+    def __init__(self, event_log: Any) -> None:
+        self.event_log = event_log
+
+    @contextmanager
+    def parts(self) -> Iterator[int]:
+        yield 3
+
+    @contextmanager
+    def replaying(self, task: Any, parts: Any) -> Iterator[Iterator[Any]]:
+        yield iter([task(self.event_log, part) for part in parts])
+
+
+def test_the_as_of_figures_are_replayed_without_reading_a_session_and_the_activity_with_them(
+    make_lotse: LotseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system = make_lotse()
+    record_desk(system, desk(12, seed=6), checkpoints_at=())
+    reporting: Reporting = system.projections.reporting
+    head = system.projections.runner.head()
+    event_log = system.cases.ports.event_log
+    read: list[type] = []
+
+    def noting(name: str) -> Any:
+        reading = getattr(event_log, name)
+
+        def noted(*args: Any, **kwargs: Any) -> Any:
+            events = list(reading(*args, **kwargs))
+            read.extend(type(event[1] if isinstance(event, tuple) else event) for event in events)
+            return events
+
+        return noted
+
+    def replayed(extract: Any) -> list[Any]:
+        return list(reporting.replay_extracted(head, None, extract))
+
+    for name in ("events_between", "events_by_aggregate"):
+        monkeypatch.setattr(event_log, name, noting(name))
+    start, end = PERIODS[0]
+    answers = {
+        "esf": lambda: reporting.esf(None, start, end, "entry", as_of_position=head),
+        "esf under 0.1's definition": lambda: reporting.esf(
+            None, start, end, "entry", as_of_position=head, definition_version=DEFINITION_0_1
+        ),
+        "funnel": lambda: reporting.funnel(None, as_of_position=head),
+        **{extract.__name__: functools.partial(replayed, extract) for extract in marked_unread()},
+    }
+    ways = ((head, None, "in the log's order"), (0, None, "by aggregate"), (0, InThisProcess(event_log), "in parts"))
+    for hold_all_up_to, processes, way in ways:
+        reporting.hold_all_up_to, reporting.processes = hold_all_up_to, processes
+        for what, answer in answers.items():
+            read.clear()
+            answer()
+            assert read, (what, way)
+            assert CounsellingSessionHeld not in read, (what, way)
+        read.clear()
+        reporting.activity(None, start, end, as_of_position=head)
+        assert CounsellingSessionHeld in read, way
 
 
 def test_a_replay_pauses_the_garbage_collector_while_it_reads_and_not_while_its_caller_holds_a_state(

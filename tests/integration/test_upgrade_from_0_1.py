@@ -38,9 +38,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
 
 from api.app import create_app
+from application import exports, reports  # noqa: F401  (the extracts they mark `leaves_unread`)
+from application.replay import marked_unread
 from application.statistics import CURRENT_DEFINITION, DEFINITION_0_1
+from domain.case import Case
+from domain.events import CounsellingSessionHeld
 from domain.indicators import OUTPUT_CODES, RESULT_CODES
 from domain.privacy import PERSONAL_FIELDS, PERSONAL_PARTS, PERSONAL_PROFILE_FIELDS, field_path
+from infrastructure.bootstrap import bootstrap
 from infrastructure.cli import main as cli
 from infrastructure.settings import Settings
 
@@ -409,6 +414,25 @@ def test_statistics_published_under_0_1_are_reproduced(installation: Installatio
         assert current["definition_version"] == CURRENT_DEFINITION, f"[{installation.backend}] {current}"
         assert (current["as_of_position"], current["digest"]) == (old["as_of_position"], old["digest"])
         assert set(current["indicators"]) == set([*OUTPUT_CODES, "EECO19"] if basis == "entry" else RESULT_CODES)
+
+
+def test_sessions_0_1_stored_are_left_unread_by_the_replays_of_the_statistics(installation: Installation) -> None:
+    """0.1 stored its sessions under their class version 1's topic: the replays that leave sessions unread leave
+    those out too, and find what a replay of every event finds."""
+    system = bootstrap(Settings.from_environ())
+    try:
+        reporting = system.projections.reporting
+        head = installation.log_head()
+        for hold_all_up_to in (head, 0):  # in the log's order, aggregate by aggregate
+            reporting.hold_all_up_to = hold_all_up_to
+            every = list(reporting.replay_log(head, None))
+            unread = list(reporting.replay_log(head, None, {CounsellingSessionHeld}))
+            assert any(state.sessions for state in every if isinstance(state, Case)), installation.backend
+            assert not any(state.sessions for state in unread if isinstance(state, Case)), installation.backend
+            for extract in marked_unread():
+                assert [extract(state) for state in unread] == [extract(state) for state in every], extract.__name__
+    finally:
+        system.close()
 
 
 def test_a_new_step_on_an_old_case_is_recorded_and_the_log_still_verifies(installation: Installation) -> None:

@@ -1,7 +1,7 @@
-"""A replay for the ESF+ figures (either definition) and the funnel leaves the cases' sessions unread
-(application/statistics.py UNREAD_BY): whatever the journey, the facts it finds are those a replay of every event
-finds, at every point of the journey. The activity figures count sessions: their replay must read them, and a
-replay without them finds other facts, which shows that the comparison here can tell."""
+"""A replay for the ESF+ figures (either definition), the funnel and the participant export leaves the cases'
+sessions unread (`leaves_unread`, application/replay.py): whatever the journey, the facts each marked extract finds
+are those a replay of every event finds, at every point of the journey. The activity figures count sessions: their
+replay must read them, and a replay without them finds other facts, which shows that the comparison here can tell."""
 
 from typing import Any
 
@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from msgspec.structs import replace
 
+from application import exports, reports
 from application.activity import facts_of
-from application.replay import evolved_over_gaps
-from application.statistics import UNREAD_BY, esf_fact_of, funnel_facts_in, participant_in
+from application.replay import evolved_over_gaps, marked_unread
+from application.statistics import esf_fact_of, funnel_facts_in, participant_in
 from domain import events as ev
 from infrastructure.eventstore.mapper import MsgspecMapper
 from tests.unit.test_properties import BOUNDED, run
@@ -32,15 +33,16 @@ def replayed(events: list[ev.CaseEvent], without: frozenset[type]) -> Any:
 @given(journeys_with_runs_of_sessions())
 def test_the_statistics_find_the_same_facts_with_the_sessions_left_unread(journey: Journey) -> None:
     result = run(journey)
-    for extract, unread in UNREAD_BY.items():
+    for extract, unread in marked_unread().items():
         for count in range(1, len(result.events) + 1):
             whole = replayed(result.events[:count], frozenset())
             assert extract(replayed(result.events[:count], unread)) == extract(whole), (extract.__name__, count)
 
 
-def test_the_esf_figures_and_the_funnel_are_replayed_without_sessions_and_the_activity_with_them() -> None:
-    assert {esf_fact_of: SESSIONS, participant_in: SESSIONS, funnel_facts_in: SESSIONS} == UNREAD_BY
-    assert facts_of not in UNREAD_BY
+def test_the_esf_figures_the_funnel_and_the_export_leave_the_sessions_unread_and_the_activity_reads_them() -> None:
+    marked = {esf_fact_of, participant_in, funnel_facts_in, reports._funnel_of, exports._case_facts_in}
+    assert marked_unread() == dict.fromkeys(marked, SESSIONS)
+    assert not {facts_of, reports._activity_of} & set(marked_unread())
 
 
 def test_the_activity_figures_find_other_facts_without_the_sessions() -> None:
