@@ -6,7 +6,8 @@ position through the same definitions, so an auditor can check a published figur
 ESF+ figures under release 0.1's definition (`definition_version` esf-plus-2021-1057-annex-i/lotse-1) have no view:
 they are always replayed, live answers at the log's head. That costs a replay of the whole log per request — every
 event up to the position but the sessions, which change nothing these figures count (`leaves_unread`), decoded and
-evolved once, without personal data — the cost of any `as_of_position` answer (README, Performance). It serves an auditor re-deriving a figure published before 0.2, not a dashboard.
+evolved once, without personal data — the cost of any `as_of_position` answer (README, Performance). It serves an
+auditor re-deriving a figure published before 0.2, not a dashboard.
 """
 
 import functools
