@@ -21,7 +21,7 @@ import gc
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -637,6 +637,23 @@ def test_a_replay_that_leaves_the_sessions_unread_finds_every_fact_a_replay_of_e
                 assert [extract(state) for state in unread] == [extract(state) for state in every], extract.__name__
 
 
+def noting_reads(event_log: Any, monkeypatch: pytest.MonkeyPatch, note: Callable[[str, list[Any]], None]) -> None:
+    """Tells `note` of every read of the whole log a replay makes: the reading's name and the events it answered."""
+
+    def noting(name: str) -> Callable[..., list[Any]]:
+        reading = getattr(event_log, name)
+
+        def noted(*args: Any) -> list[Any]:
+            answered = list(reading(*args))
+            note(name, [each[1] if isinstance(each, tuple) else each for each in answered])
+            return answered
+
+        return noted
+
+    for name in ("events_between", "events_by_aggregate"):
+        monkeypatch.setattr(event_log, name, noting(name))
+
+
 class InThisProcess:
     """Replay processes that replay every part in this process, through its reading of the log."""
 
@@ -661,22 +678,11 @@ def test_the_as_of_figures_are_replayed_without_reading_a_session_and_the_activi
     head = system.projections.runner.head()
     event_log = system.cases.ports.event_log
     read: list[type] = []
-
-    def noting(name: str) -> Any:
-        reading = getattr(event_log, name)
-
-        def noted(*args: Any, **kwargs: Any) -> Any:
-            events = list(reading(*args, **kwargs))
-            read.extend(type(event[1] if isinstance(event, tuple) else event) for event in events)
-            return events
-
-        return noted
+    noting_reads(event_log, monkeypatch, lambda _, events: read.extend(map(type, events)))
 
     def replayed(extract: Any) -> list[Any]:
         return list(reporting.replay_extracted(head, None, extract))
 
-    for name in ("events_between", "events_by_aggregate"):
-        monkeypatch.setattr(event_log, name, noting(name))
     start, end = PERIODS[0]
     answers = {
         "esf": lambda: reporting.esf(None, start, end, "entry", as_of_position=head),
@@ -708,18 +714,7 @@ def test_a_replay_pauses_the_garbage_collector_while_it_reads_and_not_while_its_
     head = system.projections.runner.head()
     event_log = system.cases.ports.event_log
     collector_on_read: list[tuple[str, bool]] = []
-
-    def noting(name: str) -> Any:
-        read = getattr(event_log, name)
-
-        def noted(*args: Any) -> Any:
-            collector_on_read.append((name, gc.isenabled()))
-            return read(*args)
-
-        return noted
-
-    for name in ("events_between", "events_by_aggregate"):
-        monkeypatch.setattr(event_log, name, noting(name))
+    noting_reads(event_log, monkeypatch, lambda name, _: collector_on_read.append((name, gc.isenabled())))
     assert gc.isenabled()
     for hold_all_up_to in (head, 0):  # in the log's order, aggregate by aggregate
         reporting.hold_all_up_to = hold_all_up_to
