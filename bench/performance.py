@@ -13,7 +13,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,6 +22,7 @@ import msgspec
 import psycopg
 
 from application.cases import CaseService
+from bench.api_threads import SplitWork, ThreadsDuring
 from bench.bulk_load import Loaded, load_caseload
 from bench.cpu_time import CpuDuring, CpuUsed, cores
 from bench.http_load import NewDescendantsPeak, peak_memory_mb, percentile, read_latencies
@@ -89,7 +90,8 @@ def _writes(settings: Settings, raw_url: str, schema: str, sizes: Sizes, directo
             for clients in (1, 8, 32):
                 raw = one_connection if clients == 1 else commit_rate(raw_url, schema, clients, sizes.write_seconds)
                 cpu = CpuDuring(server.process.pid, worker.pid, settle=lambda: _views_reach_head(raw_url, schema))
-                lotse = wrk_step_rate(server, token, clients, sizes.write_seconds, during=cpu)
+                threads = ThreadsDuring(server.process.pid)
+                lotse = wrk_step_rate(server, token, clients, sizes.write_seconds, during=_all_of(cpu, threads))
                 say(
                     f"writes, {clients} clients, {workers} API process(es): Lotse {lotse.steps_per_second:.0f}/s "
                     f"(p50 {lotse.p50_ms:.1f} ms, p99 {lotse.p99_ms:.1f} ms; {lotse.not_created} not 201), "
@@ -106,9 +108,41 @@ def _writes(settings: Settings, raw_url: str, schema: str, sizes: Sizes, directo
                 if clients == 32:
                     assert cpu.used is not None
                     rows.append(_cpu_per_step(cpu.used, lotse.requests, one_connection))
+                    assert threads.split is not None
+                    rows.append(_threads_per_step(threads.split, lotse.requests))
     finally:
         server.stop()
     return rows
+
+
+@contextmanager
+def _all_of(*managers: AbstractContextManager[object]) -> Iterator[None]:
+    with ExitStack() as stack:
+        for manager in managers:
+            stack.enter_context(manager)
+        yield
+
+
+def _threads_per_step(split: SplitWork, steps: int) -> Row:
+    """The API processes' CPU per step split between their event loops and their other threads (handlers, pool), with
+    the context switches that hand each step from thread to thread."""
+    loops, others = split.main_threads, split.other_threads
+    per_step = [loops.user, loops.system, others.user, others.system]
+    loop_user, loop_system, other_user, other_system = (seconds / steps * 1000 for seconds in per_step)
+    switches = [(work.waits + work.preemptions) / steps for work in (loops, others)]
+    say(
+        f"API per step at 32 clients: event loops {loop_user:.2f} + {loop_system:.2f} ms, other threads "
+        f"{other_user:.2f} + {other_system:.2f} ms (user + system); context switches {switches[0]:.1f} / "
+        f"{switches[1]:.1f} (of which waiting {loops.waits / steps:.1f} / {others.waits / steps:.1f})"
+    )
+    return Row(
+        "API processes' CPU per step at 32 clients: event loops / handler and pool threads (user + system)",
+        f"{loop_user:.2f} + {loop_system:.2f} / {other_user:.2f} + {other_system:.2f} ms; "
+        f"{switches[0]:.1f} / {switches[1]:.1f} context switches",
+        "",
+        "",
+        "",
+    )
 
 
 def _views_reach_head(raw_url: str, schema: str, timeout: float = 120) -> None:
