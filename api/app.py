@@ -104,9 +104,9 @@ def app_for(lotse: Lotse) -> Litestar:
     async def size_thread_pools() -> None:
         # Handlers run in the event loop's default executor (Litestar's sync_to_thread), whose default is the cores
         # plus four threads. A writer waiting for its group commit holds no database connection, so twice as many
-        # threads as pooled connections let more writers share a commit (README, Performance: at 32 clients on two
-        # cores, 16 threads a process instead of 6 cost 14 % less CPU a step). Code run by anyio's threads reads
-        # the database throughout: one thread per connection.
+        # threads as pooled connections let more writers share a commit (docs/performance-history.md: at 32 clients
+        # on two cores, 16 threads a process instead of 6 cost 14 % less CPU a step). Code run by anyio's threads
+        # reads the database throughout: one thread per connection.
         executor = ThreadPoolExecutor(max_workers=handler_threads(settings), thread_name_prefix="lotse-handler")
         asyncio.get_running_loop().set_default_executor(executor)
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.pool_size

@@ -2,7 +2,7 @@
 
 A replay of a long log is bound by one core: decoding and evolving in Python. Its parts (the aggregates cut by id)
 share nothing, so each runs in a process of its own, reading the log through a connection of its own: on two cores,
-an as-of answer over 1,992,810 events took 7.75 s in two processes against 13.3 s in one (README, Performance).
+an as-of answer over 1,992,810 events took 7.75 s in two processes against 13.3 s in one (docs/performance-history.md).
 
 The processes are started for a replay and end with it: no process waits idle between the rare replays of a whole
 log, and none outlives a replay that was abandoned. They are spawned, not forked: the asking process runs threads

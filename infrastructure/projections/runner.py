@@ -38,7 +38,8 @@ State = Case | RegisterEntry  # what an event leaves behind: a case, or an entry
 TRACKING = "lotse_tracking"
 # Under a steady load each view transaction takes the events of this long. Its statements cost the same for a few
 # events as for many: at 32 clients, 0.08 s instead of 0.02 cut the worker's CPU per step by a third and PostgreSQL's
-# by a sixth (README, Performance). A write after a quiet spell is projected at once; this is the lag under load.
+# by a sixth (docs/performance-history.md). A write after a quiet spell is projected at once; this is the lag under
+# load.
 GATHER_SECONDS = 0.08
 REBUILD_BATCH = 10_000  # events per view transaction of a rebuild (`lotse projections rebuild`)
 SWITCH_SECONDS = 0.001  # the interpreter's switch interval while a catch-up writes beside projecting
@@ -375,9 +376,9 @@ def _writers(threaded: bool, threads: int) -> Iterator[Executor]:
     """Where a batch's views are written: `threads` threads beside the projecting (a thread per view where the pool
     allows), or (SQLite, whose one writer and readers share a file lock) the caller's own thread. With a thread each,
     no view's write waits for another's to end: a rebuild about 9 % faster than with three threads for eight views
-    (README, Performance). While they work, the interpreter switches between threads every SWITCH_SECONDS instead of
-    every 5 ms: a writing thread mostly waits for a statement's answer, and each answer would otherwise wait that long
-    for the projecting thread to give up the interpreter lock."""
+    (docs/performance-history.md). While they work, the interpreter switches between threads every SWITCH_SECONDS
+    instead of every 5 ms: a writing thread mostly waits for a statement's answer, and each answer would otherwise wait
+    that long for the projecting thread to give up the interpreter lock."""
     if not threaded:
         yield _InThisThread()
         return
