@@ -7,7 +7,6 @@ The supervisor of several API processes counts with the main threads; it does ne
 """
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bench.http_load import descendants
@@ -62,29 +61,35 @@ def threads_of(pids: set[int]) -> Tasks:
         for tid in thread_ids:
             try:
                 tasks[(pid, tid)] = _thread_work(pid, tid)
-            except (OSError, IndexError, ValueError):
+            except (OSError, IndexError, KeyError, ValueError):  # ended meanwhile, or a kernel without the lines
                 continue
     return tasks
 
 
 def _thread_work(pid: int, tid: int) -> ThreadWork:
     with open(f"/proc/{pid}/task/{tid}/stat", encoding="ascii", errors="replace") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    switches = dict(_switch_lines(f"/proc/{pid}/task/{tid}/status"))
+        stat_text = stat.read()
+    with open(f"/proc/{pid}/task/{tid}/status", encoding="ascii", errors="replace") as status:
+        status_text = status.read()
+    return parse_thread_work(stat_text, status_text)
+
+
+def parse_thread_work(stat: str, status: str) -> ThreadWork:
+    """A thread's `stat` and `status` files read: utime and stime are the 14th and 15th fields of `stat`, counted
+    after its name in parentheses (which may hold spaces and parentheses of its own); the switches are lines of
+    `status`."""
+    fields = stat.rsplit(")", 1)[1].split()
+    switches = {}
+    for line in status.splitlines():
+        name, _, value = line.partition(":")
+        if name.endswith("ctxt_switches"):
+            switches[name] = int(value)
     return ThreadWork(
         user=int(fields[11]) / CLOCK_TICKS,
         system=int(fields[12]) / CLOCK_TICKS,
         waits=switches["voluntary_ctxt_switches"],
         preemptions=switches["nonvoluntary_ctxt_switches"],
     )
-
-
-def _switch_lines(path: str) -> Iterator[tuple[str, int]]:
-    with open(path, encoding="ascii", errors="replace") as status:
-        for line in status:
-            name, _, value = line.partition(":")
-            if name.endswith("ctxt_switches"):
-                yield name, int(value)
 
 
 def split_between(before: Tasks, after: Tasks) -> SplitWork:

@@ -4,10 +4,24 @@ import os
 import threading
 import time
 
-from bench.api_threads import ThreadsDuring, ThreadWork, split_between, threads_of
+from bench.api_threads import CLOCK_TICKS, ThreadWork, parse_thread_work, split_between, threads_of
 
 BURN_SECONDS = 0.3
 WAITS = 25
+
+# A thread's /proc files as the kernel writes them, for a thread whose name holds ") " itself; after the name come
+# state, ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt, majflt, cmajflt, then utime (250) and stime (75).
+STAT = "4242 (lotse) (x) 1) S 1 4242 4242 0 -1 4194560 900 0 3 0 250 75 0 0 20 0 17 0 123456 100000000 2500"
+STATUS = (
+    "Name:\tlotse) (x) 1\nState:\tS (sleeping)\nThreads:\t17\n"
+    "voluntary_ctxt_switches:\t42\nnonvoluntary_ctxt_switches:\t7\n"
+)
+
+
+def test_a_threads_files_are_read_field_by_field() -> None:
+    assert parse_thread_work(STAT, STATUS) == ThreadWork(
+        user=250 / CLOCK_TICKS, system=75 / CLOCK_TICKS, waits=42, preemptions=7
+    )
 
 
 def _burn_and_wait(done: threading.Event, release: threading.Event) -> None:
@@ -22,33 +36,37 @@ def _burn_and_wait(done: threading.Event, release: threading.Event) -> None:
     release.wait()
 
 
-def test_a_thread_started_during_the_load_counts_wholly_and_apart_from_the_main_thread() -> None:
+def test_a_thread_started_in_between_counts_wholly_and_apart_from_the_main_thread() -> None:
+    pid = os.getpid()
     done, release = threading.Event(), threading.Event()
-    during = ThreadsDuring(os.getpid())
+    worker = threading.Thread(target=_burn_and_wait, args=(done, release))
+    before = threads_of({pid})
     try:
-        with during:
-            worker = threading.Thread(target=_burn_and_wait, args=(done, release))
-            worker.start()
-            assert done.wait(60)
+        worker.start()
+        assert done.wait(60)
+        after = threads_of({pid})
     finally:
         release.set()
     worker.join()
-    assert during.split is not None
-    other, main = during.split.other_threads, during.split.main_threads
+    assert worker.native_id is not None
+    burnt = after[(pid, worker.native_id)]
     # /proc counts in clock ticks (10 ms here): the burnt time, less a tick or two.
-    assert other.user + other.system >= BURN_SECONDS - 0.05
-    assert other.waits >= WAITS
-    assert main.user + main.system < (other.user + other.system) / 2
+    assert burnt.user + burnt.system >= BURN_SECONDS - 0.05
+    assert burnt.waits >= WAITS
+    split = split_between(before, after)
+    assert split.other_threads.user + split.other_threads.system >= burnt.user + burnt.system
+    main = split.main_threads
+    assert main.user + main.system < BURN_SECONDS / 2  # this thread only waited meanwhile
 
 
 def test_only_what_was_used_in_between_counts() -> None:
     before = {(1, 1): ThreadWork(1.0, 0.5, 10, 2), (1, 7): ThreadWork(2.0, 1.0, 100, 5)}
+    before[(1, 8)] = ThreadWork(5.0, 5.0, 50, 50)  # ends in between: left out
     after = {
         (1, 1): ThreadWork(1.5, 0.75, 14, 3),
         (1, 7): ThreadWork(2.25, 1.25, 160, 5),
         (1, 9): ThreadWork(0.125, 0.0, 3, 0),  # started in between: all of it
-    }  # (1, 8) ended in between: left out
-    before[(1, 8)] = ThreadWork(5.0, 5.0, 50, 50)
+    }
     split = split_between(before, after)
     assert split.main_threads == ThreadWork(0.5, 0.25, 4, 1)
     assert split.other_threads == ThreadWork(0.375, 0.25, 63, 0)
