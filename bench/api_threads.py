@@ -9,9 +9,8 @@ The supervisor of several API processes counts with the main threads; it does ne
 import os
 from dataclasses import dataclass
 
+from bench.cpu_time import CLOCK_TICKS, stat_ticks
 from bench.http_load import descendants
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -75,18 +74,17 @@ def _thread_work(pid: int, tid: int) -> ThreadWork:
 
 
 def parse_thread_work(stat: str, status: str) -> ThreadWork:
-    """A thread's `stat` and `status` files read: utime and stime are the 14th and 15th fields of `stat`, counted
-    after its name in parentheses (which may hold spaces and parentheses of its own); the switches are lines of
+    """A thread's `stat` and `status` files read: its times from `stat`, its context switches from lines of
     `status`."""
-    fields = stat.rsplit(")", 1)[1].split()
+    user, system = stat_ticks(stat)
     switches = {}
     for line in status.splitlines():
         name, _, value = line.partition(":")
         if name.endswith("ctxt_switches"):
             switches[name] = int(value)
     return ThreadWork(
-        user=int(fields[11]) / CLOCK_TICKS,
-        system=int(fields[12]) / CLOCK_TICKS,
+        user=user / CLOCK_TICKS,
+        system=system / CLOCK_TICKS,
         waits=switches["voluntary_ctxt_switches"],
         preemptions=switches["nonvoluntary_ctxt_switches"],
     )

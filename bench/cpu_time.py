@@ -66,8 +66,14 @@ def _times(pids: set[int]) -> Times:
 def cpu_ticks(pid: int) -> int:
     """The process's user and system time so far, in clock ticks (/proc/<pid>/stat); OSError once it has ended."""
     with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+        return sum(stat_ticks(stat.read()))
+
+
+def stat_ticks(stat: str) -> tuple[int, int]:
+    """User and system time in clock ticks from a process's or thread's `stat` file: its 14th and 15th fields,
+    counted after its name in parentheses (which may hold spaces and parentheses of its own)."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[11]), int(fields[12])
 
 
 def postgres_pids() -> set[int]:

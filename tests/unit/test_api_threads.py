@@ -4,7 +4,8 @@ import os
 import threading
 import time
 
-from bench.api_threads import CLOCK_TICKS, ThreadWork, parse_thread_work, split_between, threads_of
+from bench.api_threads import ThreadWork, parse_thread_work, split_between, threads_of
+from bench.cpu_time import CLOCK_TICKS
 
 BURN_SECONDS = 0.3
 WAITS = 25
