@@ -25,6 +25,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -76,8 +77,12 @@ def free_port() -> int:
 class ThrowawayPostgres:
     """One PostgreSQL cluster in a temporary directory: start, stop, restart, close (stop and remove)."""
 
-    def __init__(self, bin_dir: Path | None = None, os_user: str | None = None) -> None:
+    def __init__(
+        self, bin_dir: Path | None = None, os_user: str | None = None, settings: Mapping[str, str] | None = None
+    ) -> None:
+        """`settings`: server settings over the fast ones above (a benchmark's cluster writes as a real one does)."""
         self.bin_dir = bin_dir or find_bin_dir()
+        self.settings = {**SETTINGS, **(settings or {})}
         self.os_user = os_user or (SUPERUSER if os.geteuid() == 0 else None)
         if self.os_user is not None:
             try:
@@ -213,7 +218,7 @@ class ThrowawayPostgres:
     def _configure(self, port: int) -> None:
         """Writes the port, the socket directory and the speed settings; read at every start."""
         self.port = port
-        settings = {**SETTINGS, "port": str(port), "unix_socket_directories": f"'{self.base}'"}
+        settings = {**self.settings, "port": str(port), "unix_socket_directories": f"'{self.base}'"}
         lines = "".join(f"{name} = {value}\n" for name, value in settings.items())
         conf = self.data_dir / "postgresql.auto.conf"
         conf.write_text(f"# written by tests/throwaway_postgres.py\n{lines}")
