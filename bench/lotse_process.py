@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -24,7 +25,15 @@ def free_port() -> int:
 class LotseServer:
     """Starts, kills and restarts one server process on fixed settings and port."""
 
-    def __init__(self, settings: Settings, log: Path, projections: str = "inline", workers: int = 1) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        log: Path,
+        projections: str = "inline",
+        workers: int = 1,
+        serve: Sequence[str] = (*LOTSE, "serve"),
+    ) -> None:
+        """`serve`: the command that serves (with `--port N` added), `lotse serve` unless a benchmark serves another."""
         # Load tests send far more than a person would: the per-token rate limit would only get in the way.
         self.env = {
             **os.environ,
@@ -39,12 +48,13 @@ class LotseServer:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
+        self.serve = list(serve)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [*LOTSE, "serve", "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT
+                [*self.serve, "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -53,7 +63,7 @@ class LotseServer:
                     return
             except httpx.HTTPError:
                 time.sleep(0.05)
-        raise RuntimeError(f"lotse serve did not start; see {self.log}")
+        raise RuntimeError(f"{' '.join(self.serve)} did not start; see {self.log}")
 
     def kill(self) -> None:
         assert self.process is not None

@@ -73,15 +73,17 @@ def wrk_step_rate(
     clients: int,
     seconds: float,
     during: AbstractContextManager[object] | None = None,
+    steps_path: str = "/cases/{}/steps",
 ) -> WrkResult:
     """Counselling sessions recorded per second by `clients` connections of wrk at once; `during` is entered just
-    before wrk starts and left when it ends (after the cases it writes to are opened)."""
+    before wrk starts and left when it ends (after the cases it writes to are opened). `steps_path`: where a case's
+    steps are posted, its id in place of `{}`."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise WrkMissing("wrk is not installed (Debian: apt-get install wrk)")
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=server.base, headers=headers, timeout=60) as client:
-        paths = [f"/cases/{_open(client)}/steps" for _ in range(clients * CASES_PER_CLIENT)]
+        paths = [steps_path.format(_open(client)) for _ in range(clients * CASES_PER_CLIENT)]
     step = {"type": "counselling_session_held", "date": date.today().isoformat(), "minutes": 45}
     with tempfile.TemporaryDirectory() as directory:
         script, cases = Path(directory) / "steps.lua", Path(directory) / "paths.txt"

@@ -1,0 +1,110 @@
+"""Lotse's step route against a prototype that records the step on the event loop (bench/async_steps.py): what an
+asynchronous write path would buy at 32 clients.
+
+`python -m bench.async_prototype [--rounds N] [--seconds S]` serves one scratch schema with both, two API processes
+each (`lotse serve --workers 2`, and `python -m bench.async_steps`), beside one `lotse worker`, and loads them in
+turns with wrk's 32 clients recording counselling sessions (bench/wrk_load.py), a round each. Per round: steps/s, the
+API processes' CPU per step (and the part of it in threads other than the event loops, with their context switches
+per step), and one connection's single-row commits measured just before, the baseline of issue 19's 0.5×.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.api_threads import ThreadsDuring
+from bench.async_steps import PATH
+from bench.cpu_time import CpuDuring
+from bench.lotse_process import LOTSE, LotseServer
+from bench.performance import _all_of, _views_reach_head, _worker
+from bench.raw_postgres import commit_rate
+from bench.table import DEFAULT_URL, Row, render, say, scratch_schema
+from bench.wrk_load import wrk_step_rate
+from infrastructure.settings import Settings
+
+CLIENTS = 32
+API_PROCESSES = 2
+SERVED: dict[str, tuple[tuple[str, ...], str]] = {
+    "Lotse (handler threads)": ((*LOTSE, "serve"), "/cases/{}/steps"),
+    "prototype (event loop)": ((sys.executable, "-m", "bench.async_steps"), PATH),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.async_prototype", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--database-url", default=os.environ.get("LOTSE_BENCH_DATABASE_URL", DEFAULT_URL))
+    args = parser.parse_args(argv)
+    rows: list[Row] = []
+    rates: dict[str, list[float]] = {name: [] for name in SERVED}
+    with scratch_schema(args.database_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
+        settings = Settings(database_url=url, data_dir=Path(directory) / "data")
+        servers = {
+            name: LotseServer(settings, Path(directory) / f"serve-{index}.log", "worker", API_PROCESSES, command)
+            for index, (name, (command, _)) in enumerate(SERVED.items())
+        }
+        try:
+            for server in servers.values():
+                server.start()
+            token = next(iter(servers.values())).token("ayse", "counsellor")
+            with _worker(settings, Path(directory)) as worker:
+                for round_number in range(1, args.rounds + 1):
+                    for name, server in servers.items():
+                        one_connection = commit_rate(args.database_url, schema, 1, args.seconds / 2)
+                        assert server.process is not None
+                        settle = lambda: _views_reach_head(args.database_url, schema)  # noqa: E731
+                        cpu = CpuDuring(server.process.pid, worker.pid, settle=settle)
+                        threads = ThreadsDuring(server.process.pid)
+                        steps = wrk_step_rate(
+                            server, token, CLIENTS, args.seconds, _all_of(cpu, threads), SERVED[name][1]
+                        )
+                        if steps.not_created or steps.requests == 0:
+                            raise RuntimeError(f"{name}: {steps.not_created} steps not recorded; see {directory}")
+                        rates[name].append(steps.steps_per_second / one_connection)
+                        rows.append(_row(name, round_number, steps.steps_per_second, steps.p99_ms, steps.requests,
+                                         cpu, threads, one_connection))  # fmt: skip
+        finally:
+            for server in servers.values():
+                server.stop()
+    lotse, prototype = (statistics.median(ratios) for ratios in rates.values())
+    rows.append(
+        Row("median ratio of the rounds: prototype against Lotse", f"{prototype:.2f}× against {lotse:.2f}×", "",
+            f"{prototype / lotse:.2f}×", "")
+    )  # fmt: skip
+    print(render(rows, f"{args.rounds} round(s) of {args.seconds:g} s each"))
+    return 0
+
+
+def _row(
+    name: str,
+    round_number: int,
+    rate: float,
+    p99_ms: float,
+    steps: int,
+    cpu: CpuDuring,
+    threads: ThreadsDuring,
+    one_connection: float,
+) -> Row:
+    assert cpu.used is not None
+    assert threads.split is not None
+    others = threads.split.other_threads
+    api_ms, others_ms = cpu.used.api / steps * 1000, (others.user + others.system) / steps * 1000
+    switches = (others.waits + others.preemptions) / steps
+    say(f"{name}, round {round_number}: {rate:.0f} steps/s, API {api_ms:.2f} ms a step, one connection "
+        f"{one_connection:.0f} commits/s")  # fmt: skip
+    return Row(
+        f"record a step over HTTP, {CLIENTS} clients, {API_PROCESSES} API processes: {name}, round {round_number}",
+        f"{rate:,.0f} steps/s (p99 {p99_ms:.0f} ms); API CPU {api_ms:.2f} ms a step, {others_ms:.2f} ms of it and"
+        f" {switches:.1f} context switches outside the event loops",
+        f"{one_connection:,.0f} commits/s (1 connection)",
+        f"{rate / one_connection:.2f}×",
+        "≥ 0.5× (aim 1.0×)",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""A prototype, for measurement only: a counselling session recorded on the event loop, through psycopg's asynchronous
+connections, beside Lotse's own route. The product does not use it; bench/async_prototype.py measures it against
+`POST /cases/{id}/steps`, to say what an asynchronous write path would buy (README, "Where a step's time goes").
+
+`POST /prototype/cases/{id}/steps` does what the product's route does for a step without `Idempotency-Key` or
+`If-Match` that adds nothing beside its event (a session): the token, the role's guard, the case read from the case
+cache with the events after its cached version, the rules, the event sealed by the mapper, a group commit (the
+recorder's own statements: the recording lock, the case list's row with the event, the hash chain's link), the cache
+updated and the answer the product gives. Unlike the product it has no idempotency keys, no `If-Match`, no retry of a
+lost race, no rows beside the events (keys, name index) and no snapshots: each of those would only add to its cost.
+
+`python -m bench.async_steps --port N` serves Lotse with this route in two API processes, as `lotse serve
+--workers 2` serves Lotse.
+"""
+
+import argparse
+import asyncio
+import sys
+from dataclasses import replace
+from typing import Any
+from uuid import UUID
+
+import uvicorn
+from eventsourcing.persistence import StoredEvent
+from litestar import Litestar, Request, Response, post
+from litestar.params import JSONBody
+from psycopg import AsyncConnection
+from psycopg.rows import tuple_row
+from psycopg_pool import AsyncConnectionPool
+
+from api.app import app_for
+from api.auth import principal_of, require_role
+from api.cases import _written
+from api.responses import CaseView, case_view
+from api.server import uvicorn_options
+from application.cases import summary_of
+from application.policy import COUNSELLING
+from application.ports import CaseSummary
+from application.workspace import Written, _as_shown
+from domain import decisions
+from domain.case import Case
+from domain.evolution import evolve, project_case
+from domain.steps import Step
+from infrastructure.audit.chain import inserted_links, links_after
+from infrastructure.bootstrap import Lotse, bootstrap
+from infrastructure.cli.serving import frozen
+from infrastructure.eventstore.recorders import PostgresCaseRecorder, _event_columns
+from infrastructure.eventstore.tables import summary_columns
+from infrastructure.settings import Settings
+
+API_PROCESSES = 2
+PATH = "/prototype/cases/{}/steps"
+
+
+class AsyncSteps:
+    """The case's read and the group commit of a step, on the event loop."""
+
+    def __init__(self, lotse: Lotse) -> None:
+        self.cases = lotse.cases
+        recorder = self.cases.recorder
+        assert isinstance(recorder, PostgresCaseRecorder), "the prototype records on PostgreSQL"
+        self.recorder = recorder
+        connecting = {name: value for name, value in recorder.datastore.pool.kwargs.items() if name != "row_factory"}
+        self.pool = AsyncConnectionPool(
+            kwargs={name: value for name, value in connecting.items() if value is not None},
+            min_size=lotse.settings.pool_size,
+            open=False,
+            configure=_autocommit,
+        )
+        self._rows_after = recorder._select_case_rows + " AND originator_version > %s ORDER BY originator_version"
+        self._queue: list[tuple[StoredEvent, CaseSummary, asyncio.Future[int]]] = []
+        self._committing = False
+
+    async def read(self, case_id: UUID) -> Case:
+        """The case from the cache (read whole on a miss, as the product reads it), with its events since."""
+        cache = self.cases.repository.cache
+        assert cache is not None
+        try:
+            cached: Case = cache.get(case_id)
+        except KeyError:
+            case = await asyncio.to_thread(self.cases.get_case, case_id, personal_data=True)
+            cache.put(case_id, case)
+            return case
+        async with self.pool.connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
+            await cursor.execute(self._rows_after, (case_id, cached.version), prepare=True, binary=True)
+            rows = await cursor.fetchall()
+        mapper = self.cases.mapper
+        later = [mapper.to_domain_event(StoredEvent(case_id, *row)) for row in rows]
+        case_now = project_case(cached, later)
+        assert case_now is not None
+        return case_now
+
+    async def commit(self, stored: StoredEvent, summary: CaseSummary) -> int:
+        """The event's position once committed, in a transaction with whatever else is queued meanwhile."""
+        answer = asyncio.get_running_loop().create_future()
+        self._queue.append((stored, summary, answer))
+        if not self._committing:
+            self._committing = True
+            asyncio.get_running_loop().create_task(self._commit_queued())
+        return await answer
+
+    async def _commit_queued(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[:256], self._queue[256:]
+                try:
+                    positions = await self._record([(stored, summary) for stored, summary, _ in batch])
+                except Exception as error:
+                    for _, _, answer in batch:
+                        answer.set_exception(error)
+                    continue
+                for (_, _, answer), position in zip(batch, positions, strict=True):
+                    answer.set_result(position)
+        finally:
+            self._committing = False
+
+    async def _record(self, batch: list[tuple[StoredEvent, CaseSummary]]) -> list[int]:
+        recorder, stored_events = self.recorder, [stored for stored, _ in batch]
+        async with self.pool.connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
+            try:
+                await cursor.execute(recorder._begin_and_lock)
+                while cursor.nextset():
+                    pass
+                last = await cursor.fetchone()
+                summaries = summary_columns([summary for _, summary in batch])
+                columns = (*summaries, *_event_columns(stored_events))
+                await cursor.execute(recorder._insert_summaries_and_events, columns)
+                positions = [row[0] for row in await cursor.fetchall()]
+                links = links_after(last[0] if last else None, list(zip(positions, stored_events, strict=True)))
+                await cursor.execute(f"{inserted_links(recorder._chain_table, links)}; COMMIT")
+            except BaseException:
+                await connection.rollback()
+                raise
+        return positions
+
+
+async def _autocommit(connection: AsyncConnection[Any]) -> None:
+    await connection.set_autocommit(True)
+
+
+def with_async_steps(lotse: Lotse) -> Litestar:
+    """Lotse's app, with the prototype's route beside its own."""
+    steps = AsyncSteps(lotse)
+    cases = lotse.cases
+
+    @post(PATH.format("{case_id:uuid}"), guards=[require_role(COUNSELLING)], include_in_schema=False)
+    async def record_step_on_the_loop(
+        case_id: UUID, data: JSONBody[Step], request: Request[Any, Any, Any]
+    ) -> Response[CaseView]:
+        principal = principal_of(request)
+        case = await steps.read(case_id)
+        event = decisions.record_step(case, data, cases._context(principal.subject))
+        after = evolve(case, event)
+        position = await steps.commit(cases.mapper.to_stored_event(event), summary_of(after))
+        cases.repository.cache.put(after.id, after)  # type: ignore[union-attr]
+        written = Written(
+            case=_as_shown(principal, after),
+            personal_data_erased=after.personal_data_erased,
+            today=cases.today(),
+            position=position,
+            replayed=False,
+        )
+        return _written(written, case_view(written))
+
+    async def open_pool() -> None:
+        await steps.pool.open()
+
+    async def close_pool() -> None:
+        await steps.pool.close()
+
+    app = app_for(lotse)
+    app.register(record_step_on_the_loop)
+    app.on_startup.append(open_pool)
+    app.on_shutdown.insert(0, close_pool)
+    return app
+
+
+def api_process() -> Litestar:
+    """One of the API processes (uvicorn calls it in each), as infrastructure/cli/serving.py builds Lotse's."""
+    return frozen(with_async_steps(bootstrap(replace(Settings.from_environ(), projections="worker"))))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.async_steps", description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    settings = Settings.from_environ()
+    bootstrap(settings).close()  # checks the schema once, as `lotse serve` does before its processes start
+    uvicorn.run(
+        f"{__name__}:api_process",
+        factory=True,
+        workers=API_PROCESSES,
+        host="127.0.0.1",
+        port=args.port,
+        log_level="info",
+        **uvicorn_options(settings),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
