@@ -1,11 +1,13 @@
 """Lotse's step route against a prototype that records the step on the event loop (bench/async_steps.py): what an
 asynchronous write path would buy at 32 clients.
 
-`python -m bench.async_prototype [--rounds N] [--seconds S]` serves one scratch schema with both, two API processes
-each (`lotse serve --workers 2`, and `python -m bench.async_steps`), beside one `lotse worker`, and loads them in
-turns with wrk's 32 clients recording counselling sessions (bench/wrk_load.py), a round each. Per round: steps/s, the
-API processes' CPU per step (and the part of it in threads other than the event loops, with their context switches
-per step), and one connection's single-row commits measured just before, the baseline of issue 19's 0.5×.
+`python -m bench.async_prototype [--rounds N] [--seconds S]` serves one scratch schema with Lotse (`lotse serve
+--workers 2`) and with the prototype's server (`python -m bench.async_steps`, two API processes as well), beside one
+`lotse worker`, and loads in turns, with wrk's 32 clients recording counselling sessions (bench/wrk_load.py): Lotse's
+route, the prototype's work done in handler threads, and the prototype on the event loop, a round each. Per round:
+steps/s, the API processes' CPU per step (and the part of it in threads other than the event loops, with their
+context switches per step), and one connection's single-row commits measured just before, the baseline of issue 19's
+0.5×.
 """
 
 import argparse
@@ -16,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from bench.api_threads import ThreadsDuring
-from bench.async_steps import PATH
+from bench.async_steps import IN_THREADS_PATH, PATH
 from bench.cpu_time import CpuDuring
 from bench.lotse_process import LOTSE, LotseServer
 from bench.performance import _all_of, _views_reach_head, _worker
@@ -27,9 +29,15 @@ from infrastructure.settings import Settings
 
 CLIENTS = 32
 API_PROCESSES = 2
-SERVED: dict[str, tuple[tuple[str, ...], str]] = {
-    "Lotse (handler threads)": ((*LOTSE, "serve"), "/cases/{}/steps"),
-    "prototype (event loop)": ((sys.executable, "-m", "bench.async_steps"), PATH),
+SERVERS: dict[str, tuple[str, ...]] = {
+    "lotse": (*LOTSE, "serve"),
+    "prototype": (sys.executable, "-m", "bench.async_steps"),
+}
+# Each variant: the server it is posted to, and where a case's steps go there.
+VARIANTS = {
+    "Lotse (handler threads)": ("lotse", "/cases/{}/steps"),
+    "prototype's work in handler threads": ("prototype", IN_THREADS_PATH),
+    "prototype on the event loop": ("prototype", PATH),
 }
 
 
@@ -40,28 +48,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("LOTSE_BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args(argv)
     rows: list[Row] = []
-    rates: dict[str, list[float]] = {name: [] for name in SERVED}
+    rates: dict[str, list[float]] = {name: [] for name in VARIANTS}
     with scratch_schema(args.database_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
         settings = Settings(database_url=url, data_dir=Path(directory) / "data")
         servers = {
-            name: LotseServer(settings, Path(directory) / f"serve-{index}.log", "worker", API_PROCESSES, command)
-            for index, (name, (command, _)) in enumerate(SERVED.items())
+            name: LotseServer(settings, Path(directory) / f"serve-{name}.log", "worker", API_PROCESSES, command)
+            for name, command in SERVERS.items()
         }
         try:
             for server in servers.values():
                 server.start()
-            token = next(iter(servers.values())).token("ayse", "counsellor")
+            token = servers["lotse"].token("ayse", "counsellor")
             with _worker(settings, Path(directory)) as worker:
                 for round_number in range(1, args.rounds + 1):
-                    for name, server in servers.items():
+                    for name, (served_by, steps_path) in VARIANTS.items():
+                        server = servers[served_by]
                         one_connection = commit_rate(args.database_url, schema, 1, args.seconds / 2)
                         assert server.process is not None
                         settle = lambda: _views_reach_head(args.database_url, schema)  # noqa: E731
                         cpu = CpuDuring(server.process.pid, worker.pid, settle=settle)
                         threads = ThreadsDuring(server.process.pid)
-                        steps = wrk_step_rate(
-                            server, token, CLIENTS, args.seconds, _all_of(cpu, threads), SERVED[name][1]
-                        )
+                        steps = wrk_step_rate(server, token, CLIENTS, args.seconds, _all_of(cpu, threads), steps_path)
                         if steps.not_created or steps.requests == 0:
                             raise RuntimeError(f"{name}: {steps.not_created} steps not recorded; see {directory}")
                         rates[name].append(steps.steps_per_second / one_connection)
@@ -70,11 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for server in servers.values():
                 server.stop()
-    lotse, prototype = (statistics.median(ratios) for ratios in rates.values())
-    rows.append(
-        Row("median ratio of the rounds: prototype against Lotse", f"{prototype:.2f}× against {lotse:.2f}×", "",
-            f"{prototype / lotse:.2f}×", "")
-    )  # fmt: skip
+    medians = {name: statistics.median(ratios) for name, ratios in rates.items()}
+    lotse = medians.pop("Lotse (handler threads)")
+    for name, median in medians.items():
+        rows.append(
+            Row(f"median ratio of the rounds: {name} against Lotse", f"{median:.2f}× against {lotse:.2f}×", "",
+                f"{median / lotse:.2f}×", "")
+        )  # fmt: skip
     print(render(rows, f"{args.rounds} round(s) of {args.seconds:g} s each"))
     return 0
 

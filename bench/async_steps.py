@@ -9,6 +9,9 @@ recorder's own statements: the recording lock, the case list's row with the even
 updated and the answer the product gives. Unlike the product it has no idempotency keys, no `If-Match`, no retry of a
 lost race, no rows beside the events (keys, name index) and no snapshots: each of those would only add to its cost.
 
+`POST /prototype-in-threads/cases/{id}/steps` does the same work as a synchronous handler, in Lotse's handler threads
+through its connection pool and group commit: what the prototype leaves out is then told apart from where it runs.
+
 `python -m bench.async_steps --port N` serves Lotse with this route in two API processes, as `lotse serve
 --workers 2` serves Lotse.
 """
@@ -35,7 +38,7 @@ from api.responses import CaseView, case_view
 from api.server import uvicorn_options
 from application.cases import summary_of
 from application.policy import COUNSELLING
-from application.ports import CaseSummary
+from application.ports import CaseSummary, Principal
 from application.workspace import Written, _as_shown
 from domain import decisions
 from domain.case import Case
@@ -50,6 +53,7 @@ from infrastructure.settings import Settings
 
 API_PROCESSES = 2
 PATH = "/prototype/cases/{}/steps"
+IN_THREADS_PATH = "/prototype-in-threads/cases/{}/steps"
 
 
 class AsyncSteps:
@@ -143,6 +147,21 @@ def with_async_steps(lotse: Lotse) -> Litestar:
     steps = AsyncSteps(lotse)
     cases = lotse.cases
 
+    cache = cases.repository.cache
+    assert cache is not None
+
+    def answer(principal: Principal, after: Case, position: int) -> Response[CaseView]:
+        cache.put(after.id, after)
+        shown = _as_shown(principal, after)
+        written = Written(
+            case=shown,
+            personal_data_erased=after.personal_data_erased,
+            today=cases.today(),
+            position=position,
+            replayed=False,
+        )
+        return _written(written, case_view(written))
+
     @post(PATH.format("{case_id:uuid}"), guards=[require_role(COUNSELLING)], include_in_schema=False)
     async def record_step_on_the_loop(
         case_id: UUID, data: JSONBody[Step], request: Request[Any, Any, Any]
@@ -151,16 +170,34 @@ def with_async_steps(lotse: Lotse) -> Litestar:
         case = await steps.read(case_id)
         event = decisions.record_step(case, data, cases._context(principal.subject))
         after = evolve(case, event)
-        position = await steps.commit(cases.mapper.to_stored_event(event), summary_of(after))
-        cases.repository.cache.put(after.id, after)  # type: ignore[union-attr]
-        written = Written(
-            case=_as_shown(principal, after),
-            personal_data_erased=after.personal_data_erased,
-            today=cases.today(),
-            position=position,
-            replayed=False,
-        )
-        return _written(written, case_view(written))
+        return answer(principal, after, await steps.commit(cases.mapper.to_stored_event(event), summary_of(after)))
+
+    @post(
+        IN_THREADS_PATH.format("{case_id:uuid}"),
+        guards=[require_role(COUNSELLING)],
+        include_in_schema=False,
+        sync_to_thread=True,
+    )
+    def record_step_in_a_thread(
+        case_id: UUID, data: JSONBody[Step], request: Request[Any, Any, Any]
+    ) -> Response[CaseView]:
+        """The same work as the loop's, in Lotse's handler threads through its synchronous pool and group commit."""
+        principal = principal_of(request)
+        try:
+            cached: Case = cache.get(case_id)
+        except KeyError:
+            case = cases.get_case(case_id, personal_data=True)
+        else:
+            later = [
+                cases.mapper.to_domain_event(each) for each in steps.recorder.select_events(case_id, gt=cached.version)
+            ]
+            case = project_case(cached, later)  # type: ignore[assignment]
+        event = decisions.record_step(case, data, cases._context(principal.subject))
+        after = evolve(case, event)
+        stored = cases.mapper.to_stored_event(event)
+        positions = steps.recorder.insert_events([stored], case_summary=summary_of(after))
+        assert positions
+        return answer(principal, after, positions[-1])
 
     async def open_pool() -> None:
         await steps.pool.open()
@@ -170,6 +207,7 @@ def with_async_steps(lotse: Lotse) -> Litestar:
 
     app = app_for(lotse)
     app.register(record_step_on_the_loop)
+    app.register(record_step_in_a_thread)
     app.on_startup.append(open_pool)
     app.on_shutdown.insert(0, close_pool)
     return app

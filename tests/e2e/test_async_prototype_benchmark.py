@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.async_steps import PATH
+from bench.async_steps import IN_THREADS_PATH, PATH
 from bench.load_and_faults import OPENING
 from bench.lotse_process import LotseServer
 from bench.table import scratch_schema
@@ -23,19 +23,22 @@ def test_the_prototype_benchmark_prints_each_round_of_both_against_one_connectio
         run_benchmark("bench.async_prototype", "--rounds", "1", "--seconds", "2", "--database-url", postgres_server)
     )
 
-    assert len(table) == 4, table
-    for line, name in zip(table[1:3], ["Lotse \\(handler threads\\)", "prototype \\(event loop\\)"], strict=True):
+    assert len(table) == 6, table
+    variants = ["Lotse (handler threads)", "prototype's work in handler threads", "prototype on the event loop"]
+    for line, name in zip(table[1:4], variants, strict=True):
         assert re.fullmatch(
-            rf"\| record a step over HTTP, 32 clients, 2 API processes: {name}, round 1"
+            rf"\| record a step over HTTP, 32 clients, 2 API processes: {re.escape(name)}, round 1"
             r" \| [\d,]+ steps/s \(p99 \d+ ms\); API CPU [\d.]+ ms a step,"
             r" [\d.]+ ms of it and [\d.]+ context switches outside the event loops"
             r" \| [\d,]+ commits/s \(1 connection\) \| [\d.]+× \| ≥ 0\.5× \(aim 1\.0×\) \|",
             line,
         ), line
-    assert re.fullmatch(
-        r"\| median ratio of the rounds: prototype against Lotse \| [\d.]+× against [\d.]+× \|  \| [\d.]+× \|  \|",
-        table[3],
-    )
+    for line, name in zip(table[4:], variants[1:], strict=True):
+        assert re.fullmatch(
+            rf"\| median ratio of the rounds: {re.escape(name)} against Lotse \| [\d.]+× against [\d.]+× \|  \|"
+            r" [\d.]+× \|  \|",
+            line,
+        ), line
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +57,13 @@ def prototype(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.mark.postgres
-def test_the_prototypes_steps_are_recorded_chained_and_on_the_case(prototype: LotseServer) -> None:
+def test_the_prototypes_steps_in_both_ways_are_recorded_chained_and_on_the_case(prototype: LotseServer) -> None:
     counsellor, auditor = _headers(prototype)
     with httpx.Client(base_url=prototype.base, timeout=30) as client:
         case_id = client.post("/cases", json=OPENING, headers=counsellor).json()["id"]
         answers = [
-            client.post(PATH.format(case_id), headers=counsellor, json=_session(day, minutes))
-            for day, minutes in ((12, 30), (19, 45), (26, 60))
+            client.post(path.format(case_id), headers=counsellor, json=_session(day, minutes))
+            for path, day, minutes in ((PATH, 12, 30), (IN_THREADS_PATH, 19, 45), (PATH, 26, 60))
         ]
         after_the_product = client.post(f"/cases/{case_id}/steps", headers=counsellor, json=_session(28, 20))
         case = client.get(f"/cases/{case_id}", headers=counsellor).json()
@@ -79,11 +82,12 @@ def test_the_prototypes_steps_are_recorded_chained_and_on_the_case(prototype: Lo
 
 
 @pytest.mark.postgres
-def test_the_prototype_refuses_a_role_that_may_not_record(prototype: LotseServer) -> None:
+@pytest.mark.parametrize("path", [PATH, IN_THREADS_PATH])
+def test_the_prototype_refuses_a_role_that_may_not_record(prototype: LotseServer, path: str) -> None:
     counsellor, auditor = _headers(prototype)
     with httpx.Client(base_url=prototype.base, timeout=30) as client:
         case_id = client.post("/cases", json=OPENING, headers=counsellor).json()["id"]
-        refused = client.post(PATH.format(case_id), headers=auditor, json=_session(12, 30))
+        refused = client.post(path.format(case_id), headers=auditor, json=_session(12, 30))
 
     assert refused.status_code == 403
 
