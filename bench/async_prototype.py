@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import httpx
+
 from bench.api_threads import ThreadsDuring
 from bench.async_steps import IN_THREADS_PATH, PATH
 from bench.cpu_time import CpuDuring
@@ -70,10 +72,11 @@ def main(argv: list[str] | None = None) -> int:
                         threads = ThreadsDuring(server.process.pid)
                         steps = wrk_step_rate(server, token, CLIENTS, args.seconds, _all_of(cpu, threads), steps_path)
                         if steps.not_created or steps.requests == 0:
-                            raise RuntimeError(f"{name}: {steps.not_created} steps not recorded; see {directory}")
+                            raise RuntimeError(f"{name}: {steps.not_created} steps not recorded (not 201, no answer)")
                         rates[name].append(steps.steps_per_second / one_connection)
                         rows.append(_row(name, round_number, steps.steps_per_second, steps.p99_ms, steps.requests,
                                          cpu, threads, one_connection))  # fmt: skip
+            rows.append(_chain_verified(servers["lotse"]))
         finally:
             for server in servers.values():
                 server.stop()
@@ -86,6 +89,20 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
     print(render(rows, f"{args.rounds} round(s) of {args.seconds:g} s each"))
     return 0
+
+
+def _chain_verified(server: LotseServer) -> Row:
+    """The hash chain over every step the variants recorded, recomputed by `GET /audit/verify`: the prototype's steps
+    are links of the log's chain like Lotse's, or the figures compare unlike work."""
+    auditor = server.token("ines", "auditor")
+    answer = httpx.get(f"{server.base}/audit/verify", headers={"Authorization": f"Bearer {auditor}"}, timeout=600)
+    answer.raise_for_status()
+    report = answer.json()
+    if not report["ok"]:
+        raise RuntimeError(f"the event log's hash chain does not verify: {report}")
+    say(f"hash chain verified over {report['events_checked']:,} events")
+    return Row("the event log's hash chain over every step recorded here (GET /audit/verify)",
+               f"verified: {report['events_checked']:,} events", "", "", "")  # fmt: skip
 
 
 def _row(

@@ -2,27 +2,32 @@
 connections, beside Lotse's own route. The product does not use it; bench/async_prototype.py measures it against
 `POST /cases/{id}/steps`, to say what an asynchronous write path would buy (README, "Where a step's time goes").
 
-`POST /prototype/cases/{id}/steps` does what the product's route does for a step without `Idempotency-Key` or
-`If-Match` that adds nothing beside its event (a session): the token, the role's guard, the case read from the case
-cache with the events after its cached version, the rules, the event sealed by the mapper, a group commit (the
-recorder's own statements: the recording lock, the case list's row with the event, the hash chain's link), the cache
-updated and the answer the product gives. Unlike the product it has no idempotency keys, no `If-Match`, no retry of a
-lost race, no rows beside the events (keys, name index) and no snapshots: each of those would only add to its cost.
+`POST /prototype/cases/{id}/steps` takes a counselling session (no other step) and does what the product's route does
+for it when it comes without `Idempotency-Key` and `If-Match`: the token, the role's guard, writers of one case taking
+turns within the process, the case read from the case cache with the events after its cached version (another
+agency's case is not found), the rules, the event sealed by the mapper, a group commit made of the recorder's own
+statements (the recording lock, the case list's row with the event, the hash chain's link), the cache updated and the
+product's answer. It leaves out the idempotency keys, `If-Match`, the retry of a race lost to another process, a
+snapshot every 50 versions, and the retry write by write of a batch the database refuses; the layers the product
+records through (application/workspace.py, application/cases.py, the eventsourcing library's `Application.save`) are
+not there either.
 
 `POST /prototype-in-threads/cases/{id}/steps` does the same work as a synchronous handler, in Lotse's handler threads
 through its connection pool and group commit: what the prototype leaves out is then told apart from where it runs.
 
-`python -m bench.async_steps --port N` serves Lotse with this route in two API processes, as `lotse serve
+`python -m bench.async_steps --port N` serves Lotse with these routes in two API processes, as `lotse serve
 --workers 2` serves Lotse.
 """
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import uvicorn
 from eventsourcing.persistence import StoredEvent
 from litestar import Litestar, Request, Response, post
@@ -37,13 +42,15 @@ from api.cases import _written
 from api.responses import CaseView, case_view
 from api.server import uvicorn_options
 from application.cases import summary_of
+from application.errors import CaseNotFound
 from application.policy import COUNSELLING
-from application.ports import CaseSummary, Principal
+from application.ports import ALL_AGENCIES, CaseSummary, Principal
 from application.workspace import Written, _as_shown
 from domain import decisions
 from domain.case import Case
+from domain.events import CaseEvent
 from domain.evolution import evolve, project_case
-from domain.steps import Step
+from domain.steps import CounsellingSessionHeld
 from infrastructure.audit.chain import inserted_links, links_after
 from infrastructure.bootstrap import Lotse, bootstrap
 from infrastructure.cli.serving import frozen
@@ -54,6 +61,7 @@ from infrastructure.settings import Settings
 API_PROCESSES = 2
 PATH = "/prototype/cases/{}/steps"
 IN_THREADS_PATH = "/prototype-in-threads/cases/{}/steps"
+MAX_BATCH = 256  # as infrastructure/eventstore/group_commit.py's
 
 
 class AsyncSteps:
@@ -73,7 +81,12 @@ class AsyncSteps:
         )
         self._rows_after = recorder._select_case_rows + " AND originator_version > %s ORDER BY originator_version"
         self._queue: list[tuple[StoredEvent, CaseSummary, asyncio.Future[int]]] = []
-        self._committing = False
+        self._committer: asyncio.Task[None] | None = None
+        # Writers of one case take turns in a process, as the product's do (application/cases.py `_lock_for`).
+        self._case_locks = [asyncio.Lock() for _ in range(64)]
+
+    def lock_for(self, case_id: UUID) -> asyncio.Lock:
+        return self._case_locks[case_id.int % len(self._case_locks)]
 
     async def read(self, case_id: UUID) -> Case:
         """The case from the cache (read whole on a miss, as the product reads it), with its events since."""
@@ -81,10 +94,8 @@ class AsyncSteps:
         assert cache is not None
         try:
             cached: Case = cache.get(case_id)
-        except KeyError:
-            case = await asyncio.to_thread(self.cases.get_case, case_id, personal_data=True)
-            cache.put(case_id, case)
-            return case
+        except KeyError:  # the product's read puts it in the cache
+            return await asyncio.to_thread(self.cases.get_case, case_id, personal_data=True)
         async with self.pool.connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
             await cursor.execute(self._rows_after, (case_id, cached.version), prepare=True, binary=True)
             rows = await cursor.fetchall()
@@ -98,25 +109,30 @@ class AsyncSteps:
         """The event's position once committed, in a transaction with whatever else is queued meanwhile."""
         answer = asyncio.get_running_loop().create_future()
         self._queue.append((stored, summary, answer))
-        if not self._committing:
-            self._committing = True
-            asyncio.get_running_loop().create_task(self._commit_queued())
+        if self._committer is None:
+            self._committer = asyncio.get_running_loop().create_task(self._commit_queued())
         return await answer
 
     async def _commit_queued(self) -> None:
+        """Commits what is queued, batch after batch, until the queue is empty. A batch the database refuses fails
+        as a whole (the product's group commit retries it write by write): the benchmark's writers never collide."""
         try:
             while self._queue:
-                batch, self._queue = self._queue[:256], self._queue[256:]
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
                 try:
                     positions = await self._record([(stored, summary) for stored, summary, _ in batch])
-                except Exception as error:
+                except BaseException as error:
                     for _, _, answer in batch:
-                        answer.set_exception(error)
+                        if not answer.done():  # a cancelled request's answer is done already
+                            answer.set_exception(error)
+                    if not isinstance(error, Exception):
+                        raise
                     continue
                 for (_, _, answer), position in zip(batch, positions, strict=True):
-                    answer.set_result(position)
+                    if not answer.done():
+                        answer.set_result(position)
         finally:
-            self._committing = False
+            self._committer = None
 
     async def _record(self, batch: list[tuple[StoredEvent, CaseSummary]]) -> list[int]:
         recorder, stored_events = self.recorder, [stored for stored, _ in batch]
@@ -133,7 +149,8 @@ class AsyncSteps:
                 links = links_after(last[0] if last else None, list(zip(positions, stored_events, strict=True)))
                 await cursor.execute(f"{inserted_links(recorder._chain_table, links)}; COMMIT")
             except BaseException:
-                await connection.rollback()
+                with contextlib.suppress(psycopg.Error):  # a broken connection is the pool's to replace
+                    await connection.rollback()
                 raise
         return positions
 
@@ -150,6 +167,12 @@ def with_async_steps(lotse: Lotse) -> Litestar:
     cache = cases.repository.cache
     assert cache is not None
 
+    def decided(principal: Principal, case: Case, session: CounsellingSessionHeld) -> tuple[CaseEvent, Case]:
+        if principal.agency not in (ALL_AGENCIES, case.agency):  # another agency's case is not found
+            raise CaseNotFound(case.id)
+        event = decisions.record_step(case, session, cases._context(principal.subject))
+        return event, evolve(case, event)
+
     def answer(principal: Principal, after: Case, position: int) -> Response[CaseView]:
         cache.put(after.id, after)
         shown = _as_shown(principal, after)
@@ -164,13 +187,13 @@ def with_async_steps(lotse: Lotse) -> Litestar:
 
     @post(PATH.format("{case_id:uuid}"), guards=[require_role(COUNSELLING)], include_in_schema=False)
     async def record_step_on_the_loop(
-        case_id: UUID, data: JSONBody[Step], request: Request[Any, Any, Any]
+        case_id: UUID, data: JSONBody[CounsellingSessionHeld], request: Request[Any, Any, Any]
     ) -> Response[CaseView]:
         principal = principal_of(request)
-        case = await steps.read(case_id)
-        event = decisions.record_step(case, data, cases._context(principal.subject))
-        after = evolve(case, event)
-        return answer(principal, after, await steps.commit(cases.mapper.to_stored_event(event), summary_of(after)))
+        async with steps.lock_for(case_id):
+            event, after = decided(principal, await steps.read(case_id), data)
+            position = await steps.commit(cases.mapper.to_stored_event(event), summary_of(after))
+            return answer(principal, after, position)
 
     @post(
         IN_THREADS_PATH.format("{case_id:uuid}"),
@@ -179,25 +202,25 @@ def with_async_steps(lotse: Lotse) -> Litestar:
         sync_to_thread=True,
     )
     def record_step_in_a_thread(
-        case_id: UUID, data: JSONBody[Step], request: Request[Any, Any, Any]
+        case_id: UUID, data: JSONBody[CounsellingSessionHeld], request: Request[Any, Any, Any]
     ) -> Response[CaseView]:
-        """The same work as the loop's, in Lotse's handler threads through its synchronous pool and group commit."""
+        """The same work as the loop's, in Lotse's handler threads through its synchronous pool and group commit. The
+        case is read as the loop reads it (not through the library's repository, which `get_case` is): only where the
+        work runs differs."""
         principal = principal_of(request)
-        try:
-            cached: Case = cache.get(case_id)
-        except KeyError:
-            case = cases.get_case(case_id, personal_data=True)
-        else:
-            later = [
-                cases.mapper.to_domain_event(each) for each in steps.recorder.select_events(case_id, gt=cached.version)
-            ]
-            case = project_case(cached, later)  # type: ignore[assignment]
-        event = decisions.record_step(case, data, cases._context(principal.subject))
-        after = evolve(case, event)
-        stored = cases.mapper.to_stored_event(event)
-        positions = steps.recorder.insert_events([stored], case_summary=summary_of(after))
-        assert positions
-        return answer(principal, after, positions[-1])
+        with cases._lock_for(case_id):
+            try:
+                cached: Case = cache.get(case_id)
+            except KeyError:
+                case = cases.get_case(case_id, personal_data=True)
+            else:
+                rows = steps.recorder.select_events(case_id, gt=cached.version)
+                case = project_case(cached, [cases.mapper.to_domain_event(row) for row in rows])  # type: ignore[assignment]
+            event, after = decided(principal, case, data)
+            stored = cases.mapper.to_stored_event(event)
+            positions = steps.recorder.insert_events([stored], case_summary=summary_of(after))
+            assert positions
+            return answer(principal, after, positions[-1])
 
     async def open_pool() -> None:
         await steps.pool.open()

@@ -21,8 +21,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.http_load import descendants
 from bench.lotse_process import LotseServer
-from bench.performance import _worker
+from bench.performance import _views_reach_head, _worker
 from bench.raw_postgres import commit_rate
 from bench.table import Row, render, say, scratch_schema
 from bench.wrk_load import wrk_step_rate
@@ -78,17 +79,18 @@ def _rounds(cores: set[int], rounds: int, seconds: float) -> Iterator[tuple[floa
         with scratch_schema(raw_url) as (url, schema), tempfile.TemporaryDirectory() as directory:
             settings = Settings(database_url=url, data_dir=Path(directory) / "data")
             server = LotseServer(settings, Path(directory) / "serve.log", projections="worker", workers=API_PROCESSES)
-            server.start()
             try:
+                server.start()
                 token = server.token("ayse", "counsellor")
                 with _worker(settings, Path(directory)) as worker:
                     assert server.process is not None
-                    _check_pinned(cores, {server.process.pid, worker.pid, _postmaster_pid(cluster)})
+                    _check_pinned(cores, {server.process.pid, worker.pid, cluster.postmaster_pid()})
                     for round_number in range(1, rounds + 1):
+                        _views_reach_head(raw_url, schema)  # the worker done with the last round's steps
                         one_connection = commit_rate(raw_url, schema, 1, seconds)
                         steps = wrk_step_rate(server, token, CLIENTS, seconds)
                         if steps.not_created:
-                            raise RuntimeError(f"{steps.not_created} steps were not recorded; see {directory}")
+                            raise RuntimeError(f"{steps.not_created} steps were not recorded (not 201, or no answer)")
                         say(
                             f"{_named(cores)}, round {round_number}: one connection {one_connection:.0f} commits/s, "
                             f"{CLIENTS} clients {steps.steps_per_second:.0f} steps/s (p99 {steps.p99_ms:.0f} ms)"
@@ -109,15 +111,16 @@ def pinned_to(cores: set[int]) -> Iterator[None]:
         os.sched_setaffinity(0, before)
 
 
-def _check_pinned(cores: set[int], pids: set[int]) -> None:
-    """Every process of the measurement may run on `cores` alone (they inherited this process's affinity)."""
-    for pid in pids:
-        if os.sched_getaffinity(pid) != cores:
-            raise RuntimeError(f"process {pid} runs on {sorted(os.sched_getaffinity(pid))}, not on {sorted(cores)}")
-
-
-def _postmaster_pid(cluster: ThrowawayPostgres) -> int:
-    return int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+def _check_pinned(cores: set[int], parents: set[int]) -> None:
+    """Every process of the measurement (the parents, and what they started: API processes, PostgreSQL's backends) may
+    run on `cores` alone, as they inherited this process's affinity."""
+    for pid in parents.union(*(descendants(parent) for parent in parents)):
+        try:
+            allowed = os.sched_getaffinity(pid)
+        except ProcessLookupError:  # ended meanwhile
+            continue
+        if allowed != cores:
+            raise RuntimeError(f"process {pid} runs on {sorted(allowed)}, not on {sorted(cores)}")
 
 
 def _parse_cores(text: str) -> set[int]:

@@ -240,10 +240,14 @@ class ThrowawayPostgres:
                     raise
                 time.sleep(0.05)
 
+    def postmaster_pid(self) -> int:
+        """The running server's process id, from its postmaster.pid (OSError, ValueError or IndexError without)."""
+        return int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
+
     def _kill_postmaster(self) -> None:
         """The last resort when pg_ctl could not stop the server: SIGKILL the postmaster of this cluster."""
         try:
-            pid = int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
+            pid = self.postmaster_pid()
         except (OSError, ValueError, IndexError):
             return
         try:
