@@ -20,24 +20,24 @@ from pathlib import Path
 import httpx
 
 from bench.api_threads import ThreadsDuring
-from bench.async_steps import IN_THREADS_PATH, PATH
+from bench.async_steps import API_PROCESSES, IN_THREADS_PATH, PATH
 from bench.cpu_time import CpuDuring
 from bench.lotse_process import LOTSE, LotseServer
 from bench.performance import _all_of, _views_reach_head, _worker
 from bench.raw_postgres import commit_rate
 from bench.table import DEFAULT_URL, Row, render, say, scratch_schema
-from bench.wrk_load import wrk_step_rate
+from bench.wrk_load import STEPS_PATH, wrk_step_rate
 from infrastructure.settings import Settings
 
 CLIENTS = 32
-API_PROCESSES = 2
 SERVERS: dict[str, tuple[str, ...]] = {
     "lotse": (*LOTSE, "serve"),
     "prototype": (sys.executable, "-m", "bench.async_steps"),
 }
+LOTSE_ROUTE = "Lotse (handler threads)"
 # Each variant: the server it is posted to, and where a case's steps go there.
 VARIANTS = {
-    "Lotse (handler threads)": ("lotse", "/cases/{}/steps"),
+    LOTSE_ROUTE: ("lotse", STEPS_PATH),
     "prototype's work in handler threads": ("prototype", IN_THREADS_PATH),
     "prototype on the event loop": ("prototype", PATH),
 }
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers.values():
                 server.stop()
     medians = {name: statistics.median(ratios) for name, ratios in rates.items()}
-    lotse = medians.pop("Lotse (handler threads)")
+    lotse = medians.pop(LOTSE_ROUTE)
     for name, median in medians.items():
         rows.append(
             Row(f"median ratio of the rounds: {name} against Lotse", f"{median:.2f}× against {lotse:.2f}×", "",

@@ -22,6 +22,7 @@ from bench.lotse_process import LotseServer
 
 THREADS = 2  # one per core: wrk's threads each run an event loop
 CASES_PER_CLIENT = 4
+STEPS_PATH = "/cases/{}/steps"  # a case's steps, its id in place of `{}`
 
 SCRIPT = """
 -- Each thread takes its own slice of the case paths (setup numbers the threads) and cycles through it.
@@ -73,7 +74,7 @@ def wrk_step_rate(
     clients: int,
     seconds: float,
     during: AbstractContextManager[object] | None = None,
-    steps_path: str = "/cases/{}/steps",
+    steps_path: str = STEPS_PATH,
 ) -> WrkResult:
     """Counselling sessions recorded per second by `clients` connections of wrk at once; `during` is entered just
     before wrk starts and left when it ends (after the cases it writes to are opened). `steps_path`: where a case's
