@@ -197,8 +197,7 @@ def migrate_installation(settings: Settings, runtime_role: str | None = None) ->
     no key: it creates tables and records which migrations the database has, and reads or writes no personal data.
     """
     role = runtime_role or implied_runtime_role(settings)
-    owner = replace(settings, database_url=settings.owner_database_url or settings.database_url)
-    env = event_store_env(owner) | {"CREATE_TABLE": "n"}
+    env = migration_env(replace(settings, database_url=settings.owner_database_url or settings.database_url))
     if role is not None and env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
         raise SettingsError("a runtime role exists on PostgreSQL only (LOTSE_DATABASE_URL=postgresql://…)")
     infrastructure = InfrastructureFactory.construct(CaseService.configuration(env))
@@ -215,6 +214,19 @@ def migrate_installation(settings: Settings, runtime_role: str | None = None) ->
         return MigrationRun(applied=applied, grants=grants)
     finally:
         infrastructure.close()
+
+
+def migration_env(owner: Settings) -> dict[str, str]:
+    """The event store library's configuration for migrating, as the owner: it creates no tables of its own accord.
+
+    Its connections have no idle-in-transaction limit. The pool's 5 s are meant for a transaction a stuck request left
+    open; a migration's statements on a busy machine were once more than 5 s apart, and PostgreSQL ended it (seen in
+    CI under load).
+    """
+    env = event_store_env(owner) | {"CREATE_TABLE": "n"}
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        env["POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT"] = "0"
+    return env
 
 
 def implied_runtime_role(settings: Settings) -> str | None:
