@@ -174,14 +174,16 @@ def test_a_migration_statement_may_follow_the_last_after_the_idle_limit(empty_po
     settings = Settings(database_url=empty_postgres_schema_url)
     factory = InfrastructureFactory.construct(CaseService.configuration(migration_env(settings)))
     assert isinstance(factory, CaseStore)
-    target = schema_target(factory)
-    table = target.database.table("lotse_slow_migration_probe")
-    with target.database.transaction(commit=True) as cursor:
-        cursor.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY)")
-        time.sleep(IDLE_IN_TRANSACTION_LIMIT_SECONDS + 1)
-        cursor.execute(f"INSERT INTO {table} (id) VALUES (1)")
-    assert target.database.fetchall(f"SELECT id FROM {table}") == [(1,)]
-    factory.close()
+    try:
+        database = schema_target(factory).database
+        table = database.table("lotse_slow_migration_probe")
+        with database.transaction(commit=True) as cursor:
+            cursor.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY)")
+            time.sleep(IDLE_IN_TRANSACTION_LIMIT_SECONDS + 1)
+            cursor.execute(f"INSERT INTO {table} (id) VALUES (1)")
+        assert database.fetchall(f"SELECT id FROM {table}") == [(1,)]
+    finally:
+        factory.close()
 
 
 def test_on_sqlite_a_start_waits_until_another_has_finished(tmp_path: Path) -> None:
