@@ -41,11 +41,13 @@ def test_a_thread_started_in_between_counts_wholly_and_apart_from_the_main_threa
     pid = os.getpid()
     done, release = threading.Event(), threading.Event()
     worker = threading.Thread(target=_burn_and_wait, args=(done, release))
+    own_start = time.thread_time()
     before = threads_of({pid})
     try:
         worker.start()
         assert done.wait(60)
         after = threads_of({pid})
+        own_cpu = time.thread_time() - own_start
     finally:
         release.set()
     worker.join()
@@ -56,8 +58,11 @@ def test_a_thread_started_in_between_counts_wholly_and_apart_from_the_main_threa
     assert burnt.waits >= WAITS
     split = split_between(before, after)
     assert split.other_threads.user + split.other_threads.system >= burnt.user + burnt.system
+    # This thread mostly waited meanwhile, but late in a long test run a collection of the garbage may fall in
+    # between: what it used counts as its own, the worker's burnt time does not.
     main = split.main_threads
-    assert main.user + main.system < BURN_SECONDS / 2  # this thread only waited meanwhile
+    assert main.user + main.system <= own_cpu + 2 / CLOCK_TICKS
+    assert main.user + main.system < burnt.user + burnt.system
 
 
 def test_only_what_was_used_in_between_counts() -> None:
