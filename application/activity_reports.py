@@ -7,8 +7,8 @@ from application.activity import ShownActivity, shown_activity
 from application.errors import InvalidQuery
 from application.policy import agency_scope, reads_suppressed_figures, require_live_figures
 from application.ports import Principal, ViewQueries
+from application.read_your_writes import MIN_POSITION_WAIT_SECONDS, wait_for_views
 from application.reporting import ActivityFigures, Reporting
-from application.workspace import MIN_POSITION_WAIT_SECONDS, wait_for_views
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from uuid import UUID
 import msgspec
 
 from application.cases import CaseService
-from application.errors import CaseNotFound, InvalidQuery, PermissionDenied, VersionNotFound, ViewLagging
+from application.errors import CaseNotFound, InvalidQuery, PermissionDenied, VersionNotFound
 from application.history import HistoryEntry
 from application.names import name_words
 from application.policy import CASE_READERS, COUNSELLING, DESK_READERS, agency_scope, require
 from application.ports import ALL_AGENCIES, IdempotencyClaim, Principal, RetryKey
+from application.read_your_writes import MIN_POSITION_WAIT_SECONDS, wait_for_views
 from application.registers import RegisterService, Written
 from domain.desk import (
     OUTREACH_EVENTS,
@@ -44,8 +45,6 @@ from domain.employers import (
 )
 from domain.events import ENVELOPE_FIELDS
 from domain.registers import RegisterEvent, Stamp
-
-MIN_POSITION_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -284,14 +283,7 @@ class Desk:
         return EmployerRecord(employer=employer, history=history, current_version=current_version)
 
     def _wait_for(self, min_position: int | None) -> None:
-        """Read-your-writes: waits until the views reflect `min_position` (ViewLagging when they do not in time)."""
-        if min_position is None:
-            return
-        head = self.views.head()
-        if min_position > head:
-            raise InvalidQuery("min_position", f"the log has no position {min_position} (it is at {head})")
-        if not self.views.wait_for(min_position, self._min_position_wait):
-            raise ViewLagging(min_position)
+        wait_for_views(self.views, min_position, self._min_position_wait)
 
 
 def shows_case_links(principal: Principal) -> bool:

@@ -13,10 +13,10 @@ from application.cases import CaseService
 from application.errors import InvalidQuery
 from application.policy import agency_scope, require
 from application.ports import ParticipantOfPeriod, ParticipantsOfPeriod, Principal, Pseudonyms, Role, ViewQueries
+from application.read_your_writes import MIN_POSITION_WAIT_SECONDS, wait_for_views
 from application.replay import leaves_unread
 from application.reporting import Reporting
 from application.statistics import SESSIONS
-from application.workspace import MIN_POSITION_WAIT_SECONDS, wait_for_views
 from domain.case import Case
 from domain.exports import COLUMNS, EXPORT_VERSION, export_row, of_period
 from domain.indicators_v2 import CaseFacts, case_facts, participant_facts, participant_key

@@ -15,10 +15,11 @@ from uuid import UUID
 import msgspec
 
 from application.cases import CaseService
-from application.errors import CaseNotFound, InvalidQuery, ViewLagging
+from application.errors import CaseNotFound, InvalidQuery
 from application.occupations import occupation_words, search_words
 from application.policy import COUNSELLING, LEADS, agency_scope, require, sees_agency
 from application.ports import IdempotencyClaim, Principal, RetryKey, Role, ViewQueries
+from application.read_your_writes import MIN_POSITION_WAIT_SECONDS, wait_for_views
 from application.registers import RegisterService, Written
 from domain.case import Case
 from domain.matching import KindFit, Listed, Match, Target, fitting_kinds, matching_offers
@@ -27,7 +28,6 @@ from domain.registers import RegisterEvent
 from domain.vocabulary import CourseKind
 
 CATALOGUE_READERS: tuple[Role, ...] = ("counsellor", "lead", "auditor")
-MIN_POSITION_WAIT_SECONDS = 5.0
 # A German postal code in an address: five digits standing alone, preferably before the town's name.
 _POSTAL_CODE_BEFORE_TOWN = re.compile(r"(?<!\d)(\d{5})(?!\d)\s+[^\W\d_]")
 _POSTAL_CODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
@@ -224,13 +224,7 @@ class Catalogue:
         return Matching(case=case, today=today, needs=list(kinds.values()), matches=matches, near_source=near_source)
 
     def _wait_for(self, min_position: int | None) -> None:
-        if min_position is None:
-            return
-        head = self.views.head()
-        if min_position > head:
-            raise InvalidQuery("min_position", f"the log has no position {min_position} (it is at {head})")
-        if not self.views.wait_for(min_position, self._min_position_wait):
-            raise ViewLagging(min_position)
+        wait_for_views(self.views, min_position, self._min_position_wait)
 
 
 def _postal_code_in(address: str | None) -> str | None:

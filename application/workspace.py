@@ -11,7 +11,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from application.cases import CaseService, Recorded
-from application.errors import CaseNotFound, InvalidQuery, PermissionDenied, VersionNotFound, ViewLagging
+from application.errors import CaseNotFound, InvalidQuery, PermissionDenied, VersionNotFound
 from application.history import HistoryEntry, without_personal_data
 from application.policy import (
     AUDITORS,
@@ -40,6 +40,7 @@ from application.ports import (
     RetryKey,
     ViewQueries,
 )
+from application.read_your_writes import MIN_POSITION_WAIT_SECONDS, wait_for_views
 from application.reporting import EsfFigures, FunnelFigures, Reporting
 from application.statistics import (
     CURRENT_DEFINITION,
@@ -56,7 +57,6 @@ from domain.steps import CounsellorAssigned, OpenCase, Step
 
 # Beyond any version a case can reach: answered as "no such version" without asking the database.
 MAX_VERSION = 2**31 - 1
-MIN_POSITION_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -429,18 +429,6 @@ class Workspace:
 
     def _wait_for(self, min_position: int | None) -> None:
         wait_for_views(self.views, min_position, self._min_position_wait)
-
-
-def wait_for_views(views: ViewQueries, min_position: int | None, timeout: float) -> None:
-    """Read-your-writes: waits until the views reflect `min_position` (ViewLagging when they do not in time)."""
-    if min_position is None:
-        return
-    head = views.head()
-    if min_position > head:
-        # Every write answers a committed position, so one beyond the log's head was never handed out.
-        raise InvalidQuery("min_position", f"the log has no position {min_position} (it is at {head})")
-    if not views.wait_for(min_position, timeout):
-        raise ViewLagging(min_position)
 
 
 def _as_shown(principal: Principal, case: Case) -> Case:
