@@ -133,13 +133,36 @@ def _parameter_name(request: AnyRequest, key: str) -> str:
     return f"{name}{dot}{rest}"
 
 
+# What Litestar hands a handler by its argument's name rather than from the query.
+_NOT_FROM_THE_QUERY = frozenset({"request", "socket", "state", "scope", "headers", "cookies", "query", "body", "data"})
+
+
+def _missing_query_parameters(request: AnyRequest, first: str) -> list[str]:
+    """Every required query parameter the request lacks, in the handler's order: Litestar stops at the `first`."""
+    handler = request.scope.get("route_handler")
+    if handler is None:
+        return [first]
+    dependencies = handler.resolve_dependencies()
+    missing = []
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        if name in _NOT_FROM_THE_QUERY or name in dependencies or name in request.path_params or not field.is_required:
+            continue
+        given = field.kwarg_definition
+        if isinstance(given, ParameterKwarg) and (given.header or given.cookie):
+            continue
+        alias = (given.query or given.name or name) if isinstance(given, ParameterKwarg) else name
+        if alias not in request.query_params:
+            missing.append(alias)
+    return missing if first in missing else [first]
+
+
 def on_validation(request: AnyRequest, exc: ValidationException) -> Response[Problem]:
     items = [item for item in (exc.extra or []) if isinstance(item, dict)]
     errors = [_field_error(request, item) for item in items]
     if not errors and (missing := _MISSING_PARAMETER.match(exc.detail)) is not None:
-        errors = [
-            FieldError(field=missing.group("name"), message=f"Missing required {missing.group('kind')} parameter")
-        ]
+        kind, first = missing.group("kind"), missing.group("name")
+        names = _missing_query_parameters(request, first) if kind == "query" else [first]
+        errors = [FieldError(field=name, message=f"Missing required {kind} parameter") for name in names]
     detail = "; ".join(f"{error.field}: {error.message}" for error in errors) or exc.detail
     return problem(422, "invalid-request", "Invalid request", detail, errors=errors, request=request)
 

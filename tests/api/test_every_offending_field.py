@@ -157,6 +157,22 @@ async def test_query_parameters_are_named_as_the_client_sent_them(client: Client
     assert errors_by_field(missing.json()) == {"from": "Missing required query parameter"}
 
 
+async def test_every_missing_query_parameter_is_named(client: Client, tokens: Tokens) -> None:
+    headers = tokens.headers(LEAD)
+    missing = "Missing required query parameter"
+
+    statistics = await client.get("/statistics/esf", headers=headers)
+    activity = await client.get("/statistics/activity?agency=koeln", headers=headers)
+    export = await client.get("/exports/participants?to=2026-12-31", headers=headers)
+    german = await client.get("/statistics/esf?basis=exit", headers={**headers, "Accept-Language": "de"})
+
+    assert errors_by_field(statistics.json()) == {"from": missing, "to": missing}  # `basis` has a default
+    assert errors_by_field(activity.json()) == {"from": missing, "to": missing}
+    assert errors_by_field(export.json()) == {"from": missing}
+    assert_problem(german, 422)
+    assert errors_by_field(german.json()) == {"from": "Pflichtparameter fehlt", "to": "Pflichtparameter fehlt"}
+
+
 # Any JSON at all: what a broken or hostile client might send.
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
