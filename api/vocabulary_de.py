@@ -154,6 +154,9 @@ FIELDS: dict[str, str] = {
     "year": "Jahr",
     "referral_id": "Kennung der Weiterleitung",
     "to": "Weitergeleitet an",
+    "topic": "Thema",
+    "referred_to": "Weitergeleitet an",
+    "attendees": "Teilnehmende",
     "organisation": "Stelle",
     "purpose": "Anlass",
     "items": "Planschritte",
@@ -499,7 +502,13 @@ VALUES.update(
 
 # Where a field words a value otherwise than VALUES does.
 VALUES_OF: dict[str, dict[str, str]] = {
-    "kind": {"no_contact": "Seit 60 Tagen kein Kontakt", "referral": "Weiterleitung", "other": "Sonstiges"},
+    "kind": {
+        "no_contact": "Seit 60 Tagen kein Kontakt",
+        "referral": "Weiterleitung",
+        **OUTREACH_KINDS,  # an outreach event's kind (its "other" reads "Sonstiges" too)
+    },
+    "topic": CONTACT_TOPICS,
+    "referred_to": REFERRAL_TARGETS,
     "stage": STAGES,
     "outcome": {
         "none": "keine Gleichwertigkeit",
@@ -529,6 +538,9 @@ STEP_FIELDS: dict[str, dict[str, str]] = {
     "plan_agreed": {"items": "Planschritte"},
     "referral_outcome_recorded": {"outcome": "Rückmeldung"},
     "follow_up_recorded": {"outcome": "Erreicht?"},
+    # The desk's records beside the cases (POST /contacts, POST /outreach-events), in the forms of their page.
+    "short_contact": {"mode": "Form des Kontakts", "language": "Sprache des Kontakts"},
+    "outreach_event": {"title": "Anlass (ohne Namen von Personen)", "kind": "Art der Veranstaltung"},
 }
 
 # The steps that give a record of the case its id; every other step with such a field refers to an id the case

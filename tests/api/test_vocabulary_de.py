@@ -14,6 +14,8 @@ from tests.api.helpers import COUNSELLOR, Client, open_case
 
 Json = dict[str, Any]
 STEPS = "/cases/{case_id}/steps"
+# The desk's records beside the cases, recorded through forms of their own page: wording as STEP_FIELDS names them.
+DESK_FORMS = {"short_contact": "/contacts", "outreach_event": "/outreach-events"}
 
 
 async def test_the_vocabulary_is_served_to_the_pages_without_a_token(client: Client) -> None:
@@ -32,6 +34,7 @@ async def test_every_field_and_value_a_counsellor_records_or_reads_has_german_wo
         document["paths"][STEPS]["post"]["requestBody"]["content"]["application/json"]["schema"],
         document["paths"]["/cases"]["post"]["requestBody"]["content"]["application/json"]["schema"],
         document["paths"]["/cases/{case_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
+        *(_request_body(document, path) for path in DESK_FORMS.values()),
     ]
     fields: set[str] = set()
     values: set[tuple[str, str]] = set()
@@ -58,6 +61,8 @@ async def test_the_words_for_one_step_or_one_field_name_real_ones(client: Client
     union = document["paths"][STEPS]["post"]["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
     first_contact = document["paths"]["/cases"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     fields_of = {"case_opened": {field for field, _ in _walk(document, first_contact, "", set()) if field}}
+    for form, path in DESK_FORMS.items():
+        fields_of[form] = {field for field, _ in _walk(document, _request_body(document, path), "", set()) if field}
     for branch in union:
         walked = list(_walk(document, branch, "", set()))
         step_type = next(schema["const"] for field, schema in walked if field == "type" and "const" in schema)
@@ -115,6 +120,11 @@ async def test_a_missing_field_is_named_in_german_and_as_the_client_spells_it(cl
     messages = {error["field"]: error["message"] for error in answer.json()["errors"]}
     assert messages["application_id"] == "Pflichtangabe fehlt: Kennung des Antrags (application_id)"
     assert messages["responsible_body"] == "Pflichtangabe fehlt: Zuständige Stelle (responsible_body)"
+
+
+def _request_body(document: Json, path: str) -> Json:
+    schema: Json = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return schema
 
 
 def _walk(document: Json, schema: Json, field: str, seen: set[tuple[str, str]]) -> Iterator[tuple[str, Json]]:

@@ -7,10 +7,11 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Tab
 
+DESK = "Kurzkontakte und Veranstaltungen"
 NAVIGATION = {
-    "counsellor": ["Meine Fälle", "Fälle", "Arbeitgeber", "Kurse", "Tätigkeitsbericht"],
-    "lead": ["Meine Fälle", "Team", "Fälle", "Arbeitgeber", "Kurse", "Tätigkeitsbericht", "Berichte"],
-    "auditor": ["Fälle", "Arbeitgeber", "Kurse", "Tätigkeitsbericht", "Förderstatistik", "Berichte"],
+    "counsellor": ["Meine Fälle", "Fälle", DESK, "Arbeitgeber", "Kurse", "Tätigkeitsbericht"],
+    "lead": ["Meine Fälle", "Team", "Fälle", DESK, "Arbeitgeber", "Kurse", "Tätigkeitsbericht", "Berichte"],
+    "auditor": ["Fälle", DESK, "Arbeitgeber", "Kurse", "Tätigkeitsbericht", "Förderstatistik", "Berichte"],
     "analyst": ["Berichte"],  # published reports only: the live figures are refused to analysts (API.md 0.2)
 }
 

@@ -20,12 +20,13 @@ STATISTICS = "foerderstatistik?von=2025-01-01&bis=2025-12-31&basis=entry"
 
 # Follows the navigation of each role (test_roles.NAVIGATION), with the pages below it: a case, a report.
 TOUR = {
-    "counsellor": ["meine-faelle", "fallverlauf", "fallverlauf/{case}", "arbeitgeber", "kurse", ACTIVITY],
+    "counsellor": ["meine-faelle", "fallverlauf", "fallverlauf/{case}", "kontakte", "arbeitgeber", "kurse", ACTIVITY],
     "lead": [
         "meine-faelle",
         "team",
         "fallverlauf",
         "fallverlauf/{case}",
+        "kontakte",
         "arbeitgeber",
         "kurse",
         ACTIVITY,
@@ -35,6 +36,7 @@ TOUR = {
     "auditor": [
         "fallverlauf",
         "fallverlauf/{case}",
+        "kontakte",
         "arbeitgeber",
         "kurse",
         ACTIVITY,

@@ -102,6 +102,13 @@ export async function openCase(firstContact, idempotencyKey) {
   return (await call("/cases", { method: "POST", body: firstContact, headers })).json();
 }
 
+// Records one of the desk's entries (a short contact, an outreach event) under an Idempotency-Key; answers the entry
+// and its log position (to read the lists with). A refusal comes in German.
+export async function recordEntry(path, body, idempotencyKey) {
+  const response = await call(path, { method: "POST", body, headers: { "Idempotency-Key": idempotencyKey } });
+  return { entry: await response.json(), position: Number(response.headers.get("Lotse-Position")) };
+}
+
 // A key for Idempotency-Key. crypto.randomUUID exists only on https or localhost; an intranet may serve plain http.
 export function newIdempotencyKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

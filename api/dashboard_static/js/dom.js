@@ -103,3 +103,15 @@ export function section(title, ...content) {
   const id = `abschnitt-${title.toLowerCase().replace(/[^a-z0-9äöüß]+/g, "-")}`;
   return h("section", { "aria-labelledby": id }, h("h2", { id }, title), ...content);
 }
+
+// A filter form that shows its page again with what was chosen in the address (`#/page?von=…`): a reload or a
+// bookmark keeps the choice. Empty fields are left out.
+export function showsChoiceIn(form, page) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = new URLSearchParams();
+    for (const [name, value] of new FormData(form)) if (value) chosen.set(name, value);
+    location.hash = `#/${page}${chosen.size ? `?${chosen}` : ""}`;
+  });
+  return form;
+}

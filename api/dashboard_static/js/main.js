@@ -9,6 +9,7 @@ const PAGES = {
   "meine-faelle": { title: "Meine Fälle", roles: ["counsellor", "lead"], load: () => import("./pages/my-cases.js") },
   team: { title: "Team", roles: ["lead"], load: () => import("./pages/team.js") },
   fallverlauf: { title: "Fälle", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/timeline.js") },
+  kontakte: { title: "Kurzkontakte und Veranstaltungen", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/contacts.js") },
   arbeitgeber: { title: "Arbeitgeber", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/employers.js") },
   kurse: { title: "Kurse", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/courses.js") },
   taetigkeitsbericht: { title: "Tätigkeitsbericht", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/activity.js") },

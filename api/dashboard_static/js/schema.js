@@ -53,3 +53,9 @@ export async function firstContactSchema() {
   const document = await openApiDocument();
   return resolve(document, requestSchema(document.paths["/cases"].post));
 }
+
+// The body of a POST that records one of the desk's entries (`/contacts`, `/outreach-events`).
+export async function recordSchema(path) {
+  const document = await openApiDocument();
+  return resolve(document, requestSchema(document.paths[path].post));
+}

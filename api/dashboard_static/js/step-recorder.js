@@ -9,7 +9,7 @@ import { firstContactSchema, openApiDocument, stepTypes } from "./schema.js";
 
 // Only a lead reassigns a case (API.md's role table); the API refuses it to counsellors anyway.
 const LEAD_ONLY = new Set(["counsellor_assigned"]);
-const REQUIRED_NOTE = "Mit * markierte Angaben sind Pflicht. Lotse prüft alles beim Speichern und nennt jede Angabe, die nicht passt.";
+export const REQUIRED_NOTE = "Mit * markierte Angaben sind Pflicht. Lotse prüft alles beim Speichern und nennt jede Angabe, die nicht passt.";
 
 // `onRecorded(caseAfter)` runs after a step was saved; `reload()` when the case changed in between (412).
 export async function stepRecorder({ caseState, session, onRecorded, reload }) {
@@ -86,7 +86,7 @@ const EARLIER_TEXT = "Gespeichert wurde schon das erste Senden, mit den Angaben 
 // answer (the connection broke): then the key stays until an answer is certain, so that the write happens once,
 // whether she sends it again unchanged or edited. If an edited request is refused because the key already recorded
 // the earlier one, that earlier request is sent again and its recorded answer comes back (`earlier: true`).
-function sentOnce(post) {
+export function sentOnce(post) {
   let key = newIdempotencyKey();
   let unclearBodies = [];
   const settled = () => {
@@ -173,7 +173,7 @@ const UNCLEAR_TEXT =
   "Ob gespeichert wurde, ist unklar: Die Verbindung zum Lotse-Dienst brach ab. Senden Sie dieselben Angaben unverändert noch einmal – Lotse erkennt die Wiederholung und speichert nichts doppelt.";
 
 // The API's German refusal: each field's message next to it, the rule and anything not placed above the button.
-function showRefusal(error, form, summary, reload) {
+export function showRefusal(error, form, summary, reload) {
   if (!(error instanceof ApiError)) throw error;
   const problem = error.problem ?? {};
   const unplaced = form.showErrors(problem.errors ?? []);

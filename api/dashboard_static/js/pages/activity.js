@@ -3,7 +3,7 @@
 
 import { getCsv, getJson } from "../api.js";
 import { drawBarChart } from "../charts.js";
-import { cell, formatDay, formatNumber, formatPercent, h, message, section, table, today } from "../dom.js";
+import { cell, formatDay, formatNumber, formatPercent, h, message, section, showsChoiceIn, table, today } from "../dom.js";
 import { CONTACT_TOPICS, EMPLOYER_SIZES, LANGUAGES, OUTREACH_KINDS, REFERRAL_OUTCOMES, REFERRAL_TARGETS, SESSION_MODES, label } from "../labels.js";
 
 export async function render(container, { session, params }) {
@@ -122,11 +122,5 @@ function periodForm(period, acrossAgencies) {
     acrossAgencies ? [h("label", { for: "activity-agency" }, "Träger"), h("input", { id: "activity-agency", name: "traeger", value: period.agency, placeholder: "alle" })] : null,
     h("button", { type: "submit" }, "Anzeigen"),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const chosen = new URLSearchParams();
-    for (const [name, value] of new FormData(form)) if (value) chosen.set(name, value);
-    location.hash = `#/taetigkeitsbericht?${chosen}`;
-  });
-  return form;
+  return showsChoiceIn(form, "taetigkeitsbericht");
 }

@@ -2,7 +2,7 @@
 // how often they were counselled; filtered by size and by words of the name.
 
 import { getAllPages } from "../api.js";
-import { formatDay, formatNumber, h, message, section, table } from "../dom.js";
+import { formatDay, formatNumber, h, message, section, showsChoiceIn, table } from "../dom.js";
 import { EMPLOYER_SIZES, label } from "../labels.js";
 
 const SMALL_AND_MEDIUM = ["micro", "small", "medium"];
@@ -72,11 +72,5 @@ function filterForm(chosen) {
     h("input", { id: "employer-name", name: "name", type: "search", value: chosen.name, maxlength: 200 }),
     h("button", { type: "submit" }, "Anzeigen"),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const query = new URLSearchParams();
-    for (const [name, value] of new FormData(form)) if (value) query.set(name, value);
-    location.hash = `#/arbeitgeber${query.size ? `?${query}` : ""}`;
-  });
-  return form;
+  return showsChoiceIn(form, "arbeitgeber");
 }

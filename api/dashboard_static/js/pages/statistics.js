@@ -3,7 +3,7 @@
 
 import { getCsv, getJson } from "../api.js";
 import { drawBarChart } from "../charts.js";
-import { cell, formatDay, formatMonth, formatNumber, formatPercent, h, isoDay, message, section, table, today } from "../dom.js";
+import { cell, formatDay, formatMonth, formatNumber, formatPercent, h, isoDay, message, section, showsChoiceIn, table, today } from "../dom.js";
 import { FOLLOW_UP_RESPONSES, FUNNEL_STAGES, GENDER_COLUMNS, INDICATORS, PATHWAYS, STATISTICS_BASES, label } from "../labels.js";
 
 const OUTCOME_CODES = ["EECR01", "EECR02", "EECR03", "EECR04"];
@@ -72,13 +72,7 @@ function periodForm(period, acrossAgencies) {
     acrossAgencies ? [h("label", { for: "period-agency" }, "Träger"), h("input", { id: "period-agency", name: "traeger", value: period.agency, placeholder: "alle" })] : null,
     h("button", { type: "submit" }, "Anzeigen"),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const chosen = new URLSearchParams();
-    for (const [name, value] of new FormData(form)) if (value) chosen.set(name, value);
-    location.hash = `#/foerderstatistik?${chosen}`;
-  });
-  return form;
+  return showsChoiceIn(form, "foerderstatistik");
 }
 
 function proof(esf, funnel, period) {
