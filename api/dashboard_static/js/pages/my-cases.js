@@ -32,43 +32,32 @@ export async function render(container, { session }) {
       figure("Überfällige Fristen", load.overdue, "overdue"),
       figure(`In ${UPCOMING_DAYS} Tagen fällig`, upcoming.length, "upcoming"),
     ),
-    h(
-      "div",
-      { class: "columns" },
-      h(
-        "div",
-        {},
-        section(
-          "Offene Fälle nach Phase",
-          stages.length === 0
-            ? message("Ohne offene Fälle keine Aufteilung nach Phase.")
-            : table({
-                id: "by-stage",
-                columns: ["Phase", "Fälle"],
-                rows: stages.map((stage) => [label(STAGES, stage), formatNumber(load.by_stage[stage])]),
-              }),
-        ),
-        section(
-          "Offene Fälle",
-          cases.length === 0
-            ? message("Sie haben keine offenen Fälle.")
-            : table({
-                id: "open-cases",
-                columns: ["Name", "Fall", "Phase", "Erstkontakt", "Version"],
-                numeric: (index) => index === 4,
-                rows: sortByStage(cases).map((item) => [clientLink(item.id, item.name), caseLink(item.id), label(STAGES, item.stage), formatDay(item.opened_on), formatNumber(item.version)]),
-              }),
-        ),
-      ),
-      h(
-        "div",
-        {},
-        section("Überfällige Fristen", deadlineTable("overdue-deadlines", overdue, "Keine überfälligen Fristen.", { names })),
-        section(`In den nächsten ${UPCOMING_DAYS} Tagen fällig`, deadlineTable("upcoming-deadlines", upcoming, "Keine Fristen in den nächsten Tagen.", { names })),
-        later.length
-          ? h("details", {}, h("summary", {}, `Später fällig (${formatNumber(later.length)})`), deadlineTable("later-deadlines", later, "", { names }))
-          : null,
-      ),
+    // The deadlines first: what is overdue is what she must act on today.
+    section("Überfällige Fristen", deadlineTable("overdue-deadlines", overdue, "Keine überfälligen Fristen.", { names })),
+    section(`In den nächsten ${UPCOMING_DAYS} Tagen fällig`, deadlineTable("upcoming-deadlines", upcoming, "Keine Fristen in den nächsten Tagen.", { names })),
+    ...(later.length
+      ? [h("details", {}, h("summary", {}, `Später fällig (${formatNumber(later.length)})`), deadlineTable("later-deadlines", later, "", { names }))]
+      : []),
+    section(
+      "Offene Fälle nach Phase",
+      stages.length === 0
+        ? message("Ohne offene Fälle keine Aufteilung nach Phase.")
+        : table({
+            id: "by-stage",
+            columns: ["Phase", "Fälle"],
+            rows: stages.map((stage) => [label(STAGES, stage), formatNumber(load.by_stage[stage])]),
+          }),
+    ),
+    section(
+      "Offene Fälle",
+      cases.length === 0
+        ? message("Sie haben keine offenen Fälle.")
+        : table({
+            id: "open-cases",
+            columns: ["Name", "Fall", "Phase", "Erstkontakt", "Version"],
+            numeric: (index) => index === 4,
+            rows: sortByStage(cases).map((item) => [clientLink(item.id, item.name), caseLink(item.id), label(STAGES, item.stage), formatDay(item.opened_on), formatNumber(item.version)]),
+          }),
     ),
   );
 }
@@ -101,10 +90,19 @@ export function deadlineTable(id, deadlines, empty, { withCounsellor = false, na
       caseLink(deadline.case_id),
       formatDay(deadline.due),
       label(DEADLINE_KINDS, deadline.kind),
-      deadline.kind === "recognition_decision" ? `Antrag ${deadline.ref}` : label(DEADLINE_REFS, deadline.ref),
+      reference(deadline),
       ...(withCounsellor ? [deadline.counsellor] : []),
     ]),
   });
+}
+
+// What a deadline belongs to: the case's own record by its id ("Antrag r1", "Planschritt p2"), else the event it
+// counts from ("letzter Kontakt", "Austritt").
+const RECORD_OF_KIND = { recognition_decision: "Antrag", recognition_receipt: "Antrag", plan_item: "Planschritt", referral_feedback: "Weiterleitung" };
+
+function reference(deadline) {
+  const record = RECORD_OF_KIND[deadline.kind];
+  return record ? `${record} ${deadline.ref}` : label(DEADLINE_REFS, deadline.ref);
 }
 
 function sortByStage(cases) {
