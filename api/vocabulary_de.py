@@ -12,7 +12,7 @@ label is `STEP_FIELDS[step type][field]` inside that step's form, else `FIELDS[f
 ROLES: dict[str, str] = {
     "counsellor": "Beratung",
     "lead": "Teamleitung",
-    "auditor": "Prüfung",
+    "auditor": "Revision",  # not "Prüfung": that is the exam phase of a case
     "analyst": "Auswertung",
 }
 

@@ -54,6 +54,9 @@ def test_the_courses_page_searches_the_catalogue(tab: Tab) -> None:
     page.get_by_label("PLZ beginnt mit").fill("5x")
     page.get_by_role("button", name="Suchen").click()
     assert "bis zu fünf Ziffern" in page.get_by_role("alert").inner_text()
+    # The earlier search's count and table are gone: they would read as the answer to this one.
+    expect(page.locator("#offer-count")).to_have_count(0)
+    expect(page.locator("#offers-table")).to_have_count(0)
 
 
 def test_a_case_shows_the_offers_that_fit_it_with_their_reasons(tab: Tab) -> None:

@@ -50,7 +50,7 @@ def test_an_auditor_cannot_reassign_cases(tab: Tab) -> None:
     tab.sign_in("auditor")
     tab.open("#/team")
 
-    expect(tab.page.get_by_role("alert")).to_contain_text("„Team“ ist für Ihre Rolle (Prüfung) nicht freigegeben")
+    expect(tab.page.get_by_role("alert")).to_contain_text("„Team“ ist für Ihre Rolle (Revision) nicht freigegeben")
     assert tab.page.locator("#reassign-form").count() == 0
 
 

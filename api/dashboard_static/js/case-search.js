@@ -101,11 +101,12 @@ export async function casePicker(container, session) {
     location.hash = `#/fallverlauf/${idInput.value.trim().toLowerCase()}`;
   });
 
+  // A new case right after the search: she looks for the person first, and opens a case when there is none.
   container.append(
     ...(seesNames ? [section("Person suchen", search, searchStatus)] : []),
+    ...(seesNames && session.agency !== "*" ? [await newCaseSection()] : []),
     section("Fall öffnen", open),
     section("Fälle", h("div", { class: "inline" }, h("label", { for: "case-status" }, "Status"), statusFilter), listArea, more),
-    ...(seesNames && session.agency !== "*" ? [await newCaseSection()] : []),
   );
   await load(true);
 }

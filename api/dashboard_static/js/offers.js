@@ -32,7 +32,7 @@ export async function matchingSection(caseId) {
   const status = h("p", { class: "message error", role: "alert", hidden: true });
   const form = h(
     "form",
-    { id: "near-form", class: "inline" },
+    { id: "near-form", class: "inline", novalidate: true }, // checked below, in German
     h("label", { for: "near" }, "Entfernung ab Postleitzahl"),
     near,
     h("button", { type: "submit" }, "Neu sortieren"),

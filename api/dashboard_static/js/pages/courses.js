@@ -48,6 +48,8 @@ export async function render(container) {
     if (!/^[0-9]{0,5}$/.test(postalCode.value.trim())) {
       status.textContent = "Die Postleitzahl besteht aus bis zu fünf Ziffern.";
       status.hidden = false;
+      results.replaceChildren(); // an earlier search's result would read as this search's
+      more.hidden = true;
       return;
     }
     status.hidden = true;
@@ -63,6 +65,8 @@ export async function render(container) {
     } catch (error) {
       status.textContent = error.message;
       status.hidden = false;
+      results.replaceChildren();
+      more.hidden = true;
       return;
     }
     more.hidden = !cursor;
