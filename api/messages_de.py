@@ -61,6 +61,7 @@ RULES: dict[str, str] = {
     "course_id_unique": "Einen Kurs „{course_id}“ gibt es in diesem Fall schon.",
     "module_within_modules": "Modul {module} von {modules}: die Modulnummer ist größer als die Zahl der Module.",
     "planned_end_after_start": "Das geplante Ende liegt vor der Anmeldung zum Kurs.",
+    "offer_of_agency": "„{offer_id}“ ist keine Kennung eines Angebots aus dem Kurskatalog der Stelle „{agency}“.",
     "course_end_needs_enrolment": "Einen Kurs „{course_id}“ gibt es in diesem Fall nicht.",
     "course_ends_once": "Der Kurs „{course_id}“ ist bereits beendet.",
     # Exams

@@ -48,6 +48,7 @@ from application.ports import (
     IdempotencyKeys,
     NameIndex,
     NameIndexEntry,
+    OfferCatalogue,
     Principal,
 )
 from domain import decisions
@@ -84,6 +85,7 @@ class Recorded:
 @dataclass(frozen=True)
 class Ports:
     counsellors: Counsellors
+    offers: OfferCatalogue
     idempotency_keys: IdempotencyKeys
     event_log: EventLog
     case_index: CaseIndex
@@ -447,6 +449,7 @@ class CaseService(Application[UUID]):
             at=now,
             today=now.astimezone(self._zone).date(),
             is_active_counsellor=self.ports.counsellors.is_active_counsellor,
+            is_offer_of_agency=self.ports.offers.is_offer_of_agency,
         )
 
     def _earlier_answer(self, claim: IdempotencyClaim | None) -> Recorded | None:

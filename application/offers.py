@@ -15,7 +15,7 @@ from uuid import UUID
 import msgspec
 
 from application.cases import CaseService
-from application.errors import CaseNotFound, InvalidQuery
+from application.errors import CaseNotFound, EntryNotFound, InvalidQuery
 from application.occupations import occupation_words, search_words
 from application.policy import COUNSELLING, LEADS, agency_scope, require, sees_agency
 from application.ports import IdempotencyClaim, Principal, RetryKey, Role, ViewQueries
@@ -225,6 +225,29 @@ class Catalogue:
 
     def _wait_for(self, min_position: int | None) -> None:
         wait_for_views(self.views, min_position, self._min_position_wait)
+
+
+class RegisteredOffers:
+    """The catalogue the case rules ask (`OfferCatalogue`): the offers register, read for the agency's offers."""
+
+    def __init__(self, registers: RegisterService) -> None:
+        self.registers = registers
+
+    def is_offer_of_agency(self, offer_id: str, agency: str) -> bool:
+        """Whether `offer_id` is the id of an offer of the agency, active or withdrawn, as the catalogue gives it (the
+        UUID's canonical text: a plan item and its enrolment are matched by the text). Whatever else a client sent —
+        no UUID, no offer's, another agency's — is none."""
+        try:
+            entry_id = UUID(offer_id)
+        except ValueError:
+            return False
+        if str(entry_id) != offer_id:
+            return False
+        try:
+            self.registers.events_of(OFFERS, entry_id, agency=agency)
+        except EntryNotFound:
+            return False
+        return True
 
 
 def _postal_code_in(address: str | None) -> str | None:

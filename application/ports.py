@@ -67,6 +67,13 @@ class Counsellors(Protocol):
     def is_active_counsellor(self, agency: str, subject: str) -> bool: ...
 
 
+class OfferCatalogue(Protocol):
+    """Which offers a case step may name (the domain's rule `offer_of_agency` asks): the offers register, or a test's
+    fake. Any `offer_id` a client sent: one that is no offer's id answers False, as does another agency's offer."""
+
+    def is_offer_of_agency(self, offer_id: str, agency: str) -> bool: ...
+
+
 class StaffDirectory(Counsellors, Protocol):
     def register(self, agency: str, subject: str, role: Role) -> int:
         """Makes her active staff in this role; answers the token generation her tokens issued now carry."""

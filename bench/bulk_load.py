@@ -106,4 +106,10 @@ def _with_sessions(milestones: list[s.StepCommand], rng: random.Random) -> Itera
 
 def _context(author: str, now: datetime, today: date) -> decisions.Context:
     """As the service would decide: `today` is the service's, in its time zone, as the journeys were dated."""
-    return decisions.Context(recorded_by=author, at=now, today=today, is_active_counsellor=lambda agency, name: True)
+    return decisions.Context(
+        recorded_by=author,
+        at=now,
+        today=today,
+        is_active_counsellor=lambda agency, name: True,
+        is_offer_of_agency=lambda offer_id, agency: True,  # the synthetic journeys name no offer
+    )

@@ -36,7 +36,9 @@ class Context:
     recorded_by: str
     at: datetime
     today: date
-    is_active_counsellor: Callable[[str, str], bool]
+    is_active_counsellor: Callable[[str, str], bool]  # (agency, counsellor)
+    # (offer_id, agency): whether the id names an offer of the agency's catalogue, a withdrawn one too
+    is_offer_of_agency: Callable[[str, str], bool]
 
 
 def open_case(
@@ -503,7 +505,21 @@ def _check_recognition_decided(case: Case, step: steps.RecognitionDecided) -> No
         )
 
 
-def _check_course_enrolled(case: Case, step: steps.CourseEnrolled) -> None:
+def _offer_of_agency(case: Case, offer_id: str | None, context: Context, field: str) -> None:
+    """An `offer_id` names an offer of the catalogue of the case's agency. A withdrawn offer counts: the enrolment may
+    be recorded after the listing ended, and a new plan may repeat an earlier plan's items."""
+    if offer_id is not None and not context.is_offer_of_agency(offer_id, case.agency):
+        # The same answer for an id that is no offer's and another agency's offer: nothing tells them apart.
+        raise RuleViolated(
+            "offer_of_agency",
+            f"'{offer_id}' names no offer in the catalogue of agency '{case.agency}'",
+            field,
+            offer_id=offer_id,
+            agency=case.agency,
+        )
+
+
+def _check_course_enrolled(case: Case, step: steps.CourseEnrolled, context: Context) -> None:
     if case.course(step.course_id):
         raise RuleViolated(
             "course_id_unique", f"course '{step.course_id}' exists", "course_id", course_id=step.course_id
@@ -520,6 +536,8 @@ def _check_course_enrolled(case: Case, step: steps.CourseEnrolled) -> None:
         )
     if step.planned_end is not None and step.planned_end < step.date:
         raise InvalidStep("planned_end_after_start", "the planned end is before the enrolment", "planned_end")
+    # Last: the catalogue is asked only about an enrolment the case's own rules accept.
+    _offer_of_agency(case, step.offer_id, context, "offer_id")
 
 
 def _check_course_ended(case: Case, step: steps.CourseCompleted | steps.CourseDropped) -> None:
@@ -679,7 +697,7 @@ def _check_referral_outcome(case: Case, step: steps.ReferralOutcomeRecorded) -> 
     _not_before(step.date, referral.outcome_on or referral.referred_on, "the referral or its previous outcome")
 
 
-def _check_plan_agreed(case: Case, step: steps.PlanAgreed) -> None:
+def _check_plan_agreed(case: Case, step: steps.PlanAgreed, context: Context) -> None:
     if case.plan_agreed_on is not None:
         _not_before(step.date, case.plan_agreed_on, "the current plan's agreement")
     seen: set[str] = set()
@@ -702,6 +720,8 @@ def _check_plan_agreed(case: Case, step: steps.PlanAgreed) -> None:
                 target_date=item.target_date,
                 date=step.date,
             )
+    for number, item in enumerate(step.items):
+        _offer_of_agency(case, item.offer_id, context, f"items.{number}.offer_id")
 
 
 def _check_plan_item_done(case: Case, step: steps.PlanItemDone) -> None:
@@ -809,7 +829,7 @@ def _check(case: Case, step: steps.Step, context: Context) -> None:  # noqa: C90
         case steps.RecognitionWithdrawn():
             _check_withdrawn(case, step)
         case steps.CourseEnrolled():
-            _check_course_enrolled(case, step)
+            _check_course_enrolled(case, step, context)
         case steps.CourseCompleted() | steps.CourseDropped():
             _check_course_ended(case, step)
         case steps.ExamAdmissionApplied():
@@ -837,7 +857,7 @@ def _check(case: Case, step: steps.Step, context: Context) -> None:  # noqa: C90
         case steps.ReferralOutcomeRecorded():
             _check_referral_outcome(case, step)
         case steps.PlanAgreed():
-            _check_plan_agreed(case, step)
+            _check_plan_agreed(case, step, context)
         case steps.PlanItemDone():
             _check_plan_item_done(case, step)
         case steps.CounsellingSessionHeld():

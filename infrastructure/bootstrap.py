@@ -23,8 +23,8 @@ from application.cases import CaseService, Clock, Ports
 from application.desk import Desk
 from application.exports import Exports
 from application.freshness import ViewsFreshness
-from application.offers import Catalogue
-from application.ports import Counsellors, LogDigest
+from application.offers import Catalogue, RegisteredOffers
+from application.ports import Counsellors, LogDigest, OfferCatalogue
 from application.registers import RegisterService
 from application.reporting import Reporting
 from application.reports import Reports
@@ -120,17 +120,19 @@ def bootstrap(
     *,
     clock: Clock = utc_now,
     counsellors: Counsellors | None = None,
+    offers: OfferCatalogue | None = None,
     log_digest: LogDigest | None = None,
 ) -> Lotse:
     """Builds Lotse for the settings: opens the database, checks the key store, creates what is missing.
 
     `counsellors` answers the domain's rule "reassigned only to an active counsellor" instead of the staff directory,
-    and `log_digest` the digest statistics carry instead of the audit chain's head: seams for tests of the rule and
-    of the figures. A wrong master key or a lost key store stops the start before anything but the event table is
+    `offers` its rule "an offer_id names an offer of the agency's catalogue" instead of the offers register, and
+    `log_digest` the digest statistics carry instead of the audit chain's head: seams for tests of the rules and of
+    the figures. A wrong master key or a lost key store stops the start before anything but the event table is
     created.
     """
     with _one_start_at_a_time(settings):
-        return _built(settings, clock, counsellors, log_digest)
+        return _built(settings, clock, counsellors, offers, log_digest)
 
 
 @contextmanager
@@ -150,7 +152,13 @@ def _one_start_at_a_time(settings: Settings) -> Iterator[None]:
         os.close(descriptor)  # and releases the lock
 
 
-def _built(settings: Settings, clock: Clock, counsellors: Counsellors | None, log_digest: LogDigest | None) -> Lotse:
+def _built(
+    settings: Settings,
+    clock: Clock,
+    counsellors: Counsellors | None,
+    offers: OfferCatalogue | None,
+    log_digest: LogDigest | None,
+) -> Lotse:
     master = master_key(settings)
     token_key, audit_key = signing_key(settings), audit_signing_key(settings)
     env = event_store_env(settings)
@@ -178,6 +186,22 @@ def _built(settings: Settings, clock: Clock, counsellors: Counsellors | None, lo
         mapper = MsgspecMapper(keys=key_vault)
         names = SqlNameIndex(database, master)
         written = threading.Event()
+        idempotency_keys = SqlIdempotencyKeys(database)
+        event_log = SqlEventLog(
+            database, events_table, recorder, mapper.sealed(), case_mappers={"all": mapper, "state": mapper.for_state()}
+        )
+        # Before the cases: the case rules ask the offers register whether a step's offer_id names an offer.
+        registers = RegisterService(
+            infrastructure=infrastructure,
+            recorder=recorder,
+            # Registers hold no personal data: reading an id that turns out to be a case's opens none of hers.
+            mapper=mapper.sealed(),
+            idempotency_keys=idempotency_keys,
+            event_log=event_log,
+            clock=clock,
+            zone=settings.zone(),
+            on_recorded=[written.set],
+        )
         cases = CaseService(
             infrastructure=infrastructure,
             recorder=recorder,
@@ -185,14 +209,9 @@ def _built(settings: Settings, clock: Clock, counsellors: Counsellors | None, lo
             sealed_mapper=mapper.sealed(),
             ports=Ports(
                 counsellors=staff if counsellors is None else counsellors,
-                idempotency_keys=SqlIdempotencyKeys(database),
-                event_log=SqlEventLog(
-                    database,
-                    events_table,
-                    recorder,
-                    mapper.sealed(),
-                    case_mappers={"all": mapper, "state": mapper.for_state()},
-                ),
+                offers=RegisteredOffers(registers) if offers is None else offers,
+                idempotency_keys=idempotency_keys,
+                event_log=event_log,
                 case_index=SqlCaseIndex(database),
                 access_log=SqlAccessLog(database),
                 name_index=names,
@@ -200,17 +219,6 @@ def _built(settings: Settings, clock: Clock, counsellors: Counsellors | None, lo
             clock=clock,
             zone=settings.zone(),
             snapshot_interval=settings.snapshot_interval,
-            on_recorded=[written.set],
-        )
-        registers = RegisterService(
-            infrastructure=infrastructure,
-            recorder=recorder,
-            # Registers hold no personal data: reading an id that turns out to be a case's opens none of hers.
-            mapper=mapper.sealed(),
-            idempotency_keys=cases.ports.idempotency_keys,
-            event_log=cases.ports.event_log,
-            clock=clock,
-            zone=settings.zone(),
             on_recorded=[written.set],
         )
         _index_names(cases)

@@ -101,6 +101,43 @@ CLOSING = {
 }
 
 
+# Where a step names an offer: an offer_id is one of the catalogue's (rule offer_of_agency), so a test lists the offer
+# first (`list_offer`) and sends the step `with_offer` its id in place of this.
+CATALOGUE_OFFER = "catalogue-offer"
+# The offer the journey's plan and its enrolment in a language course name, as a lead lists it (POST /offers).
+VHS_B2_OFFER: Json = {
+    "provider": "VHS Köln",
+    "title": "Deutsch für den Beruf B2",
+    "kind": "language",
+    "occupations": [],
+    "postal_code": "50667",
+    "city": "Köln",
+    "starts_on": "2026-03-16",
+    "ends_on": "2026-07-31",
+    "schedule": "evening",
+    "language": "de",
+    "funding": ["education_voucher"],
+    "contact": "kurse@vhs-koeln.example",
+}
+
+
+def with_offer(body: Json, offer_id: str) -> Json:
+    """The body with the id of a listed offer wherever its `offer_id` is CATALOGUE_OFFER (in its items too)."""
+
+    def replaced(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                name: offer_id if name == "offer_id" and item == CATALOGUE_OFFER else replaced(item)
+                for name, item in value.items()
+            }
+        if isinstance(value, list):
+            return [replaced(item) for item in value]
+        return value
+
+    changed: Json = replaced(body)
+    return changed
+
+
 # The qualification plan of the journey: the assessment, the application and the enrolment in the offer complete the
 # first three items; the fourth is done by hand.
 PLAN: Json = {
@@ -114,7 +151,7 @@ PLAN: Json = {
             "kind": "language",
             "description": "Deutsch B2",
             "target_date": "2026-04-01",
-            "offer_id": "vhs-b2-2026",
+            "offer_id": CATALOGUE_OFFER,
         },
         {"item_id": "p4", "kind": "other", "description": "Zeugnisse übersetzen", "target_date": "2026-05-01"},
     ],
@@ -298,7 +335,7 @@ JOURNEY: list[Step] = [
             "kind": "language",
             "provider": "VHS Köln",
             "funding": "education_voucher",
-            "offer_id": "vhs-b2-2026",
+            "offer_id": CATALOGUE_OFFER,
         },
     ),
     Step(
@@ -417,6 +454,15 @@ async def open_case(client: Client, headers: dict[str, str], **changes: Any) -> 
     assert response.status_code == 201, response.text
     case: Json = response.json()
     return case
+
+
+async def list_offer(client: Client, headers: dict[str, str], **changes: Any) -> str:
+    """Lists VHS_B2_OFFER (keyword arguments replace its fields) in the catalogue as the caller, a lead; answers its
+    id."""
+    response = await client.post("/offers", json={**VHS_B2_OFFER, **changes}, headers=headers)
+    assert response.status_code == 201, response.text
+    offer_id: str = response.json()["id"]
+    return offer_id
 
 
 async def read_case(client: Client, case_id: str, headers: dict[str, str]) -> Json:

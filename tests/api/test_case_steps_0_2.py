@@ -9,17 +9,22 @@ import pytest
 
 from tests.api.conftest import Tokens
 from tests.api.helpers import (
+    AGENCY,
     AUDITOR,
+    CATALOGUE_OFFER,
     COUNSELLOR,
     LEAD,
+    OTHER_LEAD,
     Client,
     Json,
     assert_nothing_recorded,
     assert_problem,
     error_fields,
+    list_offer,
     log_position,
     open_case,
     read_case,
+    with_offer,
 )
 
 
@@ -54,7 +59,7 @@ PLAN = step(
     "2026-01-09",
     items=[
         item("p1", "recognition", "2026-03-01"),
-        item("p2", "language", "2026-09-01", offer_id="vhs-b2"),
+        item("p2", "language", "2026-09-01", offer_id=CATALOGUE_OFFER),
         item("p3", "other", "2026-07-01"),
     ],
 )
@@ -73,15 +78,20 @@ ENROL_OFFER = step(
     kind="language",
     provider="VHS Köln",
     funding="esf",
-    offer_id="vhs-b2",
+    offer_id=CATALOGUE_OFFER,
 )
 
 
-async def record(client: Client, case_id: str, bodies: list[Json], tokens: Tokens) -> Json:
-    """Records the steps in order, each answered 201; answers the case after the last."""
+async def record(
+    client: Client, case_id: str, bodies: list[Json], tokens: Tokens, offer_id: str = CATALOGUE_OFFER
+) -> Json:
+    """Records the steps in order, each answered 201, naming `offer_id` where they name CATALOGUE_OFFER (a listed
+    offer's id: see `list_offer`); answers the case after the last."""
     answer: Json = {}
     for body in bodies:
-        response = await client.post(f"/cases/{case_id}/steps", json=body, headers=tokens.headers(COUNSELLOR))
+        response = await client.post(
+            f"/cases/{case_id}/steps", json=with_offer(body, offer_id), headers=tokens.headers(COUNSELLOR)
+        )
         assert response.status_code == 201, response.text
         answer = response.json()
     return answer
@@ -200,11 +210,12 @@ async def test_a_new_step_refused_by_a_rule_names_the_rule_and_the_field_and_rec
     client: Client, tokens: Tokens, before: list[Json], body: Json, status: int, rule: str, field: str
 ) -> None:
     headers = tokens.headers(COUNSELLOR)
+    offer_id = await list_offer(client, tokens.headers(LEAD))
     case = await open_case(client, headers)
-    await record(client, case["id"], before, tokens)
+    await record(client, case["id"], before, tokens, offer_id)
     version, head = 1 + len(before), await log_position(client)
 
-    response = await client.post(f"/cases/{case['id']}/steps", json=body, headers=headers)
+    response = await client.post(f"/cases/{case['id']}/steps", json=with_offer(body, offer_id), headers=headers)
 
     problem = assert_problem(response, status, rule=rule)
     assert field in named_fields(problem)
@@ -252,6 +263,82 @@ async def test_a_new_step_the_schema_refuses_is_422_naming_the_field_and_records
     await assert_nothing_recorded(client, case["id"], headers, 1, head)
 
 
+# An offer_id names an offer of the catalogue of the case's agency (rule offer_of_agency)
+
+GERMAN = {"Accept-Language": "de"}
+# (the refused step naming an offer, the field the refusal names)
+NAMING_AN_OFFER = [
+    pytest.param(ENROL_OFFER, "offer_id", id="course-enrolled"),
+    pytest.param(
+        step(
+            "plan_agreed",
+            "2026-01-09",
+            items=[
+                item("p1", "recognition", "2026-03-01"),
+                item("p2", "language", "2026-09-01", offer_id=CATALOGUE_OFFER),
+            ],
+        ),
+        "items.1.offer_id",
+        id="plan-item",
+    ),
+]
+
+
+# What a refused offer_id names; None: an offer of another agency, listed by its lead.
+NO_OFFER_OF_THE_AGENCY = [
+    pytest.param("vhs-b2-2026", id="no-uuid"),
+    pytest.param("0b9e3c1d-5a2f-4e6b-8c7d-1f2a3b4c5d6e", id="no-offer"),
+    pytest.param(None, id="another-agency-s-offer"),
+]
+
+
+@pytest.mark.parametrize("named", NO_OFFER_OF_THE_AGENCY)
+@pytest.mark.parametrize(("body", "field"), NAMING_AN_OFFER)
+async def test_an_offer_id_naming_no_offer_of_the_agency_is_409_in_german_naming_the_field_and_records_nothing(
+    client: Client, tokens: Tokens, body: Json, field: str, named: str | None
+) -> None:
+    offer_id = named or await list_offer(client, tokens.headers(OTHER_LEAD))
+    await list_offer(client, tokens.headers(LEAD))  # the agency's catalogue is not empty: it holds another offer
+    headers = tokens.headers(COUNSELLOR)
+    case = await open_case(client, headers)
+    head = await log_position(client)
+
+    response = await client.post(
+        f"/cases/{case['id']}/steps", json=with_offer(body, offer_id), headers={**headers, **GERMAN}
+    )
+
+    problem = assert_problem(response, 409, rule="offer_of_agency")
+    assert response.headers["content-language"] == "de"
+    detail = f"„{offer_id}“ ist keine Kennung eines Angebots aus dem Kurskatalog der Stelle „{AGENCY}“."
+    assert problem["detail"] == detail
+    assert problem["errors"] == [{"field": field, "message": detail}]
+    await assert_nothing_recorded(client, case["id"], headers, 1, head)
+
+
+async def test_a_plan_and_an_enrolment_name_an_offer_of_the_catalogue_even_once_it_is_withdrawn(
+    client: Client, tokens: Tokens
+) -> None:
+    offer_id = await list_offer(client, tokens.headers(LEAD))
+    case = await open_case(client, tokens.headers(COUNSELLOR))
+    planned = await record(client, case["id"], [PLAN], tokens, offer_id)
+    assert [(i["item_id"], i["offer_id"], i["status"]) for i in planned["plan"]["items"]] == [
+        ("p1", None, "overdue"),
+        ("p2", offer_id, "open"),
+        ("p3", None, "open"),
+    ]
+    withdrawn = await client.post(f"/offers/{offer_id}/withdraw", headers=tokens.headers(LEAD))
+    assert withdrawn.status_code == 200, withdrawn.text
+
+    enrolled = await record(client, case["id"], [ENROL_OFFER], tokens, offer_id)
+
+    assert [(c["course_id"], c["offer_id"]) for c in enrolled["courses"]] == [("c1", offer_id)]
+    assert [(i["item_id"], i["status"], i["done_on"], i["done_with"]) for i in enrolled["plan"]["items"]] == [
+        ("p1", "overdue", None, None),
+        ("p2", "done", "2026-02-02", "course_enrolled"),
+        ("p3", "open", None, None),
+    ]
+
+
 async def test_a_session_is_recorded_with_mode_language_and_interpreter_and_shown_in_the_history(
     client: Client, tokens: Tokens
 ) -> None:
@@ -276,6 +363,7 @@ async def test_a_session_is_recorded_with_mode_language_and_interpreter_and_show
 
 
 async def test_qualifications_referrals_and_the_plan_show_in_the_case(client: Client, tokens: Tokens) -> None:
+    offer_id = await list_offer(client, tokens.headers(LEAD))
     case = await open_case(client, tokens.headers(COUNSELLOR))
 
     answer = await record(
@@ -283,6 +371,7 @@ async def test_qualifications_referrals_and_the_plan_show_in_the_case(client: Cl
         case["id"],
         [QUALIFICATION, PLAN, {**APPLY, "qualification_id": "q1", "responsible_body": "zab"}, REFERRAL, ENROL_OFFER],
         tokens,
+        offer_id,
     )
 
     assert answer["qualifications"] == [
@@ -300,7 +389,7 @@ async def test_qualifications_referrals_and_the_plan_show_in_the_case(client: Cl
         "zab",
     )
     assert [(r["referral_id"], r["status"], r["outcome"]) for r in answer["referrals"]] == [("v1", "waiting", None)]
-    assert answer["courses"][0]["offer_id"] == "vhs-b2"
+    assert answer["courses"][0]["offer_id"] == offer_id
     plan = answer["plan"]
     assert plan["agreed_on"] == "2026-01-09"
     # Today is 1 June 2026: p1 was done by the application, p2 by enrolling in its offer; p3 is still to come.
@@ -318,8 +407,9 @@ async def test_qualifications_referrals_and_the_plan_show_in_the_case(client: Cl
 
 
 async def test_a_later_plan_replaces_the_plan_and_keeps_what_was_done(client: Client, tokens: Tokens) -> None:
+    offer_id = await list_offer(client, tokens.headers(LEAD))
     case = await open_case(client, tokens.headers(COUNSELLOR))
-    await record(client, case["id"], [PLAN, step("plan_item_done", "2026-01-12", item_id="p3")], tokens)
+    await record(client, case["id"], [PLAN, step("plan_item_done", "2026-01-12", item_id="p3")], tokens, offer_id)
 
     replaced = await record(
         client,
@@ -407,8 +497,9 @@ def shown_texts(case: Json) -> list[Any]:
 
 
 async def test_titles_purposes_and_plan_descriptions_are_personal_data(client: Client, tokens: Tokens) -> None:
+    offer_id = await list_offer(client, tokens.headers(LEAD))
     case = await open_case(client, tokens.headers(COUNSELLOR))
-    await record(client, case["id"], [QUALIFICATION, PLAN, REFERRAL], tokens)
+    await record(client, case["id"], [QUALIFICATION, PLAN, REFERRAL], tokens, offer_id)
 
     for who in (COUNSELLOR, LEAD):
         assert sorted(shown_texts(await read_case(client, case["id"], tokens.headers(who)))) == sorted(PERSONAL_TEXTS)

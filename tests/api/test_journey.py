@@ -26,9 +26,11 @@ from tests.api.helpers import (
     assert_problem,
     case_body,
     etag,
+    list_offer,
     open_case,
     read_case,
     session_step,
+    with_offer,
 )
 
 # What may differ between the case as answered then and as replayed now: personal data erased since.
@@ -40,6 +42,7 @@ class Journey:
     """`answers[v - 1]` is the 201 body that left the case at version v; `instants[v - 1]` when v was recorded."""
 
     case_id: str = ""
+    offer_id: str = ""  # the catalogue's offer the plan and the enrolment name (in place of CATALOGUE_OFFER)
     answers: list[Json] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
     instants: list[datetime] = field(default_factory=list)
@@ -69,8 +72,9 @@ def assert_written(response: Any, version: int, case_id: str | None = None) -> J
 
 
 async def record_journey(client: Client, tokens: Tokens, clock: FixedClock, *, erase: bool = True) -> Journey:
-    """Opens a case and records every step of JOURNEY one minute apart, then (by default) erases as a lead."""
-    journey = Journey()
+    """Lists the offer the journey names as a lead, opens a case and records every step of JOURNEY (naming that
+    offer) one minute apart, then (by default) erases as a lead."""
+    journey = Journey(offer_id=await list_offer(client, tokens.headers(LEAD)))
     instant = clock.advance()
     response = await client.post("/cases", json=case_body(), headers=tokens.headers(COUNSELLOR))
     answer = assert_written(response, 1)
@@ -81,11 +85,10 @@ async def record_journey(client: Client, tokens: Tokens, clock: FixedClock, *, e
     journey.record(answer, int(response.headers["lotse-position"]), instant, "case_opened", COUNSELLOR)
     for number, step in enumerate(JOURNEY, start=2):
         instant = clock.advance()
-        response = await client.post(
-            f"/cases/{journey.case_id}/steps", json=step.body, headers=tokens.headers(step.who)
-        )
+        body = with_offer(step.body, journey.offer_id)
+        response = await client.post(f"/cases/{journey.case_id}/steps", json=body, headers=tokens.headers(step.who))
         answer = assert_written(response, number, journey.case_id)
-        journey.bodies.append(step.body)
+        journey.bodies.append(body)
         journey.record(answer, int(response.headers["lotse-position"]), instant, step.body["type"], step.who)
     if erase:
         instant = clock.advance()
@@ -240,7 +243,7 @@ async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: T
                 "done_on": None,
                 "done_with": None,
             }
-            for item in PLAN["items"]
+            for item in with_offer(PLAN, journey.offer_id)["items"]
         ],
     }
     assert [d for d in planned["deadlines"] if d["kind"] == "plan_item"] == [
@@ -276,7 +279,7 @@ async def test_each_answer_shows_what_its_step_changed(client: Client, tokens: T
     assert all(d["kind"] != "referral_feedback" for d in answered["deadlines"])
     assert plan_states(after("course_enrolled"))[2] == ("overdue", None, None)  # c1 enrols in no offer: p3 waits
     offered = after("course_enrolled", 2)
-    assert by_id(offered["courses"], "course_id")["c2"]["offer_id"] == "vhs-b2-2026"
+    assert by_id(offered["courses"], "course_id")["c2"]["offer_id"] == journey.offer_id
     assert plan_states(offered)[2] == ("done", "2026-03-16", "course_enrolled")
     by_hand = after("plan_item_done")
     assert plan_states(by_hand)[3] == ("done", "2026-04-08", "plan_item_done")
@@ -511,15 +514,15 @@ async def test_the_history_lists_every_event_oldest_first(client: Client, tokens
         assert as_counselling.json()["events"][0]["data"]["personal"] is None
         assert as_counselling.json()["events"][2]["data"]["note"] is None
         assert [event["data"].get("minutes") for event in as_counselling.json()["events"]][2] == 60
-    for event, step in zip(stepped, JOURNEY, strict=True):
-        assert event["date"] == step.body["date"], event
-        personal = PERSONAL_STEP_FIELDS.get(step.body["type"], ())
-        sent = {name: value for name, value in step.body.items() if name not in ("type", "date")}
+    for event, body in zip(stepped, journey.bodies[1:], strict=True):
+        assert event["date"] == body["date"], event
+        personal = PERSONAL_STEP_FIELDS.get(body["type"], ())
+        sent = {name: value for name, value in body.items() if name not in ("type", "date")}
         expected = {name: None if name in personal else value for name, value in sent.items()}
         if isinstance(expected.get("profile"), dict):
             blanked = {name: None for name in PERSONAL_PROFILE_FIELDS if name in expected["profile"]}
             expected["profile"] = {**expected["profile"], **blanked}
-        for part, texts in PERSONAL_ITEM_FIELDS.get(step.body["type"], {}).items():
+        for part, texts in PERSONAL_ITEM_FIELDS.get(body["type"], {}).items():
             expected[part] = [{"offer_id": None, **item, **dict.fromkeys(texts)} for item in expected[part]]
         if "situation" in expected:  # recorded with the default API.md gives: not self-employed
             expected["situation"] = {"self_employed": False, **expected["situation"]}

@@ -36,6 +36,18 @@ class KnownCounsellors:
         return is_active_counsellor(agency, subject)
 
 
+# The catalogue's offers every_step() names, by agency.
+KNOWN_OFFERS = frozenset({(AGENCY, "vhs-b2-2026")})
+
+
+class KnownOffers:
+    """The domain's rule "an offer_id names an offer of the agency's catalogue" asks these instead of the offers
+    register: the offer every_step() names, as if a lead had listed it."""
+
+    def is_offer_of_agency(self, offer_id: str, agency: str) -> bool:
+        return (agency, offer_id) in KNOWN_OFFERS
+
+
 class SteppingClock:
     """Answers a later UTC instant at every call, one tick apart; safe to share between threads."""
 
@@ -69,13 +81,18 @@ def clock() -> SteppingClock:
 def make_lotse(settings: Settings, clock: SteppingClock) -> Iterator[LotseFactory]:
     """Builds Lotse on the test's backend (one per call, like a restart or a second replica); closes them all.
 
-    Keyword arguments go to `bootstrap`: by default the test's clock and KnownCounsellors (`counsellors=None`: the
-    staff directory).
+    Keyword arguments go to `bootstrap`: by default the test's clock, KnownCounsellors (`counsellors=None`: the
+    staff directory) and KnownOffers (`offers=None`: the offers register, the real catalogue).
     """
     built: list[Lotse] = []
 
     def make(**overrides: Any) -> Lotse:
-        options: dict[str, Any] = {"clock": clock, "counsellors": KnownCounsellors(), **overrides}
+        options: dict[str, Any] = {
+            "clock": clock,
+            "counsellors": KnownCounsellors(),
+            "offers": KnownOffers(),
+            **overrides,
+        }
         lotse = bootstrap(settings, **options)
         built.append(lotse)
         return lotse

@@ -1,5 +1,6 @@
 """The course catalogue on both backends: offers in the one log, their view (exactly once, equal to its rebuild), the
-catalogue's searches and matching on SQL, and `lotse offers import` (all or nothing; a re-import records nothing)."""
+catalogue's searches and matching on SQL, `lotse offers import` (all or nothing; a re-import records nothing), and
+case steps naming offers of the case's agency's catalogue only (rule offer_of_agency, asked of the register)."""
 
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from application.offer_import import Row, import_offers, offer_id_for
 from application.offers import OfferQuery
 from application.ports import AccessLogQuery, Principal
 from domain import steps
+from domain.errors import RuleViolated
 from domain.offers import OFFERS, NewOffer, Offer, OfferChanges
 from infrastructure.bootstrap import Lotse
 from infrastructure.cli.main import main
@@ -409,3 +411,85 @@ def test_the_words_of_the_view_are_the_occupation_words(system: Lotse) -> None:
     system.projections.runner.catch_up()
     words = {row[2] for row in view_rows(system.database)[OFFER_WORDS] if row[0] == str(created.id)}
     assert words == set(occupation_words("Elektronikerin für Betriebstechnik"))
+
+
+# Case steps name offers of the catalogue (rule offer_of_agency), asked of the offers register itself
+
+
+@pytest.fixture
+def with_catalogue(make_lotse: Callable[..., Lotse]) -> Lotse:
+    """Lotse whose case rules ask the offers register, not the suite's KnownOffers."""
+    return make_lotse(offers=None)
+
+
+def enrolment(offer_id: str, course_id: str = "c1") -> steps.CourseEnrolled:
+    return steps.CourseEnrolled(
+        date=date(2026, 3, 2),
+        course_id=course_id,
+        kind="language",
+        provider="VHS Köln",
+        funding="education_voucher",
+        offer_id=offer_id,
+    )
+
+
+def plan_naming(*offer_ids: str) -> steps.PlanAgreed:
+    return steps.PlanAgreed(
+        date=date(2026, 2, 2),
+        items=tuple(
+            steps.PlanItem(
+                item_id=f"p{number}",
+                kind="language",
+                description="Deutsch B2",
+                target_date=date(2026, 9, 1),
+                offer_id=offer_id,
+            )
+            for number, offer_id in enumerate(offer_ids, start=1)
+        ),
+    )
+
+
+def test_a_plan_and_an_enrolment_name_offers_of_the_agency_s_catalogue_withdrawn_ones_too(
+    with_catalogue: Lotse,
+) -> None:
+    language = offer(kind="language", occupations=(), title="Deutsch B2")
+    listed = str(with_catalogue.catalogue.create(LEAD, language).entry.id)
+    withdrawn = with_catalogue.catalogue.create(LEAD, language).entry.id
+    with_catalogue.catalogue.withdraw(LEAD, withdrawn, "abgesagt")
+    cases = with_catalogue.cases
+    opened = cases.open_case(AGENCY, open_case_command(), COUNSELLOR).case
+
+    cases.record_step(opened.id, plan_naming(listed, str(withdrawn)), COUNSELLOR, agency=AGENCY)
+    cases.record_step(opened.id, enrolment(listed), COUNSELLOR, agency=AGENCY)
+    case = cases.record_step(opened.id, enrolment(str(withdrawn), "c2"), COUNSELLOR, agency=AGENCY).case
+
+    assert [(course.course_id, course.offer_id) for course in case.courses] == [("c1", listed), ("c2", str(withdrawn))]
+    assert [(item.item_id, item.status, item.done_with) for item in case.plan_items] == [
+        ("p1", "done", "course_enrolled"),
+        ("p2", "done", "course_enrolled"),
+    ]
+
+
+@pytest.mark.parametrize("named", ["no offer's uuid", "no uuid", "another agency's offer", "a case's id"])
+def test_an_offer_id_naming_no_offer_of_the_case_s_agency_is_refused_alike_and_records_nothing(
+    with_catalogue: Lotse, named: str
+) -> None:
+    cases = with_catalogue.cases
+    listed = str(with_catalogue.catalogue.create(LEAD, offer()).entry.id)
+    opened = cases.open_case(AGENCY, open_case_command(), COUNSELLOR).case
+    offer_id = {
+        "no offer's uuid": str(UUID(int=0x5EED)),
+        "no uuid": "vhs-b2-2026",
+        "another agency's offer": str(with_catalogue.catalogue.create(OTHER_LEAD, offer(city="Bonn")).entry.id),
+        "a case's id": str(cases.open_case(AGENCY, open_case_command(), COUNSELLOR).case.id),
+    }[named]
+    head = cases.recorder.max_notification_id()
+
+    for refused, field in ((enrolment(offer_id), "offer_id"), (plan_naming(listed, offer_id), "items.1.offer_id")):
+        with pytest.raises(RuleViolated) as caught:
+            cases.record_step(opened.id, refused, COUNSELLOR, agency=AGENCY)
+        assert (caught.value.rule, caught.value.field) == ("offer_of_agency", field)
+        assert caught.value.facts == {"offer_id": offer_id, "agency": AGENCY}
+        assert caught.value.detail == f"'{offer_id}' names no offer in the catalogue of agency '{AGENCY}'"
+    assert cases.get_case(opened.id, personal_data=False).version == 1
+    assert cases.recorder.max_notification_id() == head

@@ -30,6 +30,7 @@ from tests.integration.conftest import (
     MARKED_BIRTH_DATE,
     START,
     KnownCounsellors,
+    KnownOffers,
     LotseFactory,
     ServiceFactory,
     SteppingClock,
@@ -388,7 +389,7 @@ def test_the_erasure_itself_leaves_no_trace_of_the_key_in_the_sqlite_files(tmp_p
     """SQLite alone: PostgreSQL keeps old row versions until VACUUM (README: Privacy). No `lotse erase` needed: the
     erasure through the API takes the same path."""
     settings = Settings(data_dir=tmp_path / "data", snapshot_interval=5)
-    system = bootstrap(settings, clock=SteppingClock(), counsellors=KnownCounsellors())
+    system = bootstrap(settings, clock=SteppingClock(), counsellors=KnownCounsellors(), offers=KnownOffers())
     service = system.cases
     try:
         sealed = record_sealed_journey(service)
@@ -407,7 +408,7 @@ def test_the_erasure_itself_leaves_no_trace_of_the_key_in_the_sqlite_files(tmp_p
 
 def test_the_sqlite_files_are_readable_by_the_service_alone(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
-    system = bootstrap(settings, clock=SteppingClock(), counsellors=KnownCounsellors())
+    system = bootstrap(settings, clock=SteppingClock(), counsellors=KnownCounsellors(), offers=KnownOffers())
     try:
         record_sealed_journey(system.cases)
         files = sorted(settings.data_dir.glob(f"{settings.sqlite_path.name}*"))

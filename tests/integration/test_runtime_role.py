@@ -27,7 +27,17 @@ from infrastructure.eventstore.sql import SchemaMismatch
 from infrastructure.projections.case_views import CASELOAD
 from infrastructure.settings import Settings, SettingsError
 from tests.api.conftest import FixedClock
-from tests.api.helpers import AUDITOR, CLOSING, COUNSELLOR, JOURNEY, LEAD, STAFF, case_body
+from tests.api.helpers import (
+    AUDITOR,
+    CLOSING,
+    COUNSELLOR,
+    JOURNEY,
+    LEAD,
+    STAFF,
+    VHS_B2_OFFER,
+    case_body,
+    with_offer,
+)
 from tests.conftest import postgres_base_url
 from tests.integration.conftest import open_case_command
 
@@ -121,8 +131,11 @@ async def test_the_service_runs_a_whole_journey_as_the_runtime_role(migrated: In
         case_id = opened.json()["id"]
         replayed = await client.post("/cases", json=case_body(), headers=retried)
         assert replayed.json()["id"] == case_id
+        listed = await client.post("/offers", json=VHS_B2_OFFER, headers=headers(LEAD))  # the offer the plan names
+        assert listed.status_code == 201, listed.text
         for step in JOURNEY[:8]:
-            recorded = await client.post(f"/cases/{case_id}/steps", json=step.body, headers=headers(step.who))
+            body = with_offer(step.body, listed.json()["id"])
+            recorded = await client.post(f"/cases/{case_id}/steps", json=body, headers=headers(step.who))
             assert recorded.status_code == 201, recorded.text
         closed = await client.post(f"/cases/{case_id}/steps", json=CLOSING, headers=headers(COUNSELLOR))
         assert closed.status_code == 201, closed.text

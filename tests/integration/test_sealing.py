@@ -66,7 +66,11 @@ class MemoryKeys:
 def journey(marker: str) -> list[CaseEvent]:
     """Every event type of a case, each personal field holding a marked value."""
     context = decisions.Context(
-        recorded_by=COUNSELLOR, at=AT, today=date(2026, 6, 1), is_active_counsellor=lambda *_: True
+        recorded_by=COUNSELLOR,
+        at=AT,
+        today=date(2026, 6, 1),
+        is_active_counsellor=lambda *_: True,
+        is_offer_of_agency=lambda *_: True,
     )
     personal = steps.PersonalData(name=f"name {marker}", email=f"{marker}@example.org", address=f"street {marker}")
     opened = decisions.open_case(uuid4(), AGENCY, marked_opening(marker, personal)[0], context)

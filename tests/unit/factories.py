@@ -11,7 +11,7 @@ import pytest
 from domain import decisions, steps
 from domain import events as ev
 from domain.case import Case
-from domain.errors import DomainError
+from domain.errors import DomainError, RuleViolated
 from domain.evolution import evolve
 
 AGENCY = "koeln"
@@ -30,14 +30,22 @@ def context(
     at: datetime = AT,
     recorded_by: str = COUNSELLOR,
     active: Iterable[str] | None = None,
+    offers: Iterable[str] | None = None,
 ) -> decisions.Context:
-    """A context on a fixed day; `active` names the agency's active counsellors (default: everyone is)."""
+    """A context on a fixed day; `active` names the agency's active counsellors, `offers` the ids of its catalogue's
+    offers (default: everyone is one, every id is one)."""
     names = None if active is None else frozenset(active)
+    catalogue = None if offers is None else frozenset(offers)
 
     def check(agency: str, name: str) -> bool:
         return names is None or (agency == AGENCY and name in names)
 
-    return decisions.Context(recorded_by=recorded_by, at=at, today=today, is_active_counsellor=check)
+    def listed(offer_id: str, agency: str) -> bool:
+        return catalogue is None or (agency == AGENCY and offer_id in catalogue)
+
+    return decisions.Context(
+        recorded_by=recorded_by, at=at, today=today, is_active_counsellor=check, is_offer_of_agency=listed
+    )
 
 
 CONTEXT = context()
@@ -192,6 +200,17 @@ def expect_refusal(
     assert type(caught.value) is error, caught.value
     assert (caught.value.rule, caught.value.field) == (rule, field), caught.value
     return caught.value
+
+
+OFFER = "6f1c2a4e-3b7d-4c8e-9a51-2d4e6f8a0b1c"  # the one offer of the agency's catalogue: context(offers={OFFER})
+NO_OFFERS = ("vhs-b2-2026", "0b9e3c1d-5a2f-4e6b-8c7d-1f2a3b4c5d6e")  # no UUID, and a UUID of no offer
+
+
+def expect_no_offer_of_agency(case: Case, command: steps.StepCommand, field: str, offer_id: str) -> None:
+    """Asserts that the case refuses the command naming `offer_id` by rule offer_of_agency, naming the field, the
+    offer and the agency, when the agency's catalogue holds OFFER alone."""
+    refusal = expect_refusal(case, command, RuleViolated, "offer_of_agency", field, ctx=context(offers={OFFER}))
+    assert refusal.facts == {"offer_id": offer_id, "agency": AGENCY}
 
 
 # Cases at typical points of the journey.

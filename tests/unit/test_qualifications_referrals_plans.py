@@ -17,11 +17,15 @@ from domain.plan import status_on
 from domain.privacy import redacted
 from tests.unit.factories import (
     CONTEXT,
+    NO_OFFERS,
+    OFFER,
     apply,
     asked_of,
     case_with_plan,
     closed_case,
+    context,
     day,
+    expect_no_offer_of_agency,
     expect_refusal,
     facts_of,
     opened_case,
@@ -263,6 +267,25 @@ def test_an_open_item_is_not_due_before_the_plan() -> None:
         "target_date_not_before_plan",
         "items.1.target_date",
     )
+
+
+def test_a_plan_item_names_an_offer_of_the_agency_s_catalogue() -> None:
+    items = (plan_item("p1", "recognition", 60), plan_item("p2", "language", 90, offer_id=OFFER))
+    event, case = record(opened_case(), step(steps.PlanAgreed, 10, items=items), context(offers={OFFER}))
+
+    assert isinstance(event, ev.PlanAgreed)
+    assert [item.offer_id for item in event.items] == [None, OFFER]
+    assert _item(case, "p2").offer_id == OFFER
+
+
+@pytest.mark.parametrize("offer_id", NO_OFFERS)
+def test_a_plan_item_naming_no_offer_of_the_agency_s_catalogue_is_refused_naming_the_item(offer_id: str) -> None:
+    items = (
+        plan_item("p1", "language", 60, offer_id=OFFER),
+        plan_item("p2", "course", 90, offer_id=offer_id),
+        plan_item("p3", "other", 90),
+    )
+    expect_no_offer_of_agency(opened_case(), step(steps.PlanAgreed, 10, items=items), "items.1.offer_id", offer_id)
 
 
 def test_a_later_plan_replaces_the_items_and_what_was_done_stays_done() -> None:

@@ -1,5 +1,6 @@
 """Competence assessments, courses and exams (external exam, validation, aptitude test)."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -9,9 +10,14 @@ from domain import steps
 from domain.case import Case
 from domain.errors import InvalidStep, RuleViolated
 from tests.unit.factories import (
+    AGENCY,
+    NO_OFFERS,
+    OFFER,
     apply,
     case_with_exam,
+    context,
     day,
+    expect_no_offer_of_agency,
     expect_refusal,
     opened_case,
     profile,
@@ -142,6 +148,40 @@ def test_module_lies_within_the_modules() -> None:
 def test_planned_end_is_not_before_the_enrolment() -> None:
     command = step(steps.CourseEnrolled, 20, planned_end=day(19))
     expect_refusal(opened_case(), command, InvalidStep, "planned_end_after_start", "planned_end")
+
+
+def test_an_enrolment_names_an_offer_of_the_agency_s_catalogue() -> None:
+    event, case = record(opened_case(), step(steps.CourseEnrolled, 20, offer_id=OFFER), context(offers={OFFER}))
+
+    assert type(event) is ev.CourseEnrolled
+    assert event.offer_id == OFFER
+    course = case.course("c1")
+    assert course is not None
+    assert course.offer_id == OFFER
+
+
+@pytest.mark.parametrize("offer_id", NO_OFFERS)
+def test_an_enrolment_naming_no_offer_of_the_agency_s_catalogue_is_refused(offer_id: str) -> None:
+    expect_no_offer_of_agency(opened_case(), step(steps.CourseEnrolled, 20, offer_id=offer_id), "offer_id", offer_id)
+
+
+def test_the_catalogue_is_asked_for_the_case_s_agency() -> None:
+    asked: list[tuple[str, str]] = []
+
+    def of_another_agency(offer_id: str, agency: str) -> bool:
+        asked.append((offer_id, agency))
+        return agency == "bonn"
+
+    ctx = replace(context(), is_offer_of_agency=of_another_agency)
+    expect_refusal(
+        opened_case(), step(steps.CourseEnrolled, 20, offer_id=OFFER), RuleViolated, "offer_of_agency", "offer_id", ctx
+    )
+    assert asked == [(OFFER, AGENCY)]
+
+
+def test_an_enrolment_without_an_offer_asks_no_catalogue() -> None:
+    _, case = record(opened_case(), step(steps.CourseEnrolled, 20), context(offers=()))
+    assert case.course("c1") is not None
 
 
 @pytest.mark.parametrize("kind", [steps.CourseCompleted, steps.CourseDropped])

@@ -40,6 +40,7 @@ def recorded(journey: Journey, number: int) -> Case:
         at=datetime(2026, 11, 22, 9, tzinfo=UTC),
         today=TODAY,
         is_active_counsellor=lambda agency, name: True,
+        is_offer_of_agency=lambda offer_id, agency: True,
     )
     case = evolve(None, decisions.open_case(UUID(int=number), journey.agency, journey.opening, context))
     for step in journey.steps:
