@@ -103,7 +103,7 @@ RULES: dict[str, str] = {
     "offer_ends_after_start": "Das Angebot endet ({ends_on}) vor seinem Beginn ({starts_on}).",
     "offer_names_an_occupation": "Ein Angebot nennt mindestens einen Beruf, auf den es vorbereitet; nur ein Sprachkurs darf keinen nennen.",
     # The service's own rules
-    "if_match_current": "Der Fall wurde inzwischen geändert (aktuell Version {actual}); bitte neu laden.",
+    "if_match_current": "{record} wurde inzwischen geändert (aktuell Version {actual}); bitte neu laden.",
     "single_writer": "Jemand hat den Fall im selben Moment geändert; bitte neu laden und noch einmal senden.",
     "idempotency_key_unique": "Der Idempotency-Key „{key}“ gehörte schon zu einer anderen Anfrage.",
     "wrong_master_key": "Personenbezogene Daten lassen sich nicht öffnen: falscher Hauptschlüssel. Bitte den Betrieb informieren.",
@@ -309,10 +309,23 @@ TYPE_NAMES: dict[str, str] = {
     "decimal": "Dezimalzahl",
 }
 
-# The formats of vocabulary patterns (domain/vocabulary.py, api/params.py), as `{pattern}`.
+# The formats the API's patterns ask for (domain/vocabulary.py, api/params.py, the headers), as `{pattern}`: the
+# message names a pattern as msgspec writes it, quoted (`'^[a-z]{2}$'`). A counsellor reads words, never the pattern.
 PATTERNS: dict[str, str] = {
-    "'^[A-Za-z0-9][A-Za-z0-9._:-]*$'": "eine Kennung aus Buchstaben, Ziffern und . _ : - (vorn Buchstabe oder Ziffer)",
-    "'^[A-Za-z0-9][A-Za-z0-9._@-]*$'": "ein Name aus Buchstaben, Ziffern und . _ @ - (vorn Buchstabe oder Ziffer)",
-    "'^[A-Z]{2}$'": "ein Ländercode aus zwei Großbuchstaben (ISO 3166, z. B. TR)",
-    "'^[\\\\x21-\\\\x7e]+$'": "sichtbare ASCII-Zeichen ohne Leerzeichen",
+    repr(pattern): words
+    for pattern, words in {
+        r"^[A-Za-z0-9][A-Za-z0-9._:-]*$": "eine Kennung aus Buchstaben, Ziffern und . _ : - (vorn Buchstabe oder Ziffer)",
+        r"^[A-Za-z0-9][A-Za-z0-9._@-]*$": "einen Namen aus Buchstaben, Ziffern und . _ @ - (vorn Buchstabe oder Ziffer)",
+        r"^[a-z0-9][a-z0-9_-]*$": "eine Kennung aus Kleinbuchstaben, Ziffern, _ und - (vorn Buchstabe oder Ziffer)",
+        r"^[A-Z]{2}$": "einen Ländercode aus zwei Großbuchstaben (ISO 3166, z. B. TR)",
+        r"^[a-z]{2}$": "einen Sprachcode aus zwei Kleinbuchstaben (ISO 639-1, z. B. de, ar, tr)",
+        r"^[0-9]{5}$": "fünf Ziffern (z. B. 50667)",
+        r"^[0-9]{1,5}$": "bis zu fünf Ziffern (den Anfang einer Postleitzahl)",
+        r"^[0-9]+$": "nur Ziffern",
+        r'^"[0-9]+"$': 'eine Versionsnummer in Anführungszeichen (z. B. "3")',
+        r"^[\x21-\x7e]+$": "sichtbare ASCII-Zeichen ohne Leerzeichen",
+        r"^[^\s;][^;]*$": "Text ohne Semikolon, der nicht mit einem Leerraum beginnt",
+        r"^https?://[^\s/?#]+[^\s]*$": "eine Webadresse, die mit http:// oder https:// beginnt",
+        r"^20[0-9]{2}(-Q[1-4]|-(0[1-9]|1[0-2]))?$": "ein Jahr (2025), ein Quartal (2025-Q3) oder einen Monat (2025-07)",
+    }.items()
 }

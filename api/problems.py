@@ -195,9 +195,17 @@ def on_not_found(request: AnyRequest, exc: CaseNotFound | EntryNotFound | Versio
     return problem(404, "not-found", "Not found", str(exc), request=request)
 
 
+# What a stale If-Match was sent for, by the path written to: a case, or an employer of the desk's register.
+_VERSIONED_RECORDS = (("/employers/", "employer", "Der Arbeitgeber"), ("/cases/", "case", "Der Fall"))
+
+
 def on_stale(request: AnyRequest, exc: StaleVersion) -> Response[Problem]:
-    detail = f'If-Match does not name the case\'s current version (ETag "{exc.actual}"); read the case again'
-    facts = {"actual": exc.actual}
+    path = request.url.path
+    record, record_de = next(
+        ((en, de) for prefix, en, de in _VERSIONED_RECORDS if path.startswith(prefix)), ("case", "Der Fall")
+    )
+    detail = f'If-Match does not name the {record}\'s current version (ETag "{exc.actual}"); read the {record} again'
+    facts = {"actual": exc.actual, "record": record_de}
     return problem(
         412, "stale-version", "Precondition failed", detail, "if_match_current", request=request, facts=facts
     )

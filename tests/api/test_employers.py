@@ -213,7 +213,16 @@ async def test_if_match_and_idempotency_key_as_for_case_steps(client: Client, to
     assert fresh.headers["ETag"] == etag(2)
     head = await log_position(client)
     stale = await client.post(path, json=COUNSELLED, headers=tokens.headers(LEAD, **{"If-Match": etag(1)}))
-    assert_problem(stale, 412, rule="if_match_current")
+    problem = assert_problem(stale, 412, rule="if_match_current")
+    assert (
+        problem["detail"]
+        == 'If-Match does not name the employer\'s current version (ETag "2"); read the employer again'
+    )
+    in_german = await client.post(
+        path, json=COUNSELLED, headers=tokens.headers(LEAD, **{"If-Match": etag(1), "Accept-Language": "de"})
+    )
+    stale_de = assert_problem(in_german, 412, rule="if_match_current")
+    assert stale_de["detail"] == "Der Arbeitgeber wurde inzwischen geändert (aktuell Version 2); bitte neu laden."
     assert await log_position(client) == head
 
     keyed = tokens.headers(COUNSELLOR, **{"Idempotency-Key": "firm-visit-7"})

@@ -218,3 +218,36 @@ def test_every_message_about_a_field_of_a_request_body_has_its_german_wording(ap
     assert {"Expected `int` >= 1", "Invalid RFC3339 encoded date", "Object missing required field `date`"} <= messages
     untranslated = sorted(message for message in messages if german_message(message) is None)
     assert not untranslated, "add patterns for them to api/messages_de.py MESSAGES"
+
+
+async def test_a_value_not_in_its_format_is_explained_in_words_not_as_a_pattern(client: Client, tokens: Tokens) -> None:
+    headers = tokens.headers(COUNSELLOR)
+    case = await open_case(client, headers)
+    step = session_step(language="Türkisch")
+
+    english, in_german = await both_ways(client, "POST", f"/cases/{case['id']}/steps", headers, json=step)
+
+    language_code = "einen Sprachcode aus zwei Kleinbuchstaben (ISO 639-1, z. B. de, ar, tr)"
+    assert {e["field"]: e["message"] for e in in_german["errors"]} == {
+        "language": f"Ungültiges Format: erwartet {language_code}"
+    }
+    same_but_for_the_words(english, in_german)
+
+
+async def test_every_format_the_api_asks_for_has_german_words(client: Client) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    patterns: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                patterns.add(node["pattern"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(document)
+    assert len(patterns) >= 10
+    assert sorted(pattern for pattern in patterns if repr(pattern) not in messages_de.PATTERNS) == []
