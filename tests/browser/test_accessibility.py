@@ -104,6 +104,10 @@ def test_a_refused_report_has_no_serious_violation(axe_tab: Tab) -> None:
     axe_tab.open("#/berichte")
     page.get_by_label("Zeitraum").fill("2099")
     page.get_by_role("button", name="Bericht veröffentlichen").click()
+    page.locator("#publish-confirmation").wait_for()
+    found = violations(axe_tab)  # the question before publishing
+    assert not found, described(found)
+    page.get_by_role("button", name="Ja, jetzt veröffentlichen").click()
     page.locator("#publish-status.error").wait_for()
 
     found = violations(axe_tab)

@@ -14,7 +14,18 @@ def test_a_lead_publishes_a_report_and_an_analyst_reads_it_with_small_cells_supp
     page.get_by_label("Art").select_option(label="ESF+-Indikatoren")
     page.get_by_label("Basis").select_option(label="Eintritte")
     page.get_by_label("Zeitraum").fill("2025")
+    reports_before = demo.api("lead", "/reports")["items"]
     page.get_by_role("button", name="Bericht veröffentlichen").click()
+    expect(page.locator("#publish-confirmation [role=alert]")).to_have_text(
+        "„ESF+-Indikatoren (Eintritte) 2025“ wird eingefroren und signiert und lässt sich danach weder ändern noch"
+        " löschen. Jetzt veröffentlichen?"
+    )
+    tab.screenshot("berichte-bestaetigen")
+    page.get_by_role("button", name="Abbrechen").click()
+    expect(page.locator("#publish-confirmation")).to_be_hidden()
+    assert demo.api("lead", "/reports")["items"] == reports_before  # asked, not published
+    page.get_by_role("button", name="Bericht veröffentlichen").click()
+    page.get_by_role("button", name="Ja, jetzt veröffentlichen").click()
     expect(page.locator("#report-title")).to_have_text("ESF+-Indikatoren (Eintritte) 2025")
     assert tab.unlabelled_controls() == []
 
@@ -46,8 +57,15 @@ def test_a_period_that_has_not_ended_is_refused_in_german_next_to_the_form(tab: 
     tab.open("#/berichte")
     page.get_by_label("Zeitraum").fill("2099")
     page.get_by_role("button", name="Bericht veröffentlichen").click()
+    page.get_by_role("button", name="Ja, jetzt veröffentlichen").click()
 
     expect(page.locator("#publish-status")).to_contain_text("ist noch nicht zu Ende")
+    page.get_by_label("Zeitraum").fill("Q3 2025")
+    page.get_by_role("button", name="Bericht veröffentlichen").click()
+    expect(page.locator("#publish-status")).to_be_hidden()  # the last refusal is not left beside the new question
+    page.get_by_role("button", name="Ja, jetzt veröffentlichen").click()
+    expected_format = "erwartet ein Jahr (2025), ein Quartal (2025-Q3) oder einen Monat (2025-07)"
+    expect(page.locator("#publish-status")).to_contain_text(expected_format)
     tab.screenshot("berichte-abgelehnt")
 
 

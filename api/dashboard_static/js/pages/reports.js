@@ -147,26 +147,47 @@ function publishForm(session) {
   kind.addEventListener("change", () => {
     basisRow.hidden = kind.value !== "esf";
   });
+  const confirmation = h("div", { id: "publish-confirmation", hidden: true });
+  const publish = async (body) => {
+    confirmation.hidden = true;
+    status.hidden = false;
+    status.className = "message info";
+    status.setAttribute("role", "status");
+    status.textContent = "Wird veröffentlicht …";
+    try {
+      const report = await postJson("/reports", body);
+      status.textContent = `Veröffentlicht: ${describe(report)} ${report.period}, ${formatNumber(report.suppressed.length)} Zellen unterdrückt.`;
+      location.hash = `#/berichte/${report.id}`;
+    } catch (error) {
+      status.className = "message error";
+      status.setAttribute("role", "alert");
+      status.textContent = error instanceof ApiError ? error.message : String(error);
+    }
+  };
+  // A published report is frozen and signed for good: she confirms what she publishes before it is sent.
+  const confirm = (body) => {
+    status.hidden = true;
+    const named = `${describe(body)} ${body.period}${body.agency ? ` (Träger ${body.agency})` : ""}`;
+    confirmation.replaceChildren(
+      h("p", { class: "message warning", role: "alert" }, `„${named}“ wird eingefroren und signiert und lässt sich danach weder ändern noch löschen. Jetzt veröffentlichen?`),
+      h("button", { type: "button", id: "publish-confirm", onclick: () => publish(body) }, "Ja, jetzt veröffentlichen"),
+      " ",
+      h("button", { type: "button", class: "secondary", onclick: () => { confirmation.hidden = true; } }, "Abbrechen"),
+    );
+    confirmation.hidden = false;
+    confirmation.querySelector("#publish-confirm").focus();
+  };
   const form = h(
     "form",
     {
       id: "publish-form",
-      onsubmit: async (event) => {
+      novalidate: true, // the API checks the period and answers in German, not the browser in its own language
+      onsubmit: (event) => {
         event.preventDefault();
         const body = { kind: kind.value, period: period.value.trim() };
         if (kind.value === "esf") body.basis = basis.value;
         if (session.agency === "*" && agency.value.trim()) body.agency = agency.value.trim();
-        status.hidden = false;
-        try {
-          const report = await postJson("/reports", body);
-          status.className = "message info";
-          status.textContent = `Veröffentlicht: ${describe(report)} ${report.period}, ${formatNumber(report.suppressed.length)} Zellen unterdrückt.`;
-          location.hash = `#/berichte/${report.id}`;
-        } catch (error) {
-          status.className = "message error";
-          status.setAttribute("role", "alert");
-          status.textContent = error instanceof ApiError ? error.message : String(error);
-        }
+        confirm(body);
       },
     },
     h("p", {}, h("label", { for: "publish-kind" }, "Art"), kind),
@@ -174,6 +195,7 @@ function publishForm(session) {
     h("p", {}, h("label", { for: "publish-period" }, "Zeitraum"), period, h("span", { id: "publish-period-hint", class: "hint" }, " Jahr (2025), Quartal (2025-Q3) oder Monat (2025-07); er muss zu Ende sein.")),
     session.agency === "*" ? h("p", {}, h("label", { for: "publish-agency" }, "Träger (leer: alle)"), agency) : null,
     h("button", { type: "submit" }, "Bericht veröffentlichen"),
+    confirmation,
     status,
   );
   return section("Bericht veröffentlichen", h("p", { class: "hint" }, "Ein veröffentlichter Bericht wird eingefroren und signiert; Auswertungen sehen nur veröffentlichte Berichte. Kleine Zellen werden so unterdrückt, dass sie sich auch mit früheren Berichten nicht errechnen lassen."), form);
