@@ -210,6 +210,37 @@ def test_a_plan_of_two_items_is_agreed_through_the_repeated_group(tab: Tab) -> N
     ]
 
 
+def test_an_enrolment_names_its_offer_from_the_catalogue_offered_by_title(tab: Tab) -> None:
+    demo = tab.demo
+    case = open_case_of(demo, counsellor="ayse")
+    catalogue = demo.all_pages("counsellor", "/offers")
+    assert catalogue
+    offer = catalogue[0]
+    tab.sign_in("counsellor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+    page = tab.page
+
+    page.get_by_label("Art des Schritts").select_option("course_enrolled")
+    offer_field = page.locator("#step-fields [data-path=offer_id] input")
+    offered = offer_field.evaluate("(input) => [...input.list.options].map((option) => [option.value, option.label])")
+    assert [value for value, _ in offered] == [item["id"] for item in catalogue]
+    assert offered[0][1].startswith(f"{offer['title']} · {offer['provider']} · ab ")
+    course_id = f"kurs-{secrets.token_hex(3)}"
+    fields = page.locator("#step-fields")
+    fields.get_by_label("Kurs-Kennung *").fill(course_id)
+    fields.get_by_label("Art *").select_option(offer["kind"])
+    fields.get_by_label("Anbieter *").fill(offer["provider"])
+    fields.get_by_label("Förderung *").select_option(index=1)
+    offer_field.fill(offer["id"])
+    page.get_by_role("button", name="Schritt speichern").click()
+
+    expect(page.locator("#step-notice")).to_contain_text("Gespeichert: Kurs begonnen")
+    [course] = [
+        item for item in demo.api("counsellor", f"/cases/{case['id']}")["courses"] if item["course_id"] == course_id
+    ]
+    assert course["offer_id"] == offer["id"]
+
+
 def test_a_correction_of_the_profile_clears_one_field_and_leaves_the_others_as_they_were(tab: Tab) -> None:
     demo = tab.demo
     case = next(

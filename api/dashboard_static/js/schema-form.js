@@ -127,10 +127,11 @@ function text(context, schema, field) {
   };
   const made = leaf(context, field, input, read, { hint });
   // A code the vocabulary words (a language: "ar" is "Arabisch") is offered from its words, an id the step refers to
-  // from those the case holds (not where the step gives a new one); anything else may be typed.
+  // from those the case holds or the catalogue lists (not where the step gives a new one), a suggestion either a
+  // value or a value with its words; anything else may be typed.
   const offered = [
     ...(schema.pattern ? Object.entries(VALUES_OF[field.name] ?? {}) : []),
-    ...(givesId ? [] : context.suggestions[field.name] ?? []).map((value) => [value, null]),
+    ...(givesId ? [] : context.suggestions[field.name] ?? []).map((value) => (Array.isArray(value) ? value : [value, null])),
   ];
   if (offered.length) {
     const list = h("datalist", { id: `${input.id}-werte` }, offered.map(([value, word]) => h("option", { value, label: word })));

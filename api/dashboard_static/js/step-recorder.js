@@ -1,8 +1,8 @@
 // "Schritt erfassen": records any step of the API's step union on a case, through a form generated from the API's
 // schema of that step; and "Neuer Fall": a first contact, the same way.
 
-import { ApiError, newIdempotencyKey, openCase, recordStep } from "./api.js";
-import { h, message, today } from "./dom.js";
+import { ApiError, getAllPages, newIdempotencyKey, openCase, recordStep } from "./api.js";
+import { formatDay, h, message, today } from "./dom.js";
 import { EVENT_TYPES, label } from "./labels.js";
 import { schemaForm } from "./schema-form.js";
 import { firstContactSchema, openApiDocument, stepTypes } from "./schema.js";
@@ -13,7 +13,7 @@ export const REQUIRED_NOTE = "Mit * markierte Angaben sind Pflicht. Lotse prüft
 
 // `onRecorded(caseAfter)` runs after a step was saved; `reload()` when the case changed in between (412).
 export async function stepRecorder({ caseState, session, onRecorded, reload }) {
-  const [document, types] = await Promise.all([openApiDocument(), stepTypes()]);
+  const [document, types, offers] = await Promise.all([openApiDocument(), stepTypes(), catalogueOffers()]);
   const offered = types.filter(({ type }) => !LEAD_ONLY.has(type) || session.role === "lead");
   const typeSelect = h(
     "select",
@@ -25,7 +25,7 @@ export async function stepRecorder({ caseState, session, onRecorded, reload }) {
   const submit = h("button", { type: "submit" }, "Schritt speichern");
   let form = null;
 
-  const suggestions = idsInUse(caseState);
+  const suggestions = { ...idsInUse(caseState), offer_id: offers };
   const showFields = () => {
     const { type, schema } = offered.find((candidate) => candidate.type === typeSelect.value);
     form = schemaForm(document, schema, { idPrefix: "schritt", wording: type, preset: { date: today() }, suggestions });
@@ -119,6 +119,20 @@ export function sentOnce(post) {
 }
 
 const isKeyReused = (error) => error instanceof ApiError && error.status === 422 && /idempotency-key-reused$/.test(error.problem?.type ?? "");
+
+// The agency's catalogue as an enrolment or a plan item names it: each offer's id with its title, provider and start
+// (the id alone says nothing to her). Without the catalogue the id can still be typed.
+const MOST_OFFERS_OFFERED = 600;
+
+async function catalogueOffers() {
+  try {
+    const offers = await getAllPages("/offers", {}, MOST_OFFERS_OFFERED);
+    return offers.map((offer) => [offer.id, `${offer.title} · ${offer.provider} · ab ${formatDay(offer.starts_on)}`]);
+  } catch (error) {
+    if (error instanceof ApiError) return [];
+    throw error;
+  }
+}
 
 // The ids the case already holds, by field name (its applications' `application_id`s, its plan's `item_id`s, …): a
 // later step refers to them.
