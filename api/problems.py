@@ -195,8 +195,12 @@ def on_not_found(request: AnyRequest, exc: CaseNotFound | EntryNotFound | Versio
     return problem(404, "not-found", "Not found", str(exc), request=request)
 
 
-# What a stale If-Match was sent for, by the path written to: a case, or an employer of the desk's register.
-_VERSIONED_RECORDS = (("/employers/", "employer", "Der Arbeitgeber"), ("/cases/", "case", "Der Fall"))
+# What a stale If-Match was sent for, by the path written to: a case, an employer, or an offer of the catalogue.
+_VERSIONED_RECORDS = (
+    ("/employers/", "employer", "Der Arbeitgeber"),
+    ("/offers/", "offer", "Das Angebot"),
+    ("/cases/", "case", "Der Fall"),
+)
 
 
 def on_stale(request: AnyRequest, exc: StaleVersion) -> Response[Problem]:

@@ -721,6 +721,9 @@ def _check_plan_agreed(case: Case, step: steps.PlanAgreed, context: Context) -> 
                 date=step.date,
             )
     for number, item in enumerate(step.items):
+        carried = case.plan_item(item.item_id)
+        if carried is not None and carried.offer_id == item.offer_id:
+            continue  # repeated as the plan holds it, perhaps from before the catalogue was asked (stored history)
         _offer_of_agency(case, item.offer_id, context, f"items.{number}.offer_id")
 
 

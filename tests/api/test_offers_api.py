@@ -186,8 +186,11 @@ async def test_a_change_records_the_fields_it_changes_with_if_match(client: Clie
     assert (response.json()["seats"], response.json()["url"], response.json()["title"]) == (10, None, offer["title"])
 
     head = await log_position(client)
-    stale = await client.patch(path, json={"seats": 9}, headers={**headers, "If-Match": etag(1)})
-    assert_problem(stale, 412, rule="if_match_current")
+    stale = await client.patch(
+        path, json={"seats": 9}, headers={**headers, "If-Match": etag(1), "Accept-Language": "de"}
+    )
+    problem = assert_problem(stale, 412, rule="if_match_current")
+    assert problem["detail"] == "Das Angebot wurde inzwischen geändert (aktuell Version 2); bitte neu laden."
     assert_problem(
         await client.patch(path, json={"seats": 10}, headers=headers), 422, rule="offer_change_changes_something"
     )

@@ -288,6 +288,24 @@ def test_a_plan_item_naming_no_offer_of_the_agency_s_catalogue_is_refused_naming
     expect_no_offer_of_agency(opened_case(), step(steps.PlanAgreed, 10, items=items), "items.1.offer_id", offer_id)
 
 
+def test_a_later_plan_repeats_an_item_with_the_offer_it_holds_and_asks_the_catalogue_only_for_new_offers() -> None:
+    """A plan recorded before the catalogue was asked may hold an offer_id of no offer: stored history stays, so a
+    later plan may name the item again as it is; a changed or a new item's offer is asked for."""
+    stored = apply(
+        opened_case(),
+        step(steps.PlanAgreed, 10, items=(plan_item("p1", "language", 60, offer_id=NO_OFFERS[0]),)),
+        ctx=context(),  # every offer accepted: as 0.2's first plans were
+    )
+    catalogue = context(offers={OFFER})
+    repeated = step(steps.PlanAgreed, 20, items=(plan_item("p1", "language", 60, offer_id=NO_OFFERS[0]),))
+
+    assert [item.offer_id for item in apply(stored, repeated, ctx=catalogue).plan_items] == [NO_OFFERS[0]]
+    changed = step(steps.PlanAgreed, 20, items=(plan_item("p1", "language", 60, offer_id=NO_OFFERS[1]),))
+    expect_no_offer_of_agency(stored, changed, "items.0.offer_id", NO_OFFERS[1])
+    added = (plan_item("p1", "language", 60, offer_id=NO_OFFERS[0]), plan_item("p2", "course", 90, NO_OFFERS[0]))
+    expect_no_offer_of_agency(stored, step(steps.PlanAgreed, 20, items=added), "items.1.offer_id", NO_OFFERS[0])
+
+
 def test_a_later_plan_replaces_the_items_and_what_was_done_stays_done() -> None:
     case = case_with_plan(plan_item("p1", "other", 40), plan_item("p2", "language", 50), on=10)
     case = apply(case, step(steps.PlanItemDone, 20, item_id="p1"))
