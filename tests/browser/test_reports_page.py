@@ -23,6 +23,17 @@ def test_a_lead_publishes_a_report_and_an_analyst_reads_it_with_small_cells_supp
     tab.screenshot("berichte-bestaetigen")
     page.get_by_role("button", name="Abbrechen").click()
     expect(page.locator("#publish-confirmation")).to_be_hidden()
+    expect(page.get_by_role("button", name="Bericht veröffentlichen")).to_be_focused()
+    page.get_by_role("button", name="Bericht veröffentlichen").click()
+    page.get_by_label("Zeitraum").fill("2024")  # a changed form withdraws the question about the old one
+    expect(page.locator("#publish-confirmation")).to_be_hidden()
+    page.get_by_label("Zeitraum").fill("")
+    page.get_by_role("button", name="Bericht veröffentlichen").click()
+    expect(page.locator("#publish-status")).to_have_text(
+        "Bitte geben Sie den Zeitraum an: ein Jahr (2025), ein Quartal (2025-Q3) oder einen Monat (2025-07)."
+    )
+    expect(page.locator("#publish-confirmation")).to_be_hidden()
+    page.get_by_label("Zeitraum").fill("2025")
     assert demo.api("lead", "/reports")["items"] == reports_before  # asked, not published
     page.get_by_role("button", name="Bericht veröffentlichen").click()
     page.get_by_role("button", name="Ja, jetzt veröffentlichen").click()

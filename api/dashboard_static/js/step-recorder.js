@@ -80,7 +80,7 @@ export async function stepRecorder({ caseState, session, onRecorded, reload }) {
   return element;
 }
 
-const EARLIER_TEXT = "Gespeichert wurde schon das erste Senden, mit den Angaben von damals; spätere Änderungen sind nicht gespeichert.";
+export const EARLIER_TEXT = "Gespeichert wurde schon das erste Senden, mit den Angaben von damals; spätere Änderungen sind nicht gespeichert.";
 
 // Sends a form's request under an Idempotency-Key. Every change of the form makes a new key, except after an unclear
 // answer (the connection broke): then the key stays until an answer is certain, so that the write happens once,

@@ -7,7 +7,7 @@ import { formatDay, formatNumber, h, isoDay, message, section, showsChoiceIn, ta
 import { CONTACT_TOPICS, LANGUAGES, OUTREACH_KINDS, REFERRAL_TARGETS, SESSION_MODES, label } from "../labels.js";
 import { schemaForm } from "../schema-form.js";
 import { openApiDocument, recordSchema } from "../schema.js";
-import { REQUIRED_NOTE, sentOnce, showRefusal } from "../step-recorder.js";
+import { EARLIER_TEXT, REQUIRED_NOTE, sentOnce, showRefusal } from "../step-recorder.js";
 
 const RECORDERS = ["counsellor", "lead"];
 const DAYS_SHOWN = 30;
@@ -50,7 +50,7 @@ export async function render(container, { session, params }) {
             wording: "outreach_event",
             preset: { date: today(), language: "de" },
             button: "Veranstaltung speichern",
-            saved: (event) => `Gespeichert: ${event.title} am ${formatDay(event.date)} (${formatNumber(event.attendees)} Teilnehmende).`,
+            saved: (event) => `Gespeichert: ${event.title} am ${formatDay(event.date)} (${counted(event.attendees, "teilnehmende Person", "Teilnehmende")}).`,
             onRecorded: showLists,
           }),
         ),
@@ -80,9 +80,9 @@ async function entryForm(document, { path, id, wording, preset, button, saved, o
     submit.disabled = true;
     form.clearErrors();
     summary.replaceChildren(message("Wird gespeichert …"));
-    let recorded;
+    let sent;
     try {
-      recorded = (await once.send(form.read())).answer;
+      sent = await once.send(form.read());
     } catch (error) {
       submit.disabled = false;
       showRefusal(error, form, summary, null);
@@ -92,8 +92,14 @@ async function entryForm(document, { path, id, wording, preset, button, saved, o
     form.element.replaceWith(emptied.element);
     form = emptied;
     submit.disabled = false;
-    summary.replaceChildren(h("p", { class: "message info", role: "status", id: `${id}-notice` }, saved(recorded.entry)));
-    await onRecorded(recorded.position);
+    // After an unclear answer the first sending may be what was saved, not her edit of it: she is told so.
+    const text = sent.earlier ? `${saved(sent.answer.entry)} ${EARLIER_TEXT}` : saved(sent.answer.entry);
+    summary.replaceChildren(h("p", { class: "message info", role: "status", id: `${id}-notice` }, text));
+    try {
+      await onRecorded(sent.answer.position);
+    } catch (error) {
+      summary.replaceChildren(message(`${text} Die Listen ließen sich danach nicht neu laden (${error.message}); bitte laden Sie die Seite neu.`, "error"));
+    }
   });
   return element;
 }
@@ -112,7 +118,7 @@ async function listsFor(period, position, acrossAgencies) {
         ? message(`Vom ${days} ist kein Kurzkontakt erfasst.`)
         : table({
             id: "contacts-table",
-            caption: `${formatNumber(contacts.length)} Kurzkontakte vom ${days}`,
+            caption: `${counted(contacts.length, "Kurzkontakt", "Kurzkontakte")} vom ${days}`,
             columns: ["Datum", ...agencyColumn, "Form", "Sprache", "Thema", "Weitergeleitet an", "Erfasst von"],
             numeric: () => false,
             rows: contacts.map((contact) => [
@@ -132,7 +138,7 @@ async function listsFor(period, position, acrossAgencies) {
         ? message(`Vom ${days} ist keine Infoveranstaltung erfasst.`)
         : table({
             id: "outreach-table",
-            caption: `${formatNumber(events.length)} Infoveranstaltungen vom ${days}`,
+            caption: `${counted(events.length, "Infoveranstaltung", "Infoveranstaltungen")} vom ${days}`,
             columns: ["Datum", ...agencyColumn, "Anlass", "Art", "Sprache", "Teilnehmende", "Erfasst von"],
             numeric: (index) => index === 4 + agencyColumn.length,
             rows: events.map((event) => [
@@ -161,6 +167,8 @@ function periodForm(period) {
   );
   return showsChoiceIn(form, "kontakte");
 }
+
+const counted = (count, one, many) => `${formatNumber(count)} ${count === 1 ? one : many}`;
 
 function daysBefore(days) {
   const day = new Date();

@@ -148,6 +148,7 @@ function publishForm(session) {
     basisRow.hidden = kind.value !== "esf";
   });
   const confirmation = h("div", { id: "publish-confirmation", hidden: true });
+  const submit = h("button", { type: "submit" }, "Bericht veröffentlichen");
   const publish = async (body) => {
     confirmation.hidden = true;
     status.hidden = false;
@@ -172,7 +173,7 @@ function publishForm(session) {
       h("p", { class: "message warning", role: "alert" }, `„${named}“ wird eingefroren und signiert und lässt sich danach weder ändern noch löschen. Jetzt veröffentlichen?`),
       h("button", { type: "button", id: "publish-confirm", onclick: () => publish(body) }, "Ja, jetzt veröffentlichen"),
       " ",
-      h("button", { type: "button", class: "secondary", onclick: () => { confirmation.hidden = true; } }, "Abbrechen"),
+      h("button", { type: "button", class: "secondary", onclick: () => { confirmation.hidden = true; submit.focus(); } }, "Abbrechen"),
     );
     confirmation.hidden = false;
     confirmation.querySelector("#publish-confirm").focus();
@@ -182,8 +183,19 @@ function publishForm(session) {
     {
       id: "publish-form",
       novalidate: true, // the API checks the period and answers in German, not the browser in its own language
+      // A question about what the form no longer says would publish the old choice: a change withdraws it.
+      oninput: () => { confirmation.hidden = true; },
       onsubmit: (event) => {
         event.preventDefault();
+        if (!period.value.trim()) {
+          confirmation.hidden = true;
+          status.hidden = false;
+          status.className = "message error";
+          status.setAttribute("role", "alert");
+          status.textContent = "Bitte geben Sie den Zeitraum an: ein Jahr (2025), ein Quartal (2025-Q3) oder einen Monat (2025-07).";
+          period.focus();
+          return;
+        }
         const body = { kind: kind.value, period: period.value.trim() };
         if (kind.value === "esf") body.basis = basis.value;
         if (session.agency === "*" && agency.value.trim()) body.agency = agency.value.trim();
@@ -194,7 +206,7 @@ function publishForm(session) {
     basisRow,
     h("p", {}, h("label", { for: "publish-period" }, "Zeitraum"), period, h("span", { id: "publish-period-hint", class: "hint" }, " Jahr (2025), Quartal (2025-Q3) oder Monat (2025-07); er muss zu Ende sein.")),
     session.agency === "*" ? h("p", {}, h("label", { for: "publish-agency" }, "Träger (leer: alle)"), agency) : null,
-    h("button", { type: "submit" }, "Bericht veröffentlichen"),
+    submit,
     confirmation,
     status,
   );
