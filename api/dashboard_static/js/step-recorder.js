@@ -9,7 +9,7 @@ import { firstContactSchema, openApiDocument, stepTypes } from "./schema.js";
 
 // Only a lead reassigns a case (API.md's role table); the API refuses it to counsellors anyway.
 const LEAD_ONLY = new Set(["counsellor_assigned"]);
-export const REQUIRED_NOTE = "Mit * markierte Angaben sind Pflicht. Lotse prüft alles beim Speichern und nennt jede Angabe, die nicht passt.";
+const REQUIRED_NOTE = "Mit * markierte Angaben sind Pflicht. Lotse prüft alles beim Speichern und nennt jede Angabe, die nicht passt.";
 
 // `onRecorded(caseAfter)` runs after a step was saved; `reload()` when the case changed in between (412).
 export async function stepRecorder({ caseState, session, onRecorded, reload }) {
@@ -86,7 +86,7 @@ export const EARLIER_TEXT = "Gespeichert wurde schon das erste Senden, mit den A
 // answer (the connection broke): then the key stays until an answer is certain, so that the write happens once,
 // whether she sends it again unchanged or edited. If an edited request is refused because the key already recorded
 // the earlier one, that earlier request is sent again and its recorded answer comes back (`earlier: true`).
-export function sentOnce(post) {
+function sentOnce(post) {
   let key = newIdempotencyKey();
   let unclearBodies = [];
   const settled = () => {
@@ -150,33 +150,47 @@ function idsInUse(caseState) {
 // "Neuer Fall (Erstkontakt)": opens a case; `onOpened(case)` then shows it.
 export async function firstContactForm({ onOpened }) {
   const [document, schema] = await Promise.all([openApiDocument(), firstContactSchema()]);
-  const blank = () => schemaForm(document, schema, { idPrefix: "erstkontakt", wording: "case_opened", preset: { first_contact_on: today() } });
+  return newEntryForm(document, schema, {
+    id: "first-contact",
+    idPrefix: "erstkontakt",
+    wording: "case_opened",
+    preset: { first_contact_on: today() },
+    button: "Fall anlegen",
+    send: openCase,
+    onSaved: (sent) => onOpened(sent.answer),
+  });
+}
+
+// A form that records something new each time it is sent (a first contact, a short contact, an outreach event):
+// generated from the API's `schema`, sent once under an Idempotency-Key, and emptied for the next one once saved,
+// under a new key, so that nothing is recorded twice. `onSaved(sent, summary)` gets what `sentOnce` answered.
+export function newEntryForm(document, schema, { id, idPrefix, wording, preset, button, send, onSaved }) {
+  const blank = () => schemaForm(document, schema, { idPrefix, wording, preset });
   let form = blank();
-  const summary = h("div", { id: "first-contact-summary", tabindex: "-1" });
-  const submit = h("button", { type: "submit" }, "Fall anlegen");
-  const once = sentOnce(openCase);
-  const element = h("form", { id: "first-contact-form", class: "record", novalidate: true }, h("p", { class: "hint" }, REQUIRED_NOTE), form.element, summary, submit);
+  const summary = h("div", { id: `${id}-summary`, tabindex: "-1" });
+  const submit = h("button", { type: "submit" }, button);
+  const once = sentOnce(send);
+  const element = h("form", { id: `${id}-form`, class: "record", novalidate: true }, h("p", { class: "hint" }, REQUIRED_NOTE), form.element, summary, submit);
   element.addEventListener("input", once.changed);
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
     submit.disabled = true;
     form.clearErrors();
     summary.replaceChildren(message("Wird gespeichert …"));
-    let opened;
+    let sent;
     try {
-      opened = (await once.send(form.read())).answer;
+      sent = await once.send(form.read());
     } catch (error) {
       submit.disabled = false;
       showRefusal(error, form, summary, null);
       return;
     }
-    // The case is open: the form is emptied for the next person, under a new key, so nothing opens her case twice.
     const emptied = blank();
     form.element.replaceWith(emptied.element);
     form = emptied;
     summary.replaceChildren();
     submit.disabled = false;
-    await onOpened(opened);
+    await onSaved(sent, summary);
   });
   return element;
 }
@@ -187,7 +201,7 @@ const UNCLEAR_TEXT =
   "Ob gespeichert wurde, ist unklar: Die Verbindung zum Lotse-Dienst brach ab. Senden Sie dieselben Angaben unverändert noch einmal – Lotse erkennt die Wiederholung und speichert nichts doppelt.";
 
 // The API's German refusal: each field's message next to it, the rule and anything not placed above the button.
-export function showRefusal(error, form, summary, reload) {
+function showRefusal(error, form, summary, reload) {
   if (!(error instanceof ApiError)) throw error;
   const problem = error.problem ?? {};
   const unplaced = form.showErrors(problem.errors ?? []);

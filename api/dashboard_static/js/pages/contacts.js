@@ -5,9 +5,8 @@
 import { getAllPages, recordEntry } from "../api.js";
 import { formatDay, formatNumber, h, isoDay, message, section, showsChoiceIn, table, today } from "../dom.js";
 import { CONTACT_TOPICS, LANGUAGES, OUTREACH_KINDS, REFERRAL_TARGETS, SESSION_MODES, label } from "../labels.js";
-import { schemaForm } from "../schema-form.js";
 import { openApiDocument, recordSchema } from "../schema.js";
-import { EARLIER_TEXT, REQUIRED_NOTE, sentOnce, showRefusal } from "../step-recorder.js";
+import { EARLIER_TEXT, newEntryForm } from "../step-recorder.js";
 
 const RECORDERS = ["counsellor", "lead"];
 const DAYS_SHOWN = 30;
@@ -65,43 +64,26 @@ export async function render(container, { session, params }) {
   await showLists();
 }
 
-// One entry's form: sent once under an Idempotency-Key, emptied for the next entry once saved.
+// One entry's form; once saved, the period's lists are read again, with the entry.
 async function entryForm(document, { path, id, wording, preset, button, saved, onRecorded }) {
-  const schema = await recordSchema(path);
-  const blank = () => schemaForm(document, schema, { idPrefix: id, wording, preset });
-  let form = blank();
-  const summary = h("div", { id: `${id}-summary`, tabindex: "-1" });
-  const submit = h("button", { type: "submit" }, button);
-  const once = sentOnce((body, key) => recordEntry(path, body, key));
-  const element = h("form", { id: `${id}-form`, class: "record", novalidate: true }, h("p", { class: "hint" }, REQUIRED_NOTE), form.element, summary, submit);
-  element.addEventListener("input", once.changed);
-  element.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    form.clearErrors();
-    summary.replaceChildren(message("Wird gespeichert …"));
-    let sent;
-    try {
-      sent = await once.send(form.read());
-    } catch (error) {
-      submit.disabled = false;
-      showRefusal(error, form, summary, null);
-      return;
-    }
-    const emptied = blank();
-    form.element.replaceWith(emptied.element);
-    form = emptied;
-    submit.disabled = false;
-    // After an unclear answer the first sending may be what was saved, not her edit of it: she is told so.
-    const text = sent.earlier ? `${saved(sent.answer.entry)} ${EARLIER_TEXT}` : saved(sent.answer.entry);
-    summary.replaceChildren(h("p", { class: "message info", role: "status", id: `${id}-notice` }, text));
-    try {
-      await onRecorded(sent.answer.position);
-    } catch (error) {
-      summary.replaceChildren(message(`${text} Die Listen ließen sich danach nicht neu laden (${error.message}); bitte laden Sie die Seite neu.`, "error"));
-    }
+  return newEntryForm(document, await recordSchema(path), {
+    id,
+    idPrefix: id,
+    wording,
+    preset,
+    button,
+    send: (body, key) => recordEntry(path, body, key),
+    onSaved: async (sent, summary) => {
+      // After an unclear answer the first sending may be what was saved, not her edit of it: she is told so.
+      const text = sent.earlier ? `${saved(sent.answer.entry)} ${EARLIER_TEXT}` : saved(sent.answer.entry);
+      summary.replaceChildren(h("p", { class: "message info", role: "status", id: `${id}-notice` }, text));
+      try {
+        await onRecorded(sent.answer.position);
+      } catch (error) {
+        summary.replaceChildren(message(`${text} Die Listen ließen sich danach nicht neu laden (${error.message}); bitte laden Sie die Seite neu.`, "error"));
+      }
+    },
   });
-  return element;
 }
 
 // The period's entries, read once the views have counted `position` (the entry just saved), if one is given.
