@@ -6,8 +6,8 @@ from typing import Any
 import msgspec
 
 from domain import events as ev
-from domain.decisions import SPECIAL_CATEGORIES
 from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, field_path
+from domain.rules.common import SPECIAL_CATEGORIES
 
 
 class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):

@@ -12,7 +12,7 @@ from msgspec.structs import replace
 
 from domain import events
 from domain.case import Case
-from domain.decisions import SPECIAL_CATEGORIES
+from domain.rules.common import SPECIAL_CATEGORIES
 
 # Per step type, the fields a counsellor writes in her own words about the client (`profile.target_occupation`: a
 # field of the profile the event carries). A list of texts is sealed as one value.

@@ -71,11 +71,12 @@ def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
 
 class _Values:
     """The string values an expression of a module can take: constants, f-strings over the parameters of the
-    function they are in (resolved at every call of that function in the module), and names bound to those."""
+    function they are in (resolved at every call of that function in the module and in the modules that import it),
+    and names bound to those."""
 
-    def __init__(self, module: ast.Module) -> None:
+    def __init__(self, module: ast.Module, calls_from_importers: list[ast.Call]) -> None:
         self.functions = {node.name: node for node in ast.walk(module) if isinstance(node, ast.FunctionDef)}
-        self.calls = [node for node in ast.walk(module) if isinstance(node, ast.Call)]
+        self.calls = [node for node in ast.walk(module) if isinstance(node, ast.Call)] + calls_from_importers
         self.parents = {child: parent for parent in ast.walk(module) for child in ast.iter_child_nodes(parent)}
 
     def of(self, node: ast.expr | None, depth: int = 0) -> set[str]:
@@ -110,12 +111,28 @@ class _Values:
         return None
 
 
+def _calls_from_importers(where: str, modules: list[tuple[str, ast.Module]]) -> list[ast.Call]:
+    """The calls, in other modules, of the functions those modules import by name from the module at `where`."""
+    dotted = where.removesuffix(".py").replace("/", ".")
+    calls = []
+    for _, module in modules:
+        imported = {
+            alias.asname or alias.name
+            for node in ast.walk(module)
+            if isinstance(node, ast.ImportFrom) and node.module == dotted
+            for alias in node.names
+        }
+        calls += [node for node in ast.walk(module) if isinstance(node, ast.Call) and _called(node) in imported]
+    return calls
+
+
 def refusals() -> list[Refusal]:
     """Every rule the service refuses with: raised domain errors, key store reasons, and the API's own rules."""
     raising = _domain_error_names()
     found = []
-    for where, module in _modules():
-        values = _Values(module)
+    modules = list(_modules())
+    for where, module in modules:
+        values = _Values(module, _calls_from_importers(where, modules))
         for call in (node for node in ast.walk(module) if isinstance(node, ast.Call)):
             called = _called(call)
             if called in raising:
@@ -179,10 +196,11 @@ def test_facts_appear_as_a_german_reader_expects_them() -> None:
 
 def test_every_point_a_date_must_not_precede_has_its_german_words() -> None:
     points: set[str] = set()
-    for where, module in _modules():
-        values = _Values(module)
+    modules = list(_modules())
+    for where, module in modules:
+        values = _Values(module, _calls_from_importers(where, modules))
         for call in (node for node in ast.walk(module) if isinstance(node, ast.Call)):
-            if where.startswith("domain/") and _called(call) == "_not_before":
+            if where.startswith("domain/") and _called(call) == "not_before":
                 points |= values.of(_argument(call, 2, "what"))
             points |= {v for given in call.keywords if given.arg == "what" for v in values.of(given.value)}
     assert "the exit" in points
@@ -191,8 +209,9 @@ def test_every_point_a_date_must_not_precede_has_its_german_words() -> None:
 
 def problem_types() -> set[str]:
     slugs = {slug for slug, _ in [*api.problems.HTTP_PROBLEMS.values(), api.problems.OTHER_HTTP_PROBLEM]}
-    for where, module in _modules():
-        values = _Values(module)
+    modules = list(_modules())
+    for where, module in modules:
+        values = _Values(module, _calls_from_importers(where, modules))
         for call in (node for node in ast.walk(module) if isinstance(node, ast.Call)):
             if where.startswith("api/") and _called(call) == "problem":
                 enclosing = values.enclosing(call)
