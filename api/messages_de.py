@@ -1,9 +1,10 @@
 """Every German text of the problem details, one line each: what a counsellor reads when Lotse refuses a request.
 
 `RULES` words each named rule (a domain rule of domain/rules/ and domain/decisions.py, and the service's own:
-If-Match, single writer, idempotency key, key store) over the facts the rule names when it refuses (`{application_id}`,
-`{date}`, …; dates appear as 02.03.2026). `TITLES` and `DETAILS` cover every problem type, `MESSAGES` the English messages of field errors
-and of the problems that name no rule (the English text, as a pattern, with its German wording).
+If-Match, single writer, idempotency key, key store) over the facts the rule names when it refuses
+(`{application_id}`, `{date}`, …; dates appear as 02.03.2026). `TITLES` and `DETAILS` cover every problem type,
+`MESSAGES` the English messages of field errors and of the problems that name no rule (the English text, as a pattern,
+with its German wording).
 tests/unit/test_messages_de.py fails for a rule or problem type without its German text.
 """
 
