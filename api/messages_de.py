@@ -8,6 +8,9 @@ with its German wording).
 tests/unit/test_messages_de.py fails for a rule or problem type without its German text.
 """
 
+from domain.offers import COURSE_REF_PATTERN, WEB_ADDRESS_PATTERN
+from domain.vocabulary import LINE_PATTERN
+
 NO_APPLICATION = "Einen Anerkennungsantrag „{application_id}“ gibt es in diesem Fall nicht."
 NO_RUNNING_DEADLINE = "Die Entscheidungsfrist des Antrags läuft erst, wenn die Unterlagen vollständig sind."
 
@@ -325,8 +328,10 @@ PATTERNS: dict[str, str] = {
         r"^[0-9]+$": "nur Ziffern",
         r'^"[0-9]+"$': 'eine Versionsnummer in Anführungszeichen (z. B. "3")',
         r"^[\x21-\x7e]+$": "sichtbare ASCII-Zeichen ohne Leerzeichen",
-        r"^[^\s;][^;]*$": "Text ohne Semikolon, der nicht mit einem Leerraum beginnt",
-        r"^https?://[^\s/?#]+[^\s]*$": "eine Webadresse, die mit http:// oder https:// beginnt",
+        COURSE_REF_PATTERN: "Text ohne Semikolon und ohne Steuerzeichen, der nicht mit einem Leerraum beginnt",
+        WEB_ADDRESS_PATTERN: "eine Webadresse, die mit http:// oder https:// beginnt",
+        LINE_PATTERN: "eine Zeile Text ohne Steuerzeichen (wie Tabulator oder Zeilenumbruch) und ohne Zeichen, die die"
+        " Schreibrichtung umkehren",
         r"^20[0-9]{2}(-Q[1-4]|-(0[1-9]|1[0-2]))?$": "ein Jahr (2025), ein Quartal (2025-Q3) oder einen Monat (2025-07)",
     }.items()
 }

@@ -17,7 +17,7 @@ from msgspec import Meta
 from domain.command_data import Data
 from domain.errors import InvalidStep
 from domain.registers import Register, RegisterEvent, Stamp
-from domain.vocabulary import ContactMode, LanguageCode, ReferralTarget, ShortText
+from domain.vocabulary import ContactMode, LanguageCode, LineText, ReferralTarget
 
 ContactTopic = Literal[
     "recognition", "external_exam", "validation", "partial_qualifications", "funding", "courses", "employer", "other"
@@ -52,7 +52,7 @@ class RecordOutreachEvent(Data, frozen=True):
     """An information event the desk held or presented at; `title` names the occasion, not a person."""
 
     date: date
-    title: ShortText
+    title: LineText
     kind: OutreachKind
     language: LanguageCode
     attendees: Attendees

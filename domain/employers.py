@@ -19,7 +19,7 @@ from domain.command_data import Data
 from domain.desk import not_in_future
 from domain.errors import RuleViolated
 from domain.registers import Register, RegisterEvent, Stamp, follows
-from domain.vocabulary import Minutes, ShortText
+from domain.vocabulary import LineText, Minutes
 
 EmployerSize = Literal["micro", "small", "medium", "large"]
 EmployerChannel = Literal["letter", "phone", "email", "visit", "event"]
@@ -36,9 +36,9 @@ EmployerTopics = Annotated[tuple[EmployerTopic, ...], Meta(max_length=20)]
 class RegisterEmployer(Data, frozen=True):
     """A firm the desk has to do with, registered at the caller's agency."""
 
-    name: ShortText
+    name: LineText
     size: EmployerSize
-    sector: ShortText
+    sector: LineText
     postal_code: PostalCode
 
 
@@ -69,9 +69,9 @@ class ReferEmployee(EmployerStepCommand, tag="employee_referred", frozen=True):
 class ChangeEmployer(EmployerStepCommand, tag="employer_changed", frozen=True):
     """A correction, or the firm changed (it grew, moved, was renamed): the fields given replace the earlier ones."""
 
-    name: ShortText | None = None
+    name: LineText | None = None
     size: EmployerSize | None = None
-    sector: ShortText | None = None
+    sector: LineText | None = None
     postal_code: PostalCode | None = None
 
 

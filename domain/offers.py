@@ -16,21 +16,23 @@ from msgspec import UNSET, Meta, UnsetType
 
 from domain.errors import InvalidStep, RuleViolated
 from domain.registers import Register, RegisterEvent, Stamp, follows
-from domain.vocabulary import CourseKind, Funding, KldbCode, ShortText
+from domain.vocabulary import LINE_PATTERN, UNSEEN_CHARACTERS, CourseKind, Funding, KldbCode, LineText
 
 Schedule = Literal["full_time", "part_time", "evening", "online"]
 OfferStatus = Literal["active", "withdrawn"]
 
 PostalCode = Annotated[str, Meta(pattern=r"^[0-9]{5}$", description="a German postal code: five digits")]
 LanguageCode = Annotated[str, Meta(pattern=r"^[a-z]{2}$", description="ISO 639-1, e.g. de")]
-WebAddress = Annotated[str, Meta(max_length=500, pattern=r"^https?://[^\s/?#]+[^\s]*$", description="http(s) URL")]
+WEB_ADDRESS_PATTERN = rf"^https?://[^\s/?#{UNSEEN_CHARACTERS}]+[^\s{UNSEEN_CHARACTERS}]*(?![\s\S])"
+WebAddress = Annotated[str, Meta(max_length=500, pattern=WEB_ADDRESS_PATTERN, description="http(s) URL")]
 Seats = Annotated[int, Meta(ge=1, le=10_000)]
+COURSE_REF_PATTERN = rf"^[^\s;{UNSEEN_CHARACTERS}][^;{UNSEEN_CHARACTERS}]*(?![\s\S])"
 CourseRef = Annotated[
-    str, Meta(min_length=1, max_length=64, pattern=r"^[^\s;][^;]*$", description="the provider's own course id")
+    str, Meta(min_length=1, max_length=64, pattern=COURSE_REF_PATTERN, description="the provider's own course id")
 ]
-Occupations = Annotated[tuple[ShortText, ...], Meta(max_length=20)]
+Occupations = Annotated[tuple[LineText, ...], Meta(max_length=20)]
 FundingList = Annotated[tuple[Funding, ...], Meta(max_length=8)]
-WithdrawalReason = Annotated[str, Meta(min_length=1, max_length=500)]
+WithdrawalReason = Annotated[str, Meta(min_length=1, max_length=500, pattern=LINE_PATTERN)]
 
 # The fields of an offer, in the order the API documents them and the CSV import reads them.
 OFFER_FIELDS = (
@@ -61,18 +63,18 @@ class NewOffer(Command, frozen=True):
     """An offer as a provider lists it. `occupations` are the occupations it prepares for (titles as the chambers
     name them); only a language course may name none (it is open to every occupation)."""
 
-    provider: ShortText
-    title: ShortText
+    provider: LineText
+    title: LineText
     kind: CourseKind
     occupations: Occupations
     postal_code: PostalCode
-    city: ShortText
+    city: LineText
     starts_on: date
     ends_on: date
     schedule: Schedule
     language: LanguageCode
     funding: FundingList
-    contact: ShortText
+    contact: LineText
     kldb: KldbCode | None = None
     seats: Seats | None = None
     url: WebAddress | None = None
@@ -82,18 +84,18 @@ class NewOffer(Command, frozen=True):
 class OfferChanges(Command, frozen=True):
     """The fields a change sets; the others stay as they are. `null` clears an optional field."""
 
-    provider: ShortText | UnsetType = UNSET
-    title: ShortText | UnsetType = UNSET
+    provider: LineText | UnsetType = UNSET
+    title: LineText | UnsetType = UNSET
     kind: CourseKind | UnsetType = UNSET
     occupations: Occupations | UnsetType = UNSET
     postal_code: PostalCode | UnsetType = UNSET
-    city: ShortText | UnsetType = UNSET
+    city: LineText | UnsetType = UNSET
     starts_on: date | UnsetType = UNSET
     ends_on: date | UnsetType = UNSET
     schedule: Schedule | UnsetType = UNSET
     language: LanguageCode | UnsetType = UNSET
     funding: FundingList | UnsetType = UNSET
-    contact: ShortText | UnsetType = UNSET
+    contact: LineText | UnsetType = UNSET
     kldb: KldbCode | UnsetType | None = UNSET
     seats: Seats | UnsetType | None = UNSET
     url: WebAddress | UnsetType | None = UNSET

@@ -68,6 +68,13 @@ ContactMode = SessionMode  # a short contact's mode: as a session's
 ClientId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 Subject = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")]
 ShortText = Annotated[str, Meta(min_length=1, max_length=200)]
+# Text a register keeps in clear and shows every role of the agency (an employer's name, an offer's title, an outreach
+# event's title): one line without control characters (PostgreSQL's text cannot hold NUL) and without the marks that
+# turn the writing direction, which make a text read otherwise than it is written.
+UNSEEN_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# `(?![\s\S])` ends the text where `$` would let a final line break through (in Python and JavaScript alike).
+LINE_PATTERN = rf"^[^{UNSEEN_CHARACTERS}]*(?![\s\S])"
+LineText = Annotated[str, Meta(min_length=1, max_length=200, pattern=LINE_PATTERN)]
 LongText = Annotated[str, Meta(max_length=4000)]
 ItemText = Annotated[str, Meta(min_length=1, max_length=1000)]
 CountryCode = Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]

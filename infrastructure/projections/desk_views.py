@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from application.names import name_words
 from domain.desk import OutreachEvent, ShortContact
 from domain.employers import Employer
-from infrastructure.eventstore.sql import Database, DialectCursor, delete_keys, insert_rows
+from infrastructure.eventstore.sql import Database, DialectCursor, delete_keys, insert_rows, storable_text
 from infrastructure.projections.case_views import newest
 
 EMPLOYERS = "lotse_view_employers"
@@ -99,13 +99,14 @@ class EmployersView(RegisterTablesView):
     def row_of(self, state: Any) -> tuple[str, tuple[Any, ...]] | None:
         if not isinstance(state, Employer):
             return None
+        name = storable_text(state.name)
         row = (
             str(state.id),
             state.agency,
-            state.name,
-            name_key(state.name),
+            name,
+            name_key(name),
             state.size,
-            state.sector,
+            storable_text(state.sector),
             state.postal_code,
             state.contacts,
             state.counselling_sessions,
@@ -169,7 +170,7 @@ class DeskView(RegisterTablesView):
                 str(state.id),
                 state.agency,
                 state.date.isoformat(),
-                state.title,
+                storable_text(state.title),
                 state.kind,
                 state.language,
                 state.attendees,

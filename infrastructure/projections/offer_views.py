@@ -16,7 +16,7 @@ import msgspec
 from application.occupations import occupation_words
 from application.offers import OfferPage, OfferQuery
 from domain.offers import Offer
-from infrastructure.eventstore.sql import Database, DialectCursor
+from infrastructure.eventstore.sql import Database, DialectCursor, storable_text
 from infrastructure.projections.case_views import newest
 
 OFFERS = "lotse_view_offers"
@@ -91,7 +91,7 @@ class OffersView:
             ),
         )
         cursor.execute(f"DELETE FROM {self.database.table(OFFER_WORDS)} WHERE offer_id = ?", (offer_id,))
-        words = sorted(set().union(*(occupation_words(title) for title in offer.occupations)))
+        words = sorted(set().union(*(occupation_words(storable_text(title)) for title in offer.occupations)))
         if words:
             cursor.execute(
                 f"INSERT INTO {self.database.table(OFFER_WORDS)} VALUES {', '.join('(?, ?, ?, ?)' for _ in words)}",
