@@ -289,7 +289,9 @@ class Workspace:
         agency: str | None = None,
         min_position: int | None = None,
     ) -> list[CaseloadEntry]:
-        """Open cases per counsellor; a counsellor reads only her own."""
+        """Open cases per counsellor; a counsellor reads only her own. They are live figures: analysts read published
+        reports (a caseload's stage counts, read twice, would tell a new client apart)."""
+        require_live_figures(principal)
         counsellor = counsellor_scope(principal, counsellor)
         self._wait_for(min_position)
         return self.views.caseload(agency_scope(principal, agency), counsellor, self.cases.today())
@@ -320,7 +322,9 @@ class Workspace:
         agency: str | None = None,
         min_position: int | None = None,
     ) -> Page[CaseloadEntry]:
-        """A page of the caseloads, by counsellor name from the first after `after`; as `caseload` decides whose."""
+        """A page of the caseloads, by counsellor name from the first after `after`; as `caseload` decides who reads
+        whose."""
+        require_live_figures(principal)
         counsellor = counsellor_scope(principal, counsellor)
         self._wait_for(min_position)
         scope = agency_scope(principal, agency)

@@ -205,7 +205,7 @@ def _reads(server: LotseServer, schema: str, whole_list: bool) -> list[Read]:
         Read("GET /deadlines?limit=100, her own (a counsellor)", "counsellor", "ayse", AGENCY,
              "/deadlines?limit=100", own_page),
         Read("GET /caseload?limit=100 (a lead)", "lead", "petra", AGENCY, "/caseload?limit=100", caseload_counts),
-        Read("GET /caseload?limit=100, every agency (a funder's analyst)", "analyst", "fiona", "*",
+        Read("GET /caseload?limit=100, every agency (a funder's auditor)", "auditor", "fritz", "*",
              "/caseload?limit=100", every_agency),
     ]  # fmt: skip
     whole = f"SELECT case_id, counsellor, kind, ref, due FROM {deadlines} WHERE agency = %s"

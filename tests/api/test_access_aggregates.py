@@ -28,6 +28,7 @@ CALLERS: dict[str, Principal] = {
 PERIOD = {"from": "2026-01-01", "to": "2026-12-31"}
 ENDPOINTS: dict[str, tuple[str, dict[str, Any]]] = {
     "caseload": ("/caseload", {}),
+    "caseload_page": ("/caseload", {"limit": 10}),
     "deadlines": ("/deadlines", {}),
     "esf": ("/statistics/esf", PERIOD),
     "esf_as_of": ("/statistics/esf", {**PERIOD, "as_of_position": 1}),
@@ -37,9 +38,11 @@ ENDPOINTS: dict[str, tuple[str, dict[str, Any]]] = {
     "activity": ("/statistics/activity", PERIOD),
     "reports": ("/reports", {}),
 }
+LIVE_FIGURES = ("caseload", "caseload_page", "esf", "esf_as_of", "funnel", "activity")
 MATRIX = """
 endpoint      counsellor  lead  auditor  analyst  funder_auditor
-caseload      200         200   200      200      200
+caseload      200         200   200      403      200
+caseload_page 200         200   200      403      200
 deadlines     200         200   200      403      200
 esf           200         200   200      403      200
 esf_as_of     200         200   200      403      200
@@ -75,7 +78,9 @@ async def test_role_matrix_of_aggregate_endpoints(
     response = await client.get(path, params=params, headers=tokens.headers(CALLERS[role]))
 
     if status >= 400:
-        assert_problem(response, status)
+        problem = assert_problem(response, status)
+        if role == "analyst" and endpoint in LIVE_FIGURES:  # analysts read published reports instead (API.md, 0.2)
+            assert problem.get("rule") == "analysts_read_published_reports", problem
     else:
         assert response.status_code == status, response.text
 

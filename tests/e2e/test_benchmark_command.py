@@ -24,7 +24,7 @@ ROWS = [
     r"GET /deadlines\?limit=100&cursor=…, a page halfway \(a lead\) at",
     r"GET /deadlines\?limit=100, her own \(a counsellor\) at",
     r"GET /caseload\?limit=100 \(a lead\) at",
-    r"GET /caseload\?limit=100, every agency \(a funder's analyst\) at",
+    r"GET /caseload\?limit=100, every agency \(a funder's auditor\) at",
     r"statistics as_of_position over the full log",
     r"peak resident memory: (each of the as-of answer's \d+ replay process\(es\)|the as-of answer's replay processes)",
     r"peak resident memory: server",

@@ -11,7 +11,7 @@ ROWS = [
     r"GET /deadlines\?limit=100&cursor=…, a page halfway \(a lead\) at",
     r"GET /deadlines\?limit=100, her own \(a counsellor\) at",
     r"GET /caseload\?limit=100 \(a lead\) at",
-    r"GET /caseload\?limit=100, every agency \(a funder's analyst\) at",
+    r"GET /caseload\?limit=100, every agency \(a funder's auditor\) at",
     r"GET /deadlines, the whole list as 0.1 answered \(a lead\) at",
     r"GET /offers\?limit=50, first page \(a counsellor\) at [\d,]+ offers",
     r"GET /offers\?occupation=kaufmann einzelhandel&kind=exam_preparation&limit=50 \(a counsellor\) at [\d,]+ offers",
