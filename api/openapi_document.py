@@ -116,7 +116,8 @@ Every request but `GET /health`, `GET /ready` and `/schema*` needs `Authorizatio
 - `WWW-Authenticate: Bearer` on 401, `Retry-After` on 429 and on 503 `view-lagging`.
 - `Accept: text/csv` asks the statistics for CSV.
 - Every answer carries `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and a
-  `Content-Security-Policy`; answers with personal data (`/cases*`, `/audit/access-log`) `Cache-Control: no-store`.
+  `Content-Security-Policy`; answers with personal data (`/cases*`, `/audit/access-log`, `/exports/participants`)
+  `Cache-Control: no-store`.
 
 ## Problem types
 

@@ -3,7 +3,8 @@ of answers about a person.
 
 Pages (the dashboard, the API UI at /schema) get a Content-Security-Policy that allows nothing but this server and
 no inline script or style; JSON and CSV answers one that allows nothing at all. Answers under the paths that show a
-case or who read one are `no-store`: a shared computer's browser cache must not keep a client's personal data.
+case, who read one or a row per participant are `no-store`: a shared computer's browser cache must not keep a
+client's personal data.
 """
 
 from litestar.types import Message, Scope
@@ -13,7 +14,8 @@ PAGE_POLICY = (
     " object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
-PERSONAL_PATHS = ("/cases", "/audit/access-log")
+# The participant export is a row per person: pseudonymised, still personal data (GDPR recital 26).
+PERSONAL_PATHS = ("/cases", "/audit/access-log", "/exports")
 
 
 def policy_for(path: str) -> str:

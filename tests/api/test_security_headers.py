@@ -3,7 +3,7 @@
 import pytest
 
 from tests.api.conftest import Tokens
-from tests.api.helpers import COUNSELLOR, Client, assert_problem, open_case, session_step
+from tests.api.helpers import COUNSELLOR, LEAD, Client, assert_problem, open_case, session_step
 
 FRAMING_REFUSED = "frame-ancestors 'none'"
 
@@ -40,6 +40,14 @@ async def test_answers_with_personal_data_are_not_cached(client: Client, tokens:
         await client.get(f"/cases/{case['id']}/history", headers=headers),
         await client.post(f"/cases/{case['id']}/steps", json=session_step(), headers=headers),
         await client.get("/cases", headers=headers),
+        await client.get(
+            "/exports/participants", params={"from": "2026-01-01", "to": "2026-12-31"}, headers=tokens.headers(LEAD)
+        ),
+        await client.get(
+            "/exports/participants",
+            params={"from": "2026-01-01", "to": "2026-12-31"},
+            headers=tokens.headers(LEAD, Accept="text/csv"),
+        ),
     ):
         assert response.status_code in (200, 201), response.text
         assert response.headers["cache-control"] == "no-store"
