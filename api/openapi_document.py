@@ -93,11 +93,13 @@ PROBLEM_TYPES: dict[str, tuple[int | None, str]] = {
     "invalid-request": (422, "Fields or parameters are invalid: `errors` names each, by its path as sent."),
     "invalid-step": (422, "A value of the step breaks a rule: `rule` names it, `errors` the field."),
     "idempotency-key-reused": (422, "The `Idempotency-Key` was used before, for another request."),
+    "header-too-large": (431, "The request line and headers are larger than it reads (LOTSE_MAX_HEADER_BYTES)."),
     "too-many-requests": (429, "Too many requests for this token; wait `Retry-After` seconds."),
     "key-store": (500, "Personal data cannot be opened (master key or key store): for the operator to fix."),
     "internal": (500, "An unexpected error; it is logged."),
     "view-lagging": (503, "The views did not reach `min_position` in time; try again after `Retry-After`."),
     "database-unavailable": (503, "The database is not reachable; try again later."),
+    "too-many-connections": (503, "The server holds all the connections it takes (LOTSE_MAX_CONNECTIONS); try again."),
     "error": (None, "Any other HTTP error; `status` says which."),
 }
 

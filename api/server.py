@@ -18,6 +18,7 @@ X-Forwarded-For and -Proto are left to the app (api/proxies.py), which believes 
 import asyncio
 import copy
 import functools
+import json
 import logging
 from typing import Any
 from urllib.parse import unquote_plus
@@ -27,6 +28,7 @@ from uvicorn.logging import AccessFormatter, DefaultFormatter
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from api.logs import EscapingFormatter, escape, escaped
+from api.security import DATA_POLICY
 from infrastructure.settings import Settings
 
 # The request line and the headers around them: "GET ", " HTTP/1.1\r\n", ": " and "\r\n" per header, the final "\r\n".
@@ -120,7 +122,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         limit = self.config.limit_concurrency
         if limit is not None and len(self.connections) > limit:
             self.logger.warning("connection limit reached: a new connection was refused")
-            self._answer_and_close(503, "Service Unavailable")
+            self._answer_and_close(
+                503, "the server holds as many connections as it takes (LOTSE_MAX_CONNECTIONS); try again"
+            )
             return
         self._await_head()
 
@@ -178,21 +182,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self.cycle.keep_alive = False
             self.flow.pause_reading()
             return
-        self._answer_and_close(431, "Request Header Fields Too Large")
+        self._answer_and_close(431, HEAD_TOO_LARGE)
 
     def _answer_and_close(self, status: int, message: str) -> None:
-        body = message.encode("ascii")
+        headers, body = _problem(status, message)
         content = [STATUS_LINE[status]]
-        for name, value in self.server_state.default_headers:
+        for name, value in [*self.server_state.default_headers, *headers]:
             content.extend([name, b": ", value, b"\r\n"])
-        content.extend(
-            [
-                b"content-type: text/plain; charset=utf-8\r\n",
-                b"content-length: " + str(len(body)).encode("ascii") + b"\r\n",
-                b"connection: close\r\n\r\n",
-                body,
-            ]
-        )
+        content.extend([b"\r\n", body])
         self.transport.write(b"".join(content))
         self.transport.close()
 
@@ -213,11 +210,30 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
 
 async def _head_too_large(scope: Any, receive: Any, send: Any) -> None:
-    body = b"Request Header Fields Too Large"
-    headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", str(len(body)).encode("ascii")),
-        (b"connection", b"close"),
-    ]
+    headers, body = _problem(431, HEAD_TOO_LARGE)
     await send({"type": "http.response.start", "status": 431, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+CONNECTIONS_FULL = "the server holds as many connections as it takes (LOTSE_MAX_CONNECTIONS): try again"
+HEAD_TOO_LARGE = "the request line and headers are larger than this server reads (LOTSE_MAX_HEADER_BYTES)"
+# Answered before the app has read the request, so in English and without the app's hooks: the problem document and
+# the headers every answer carries (api/security.py) are written here.
+_SLUGS = {
+    431: ("header-too-large", "Request header fields too large"),
+    503: ("too-many-connections", "Service unavailable"),
+}
+
+
+def _problem(status: int, detail: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    slug, title = _SLUGS[status]
+    body = json.dumps({"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail}).encode()
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode("ascii")),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"content-security-policy", DATA_POLICY.encode()),
+        (b"connection", b"close"),
+    ]
+    return headers, body

@@ -4,6 +4,7 @@ Endless and slow request heads, more connections than allowed, failed authentica
 proxy headers and log lines: each is answered, refused or cut off within seconds, and the server keeps serving.
 """
 
+import json
 import re
 import socket
 import threading
@@ -72,6 +73,19 @@ def answer_or_close(connection: socket.socket) -> bytes:
     return received
 
 
+def assert_refused_as_a_problem(answer: bytes, status: int, problem_type: str) -> None:
+    """The answer is the status with a problem document and the headers every answer carries (API.md)."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0].startswith(f"HTTP/1.1 {status} "), answer[:200]
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
+    assert headers["content-type"] == "application/problem+json", headers
+    assert headers["x-content-type-options"] == "nosniff", headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"], headers
+    problem = json.loads(body[: int(headers["content-length"])])
+    assert (problem["type"], problem["status"]) == (problem_type, status), problem
+
+
 def send_endless_header(server: LotseServer, size: int) -> tuple[float, bytes]:
     """Sends a request whose one header is `size` bytes long; answers when the server stopped it, and its answer."""
     started = time.monotonic()
@@ -116,7 +130,7 @@ def test_a_head_over_the_limit_is_answered_431_and_one_within_is_served(serve: S
     server = serve(LOTSE_MAX_HEADER_BYTES="8192")
     with connect(server) as connection:
         connection.sendall(b"GET /health HTTP/1.1\r\nHost: lotse\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n")
-        assert answer_or_close(connection).startswith(b"HTTP/1.1 431 ")
+        assert_refused_as_a_problem(answer_or_close(connection), 431, "/problems/header-too-large")
     with connect(server) as connection:
         connection.sendall(b"GET /health HTTP/1.1\r\nHost: lotse\r\nX-Big: " + b"a" * 7000 + b"\r\n\r\n")
         assert connection.recv(65536).startswith(b"HTTP/1.1 200 ")
@@ -148,7 +162,8 @@ def test_connections_beyond_the_limit_are_refused_and_the_server_recovers(serve:
         with connect(server) as one_more:
             one_more.sendall(b"GET /health HTTP/1.1\r\nHost: lotse\r\n\r\n")
             answer = answer_or_close(one_more)
-        assert answer == b"" or answer.startswith(b"HTTP/1.1 503 "), answer[:100]
+        if answer:
+            assert_refused_as_a_problem(answer, 503, "/problems/too-many-connections")
     finally:
         for connection in idle:
             connection.close()
