@@ -1,5 +1,6 @@
 """Each page shows the figures the API returns to the signed-in role."""
 
+import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -158,8 +159,28 @@ def test_an_auditor_views_a_case_as_of_a_version_and_verifies_the_log(tab: Tab) 
     assert figure(figures["Geprüfte Ereignisse"]) == report["events_checked"]
     assert figure(figures["Bis Position"]) == report["position"]
     assert figures["Kettenkopf"] == report["head"]
+    assert figure(figures["Geprüfte Prüfpunkte"]) == report["checkpoints_checked"] >= 1
     assert tab.unlabelled_controls() == []
     tab.screenshot("fallverlauf-pruefung", readme=True)
+
+
+def test_a_log_verified_without_a_signed_checkpoint_is_not_called_unaltered(tab: Tab) -> None:
+    case = tab.demo.all_pages("auditor", "/cases")[0]
+    answer = {**tab.demo.api("auditor", "/audit/verify"), "checkpoints_checked": 0}  # a store before its first one
+    tab.page.route(
+        "**/audit/verify",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(answer)),
+    )
+    tab.sign_in("auditor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+
+    tab.page.get_by_role("button", name="Ereignisprotokoll jetzt prüfen").click()
+
+    verdict = tab.page.locator("#verification #no-checkpoint")
+    expect(verdict).to_contain_text("noch keinen signierten Prüfpunkt")
+    expect(verdict).to_contain_text("lotse audit checkpoint")
+    assert "Unverändert" not in tab.page.locator("#verification").inner_text()
+    tab.screenshot("pruefung-ohne-pruefpunkt")
 
 
 def test_the_team_page_shows_each_counsellors_caseload_and_the_overdue_items(tab: Tab) -> None:

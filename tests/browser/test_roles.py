@@ -10,7 +10,17 @@ from tests.browser.conftest import Tab
 DESK = "Kurzkontakte und Veranstaltungen"
 NAVIGATION = {
     "counsellor": ["Meine Fälle", "Fälle", DESK, "Arbeitgeber", "Kurse", "Tätigkeitsbericht"],
-    "lead": ["Meine Fälle", "Team", "Fälle", DESK, "Arbeitgeber", "Kurse", "Tätigkeitsbericht", "Berichte"],
+    "lead": [
+        "Meine Fälle",
+        "Team",
+        "Fälle",
+        DESK,
+        "Arbeitgeber",
+        "Kurse",
+        "Tätigkeitsbericht",
+        "Förderstatistik",
+        "Berichte",
+    ],
     "auditor": ["Fälle", DESK, "Arbeitgeber", "Kurse", "Tätigkeitsbericht", "Förderstatistik", "Berichte"],
     "analyst": ["Berichte"],  # published reports only: the live figures are refused to analysts (API.md 0.2)
 }
@@ -62,3 +72,16 @@ def test_a_case_the_api_does_not_show_gets_a_message_not_a_broken_page(tab: Tab)
     expect(tab.page.get_by_role("alert")).to_contain_text("Nicht gefunden")
     expect(tab.page.locator("#page h1")).to_have_text("Fälle")
     assert tab.page.get_by_role("navigation", name="Hauptnavigation").is_visible()
+
+
+def test_a_page_whose_script_does_not_arrive_says_to_check_the_connection_in_german(tab: Tab) -> None:
+    tab.sign_in("lead")
+    tab.page.route("**/js/pages/employers.js", lambda route: route.abort("connectionrefused"))
+    tab.expect_console_error("ERR_CONNECTION_REFUSED")
+
+    tab.page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Arbeitgeber").click()
+
+    alert = tab.page.get_by_role("alert")
+    expect(alert).to_contain_text("Die Seite konnte nicht geladen werden. Der Lotse-Dienst ist nicht erreichbar.")
+    assert "employers.js" not in alert.inner_text()
+    assert "Failed" not in alert.inner_text()

@@ -30,6 +30,7 @@ TOUR = {
         "arbeitgeber",
         "kurse",
         ACTIVITY,
+        STATISTICS,
         "berichte",
         "berichte/{report}",
     ],

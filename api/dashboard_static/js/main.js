@@ -13,7 +13,8 @@ const PAGES = {
   arbeitgeber: { title: "Arbeitgeber", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/employers.js") },
   kurse: { title: "Kurse", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/courses.js") },
   taetigkeitsbericht: { title: "Tätigkeitsbericht", roles: ["counsellor", "lead", "auditor"], load: () => import("./pages/activity.js") },
-  foerderstatistik: { title: "Förderstatistik", roles: ["auditor"], load: () => import("./pages/statistics.js") },
+  // Leads keep the live, exact statistics (API.md 0.2): they see the figures before they publish them.
+  foerderstatistik: { title: "Förderstatistik", roles: ["lead", "auditor"], load: () => import("./pages/statistics.js") },
   // Analysts read published reports only (API.md 0.2): live figures of any period could be set against each other.
   berichte: { title: "Berichte", roles: ["lead", "auditor", "analyst"], load: () => import("./pages/reports.js") },
 };
@@ -96,12 +97,19 @@ async function render() {
     const allowed = page.roles.map(roleName).join(", ");
     container.append(message(`Die Seite „${page.title}“ ist für Ihre Rolle (${roleName(session.role)}) nicht freigegeben. Sie steht diesen Rollen offen: ${allowed}.`, "error"));
   } else {
+    let module;
     try {
-      const module = await page.load();
-      await module.render(container, { session, rest, params, isCurrent: () => mine === rendering });
+      module = await page.load();
+    } catch {
+      // The page's own script did not arrive (the browser's message names a file): the connection is what to check.
+      if (mine === rendering) container.append(message(`Die Seite konnte nicht geladen werden. ${new ApiError(0).message}`, "error"));
+    }
+    try {
+      if (module) await module.render(container, { session, rest, params, isCurrent: () => mine === rendering });
     } catch (error) {
       if (mine !== rendering) return;
-      container.append(message(error instanceof ApiError ? error.message : `Die Seite konnte nicht geladen werden: ${error.message}`, "error"));
+      container.append(message(error instanceof ApiError ? error.message : "Die Seite konnte nicht angezeigt werden (ein Fehler im Dashboard). Bitte laden Sie sie neu.", "error"));
+      if (!(error instanceof ApiError)) console.error(error);
     }
   }
   container.removeAttribute("aria-busy");

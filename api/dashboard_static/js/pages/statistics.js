@@ -86,7 +86,7 @@ function proof(esf, funnel, period) {
   ];
   return section(
     "Nachweis",
-    h("p", { class: "hint" }, "Mit Logposition und Prüfsumme lassen sich die Zahlen jederzeit nachrechnen (as_of_position)."),
+    h("p", { class: "hint" }, "Aus dem Ereignisprotokoll lassen sich die Zahlen zu dieser Logposition jederzeit nachrechnen (Programmierschnittstelle: GET /statistics/esf mit as_of_position); die Prüfsumme ist dann dieselbe."),
     h("dl", { class: "state", id: "proof" }, rows.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value)))),
     h(
       "div",

@@ -221,9 +221,17 @@ function verification() {
 }
 
 function verificationReport(report) {
-  const verdict = report.ok
-    ? h("p", { class: "message success" }, "Unverändert: Das Ereignisprotokoll stimmt mit seiner Hash-Kette und den signierten Prüfpunkten überein.")
-    : h("p", { class: "message error" }, `Abweichung ab Position ${report.first_bad_position}: ${report.problem ?? "unbekannt"}`);
+  // Without a signed checkpoint the chain was checked only against itself: whoever could rewrite the log could have
+  // rewritten its chain too, and the page must not claim more than was checked.
+  const verdict = !report.ok
+    ? h("p", { class: "message error" }, `Abweichung ab Position ${report.first_bad_position}: ${report.problem ?? "unbekannt"}`)
+    : report.checkpoints_checked > 0
+      ? h("p", { class: "message success" }, "Unverändert: Das Ereignisprotokoll stimmt mit seiner Hash-Kette und den signierten Prüfpunkten überein.")
+      : h(
+          "p",
+          { class: "message warning", id: "no-checkpoint" },
+          "Die Hash-Kette ist in sich stimmig. Es gibt aber noch keinen signierten Prüfpunkt: Gegen eine Änderung von Protokoll und Kette zugleich ist damit nichts geprüft. Der Betrieb legt Prüfpunkte mit „lotse audit checkpoint“ an (am besten täglich); bitte dort anfragen.",
+        );
   const rows = [
     ["Geprüfte Ereignisse", formatNumber(report.events_checked)],
     ["Bis Position", formatNumber(report.position)],
