@@ -15,10 +15,11 @@ from typing import Annotated, TypeVar
 from uuid import UUID
 
 import msgspec
+from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 
 from api.params import query_error
-from application.ports import DeadlineKey
+from application.ports import CaseloadKey, DeadlineKey
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
@@ -50,15 +51,24 @@ def page_size(limit: int | None) -> int:
     return DEFAULT_PAGE_SIZE if limit is None else limit
 
 
-def caseload_cursor(counsellor: str) -> str:
-    return _encode(("caseload", counsellor))
+AFTER_EVERY_AGENCY = "\U0010ffff"  # sorts after every agency's name
 
 
-def after_counsellor(cursor: str | None) -> str | None:
+def caseload_cursor(key: CaseloadKey) -> str:
+    return _encode(("caseload", key.counsellor, key.agency))
+
+
+def after_caseload(cursor: str | None) -> CaseloadKey | None:
+    """Where the page before ended. A cursor handed out before caseloads had a row per agency names only the counsellor,
+    whose one row held every agency's: it ends after her last agency's row."""
     if cursor is None:
         return None
-    _, counsellor = _decode(cursor, tuple[str, str], "caseload")
-    return counsellor
+    try:
+        _, counsellor, agency = _decode(cursor, tuple[str, str, str], "caseload")
+    except ValidationException:
+        _, counsellor = _decode(cursor, tuple[str, str], "caseload")
+        agency = AFTER_EVERY_AGENCY
+    return CaseloadKey(counsellor, agency)
 
 
 def deadline_cursor(key: DeadlineKey) -> str:

@@ -13,7 +13,7 @@ from api.openapi_document import ALSO_CSV
 from api.paging import (
     PageCursor,
     PageLimit,
-    after_counsellor,
+    after_caseload,
     after_deadline,
     caseload_cursor,
     deadline_cursor,
@@ -35,7 +35,7 @@ from api.statistics_responses import (
 )
 from api.views_lag import READS_VIEWS, READS_VIEWS_WHEN_LIVE
 from application.policy import CASE_READERS
-from application.ports import CaseloadEntry, DeadlineEntry
+from application.ports import CaseloadEntry, CaseloadKey, DeadlineEntry
 from application.statistics import CURRENT_DEFINITION, DEFINITION_0_1
 from application.workspace import Workspace
 
@@ -91,13 +91,13 @@ class ProjectionsController(Controller):
             return [_caseload_view(entry) for entry in entries]
         page = workspace.caseload_page(
             principal,
-            after=after_counsellor(cursor),
+            after=after_caseload(cursor),
             limit=page_size(limit),
             counsellor=counsellor,
             agency=agency,
             min_position=min_position,
         )
-        last = caseload_cursor(page.items[-1].counsellor) if page.more else None
+        last = caseload_cursor(CaseloadKey(page.items[-1].counsellor, page.items[-1].agency)) if page.more else None
         return CaseloadPage([_caseload_view(entry) for entry in page.items], page.total, last)
 
     @get(
@@ -206,7 +206,7 @@ class ProjectionsController(Controller):
 
 
 def _caseload_view(entry: CaseloadEntry) -> CaseloadView:
-    return CaseloadView(entry.counsellor, entry.open, entry.by_stage, entry.overdue)
+    return CaseloadView(entry.counsellor, entry.open, entry.by_stage, entry.overdue, entry.agency)
 
 
 def _deadline_view(entry: DeadlineEntry, today: date) -> DeadlineView:

@@ -14,10 +14,13 @@ from domain.indicators import GENDERS
 
 
 class CaseloadView(msgspec.Struct, frozen=True):
+    """One counsellor's caseload at `agency` (0.2): a reader of every agency gets a row per agency and name."""
+
     counsellor: str
     open: int
     by_stage: dict[str, int]
     overdue: int
+    agency: str
 
 
 class DeadlineView(msgspec.Struct, frozen=True, gc=False):

@@ -187,10 +187,22 @@ class Principal:
 
 @dataclass(frozen=True)
 class CaseloadEntry:
+    """One counsellor's caseload at one agency: a name is a person only within her agency (staff are named per
+    agency), so a reader of every agency gets a row per agency and name, never two people's cases summed."""
+
     counsellor: str
     open: int
     by_stage: dict[str, int]
     overdue: int
+    agency: str = ""
+
+
+@dataclass(frozen=True, order=True)
+class CaseloadKey:
+    """Where a page of caseloads ends: by name, then agency (code point order, the same on both backends)."""
+
+    counsellor: str
+    agency: str
 
 
 class DeadlineEntry(msgspec.Struct, frozen=True, array_like=True, gc=False):
@@ -248,9 +260,9 @@ class ViewQueries(Protocol):
     def deadlines(self, agency: str | None, counsellor: str | None, due_before: date | None) -> list[DeadlineEntry]: ...
 
     def caseload_page(
-        self, agency: str | None, counsellor: str | None, today: date, *, after: str | None, limit: int
+        self, agency: str | None, counsellor: str | None, today: date, *, after: CaseloadKey | None, limit: int
     ) -> Page[CaseloadEntry]:
-        """The caseloads by counsellor name (in code point order), from the first name after `after`."""
+        """The caseloads by counsellor name, then agency (in code point order), from the first after `after`."""
         ...
 
     def deadlines_page(

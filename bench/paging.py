@@ -196,7 +196,11 @@ def _reads(server: LotseServer, schema: str, whole_list: bool) -> list[Read]:
             (AGENCY, today),
         ),
     ]
-    every_agency = [(sql.replace("agency = %s AND ", ""), params[1:]) for sql, params in caseload_counts]
+    # Every agency's: a row per agency and counsellor (a name is a person only within her agency).
+    every_agency = [
+        (sql.replace("agency = %s AND ", "").replace("counsellor", "agency, counsellor"), params[1:])
+        for sql, params in caseload_counts
+    ]
     pages = [
         Read("GET /deadlines?limit=100, first page (a lead)", "lead", "petra", AGENCY,
              "/deadlines?limit=100", page_of_agency),

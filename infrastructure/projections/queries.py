@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from application.ports import CaseloadEntry, DeadlineEntry, DeadlineKey, Page
+from application.ports import CaseloadEntry, CaseloadKey, DeadlineEntry, DeadlineKey, Page
 from application.statistics import SMES_SUPPORTED, PathwayFunnel
 from domain.funnel import FUNNEL_STAGES, PATHWAYS
 from infrastructure.eventstore.sql import Database, DialectCursor
@@ -49,29 +49,21 @@ class SqlViewQueries:
         where, params = _filters({"agency": agency, "counsellor": counsellor})
         with self._snapshot() as cursor:
             cursor.execute(
-                f"SELECT counsellor, stage, COUNT(*) FROM {self.database.table(CASELOAD)}"
-                f" {_and(where, 'status = ?')} GROUP BY counsellor, stage",
+                f"SELECT counsellor, agency, stage, COUNT(*) FROM {self.database.table(CASELOAD)}"
+                f" {_and(where, 'status = ?')} GROUP BY counsellor, agency, stage",
                 [*params, "open"],
             )
             open_by_stage = cursor.fetchall()
             cursor.execute(
-                f"SELECT counsellor, COUNT(*) FROM {self.database.table(DEADLINES)}"
-                f" {_and(where, 'due < ?')} GROUP BY counsellor",
+                f"SELECT counsellor, agency, COUNT(*) FROM {self.database.table(DEADLINES)}"
+                f" {_and(where, 'due < ?')} GROUP BY counsellor, agency",
                 [*params, today.isoformat()],
             )
-            overdue = {str(row[0]): int(row[1]) for row in cursor.fetchall()}
-        stages: dict[str, dict[str, int]] = defaultdict(dict)
-        for name, stage, count in open_by_stage:
-            stages[str(name)][str(stage)] = int(count)
-        return [
-            CaseloadEntry(
-                counsellor=name,
-                open=sum(stages[name].values()),
-                by_stage=dict(sorted(stages[name].items())),
-                overdue=overdue.get(name, 0),
-            )
-            for name in sorted(set(stages) | set(overdue))
-        ]
+            overdue = {CaseloadKey(str(row[0]), str(row[1])): int(row[2]) for row in cursor.fetchall()}
+        stages: dict[CaseloadKey, dict[str, int]] = defaultdict(dict)
+        for name, of_agency, stage, count in open_by_stage:
+            stages[CaseloadKey(str(name), str(of_agency))][str(stage)] = int(count)
+        return [_caseload_entry(key, stages[key], overdue.get(key, 0)) for key in sorted(set(stages) | set(overdue))]
 
     def deadlines(self, agency: str | None, counsellor: str | None, due_before: date | None) -> list[DeadlineEntry]:
         where, params = _filters({"agency": agency, "counsellor": counsellor})
@@ -85,17 +77,19 @@ class SqlViewQueries:
         return _deadlines(rows)
 
     def caseload_page(
-        self, agency: str | None, counsellor: str | None, today: date, *, after: str | None, limit: int
+        self, agency: str | None, counsellor: str | None, today: date, *, after: CaseloadKey | None, limit: int
     ) -> Page[CaseloadEntry]:
         with self._snapshot() as cursor:
             agencies = [agency] if agency is not None else self._agencies(cursor)
-            names: set[str] = set()
-            for each in agencies:
-                names |= self._counsellors_with_work(cursor, each, counsellor, today)
-            ordered = sorted(names)  # code point order, the same on both backends whatever their collation
-            following = [name for name in ordered if after is None or name > after]
+            keys = [
+                CaseloadKey(name, each)
+                for each in agencies
+                for name in self._counsellors_with_work(cursor, each, counsellor, today)
+            ]
+            ordered = sorted(keys)  # code point order, the same on both backends whatever their collation
+            following = [key for key in ordered if after is None or key > after]
             shown = following[:limit]
-            entries = self._caseloads_of(cursor, agencies, shown, today) if shown else []
+            entries = self._caseloads_of(cursor, shown, today) if shown else []
         return Page(entries, total=len(ordered), more=len(following) > limit)
 
     def deadlines_page(
@@ -173,37 +167,28 @@ class SqlViewQueries:
         )
         return names | {str(row[0]) for row in cursor.fetchall()}
 
-    def _caseloads_of(
-        self, cursor: DialectCursor, agencies: list[str], names: list[str], today: date
-    ) -> list[CaseloadEntry]:
-        """The caseloads of the named counsellors, summed over the agencies, in the order of `names`."""
-        wanted = ", ".join("?" for _ in names)
-        stages: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        overdue: dict[str, int] = defaultdict(int)
-        for agency in agencies:
+    def _caseloads_of(self, cursor: DialectCursor, keys: list[CaseloadKey], today: date) -> list[CaseloadEntry]:
+        """The caseloads of the counsellors named with their agencies, in the order of `keys`."""
+        stages: dict[CaseloadKey, dict[str, int]] = defaultdict(dict)
+        overdue: dict[CaseloadKey, int] = {}
+        for agency in sorted({key.agency for key in keys}):
+            names = [key.counsellor for key in keys if key.agency == agency]
+            wanted = ", ".join("?" for _ in names)
             cursor.execute(
                 f"SELECT counsellor, stage, COUNT(*) FROM {self.database.table(CASELOAD)}"
                 f" WHERE agency = ? AND status = 'open' AND counsellor IN ({wanted}) GROUP BY counsellor, stage",
                 [agency, *names],
             )
             for name, stage, count in cursor.fetchall():
-                stages[str(name)][str(stage)] += int(count)
+                stages[CaseloadKey(str(name), agency)][str(stage)] = int(count)
             cursor.execute(
                 f"SELECT counsellor, COUNT(*) FROM {self.database.table(DEADLINES)}"
                 f" WHERE agency = ? AND counsellor IN ({wanted}) AND due < ? GROUP BY counsellor",
                 [agency, *names, today.isoformat()],
             )
             for name, count in cursor.fetchall():
-                overdue[str(name)] += int(count)
-        return [
-            CaseloadEntry(
-                counsellor=name,
-                open=sum(stages[name].values()),
-                by_stage=dict(sorted(stages[name].items())),
-                overdue=overdue[name],
-            )
-            for name in names
-        ]
+                overdue[CaseloadKey(str(name), agency)] = int(count)
+        return [_caseload_entry(key, stages[key], overdue.get(key, 0)) for key in keys]
 
     def indicator_counts(
         self, agency: str | None, start: date, end: date, basis: str
@@ -330,3 +315,13 @@ def _filters(equal: dict[str, str | None]) -> tuple[str, list[Any]]:
 
 def _and(where: str, condition: str) -> str:
     return f"{where} AND {condition}" if where else f"WHERE {condition}"
+
+
+def _caseload_entry(key: CaseloadKey, stages: dict[str, int], overdue: int) -> CaseloadEntry:
+    return CaseloadEntry(
+        counsellor=key.counsellor,
+        open=sum(stages.values()),
+        by_stage=dict(sorted(stages.items())),
+        overdue=overdue,
+        agency=key.agency,
+    )

@@ -1,5 +1,6 @@
 """GET /deadlines and GET /caseload in pages (`limit`, `cursor`, `total`), and as release 0.1 answered without them."""
 
+import base64
 from typing import Any
 
 import pytest
@@ -75,8 +76,8 @@ async def test_without_limit_or_cursor_both_answer_release_0_1s_whole_list(clien
     assert len(deadlines) == 7  # koeln's seven no-contact deadlines, beyond any default page size of a small list
     assert set(deadlines[0]) == {"case_id", "counsellor", "kind", "ref", "due", "overdue"}
     assert caseload == [
-        {"counsellor": "ayse", "open": 4, "by_stage": {"first_contact": 4}, "overdue": 3},
-        {"counsellor": "ben", "open": 3, "by_stage": {"first_contact": 3}, "overdue": 2},
+        {"counsellor": "ayse", "open": 4, "by_stage": {"first_contact": 4}, "overdue": 3, "agency": "koeln"},
+        {"counsellor": "ben", "open": 3, "by_stage": {"first_contact": 3}, "overdue": 2, "agency": "koeln"},
     ]
 
 
@@ -129,6 +130,24 @@ async def test_caseload_pages_walk_the_counsellors_by_name(client: Client, token
     assert [page["total"] for page in pages] == [3, 3, 3]
     mine = await get(client, tokens, COUNSELLOR, "/caseload", limit=10)
     assert mine == {"items": [whole[0]], "total": 1, "next_cursor": None}
+
+
+async def test_caseload_rows_name_their_agency_and_a_cursor_of_before_them_goes_on_after_its_counsellor(
+    client: Client, tokens: Tokens
+) -> None:
+    position = await open_cases(client, tokens)
+    whole = await get(client, tokens, FUNDER_AUDITOR, "/caseload", min_position=position)
+    # A cursor as handed out while a caseload was one row per name (before the rows named their agency).
+    earlier = base64.urlsafe_b64encode(b'["caseload","ayse"]').decode().rstrip("=")
+
+    following = await get(client, tokens, FUNDER_AUDITOR, "/caseload", cursor=earlier, limit=10)
+
+    assert [(item["agency"], item["counsellor"]) for item in whole] == [
+        ("koeln", "ayse"),
+        ("koeln", "ben"),
+        ("bonn", "carla"),
+    ]
+    assert following["items"] == whole[1:]
 
 
 async def test_a_cursor_alone_asks_for_pages_of_the_default_size(client: Client, tokens: Tokens) -> None:

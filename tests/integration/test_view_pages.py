@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from application.cases import CaseService
-from application.ports import CaseloadEntry, DeadlineEntry, DeadlineKey, Page
+from application.ports import CaseloadEntry, CaseloadKey, DeadlineEntry, DeadlineKey, Page
 from application.synthetic import load_demo
 from domain import steps
 from infrastructure.bootstrap import Lotse, utc_now
@@ -61,7 +61,7 @@ def walk_caseloads(
 ) -> tuple[list[CaseloadEntry], set[int]]:
     items: list[CaseloadEntry] = []
     totals: set[int] = set()
-    after: str | None = None
+    after: CaseloadKey | None = None
     while True:
         page: Page[CaseloadEntry] = queries.caseload_page(agency, counsellor, today, after=after, limit=limit)
         items += page.items
@@ -69,7 +69,7 @@ def walk_caseloads(
         if not page.more:
             return items, totals
         assert len(page.items) == limit
-        after = page.items[-1].counsellor
+        after = CaseloadKey(page.items[-1].counsellor, page.items[-1].agency)
 
 
 def test_deadline_pages_are_the_whole_list_in_its_order_for_every_filter(demo: Demo) -> None:
@@ -97,6 +97,26 @@ def test_caseload_pages_are_the_whole_list_by_counsellor_name(demo: Demo) -> Non
     assert [entry.counsellor for entry in every] == ["ayse", "jonas", "lena", "maria", "tobias"]
 
 
+def test_two_agencies_counsellors_of_one_name_are_two_caseloads_for_a_reader_of_every_agency(
+    make_lotse: LotseFactory,
+) -> None:
+    system = make_lotse()
+    service: CaseService = system.cases
+    for agency, cases in (("koeln", 1), ("bonn", 2)):
+        for _ in range(cases):
+            service.open_case(agency, open_case_command(counsellor="mia"), "mia")
+    system.projections.runner.catch_up()
+    queries, today = system.projections.queries, service.today()
+
+    every = queries.caseload(None, "mia", today)
+    walked, totals = walk_caseloads(queries, None, "mia", today, 1)
+
+    assert [(entry.agency, entry.open) for entry in every] == [("bonn", 2), ("koeln", 1)]
+    assert walked == every
+    assert totals == {2}
+    assert queries.caseload("koeln", None, today) == [every[1]]
+
+
 def test_a_counsellor_with_only_overdue_follow_ups_has_a_caseload_on_the_page(make_lotse: LotseFactory) -> None:
     system = make_lotse()
     service: CaseService = system.cases
@@ -107,7 +127,7 @@ def test_a_counsellor_with_only_overdue_follow_ups_has_a_caseload_on_the_page(ma
 
     page = system.projections.queries.caseload_page("koeln", None, later, after=None, limit=10)
 
-    assert page == Page([CaseloadEntry("ayse", 0, {}, 1)], total=1, more=False)
+    assert page == Page([CaseloadEntry("ayse", 0, {}, 1, agency="koeln")], total=1, more=False)
     assert system.projections.queries.caseload("koeln", None, later) == page.items
 
 
