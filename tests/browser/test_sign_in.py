@@ -77,4 +77,10 @@ def test_text_that_is_no_token_is_refused_without_asking_the_service(tab: Tab) -
     page.get_by_role("button", name="Anmelden").click()
 
     assert "kein Lotse-Token" in page.get_by_role("alert").inner_text()
-    assert not [url for url in tab.requests if "/caseload" in url]
+    assert not [url for url in tab.requests if not url.startswith(tab.demo.dashboard)]  # the API was not asked
+
+    page.get_by_label("Zugangstoken").fill(tab.demo.tokens["lead"][:20])  # a token cut off while copying it
+    page.get_by_role("button", name="Anmelden").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Das Token ist unvollständig oder beschädigt")
+    assert not [url for url in tab.requests if not url.startswith(tab.demo.dashboard)]

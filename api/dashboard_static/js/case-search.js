@@ -58,7 +58,7 @@ export async function casePicker(container, session) {
     const caption = asked ? `${count} für „${asked}“` : null;
     listArea.replaceChildren(
       cases.length === 0
-        ? message(asked ? `Kein Fall Ihrer Stelle passt zu „${asked}“. Jedes Wort muss einem Teil des Namens entsprechen (Groß-/Kleinschreibung, Akzente und ß/ss zählen nicht).` : "Keine Fälle gefunden.")
+        ? message(asked ? `Kein Fall Ihrer Stelle passt zu „${asked}“. Gesucht wird nach ganzen Namensteilen: Jedes Wort muss ein ganzer Vor- oder Nachname sein, z. B. „Öztürk“, nicht „Öz“ (Groß-/Kleinschreibung, Akzente und ß/ss zählen nicht).` : "Keine Fälle gefunden.")
         : caseTable(cases, "cases-table", caption),
     );
   }

@@ -120,7 +120,11 @@ elements.form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const session = readToken(elements.token.value);
   if (!session) {
-    showSignIn("Das ist kein Lotse-Token. Ein Token beginnt mit „lotse1.“ – bitte vollständig einfügen.");
+    showSignIn(
+      elements.token.value.trim().startsWith("lotse1.")
+        ? "Das Token ist unvollständig oder beschädigt. Bitte das ganze Token einfügen, ohne Zeilenumbruch."
+        : "Das ist kein Lotse-Token. Ein Token beginnt mit „lotse1.“ – bitte vollständig einfügen.",
+    );
     return;
   }
   try {
