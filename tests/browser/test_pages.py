@@ -311,6 +311,23 @@ def month_end(year: int, month: int) -> str:
     return (first_of_next - timedelta(days=1)).isoformat()
 
 
+def test_an_activity_report_of_an_empty_period_withholds_nothing_and_a_bad_date_is_named(tab: Tab) -> None:
+    tab.sign_in("lead")
+    tab.open("#/taetigkeitsbericht?von=1990-01-01&bis=1990-12-31")
+
+    assert (
+        tab.demo.api("lead", "/statistics/activity", **{"from": "1990-01-01", "to": "1990-12-31"})["persons_counselled"]
+        == 0
+    )
+    share = tab.page.locator('[data-figure="share"]')
+    expect(share).to_have_text("–")  # a share of nobody, not a figure withheld from a lead
+    assert tab.page.locator("#activity-figures .suppressed").count() == 0
+
+    tab.open("#/taetigkeitsbericht?von=abc&bis=1990-12-31")
+
+    expect(tab.page.get_by_role("alert")).to_contain_text("Das Datum „von“ ist kein Tag")
+
+
 def test_the_activity_report_shows_what_the_desk_did_with_its_languages_charted(tab: Tab) -> None:
     demo = tab.demo
     tab.sign_in("lead")

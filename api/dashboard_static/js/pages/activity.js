@@ -13,6 +13,11 @@ export async function render(container, { session, params }) {
     agency: session.agency === "*" ? (params.get("traeger") ?? "") : "",
   };
   container.append(periodForm(period, session.agency === "*"));
+  const unreadable = [["von", period.from], ["bis", period.to]].filter(([, day]) => !isDay(day)).map(([name]) => `„${name}“`);
+  if (unreadable.length) {
+    container.append(message(`Das Datum ${unreadable.join(" und ")} ist kein Tag (TT.MM.JJJJ). Bitte im Formular wählen.`, "error"));
+    return;
+  }
   if (period.from > period.to) {
     container.append(message("Der Zeitraum endet, bevor er beginnt. Bitte das Datum „bis“ nach „von“ wählen.", "error"));
     return;
@@ -26,7 +31,7 @@ export async function render(container, { session, params }) {
       { class: "figures", id: "activity-figures" },
       figure("Beratungsgespräche", report.sessions.total, "sessions"),
       figure("Beratene Personen", report.persons_counselled, "persons"),
-      figure("mit Migrationshintergrund", report.share_foreign_background === null ? null : formatPercent(report.share_foreign_background), "share", false),
+      figure("mit Migrationshintergrund", shareShown(report), "share", false),
       figure("Neue Fälle", report.new_cases, "new-cases"),
       figure("Kurzkontakte", report.short_contacts.total, "short-contacts"),
       figure("Infoveranstaltungen", report.outreach_events.total, "outreach"),
@@ -79,6 +84,16 @@ export async function render(container, { session, params }) {
   } else {
     languagesFrame.replaceChildren(message("Im Zeitraum gab es keine Beratungsgespräche."));
   }
+}
+
+function isDay(text) {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`));
+}
+
+// No share of nobody: with no person counselled the share is no figure at all, not one withheld (that is null too).
+function shareShown(report) {
+  if (report.persons_counselled === 0) return "–";
+  return report.share_foreign_background === null ? null : formatPercent(report.share_foreign_background);
 }
 
 function figure(term, value, name, asNumber = true) {
