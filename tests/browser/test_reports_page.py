@@ -1,5 +1,6 @@
 """The "Berichte" page: a lead publishes a report, an analyst reads it — the only figures analysts see."""
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Tab
@@ -61,23 +62,45 @@ def test_a_lead_publishes_a_report_and_an_analyst_reads_it_with_small_cells_supp
     tab.screenshot("berichte", readme=True)
 
 
-def test_a_period_that_has_not_ended_is_refused_in_german_next_to_the_form(tab: Tab) -> None:
-    tab.expect_console_error("status of 422")
+def test_a_period_that_has_not_ended_or_is_no_period_is_refused_before_she_is_asked_to_confirm(tab: Tab) -> None:
     page = tab.page
     tab.sign_in("auditor")
     tab.open("#/berichte")
+    asked = [url for url in tab.requests if "/reports" in url]
     page.get_by_label("Zeitraum").fill("2099")
     page.get_by_role("button", name="Bericht veröffentlichen").click()
-    page.get_by_role("button", name="Ja, jetzt veröffentlichen").click()
 
-    expect(page.locator("#publish-status")).to_contain_text("ist noch nicht zu Ende")
+    expect(page.locator("#publish-status")).to_contain_text(
+        "Der Zeitraum 2099 ist noch nicht zu Ende (er endet am 31.12.2099)"
+    )
+    expect(page.get_by_role("button", name="Ja, jetzt veröffentlichen")).to_be_hidden()
     page.get_by_label("Zeitraum").fill("Q3 2025")
     page.get_by_role("button", name="Bericht veröffentlichen").click()
-    expect(page.locator("#publish-status")).to_be_hidden()  # the last refusal is not left beside the new question
-    page.get_by_role("button", name="Ja, jetzt veröffentlichen").click()
-    expected_format = "erwartet ein Jahr (2025), ein Quartal (2025-Q3) oder einen Monat (2025-07)"
-    expect(page.locator("#publish-status")).to_contain_text(expected_format)
+    expect(page.locator("#publish-status")).to_contain_text(
+        "„Q3 2025“ ist kein Zeitraum: bitte ein Jahr ab 2000 (2025)"
+    )
+    page.get_by_label("Zeitraum").fill("2025-13")
+    page.get_by_role("button", name="Bericht veröffentlichen").click()
+    expect(page.locator("#publish-status")).to_contain_text("„2025-13“ ist kein Zeitraum")
+    assert [url for url in tab.requests if "/reports" in url] == asked  # the API was not asked to publish
     tab.screenshot("berichte-abgelehnt")
+
+
+@pytest.mark.usefixtures("places")  # which publishes the funnel of 2024
+def test_publishing_a_report_again_says_that_it_was_published_before(tab: Tab) -> None:
+    page = tab.page
+    tab.sign_in("lead")
+    tab.open("#/berichte")
+    page.get_by_label("Art").select_option("funnel")
+    page.get_by_label("Zeitraum").fill("2024")  # as the tour's report (tests/browser/tour.py)
+    page.get_by_role("button", name="Bericht veröffentlichen").click()
+
+    expect(page.locator("#publish-confirmation")).to_contain_text("Dieser Bericht ist bereits veröffentlicht")
+    page.get_by_role("button", name="Abbrechen").click()
+    page.get_by_label("Zeitraum").fill("2023")
+    page.get_by_role("button", name="Bericht veröffentlichen").click()
+    expect(page.locator("#publish-confirmation")).to_be_visible()
+    assert "bereits veröffentlicht" not in page.locator("#publish-confirmation").inner_text()
 
 
 def test_an_analyst_is_not_offered_the_live_statistics(tab: Tab) -> None:

@@ -2,7 +2,7 @@
 // leads and auditors publish them here (POST /reports).
 
 import { ApiError, getCsv, getJson, postJson } from "../api.js";
-import { cell, formatInstant, formatNumber, formatPercent, h, message, section, table } from "../dom.js";
+import { cell, formatDay, formatInstant, formatNumber, formatPercent, h, message, section, table, today } from "../dom.js";
 import {
   ACTIVITY_PARTS, ACTIVITY_TOTALS, FUNNEL_STAGES, GENDER_COLUMNS, INDICATORS, INTERPRETING, PATHWAYS, REPORT_BASES,
   REPORT_KINDS, label, wordsOf,
@@ -15,8 +15,8 @@ export async function render(container, { session, rest }) {
     await renderReport(container, rest[0]);
     return;
   }
-  if (["lead", "auditor"].includes(session.role)) container.append(publishForm(session));
   const { items } = await getJson("/reports");
+  if (["lead", "auditor"].includes(session.role)) container.append(publishForm(session, items));
   container.append(
     section(
       "Veröffentlichte Berichte",
@@ -137,7 +137,7 @@ function downloadButton(report) {
   );
 }
 
-function publishForm(session) {
+function publishForm(session, published) {
   const status = h("p", { id: "publish-status", role: "status", class: "message", hidden: true });
   const kind = h("select", { id: "publish-kind", name: "kind" }, Object.entries(REPORT_KINDS).map(([value, text]) => h("option", { value }, text)));
   const basis = h("select", { id: "publish-basis", name: "basis" }, Object.entries(REPORT_BASES).map(([value, text]) => h("option", { value }, text)));
@@ -169,8 +169,12 @@ function publishForm(session) {
   const confirm = (body) => {
     status.hidden = true;
     const named = `${describe(body)} ${body.period}${body.agency ? ` (Träger ${body.agency})` : ""}`;
+    const earlier = published.find((report) => sameReport(report, body, session));
+    const again = earlier
+      ? ` Dieser Bericht ist bereits veröffentlicht (${formatInstant(earlier.published_at)}, ${earlier.published_by}); ein zweiter käme hinzu, der erste bleibt.`
+      : "";
     confirmation.replaceChildren(
-      h("p", { class: "message warning", role: "alert" }, `„${named}“ wird eingefroren und signiert und lässt sich danach weder ändern noch löschen. Jetzt veröffentlichen?`),
+      h("p", { class: "message warning", role: "alert" }, `„${named}“ wird eingefroren und signiert und lässt sich danach weder ändern noch löschen.${again} Jetzt veröffentlichen?`),
       h("button", { type: "button", id: "publish-confirm", onclick: () => publish(body) }, "Ja, jetzt veröffentlichen"),
       " ",
       h("button", { type: "button", class: "secondary", onclick: () => { confirmation.hidden = true; submit.focus(); } }, "Abbrechen"),
@@ -196,6 +200,16 @@ function publishForm(session) {
           period.focus();
           return;
         }
+        const refusal = periodRefusal(period.value.trim());
+        if (refusal) {
+          confirmation.hidden = true;
+          status.hidden = false;
+          status.className = "message error";
+          status.setAttribute("role", "alert");
+          status.textContent = refusal;
+          period.focus();
+          return;
+        }
         const body = { kind: kind.value, period: period.value.trim() };
         if (kind.value === "esf") body.basis = basis.value;
         if (session.agency === "*" && agency.value.trim()) body.agency = agency.value.trim();
@@ -211,4 +225,20 @@ function publishForm(session) {
     status,
   );
   return section("Bericht veröffentlichen", h("p", { class: "hint" }, "Ein veröffentlichter Bericht wird eingefroren und signiert; Auswertungen sehen nur veröffentlichte Berichte. Kleine Zellen werden so unterdrückt, dass sie sich auch mit früheren Berichten nicht errechnen lassen."), form);
+}
+
+// What the API would refuse in the period, said before she is asked to confirm (the API checks again, in German too).
+function periodRefusal(text) {
+  const parts = /^(20\d{2})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$/.exec(text);
+  if (!parts) return `„${text}“ ist kein Zeitraum: bitte ein Jahr ab 2000 (2025), ein Quartal (2025-Q3) oder einen Monat (2025-07).`;
+  const [, year, quarter, month] = parts;
+  const lastMonth = quarter ? Number(quarter) * 3 : month ? Number(month) : 12;
+  const end = new Date(Date.UTC(Number(year), lastMonth, 0)).toISOString().slice(0, 10);
+  if (end >= today()) return `Der Zeitraum ${text} ist noch nicht zu Ende (er endet am ${formatDay(end)}): veröffentlicht wird nur ein abgeschlossener Zeitraum.`;
+  return null;
+}
+
+function sameReport(report, body, session) {
+  const agency = body.agency ?? (session.agency === "*" ? "*" : session.agency);
+  return report.kind === body.kind && report.period === body.period && (report.basis ?? null) === (body.basis ?? null) && report.agency === agency;
 }
