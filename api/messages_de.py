@@ -137,7 +137,7 @@ REFERENCE_POINTS: dict[str, str] = {
 
 TITLES: dict[str, str] = {
     "invalid-request": "Ungültige Anfrage",
-    "invalid-step": "Schritt verletzt eine Regel",
+    "invalid-step": "Eine Angabe verletzt eine Regel",
     "rule-violated": "Schritt widerspricht dem Fall",
     "malformed-json": "Fehlerhaftes JSON",
     "too-deeply-nested": "Zu tief verschachtelt",
@@ -161,7 +161,7 @@ TITLES: dict[str, str] = {
 # The detail of a problem type when its English detail matches none of MESSAGES.
 DETAILS: dict[str, str] = {
     "invalid-request": "Die Anfrage enthält ungültige Angaben.",
-    "invalid-step": "Der Schritt verletzt eine Regel.",
+    "invalid-step": "Eine Angabe verletzt eine Regel.",
     "rule-violated": "Der Schritt widerspricht dem Stand des Falls.",
     "malformed-json": "Der Inhalt der Anfrage ist kein lesbares JSON.",
     "too-deeply-nested": "Der Inhalt der Anfrage ist zu tief verschachtelt.",

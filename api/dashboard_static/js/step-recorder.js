@@ -205,7 +205,10 @@ function showRefusal(error, form, summary, reload) {
   if (!(error instanceof ApiError)) throw error;
   const problem = error.problem ?? {};
   const unplaced = form.showErrors(problem.errors ?? []);
-  const text = problem.title && problem.detail ? `${problem.title}: ${problem.detail}` : error.message;
+  // What is said beside its field is not said again here with the API's field names (`language: …`).
+  const placed = (problem.errors ?? []).length - unplaced.length;
+  const marked = placed === 1 ? "Bitte das markierte Feld prüfen." : `Bitte die ${placed} markierten Felder prüfen.`;
+  const text = placed > 0 ? `${problem.title ?? "Ungültige Angaben"}: ${marked}` : problem.title && problem.detail ? `${problem.title}: ${problem.detail}` : error.message;
   summary.replaceChildren(
     h(
       "div",
