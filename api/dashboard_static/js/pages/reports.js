@@ -191,15 +191,6 @@ function publishForm(session, published) {
       oninput: () => { confirmation.hidden = true; },
       onsubmit: (event) => {
         event.preventDefault();
-        if (!period.value.trim()) {
-          confirmation.hidden = true;
-          status.hidden = false;
-          status.className = "message error";
-          status.setAttribute("role", "alert");
-          status.textContent = "Bitte geben Sie den Zeitraum an: ein Jahr (2025), ein Quartal (2025-Q3) oder einen Monat (2025-07).";
-          period.focus();
-          return;
-        }
         const refusal = periodRefusal(period.value.trim());
         if (refusal) {
           confirmation.hidden = true;
@@ -229,6 +220,7 @@ function publishForm(session, published) {
 
 // What the API would refuse in the period, said before she is asked to confirm (the API checks again, in German too).
 function periodRefusal(text) {
+  if (!text) return "Bitte geben Sie den Zeitraum an: ein Jahr (2025), ein Quartal (2025-Q3) oder einen Monat (2025-07).";
   const parts = /^(20\d{2})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$/.exec(text);
   if (!parts) return `„${text}“ ist kein Zeitraum: bitte ein Jahr ab 2000 (2025), ein Quartal (2025-Q3) oder einen Monat (2025-07).`;
   const [, year, quarter, month] = parts;
