@@ -631,6 +631,76 @@ ACTIVITY_PARTS: dict[str, tuple[str, str]] = {
 }
 INTERPRETING: dict[str, str] = {"with_interpreter": "mit Dolmetschung", "without_interpreter": "ohne Dolmetschung"}
 
+# An employer's record (POST /employers, its steps, GET /employers/{id}) and a catalogue offer (POST /offers), as the
+# pages "Arbeitgeber" and "Kurse" record and show them.
+EVENT_TYPES.update(
+    {
+        "employer_registered": "Arbeitgeber erfasst",
+        "employer_contacted": "Arbeitgeber angesprochen",
+        "employer_counselled": "Arbeitgeber beraten",
+        "employee_referred": "Person an den Betrieb vermittelt",
+        "employer_changed": "Angaben zum Arbeitgeber geändert",
+    }
+)
+FIELDS.update(
+    {
+        "size": "Größe",
+        "sector": "Branche",
+        "postal_code": "Postleitzahl",
+        "employees_interested": "Beschäftigte mit Interesse an Qualifizierung",
+        "case_id": "Fall-ID",
+        "registered_on": "erfasst am",
+        "contacts": "Kontakte",
+        "counselling_sessions": "Beratungen",
+        "counselling_minutes": "Beratungsminuten",
+        "counselled_on": "beraten am",
+        "employees_referred": "vermittelte Personen",
+        "referred_cases": "Fälle der vermittelten Personen",
+        "occupations": "Berufe",
+        "kldb": "KldB-Code (5 Ziffern)",
+        "city": "Ort",
+        "starts_on": "Beginn",
+        "ends_on": "Ende",
+        "schedule": "Zeitmodell",
+        "seats": "Plätze",
+        "contact": "Kontakt beim Bildungsträger",
+        "url": "Webseite",
+        "provider_course_id": "Kursnummer beim Bildungsträger",
+    }
+)
+VALUES.update(
+    {
+        "letter": "Brief",
+        "visit": "Besuch im Betrieb",
+        "event": "Veranstaltung",
+        "qualification_needs": "Qualifizierungsbedarf",
+        "funding": "Förderung",
+    }
+)
+VALUES_OF.update({"size": EMPLOYER_SIZES, "schedule": SCHEDULES})
+STEP_FIELDS.update(
+    {
+        "employer_registered": {"name": "Name des Betriebs", "size": "Größe des Betriebs"},
+        "employer_contacted": {"channel": "Weg der Ansprache"},
+        "employer_counselled": {"topics": "Themen der Beratung"},
+        "employee_referred": {"case_id": "Fall der vermittelten Person"},
+        "employer_changed": {
+            "name": "Neuer Name",
+            "size": "Neue Größe",
+            "sector": "Neue Branche",
+            "postal_code": "Neue Postleitzahl",
+        },
+        "offer": {
+            "provider": "Bildungsträger",
+            "title": "Titel des Kurses",
+            "kind": "Kursart",
+            "language": "Unterrichtssprache",
+            "postal_code": "Postleitzahl des Kursorts",
+            "seats": "Freie Plätze",
+        },
+    }
+)
+
 
 def field_label(name: str, step_type: str | None = None) -> str:
     """A field's German label (the wire name for a field without one)."""

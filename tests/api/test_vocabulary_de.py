@@ -14,8 +14,14 @@ from tests.api.helpers import COUNSELLOR, Client, open_case
 
 Json = dict[str, Any]
 STEPS = "/cases/{case_id}/steps"
+EMPLOYER_STEPS = "/employers/{employer_id}/steps"
 # The desk's records beside the cases, recorded through forms of their own page: wording as STEP_FIELDS names them.
-DESK_FORMS = {"short_contact": "/contacts", "outreach_event": "/outreach-events"}
+DESK_FORMS = {
+    "short_contact": "/contacts",
+    "outreach_event": "/outreach-events",
+    "employer_registered": "/employers",
+    "offer": "/offers",
+}
 
 
 async def test_the_vocabulary_is_served_to_the_pages_without_a_token(client: Client) -> None:
@@ -34,7 +40,8 @@ async def test_every_field_and_value_a_counsellor_records_or_reads_has_german_wo
         document["paths"][STEPS]["post"]["requestBody"]["content"]["application/json"]["schema"],
         document["paths"]["/cases"]["post"]["requestBody"]["content"]["application/json"]["schema"],
         document["paths"]["/cases/{case_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
-        *(_request_body(document, path) for path in DESK_FORMS.values()),
+        *(_request_body(document, path) for path in [*DESK_FORMS.values(), EMPLOYER_STEPS]),
+        _without_history(document, "/employers/{employer_id}"),
     ]
     fields: set[str] = set()
     values: set[tuple[str, str]] = set()
@@ -47,7 +54,7 @@ async def test_every_field_and_value_a_counsellor_records_or_reads_has_german_wo
             if field == "type" and "const" in schema:
                 step_types.add(schema["const"])
 
-    assert len(step_types) >= 29
+    assert len(step_types) >= 33
     assert sorted(step_types - EVENT_TYPES.keys()) == []
     assert sorted(fields - FIELDS.keys()) == []
     unworded = sorted((field, value) for field, value in values if value not in VALUES_OF.get(field, {}) | VALUES)
@@ -58,7 +65,10 @@ async def test_the_words_for_one_step_or_one_field_name_real_ones(client: Client
     """A step's own label for a field (STEP_FIELDS) or a field's own words for values (VALUES_OF) that name no real
     step, field or value would never be read: a typo there leaves the form with the general word."""
     document = (await client.get("/schema/openapi.json")).json()
-    union = document["paths"][STEPS]["post"]["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+    union = [
+        *document["paths"][STEPS]["post"]["requestBody"]["content"]["application/json"]["schema"]["oneOf"],
+        *_request_body(document, EMPLOYER_STEPS)["oneOf"],
+    ]
     first_contact = document["paths"]["/cases"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     fields_of = {"case_opened": {field for field, _ in _walk(document, first_contact, "", set()) if field}}
     for form, path in DESK_FORMS.items():
@@ -120,6 +130,14 @@ async def test_a_missing_field_is_named_in_german_and_as_the_client_spells_it(cl
     messages = {error["field"]: error["message"] for error in answer.json()["errors"]}
     assert messages["application_id"] == "Pflichtangabe fehlt: Kennung des Antrags (application_id)"
     assert messages["responsible_body"] == "Pflichtangabe fehlt: Zuständige Stelle (responsible_body)"
+
+
+def _without_history(document: Json, path: str) -> Json:
+    """A record's answer but its history, whose entries the timeline words as events (EVENT_TYPES), not as fields."""
+    schema: Json = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    resolved: Json = document["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    properties = {name: value for name, value in resolved["properties"].items() if name != "history"}
+    return {**resolved, "properties": properties}
 
 
 def _request_body(document: Json, path: str) -> Json:

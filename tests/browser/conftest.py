@@ -53,6 +53,14 @@ class Demo:
         assert response.status_code == 200, response.text
         return response.text if accept == "text/csv" else response.json()
 
+    def post(self, role: str, path: str, body: dict[str, Any]) -> Any:
+        """Records through the API as the role, as another user's browser would meanwhile; answers what was written."""
+        response = httpx.post(
+            f"{self.base}{path}", json=body, headers={"Authorization": f"Bearer {self.tokens[role]}"}, timeout=30
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
     def all_pages(self, role: str, path: str, **query: Any) -> list[Any]:
         items: list[Any] = []
         cursor = None

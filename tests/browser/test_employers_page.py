@@ -63,7 +63,7 @@ def test_the_employers_page_filters_by_size_and_name(tab: Tab) -> None:
     page = tab.page
     word = demo.all_pages("lead", "/employers", size="small")[0]["name"].split()[0]
 
-    page.get_by_label("Größe").select_option(label="Kleines Unternehmen")
+    page.get_by_label("Größe", exact=True).select_option(label="Kleines Unternehmen")
     page.get_by_label("Name enthält").fill(word)
     with tab.navigating():
         page.get_by_role("button", name="Anzeigen").click()
@@ -71,7 +71,7 @@ def test_the_employers_page_filters_by_size_and_name(tab: Tab) -> None:
     expected = demo.all_pages("lead", "/employers", size="small", q=word)
     assert expected
     assert table_rows(page, "#employers-table") == [shown(employer) for employer in expected]
-    assert page.get_by_label("Größe").input_value() == "small"
+    assert page.get_by_label("Größe", exact=True).input_value() == "small"
     assert page.get_by_label("Name enthält").input_value() == word
     tab.screenshot("arbeitgeber-auswahl")
 

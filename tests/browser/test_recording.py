@@ -35,14 +35,7 @@ def open_case_of(demo: Demo, counsellor: str = "ayse") -> dict[str, Any]:
 
 
 def record_by_api(demo: Demo, case: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
-    answer = httpx.post(
-        f"{demo.base}/cases/{case['id']}/steps",
-        json=step,
-        headers={"Authorization": f"Bearer {demo.tokens['counsellor']}"},
-        timeout=30,
-    )
-    assert answer.status_code == 201, answer.text
-    recorded: dict[str, Any] = answer.json()
+    recorded: dict[str, Any] = demo.post("counsellor", f"/cases/{case['id']}/steps", step)
     return recorded
 
 

@@ -1,7 +1,8 @@
 """Every page of the dashboard each role reaches: the tour the accessibility, small-screen and print tests take.
 
 A route may name `{case}` (a case of the counsellor `ayse` with a qualification plan, so the case page shows every
-part it has) or `{report}` (a published report); `Places` fills them in.
+part it has), `{employer}` (an employer counselled and contacted) or `{report}` (a published report); `Places` fills
+them in.
 """
 
 from dataclasses import dataclass
@@ -20,7 +21,16 @@ STATISTICS = "foerderstatistik?von=2025-01-01&bis=2025-12-31&basis=entry"
 
 # Follows the navigation of each role (test_roles.NAVIGATION), with the pages below it: a case, a report.
 TOUR = {
-    "counsellor": ["meine-faelle", "fallverlauf", "fallverlauf/{case}", "kontakte", "arbeitgeber", "kurse", ACTIVITY],
+    "counsellor": [
+        "meine-faelle",
+        "fallverlauf",
+        "fallverlauf/{case}",
+        "kontakte",
+        "arbeitgeber",
+        "arbeitgeber/{employer}",
+        "kurse",
+        ACTIVITY,
+    ],
     "lead": [
         "meine-faelle",
         "team",
@@ -28,6 +38,7 @@ TOUR = {
         "fallverlauf/{case}",
         "kontakte",
         "arbeitgeber",
+        "arbeitgeber/{employer}",
         "kurse",
         ACTIVITY,
         STATISTICS,
@@ -39,6 +50,7 @@ TOUR = {
         "fallverlauf/{case}",
         "kontakte",
         "arbeitgeber",
+        "arbeitgeber/{employer}",
         "kurse",
         ACTIVITY,
         STATISTICS,
@@ -51,7 +63,12 @@ TOUR = {
 
 def named(role: str, route: str) -> str:
     """A stop's name for test ids and screenshots: role and page, without the period (it moves with the day)."""
-    page = route.partition("?")[0].replace("{case}", "fall").replace("{report}", "bericht")
+    page = (
+        route.partition("?")[0]
+        .replace("{case}", "fall")
+        .replace("{employer}", "betrieb")
+        .replace("{report}", "bericht")
+    )
     return f"{role}-{page.replace('/', '-')}"
 
 
@@ -60,13 +77,14 @@ STOPS = [pytest.param(role, route, id=named(role, route)) for role, routes in TO
 
 @dataclass(frozen=True)
 class Places:
-    """The case and the report the tour's routes name."""
+    """The case, the employer and the report the tour's routes name."""
 
     case: str
+    employer: str
     report: str
 
     def address(self, route: str) -> str:
-        return "#/" + route.format(case=self.case, report=self.report)
+        return "#/" + route.format(case=self.case, employer=self.employer, report=self.report)
 
 
 def find_places(demo: "Demo") -> Places:
@@ -74,6 +92,9 @@ def find_places(demo: "Demo") -> Places:
         item["id"]
         for item in demo.all_pages("counsellor", "/cases", counsellor="ayse", status="open")
         if demo.api("counsellor", f"/cases/{item['id']}")["plan"] is not None
+    )
+    employer = next(
+        item["id"] for item in demo.all_pages("lead", "/employers") if item["counselling_sessions"] and item["contacts"]
     )
     # A report of the funnel (no test reads those), so that publishing it changes no other test's suppression.
     response = httpx.post(
@@ -83,4 +104,4 @@ def find_places(demo: "Demo") -> Places:
         timeout=60,
     )
     assert response.status_code == 201, response.text
-    return Places(case=case, report=response.json()["id"])
+    return Places(case=case, employer=employer, report=response.json()["id"])

@@ -126,3 +126,11 @@ export async function getAllPages(path, query, bound = 1000) {
   } while (cursor && items.length < bound);
   return items;
 }
+
+// Records one step of an employer on the version she saw (If-Match), once under `idempotencyKey`; answers the
+// employer after it and the step's log position.
+export async function recordEmployerStep(employerId, step, version, idempotencyKey) {
+  const headers = { "If-Match": `"${version}"`, "Idempotency-Key": idempotencyKey };
+  const response = await call(`/employers/${employerId}/steps`, { method: "POST", body: step, headers });
+  return { employer: await response.json(), position: Number(response.headers.get("Lotse-Position")) };
+}

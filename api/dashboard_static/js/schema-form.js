@@ -67,7 +67,8 @@ function control(context, schema, field) {
   if (type === "object") return fieldset(context, schema, field);
   if (type === "array") {
     const { schema: items } = unwrap(context.document, schema.items ?? {});
-    return items.type === "object" || items.properties ? repeatedGroup(context, schema, items, field) : lines(context, schema, field);
+    if (items.type === "object" || items.properties) return repeatedGroup(context, schema, items, field);
+    return items.enum ? choices(context, items, field) : lines(context, schema, field);
   }
   if (schema.enum) return choice(context, schema, field);
   // A yes/no that must be answered is asked, not preset: an unticked box would say "no" for her.
@@ -197,6 +198,30 @@ function clearable(made, fieldWord) {
   box.addEventListener("change", () => { made.input.disabled = box.checked; });
   made.element.append(h("div", { class: "field checkbox" }, box, h("label", { for: box.id }, `${fieldWord} löschen`)));
   return { element: made.element, read: () => (box.checked ? null : made.read()) };
+}
+
+// A list of values from a fixed set (an employer's counselling topics, an offer's funding): a box for each, in the
+// API's order; what is ticked is sent in that order.
+function choices(context, items, field) {
+  const initial = new Set((presetOf(context, field, []) ?? []).map(String));
+  const boxes = items.enum.map((value) => {
+    const box = h("input", { type: "checkbox", id: nextId(context.idPrefix), name: field.path.join("."), value: String(value) });
+    box.checked = initial.has(String(value));
+    return { value, box, element: h("div", { class: "field checkbox" }, box, h("label", { for: box.id }, valueLabel(field.name, value))) };
+  });
+  const error = h("p", { class: "field-error", id: `${nextId(context.idPrefix)}-fehler`, hidden: true });
+  const element = h(
+    "fieldset",
+    { class: "group choices", "data-path": field.path.join("."), "aria-describedby": error.id },
+    h("legend", {}, labelText(context, field)),
+    error,
+    boxes.map((choice) => choice.element),
+  );
+  const read = () => {
+    const ticked = boxes.filter((choice) => choice.box.checked).map((choice) => choice.value);
+    return ticked.length || field.required ? ticked : undefined;
+  };
+  return { element, read };
 }
 
 // A list of short texts: one per line.

@@ -40,9 +40,12 @@ export function unwrap(document, schema) {
 const requestSchema = (operation) => operation.requestBody.content["application/json"].schema;
 
 // The step union of POST /cases/{case_id}/steps: each step type with its schema, in the API's order.
-export async function stepTypes() {
+export const stepTypes = () => unionTypes("/cases/{case_id}/steps");
+
+// The step union a POST at `path` takes (a case's, an employer's): each type with its schema, in the API's order.
+export async function unionTypes(path) {
   const document = await openApiDocument();
-  const union = requestSchema(document.paths["/cases/{case_id}/steps"].post);
+  const union = requestSchema(document.paths[path].post);
   return union.oneOf
     .map((branch) => resolve(document, branch))
     .map((schema) => ({ type: schema.properties.type.const, schema }));

@@ -14,44 +14,65 @@ const REQUIRED_NOTE = "Mit * markierte Angaben sind Pflicht. Lotse prüft alles 
 // `onRecorded(caseAfter)` runs after a step was saved; `reload()` when the case changed in between (412).
 export async function stepRecorder({ caseState, session, onRecorded, reload }) {
   const [document, types, offers] = await Promise.all([openApiDocument(), stepTypes(), catalogueOffers()]);
-  const offered = types.filter(({ type }) => !LEAD_ONLY.has(type) || session.role === "lead");
+  const closedNote = caseState.status === "closed"
+    ? h("p", { class: "message", role: "note" }, "Der Fall ist abgeschlossen. Nach dem Austritt nimmt Lotse nur Schritte an, die danach kommen: Nachbefragung, Situation beim Austritt, Wiederaufnahme, Einwilligung.")
+    : null;
+  const suggestions = { ...idsInUse(caseState), offer_id: offers };
+  return unionRecorder(document, types.filter(({ type }) => !LEAD_ONLY.has(type) || session.role === "lead"), {
+    chosen: "counselling_session_held",
+    note: closedNote,
+    suggestionsFor: () => suggestions,
+    send: (step, key) => recordStep(caseState.id, step, caseState.version, key),
+    savedText: (step, answer) => `Gespeichert: ${label(EVENT_TYPES, step.type)} (Version ${answer.case.version}).`,
+    onRecorded: (answer, text) => onRecorded(answer.case, text),
+    afterFailure: "Der Fall ließ sich danach nicht neu laden",
+    reload: reload ? { run: reload, text: "Fall neu laden" } : null,
+  });
+}
+
+// A form that records one step of a record's step union (a case's, an employer's) on the version she saw: the step's
+// type chosen first, then a form generated from the API's schema of that type. `types`: [{type, schema}];
+// `suggestionsFor(type)`: values to offer while typing, by field name; `send(step, key)` posts it; `savedText(step,
+// answer)` says what was saved; `onRecorded(answer, text)` shows the record after it; `reload` ({run, text}) is
+// offered when the record changed in between (412).
+export function unionRecorder(document, types, { chosen, note = null, suggestionsFor, send, savedText, onRecorded, afterFailure, reload }) {
   const typeSelect = h(
     "select",
     { id: "step-type", name: "type" },
-    offered.map(({ type }) => h("option", { value: type, selected: type === "counselling_session_held" }, label(EVENT_TYPES, type))),
+    types.map(({ type }) => h("option", { value: type, selected: type === chosen }, label(EVENT_TYPES, type))),
   );
   const summary = h("div", { id: "step-summary", tabindex: "-1" });
   const fieldsArea = h("div", { id: "step-fields" });
   const submit = h("button", { type: "submit" }, "Schritt speichern");
   let form = null;
+  let shown = 0;
 
-  const suggestions = { ...idsInUse(caseState), offer_id: offers };
-  const showFields = () => {
-    const { type, schema } = offered.find((candidate) => candidate.type === typeSelect.value);
+  const showFields = async () => {
+    const mine = ++shown;
+    const { type, schema } = types.find((candidate) => candidate.type === typeSelect.value);
+    const suggestions = await suggestionsFor(type);
+    if (mine !== shown) return; // she chose another type meanwhile
     form = schemaForm(document, schema, { idPrefix: "schritt", wording: type, preset: { date: today() }, suggestions });
     fieldsArea.replaceChildren(form.element);
     summary.replaceChildren();
   };
   typeSelect.addEventListener("change", showFields);
-  showFields();
 
-  const closedNote = caseState.status === "closed"
-    ? h("p", { class: "message", role: "note" }, "Der Fall ist abgeschlossen. Nach dem Austritt nimmt Lotse nur Schritte an, die danach kommen: Nachbefragung, Situation beim Austritt, Wiederaufnahme, Einwilligung.")
-    : null;
   const element = h(
     "form",
     { id: "step-form", class: "record", novalidate: true },
-    closedNote,
+    note,
     h("div", { class: "field" }, h("label", { for: "step-type" }, "Art des Schritts"), typeSelect),
     h("p", { class: "hint" }, REQUIRED_NOTE),
     fieldsArea,
     summary,
     submit,
   );
-  const once = sentOnce((step, key) => recordStep(caseState.id, step, caseState.version, key));
+  const once = sentOnce(send);
   element.addEventListener("input", once.changed);
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!form) return;
     const step = { type: typeSelect.value, ...form.read() };
     submit.disabled = typeSelect.disabled = true; // the form stays the one sent until its answer is shown
     form.clearErrors();
@@ -65,19 +86,18 @@ export async function stepRecorder({ caseState, session, onRecorded, reload }) {
     } finally {
       submit.disabled = typeSelect.disabled = false;
     }
-    const recorded = sent.answer;
-    const saved = `Gespeichert: ${label(EVENT_TYPES, sent.body.type)} (Version ${recorded.case.version}).`;
+    const saved = savedText(sent.body, sent.answer);
     const text = sent.earlier ? `${saved} ${EARLIER_TEXT}` : saved;
     summary.replaceChildren(message(text));
-    submit.disabled = true; // the page is shown again with the case after the step
+    submit.disabled = true; // the page is shown again with the record after the step
     try {
-      await onRecorded(recorded.case, text);
+      await onRecorded(sent.answer, text);
     } catch (error) {
       submit.disabled = false;
-      summary.replaceChildren(message(`${text} Der Fall ließ sich danach nicht neu laden (${error.message}); bitte laden Sie die Seite neu.`, "error"));
+      summary.replaceChildren(message(`${text} ${afterFailure} (${error.message}); bitte laden Sie die Seite neu.`, "error"));
     }
   });
-  return element;
+  return showFields().then(() => element);
 }
 
 export const EARLIER_TEXT = "Gespeichert wurde schon das erste Senden, mit den Angaben von damals; spätere Änderungen sind nicht gespeichert.";
@@ -215,7 +235,7 @@ function showRefusal(error, form, summary, reload) {
       { class: "message error", role: "alert" },
       h("p", {}, UNCLEAR.has(error.status) ? UNCLEAR_TEXT : `Nicht gespeichert. ${text}`),
       unplaced.length ? h("ul", {}, unplaced.map((item) => h("li", {}, item.message))) : null,
-      error.status === 412 && reload ? h("button", { type: "button", onclick: reload }, "Fall neu laden") : null,
+      error.status === 412 && reload ? h("button", { type: "button", onclick: reload.run }, reload.text) : null,
     ),
   );
   const firstInvalid = form.element.querySelector("[aria-invalid='true']");

@@ -5,11 +5,12 @@
 import { getJson } from "../api.js";
 import { fieldList, recordsTable, words } from "../case-parts.js";
 import { casePicker } from "../case-search.js";
-import { formatDay, formatInstant, formatNumber, h, message, section, shortId, table } from "../dom.js";
-import { EVENT_TYPES, PLAN_ITEM_KINDS, PLAN_ITEM_STATUSES, STAGES, STATUSES, fieldLabel, label } from "../labels.js";
+import { formatDay, formatNumber, h, message, section, shortId, table } from "../dom.js";
+import { PLAN_ITEM_KINDS, PLAN_ITEM_STATUSES, STAGES, STATUSES, fieldLabel, label } from "../labels.js";
 import { matchingSection } from "../offers.js";
 import { DescriptionUnavailable } from "../schema.js";
 import { stepRecorder } from "../step-recorder.js";
+import { timelineList } from "../timeline-list.js";
 
 const CASE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -249,41 +250,4 @@ async function recorderOrNote(options) {
     if (!(error instanceof DescriptionUnavailable)) throw error;
     return message(`Schritte lassen sich gerade nicht erfassen: ${error.message} Bitte laden Sie die Seite später neu.`, "error");
   }
-}
-
-function timelineList(events) {
-  return h(
-    "ol",
-    { class: "timeline", id: "timeline" },
-    events.map((event) =>
-      h(
-        "li",
-        { "data-version": event.version },
-        h("time", { datetime: event.date, class: "when" }, formatDay(event.date)),
-        h(
-          "div",
-          { class: "what" },
-          h("p", { class: "title" }, h("strong", {}, label(EVENT_TYPES, event.type)), h("span", { class: "version" }, `Version ${event.version}`)),
-          h("p", { class: "meta" }, "erfasst von ", h("span", { class: "who" }, event.recorded_by), " am ", h("time", { datetime: event.recorded_at }, formatInstant(event.recorded_at))),
-          details(event.data),
-          h("p", { class: "later-note" }, "nach dem gezeigten Stand"),
-        ),
-      ),
-    ),
-  );
-}
-
-// The event's fields in words; personal data appear only where the API sent them (never to auditors).
-function details(data) {
-  const items = [];
-  const add = (key, value) => {
-    if (value === null || value === undefined || key === "personal") return;
-    if (typeof value === "object" && !Array.isArray(value)) {
-      for (const [inner, innerValue] of Object.entries(value)) add(inner, innerValue);
-      return;
-    }
-    items.push(h("div", {}, h("dt", {}, fieldLabel(key)), h("dd", {}, words(key, value))));
-  };
-  for (const [key, value] of Object.entries(data)) add(key, value);
-  return items.length ? h("dl", { class: "details" }, items) : null;
 }
