@@ -663,7 +663,7 @@ FIELDS.update(
         "ends_on": "Ende",
         "schedule": "Zeitmodell",
         "seats": "Plätze",
-        "contact": "Kontakt beim Bildungsträger",
+        "contact": "Kontakt für Anmeldungen",
         "url": "Webseite",
         "provider_course_id": "Kursnummer beim Bildungsträger",
     }

@@ -148,3 +148,30 @@ def test_a_refused_step_and_the_open_first_contact_form_have_no_serious_violatio
 
     found = violations(axe_tab)
     assert not found, described(found)
+
+
+def test_the_catalogue_and_employer_forms_refused_and_the_withdrawal_question_have_no_serious_violation(
+    axe_tab: Tab,
+) -> None:
+    """A lead's forms beside the cases: a new offer and a new employer, each refused empty (every field's message
+    beside it), and the question before an offer is withdrawn."""
+    page = axe_tab.page
+    axe_tab.expect_console_error("status of 422")
+    axe_tab.sign_in("lead")
+    axe_tab.open("#/kurse")
+    page.get_by_text("Neues Angebot erfassen").click()
+    page.get_by_role("button", name="Angebot speichern").click()
+    page.locator("#offer-summary [role=alert]").wait_for()
+    page.get_by_role("button", name="Zurückziehen").first.click()
+    page.locator("#withdrawal").wait_for()
+
+    found = violations(axe_tab)
+    assert not found, described(found)
+
+    axe_tab.open("#/arbeitgeber")
+    page.get_by_text("Neuen Arbeitgeber erfassen").click()
+    page.get_by_role("button", name="Arbeitgeber speichern").click()
+    page.locator("#employer-summary [role=alert]").wait_for()
+
+    found = violations(axe_tab)
+    assert not found, described(found)

@@ -134,3 +134,11 @@ export async function recordEmployerStep(employerId, step, version, idempotencyK
   const response = await call(`/employers/${employerId}/steps`, { method: "POST", body: step, headers });
   return { employer: await response.json(), position: Number(response.headers.get("Lotse-Position")) };
 }
+
+// Withdraws a catalogue offer as of the version she saw (If-Match), once under `idempotencyKey`; answers the offer
+// and the write's log position.
+export async function withdrawOffer(offerId, version, reason, idempotencyKey) {
+  const headers = { "If-Match": `"${version}"`, "Idempotency-Key": idempotencyKey };
+  const response = await call(`/offers/${offerId}/withdraw`, { method: "POST", body: reason ? { reason } : {}, headers });
+  return { offer: await response.json(), position: Number(response.headers.get("Lotse-Position")) };
+}
