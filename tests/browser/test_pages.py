@@ -2,7 +2,8 @@
 
 import json
 import re
-from datetime import date, timedelta
+import time
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ from tests.browser.helpers import (
     PATHWAYS,
     STAGES,
     SUPPRESSED,
+    ZONE,
     figure,
     local_today,
     short,
@@ -162,6 +164,36 @@ def test_an_auditor_views_a_case_as_of_a_version_and_verifies_the_log(tab: Tab) 
     assert figure(figures["Geprüfte Prüfpunkte"]) == report["checkpoints_checked"] >= 1
     assert tab.unlabelled_controls() == []
     tab.screenshot("fallverlauf-pruefung", readme=True)
+
+
+def test_an_auditor_views_a_case_as_it_was_recorded_at_an_instant(tab: Tab) -> None:
+    """The instant is the recording's (the timeline's "erfasst … am"), given in the browser's local time."""
+    demo = tab.demo
+    case = next(item for item in demo.all_pages("counsellor", "/cases", counsellor="jonas", status="open"))
+    before = demo.api("auditor", f"/cases/{case['id']}")["version"]
+    # The instant: the next full second, after every event so far and before the step recorded just after it.
+    boundary = datetime.now(ZONE).replace(microsecond=0) + timedelta(seconds=1)
+    time.sleep(max(0.0, (boundary - datetime.now(ZONE)).total_seconds()) + 0.2)
+    session = {"type": "counselling_session_held", "date": local_today().isoformat(), "minutes": 20}
+    demo.post("counsellor", f"/cases/{case['id']}/steps", session)
+    tab.expect_console_error("status of 404")  # the instant before the first contact
+    tab.sign_in("auditor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+    page = tab.page
+    state = page.locator("#case-state")
+
+    page.get_by_label("Stand, wie er erfasst war am").fill(boundary.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_role("button", name="Stand zum Zeitpunkt anzeigen").click()
+
+    expect(state.locator("h3")).to_have_text(f"Stand bei Version {before} von {before + 1}")
+    expect(page.locator("#timeline > li.later")).to_have_count(1)
+
+    page.get_by_label("Stand, wie er erfasst war am").fill("2001-01-01T09:00:00")
+    page.get_by_role("button", name="Stand zum Zeitpunkt anzeigen").click()
+    expect(page.locator("#as-of-instant-form [role=alert]")).to_have_text(
+        "Am 01.01.2001, 09:00 war der Fall noch nicht erfasst: Sein Erstkontakt wurde später gespeichert."
+    )
+    expect(state.locator("h3")).to_have_text(f"Stand bei Version {before} von {before + 1}")  # unchanged
 
 
 def test_a_log_verified_without_a_signed_checkpoint_is_not_called_unaltered(tab: Tab) -> None:

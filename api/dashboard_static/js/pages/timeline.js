@@ -2,10 +2,10 @@
 // courses, exams, referrals, plan, deadlines) and its history as a timeline; counsellors and leads record its next
 // step here. Auditors see the case as of any version and verify the whole event log; no personal data reach them.
 
-import { getJson } from "../api.js";
+import { ApiError, getJson } from "../api.js";
 import { fieldList, recordsTable, words } from "../case-parts.js";
 import { casePicker } from "../case-search.js";
-import { formatDay, formatNumber, h, message, section, shortId, table } from "../dom.js";
+import { formatDay, formatInstant, formatNumber, h, message, section, shortId, table } from "../dom.js";
 import { PLAN_ITEM_KINDS, PLAN_ITEM_STATUSES, STAGES, STATUSES, fieldLabel, label } from "../labels.js";
 import { matchingSection } from "../offers.js";
 import { DescriptionUnavailable } from "../schema.js";
@@ -68,7 +68,7 @@ async function showCase(container, session, caseId, notice) {
   const matching = recording ? await matchingSection(caseId) : null;
 
   const sections = [
-    section("Stand", stateArea, auditing ? asOfForm(caseId, current, showState) : null),
+    section("Stand", stateArea, auditing ? asOfForm(caseId, current, showState) : null, auditing ? asOfInstantForm(caseId, current, showState) : null),
     recorder ? section("Schritt erfassen", recorder) : null,
     section("Person", personSection(current, auditing)),
     section("Profil", fieldList({ ...current.profile, channel: current.channel, referral_source: current.referral_source, special_categories_consent: current.special_categories_consent, age_at_entry: current.age_at_entry }, { id: "profile" })),
@@ -197,6 +197,40 @@ function asOfForm(caseId, current, showState) {
       showState(await getJson(`/cases/${caseId}`, { as_of_version: version }));
     } catch (error) {
       status.textContent = error.message;
+      status.hidden = false;
+    }
+  });
+  return form;
+}
+
+// The case as it was recorded at an instant (the times the timeline shows under "erfasst … am"): every step recorded
+// until then, none after, whatever day a step names.
+function asOfInstantForm(caseId, current, showState) {
+  const input = h("input", { id: "as-of-instant", name: "as_of", type: "datetime-local", required: true, step: 1 });
+  const status = h("p", { class: "message error", role: "alert", hidden: true });
+  const form = h(
+    "form",
+    { id: "as-of-instant-form", class: "inline" },
+    h("label", { for: "as-of-instant" }, "Stand, wie er erfasst war am"),
+    input,
+    h("button", { type: "submit" }, "Stand zum Zeitpunkt anzeigen"),
+    status,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.hidden = true;
+    const instant = new Date(input.value); // the browser's local time, sent as an instant with its offset
+    if (!input.value || Number.isNaN(instant.getTime())) {
+      status.textContent = "Bitte Datum und Uhrzeit vollständig angeben.";
+      status.hidden = false;
+      return;
+    }
+    try {
+      showState(await getJson(`/cases/${caseId}`, { as_of: instant.toISOString() }));
+    } catch (error) {
+      status.textContent = error instanceof ApiError && error.status === 404
+        ? `Am ${formatInstant(instant.toISOString())} war der Fall noch nicht erfasst: Sein Erstkontakt wurde später gespeichert.`
+        : error.message;
       status.hidden = false;
     }
   });
