@@ -31,6 +31,7 @@ from api.request_body import check_body
 from api.responses import Health, Readiness
 from api.schema_ui import schema_assets
 from api.security import add_security_headers
+from api.staff import list_staff
 from api.views_lag import views_behind_header
 from application.cases import Clock
 from application.ports import Principal, ViewQueries
@@ -131,6 +132,7 @@ def app_for(lotse: Lotse) -> Litestar:
             matching_offers,
             verify_log,
             access_log,
+            list_staff,
             schema_assets(),
             to_dashboard,
             dashboard_router(),
@@ -145,6 +147,7 @@ def app_for(lotse: Lotse) -> Litestar:
             "views": _constant(lotse.projections.queries),
             "audit": _constant(lotse.audit),
             "backend": _constant(lotse.backend),
+            "team": _constant(lotse.team),
         },
         middleware=[
             ForwardedHeaders(TrustedProxies(parse_networks(settings.trusted_proxies))),

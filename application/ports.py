@@ -74,7 +74,22 @@ class OfferCatalogue(Protocol):
     def is_offer_of_agency(self, offer_id: str, agency: str) -> bool: ...
 
 
-class StaffDirectory(Counsellors, Protocol):
+@dataclass(frozen=True)
+class StaffMember:
+    """Someone a token was issued to at an agency, in her current role; `active` False once she left."""
+
+    subject: str
+    role: Role
+    active: bool
+
+
+class StaffList(Protocol):
+    def members(self, agency: str) -> list[StaffMember]:
+        """Everyone the directory has at the agency, by subject."""
+        ...
+
+
+class StaffDirectory(Counsellors, StaffList, Protocol):
     def register(self, agency: str, subject: str, role: Role) -> int:
         """Makes her active staff in this role; answers the token generation her tokens issued now carry."""
         ...

@@ -29,6 +29,7 @@ from application.registers import RegisterService
 from application.reporting import Reporting
 from application.reports import Reports
 from application.retention import Retention
+from application.team import Team
 from application.workspace import Workspace
 from infrastructure.audit.access_log import SqlAccessLog
 from infrastructure.audit.checkpoints import audit_signing_key
@@ -102,6 +103,7 @@ class Lotse:
     desk: Desk
     catalogue: Catalogue  # the course catalogue's use cases (application/offers.py)
     reports: Reports  # published reports for analysts (application/reports.py)
+    team: Team  # the agency's staff for its lead (application/team.py)
     replica: Database | None = None  # the streaming replica the views are read from (LOTSE_READ_DATABASE_URL)
 
     @property
@@ -271,6 +273,7 @@ def _built(
             desk=Desk(registers, cases, SqlDeskQueries(runner, replica)),
             catalogue=Catalogue(registers, cases, SqlOfferQueries(replica or database), queries),
             reports=Reports(registers, reporting, AuditKeySigner(audit_key), cases.today),
+            team=Team(staff),
             replica=replica,
         )
     except BaseException:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from application.policy import COUNSELLING
-from application.ports import Role
+from application.ports import Role, StaffMember
 from infrastructure.eventstore.sql import Database, DialectCursor
 
 STAFF_TABLE = "lotse_staff"
@@ -56,6 +56,17 @@ class SqlStaffDirectory:
     def entry(self, agency: str, subject: str) -> StaffEntry | None:
         with self.database.transaction(commit=False) as cursor:
             return self._entry(cursor, agency, subject)
+
+    def members(self, agency: str) -> list[StaffMember]:
+        with self.database.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT subject, role, active FROM {self.database.table(STAFF_TABLE)}"
+                " WHERE agency = ? ORDER BY subject",
+                (agency,),
+            )
+            return [
+                StaffMember(subject=str(row[0]), role=_role(row[1]), active=bool(row[2])) for row in cursor.fetchall()
+            ]
 
     def register(self, agency: str, subject: str, role: Role, now: datetime | None = None) -> int:
         """Makes her active in this role and answers the token generation a token issued now carries.
@@ -119,3 +130,12 @@ class SqlStaffDirectory:
         cursor.execute(f"SELECT generation FROM {table} WHERE agency = ? AND subject = ?", (agency, subject))
         row = cursor.fetchone()
         return int(row[0])
+
+
+def _role(stored: object) -> Role:
+    """A role as the directory stored it: only ever one a token named."""
+    match stored:
+        case "counsellor" | "lead" | "auditor" | "analyst":
+            return stored
+        case _:
+            raise ValueError(f"the staff directory holds an unknown role {stored!r}")

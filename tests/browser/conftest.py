@@ -37,6 +37,7 @@ class Demo:
 
     base: str
     tokens: dict[str, str]
+    server: LotseServer  # the operator's `lotse` commands on its store (`server.lotse("staff", "deactivate", …)`)
 
     @property
     def dashboard(self) -> str:
@@ -175,7 +176,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Iterator[D
         # As an operator does daily (README "Audit"): the auditor's check then has a signed checkpoint to hold to.
         server.lotse("audit", "checkpoint", "--out", str(directory / "checkpoint.json"))
         tokens = {role: server.token(subject, role) for role, subject in USERS.items()}
-        running = Demo(base=server.base, tokens=tokens)
+        running = Demo(base=server.base, tokens=tokens, server=server)
         running.wait_for_views()
         yield running
     finally:

@@ -248,7 +248,7 @@ def test_a_lead_reassigns_a_case_to_another_counsellor(tab: Tab) -> None:
     case_id = case_select.locator("option").nth(1).get_attribute("value")
     assert case_id
     case_select.select_option(case_id)
-    page.get_by_label("Neue Beratung").fill("jonas")
+    page.get_by_label("Neue Beratung").select_option("jonas")
     page.get_by_label("Grund (freiwillig)").fill("Urlaubsvertretung")
     page.get_by_role("button", name="Zuweisen").click()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from application.ports import Principal
+from application.ports import Principal, StaffMember
 from infrastructure.auth.authenticator import CACHE_SECONDS, Authenticator
 from infrastructure.auth.tokens import InvalidToken
 from infrastructure.bootstrap import Lotse, bootstrap
@@ -186,3 +186,21 @@ def test_a_change_in_the_directory_counts_within_the_cache_time(
     monotonic.now += 0.2
     assert "revoked" in refused(authenticate, token)
     assert CACHE_SECONDS <= 5
+
+
+def test_the_directory_lists_an_agencys_staff_by_name_with_their_role_and_whether_they_left(lotse: Lotse) -> None:
+    """What a lead reads as `GET /staff`: the same on both backends, ordered by code point (not by collation)."""
+    for subject, role in (("zoe", "counsellor"), ("Ayse", "counsellor"), ("ben", "lead"), ("Zeynep", "auditor")):
+        issue(subject, role)
+    issue("carla", "counsellor", "bonn")
+    issue("zoe", "lead")  # promoted: her latest token's role
+    assert lotse_command("staff", "deactivate", "--subject", "ben", "--agency", KOELN)[0] == 0
+
+    assert lotse.staff.members(KOELN) == [
+        StaffMember("Ayse", "counsellor", active=True),
+        StaffMember("Zeynep", "auditor", active=True),
+        StaffMember("ben", "lead", active=False),
+        StaffMember("zoe", "lead", active=True),
+    ]
+    assert lotse.staff.members("bonn") == [StaffMember("carla", "counsellor", active=True)]
+    assert lotse.staff.members("hamm") == []

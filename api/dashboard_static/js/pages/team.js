@@ -1,11 +1,14 @@
-// "Team": the agency's caseloads per counsellor, its overdue items, and reassigning a case (a lead's step).
+// "Team": the agency's caseloads per counsellor, its overdue items, and reassigning a case (a lead's step) to an
+// active counsellor or lead of the agency (GET /staff): someone who left is marked, with the cases still hers.
 
 import { getAllPages, getJson, recordStep } from "../api.js";
 import { formatDay, formatNumber, h, message, section, shortId, table, today } from "../dom.js";
-import { STAGES, label } from "../labels.js";
+import { ROLES, STAGES, label } from "../labels.js";
 import { deadlineTable } from "./my-cases.js";
 
 const OPEN_STAGES = Object.keys(STAGES).filter((stage) => stage !== "closed");
+// Who may be given a case (the domain's rule `counsellor_active_in_agency`): an active counsellor or lead.
+const ASSIGNABLE = ["counsellor", "lead"];
 
 export async function render(container, context) {
   const caseloadArea = h("div", { id: "team-caseload" });
@@ -25,25 +28,40 @@ export async function render(container, context) {
   );
 
   async function refresh(minPosition) {
-    const [caseload, deadlines] = await Promise.all([
+    const [caseload, deadlines, staff] = await Promise.all([
       getJson("/caseload", { min_position: minPosition }),
       getJson("/deadlines", { min_position: minPosition }),
+      getJson("/staff"),
     ]);
-    caseloadArea.replaceChildren(caseloadTable(caseload));
+    const left = new Set(staff.items.filter((member) => !member.active).map((member) => member.subject));
+    caseloadArea.replaceChildren(...leftWithCases(caseload, left), caseloadTable(caseload, left));
     overdueArea.replaceChildren(deadlineTable("team-overdue-deadlines", deadlines.filter((deadline) => deadline.overdue), "Keine überfälligen Fristen.", { withCounsellor: true }));
-    return caseload;
+    fillCounsellors(container, caseload, left, staff.items.filter((member) => member.active && ASSIGNABLE.includes(member.role)));
   }
-  const caseload = await refresh();
-  fillCounsellors(container, caseload.map((entry) => entry.counsellor));
+  await refresh();
 }
 
-function caseloadTable(caseload) {
+// Who left with cases still hers: they wait, and their deadlines with them, until a lead gives them to someone else.
+function leftWithCases(caseload, left) {
+  const waiting = caseload.filter((entry) => left.has(entry.counsellor) && entry.open > 0);
+  if (!waiting.length) return [];
+  const names = waiting.map((entry) => `${entry.counsellor} (${formatNumber(entry.open)} ${entry.open === 1 ? "offener Fall" : "offene Fälle"})`);
+  return [
+    h(
+      "p",
+      { class: "message warning", id: "left-with-cases" },
+      `Nicht mehr aktiv, mit offenen Fällen: ${names.join(", ")}. Niemand bearbeitet diese Fälle und ihre Fristen; bitte unten neu zuweisen.`,
+    ),
+  ];
+}
+
+function caseloadTable(caseload, left) {
   if (caseload.length === 0) return message("Im Team sind keine Fälle offen.");
   return table({
     id: "caseload-table",
     columns: ["Beratung", "Offene Fälle", ...OPEN_STAGES.map((stage) => label(STAGES, stage)), "Überfällig"],
     rows: caseload.map((entry) => [
-      entry.counsellor,
+      left.has(entry.counsellor) ? h("span", {}, entry.counsellor, " ", h("span", { class: "badge" }, "nicht mehr aktiv")) : entry.counsellor,
       formatNumber(entry.open),
       ...OPEN_STAGES.map((stage) => formatNumber(entry.by_stage[stage] ?? 0)),
       formatNumber(entry.overdue),
@@ -51,10 +69,18 @@ function caseloadTable(caseload) {
   });
 }
 
-function fillCounsellors(container, counsellors) {
+// From whom: everyone with open cases (those who left marked); to whom: the active counsellors and leads.
+function fillCounsellors(container, caseload, left, assignable) {
   const from = container.querySelector("#reassign-from");
-  from.replaceChildren(h("option", { value: "" }, "– bitte wählen –"), ...counsellors.map((name) => h("option", { value: name }, name)));
-  container.querySelector("#counsellor-names").replaceChildren(...counsellors.map((name) => h("option", { value: name })));
+  const chosen = from.value;
+  from.replaceChildren(
+    h("option", { value: "" }, "– bitte wählen –"),
+    ...caseload.map((entry) => h("option", { value: entry.counsellor, selected: entry.counsellor === chosen }, left.has(entry.counsellor) ? `${entry.counsellor} (nicht mehr aktiv)` : entry.counsellor)),
+  );
+  container.querySelector("#reassign-to").replaceChildren(
+    h("option", { value: "" }, "– bitte wählen –"),
+    ...assignable.map((member) => h("option", { value: member.subject }, `${member.subject} (${label(ROLES, member.role)})`)),
+  );
 }
 
 function reassignmentForm({ isCurrent }, refresh) {
@@ -83,8 +109,7 @@ function reassignmentForm({ isCurrent }, refresh) {
     { id: "reassign-form", class: "stacked" },
     field("reassign-from", "Bisherige Beratung", from),
     field("reassign-case", "Fall", caseSelect),
-    field("reassign-to", "Neue Beratung", h("input", { id: "reassign-to", name: "to", list: "counsellor-names", required: true, autocomplete: "off", maxlength: 64, pattern: "[A-Za-z0-9][A-Za-z0-9._@\\-]*" })),
-    h("datalist", { id: "counsellor-names" }),
+    field("reassign-to", "Neue Beratung", h("select", { id: "reassign-to", name: "to", required: true })),
     field("reassign-reason", "Grund (freiwillig)", h("input", { id: "reassign-reason", name: "reason", maxlength: 200, autocomplete: "off" })),
     h("button", { type: "submit" }, "Zuweisen"),
     status,
@@ -111,7 +136,7 @@ function reassignmentForm({ isCurrent }, refresh) {
       caseSelect.replaceChildren(h("option", { value: "" }, "– zuerst die bisherige Beratung wählen –"));
       caseSelect.disabled = true;
       openCases = [];
-      fillCounsellors(form.closest(".page"), (await refresh(recorded.position)).map((entry) => entry.counsellor));
+      await refresh(recorded.position);
     } catch (error) {
       show(status, error.message, "error");
     }
