@@ -66,7 +66,7 @@ export async function render(container, { session }) {
 // log, so only the names of the deadlines due now are fetched, not those of every case she ever closed.
 const MOST_NAMES_FETCHED = 20;
 
-async function addNamesOfClosedCases(names, deadlines) {
+export async function addNamesOfClosedCases(names, deadlines) {
   const missing = [...new Set(deadlines.map((deadline) => deadline.case_id).filter((id) => !names.has(id)))];
   const found = await Promise.all(
     missing.slice(0, MOST_NAMES_FETCHED).map((id) => getJson(`/cases/${id}`).then((state) => [id, state.personal?.name ?? null], () => [id, null])),

@@ -4,7 +4,7 @@
 import { getAllPages, getJson, recordStep } from "../api.js";
 import { formatDay, formatNumber, h, message, section, shortId, table, today } from "../dom.js";
 import { ROLES, STAGES, label } from "../labels.js";
-import { deadlineTable } from "./my-cases.js";
+import { addNamesOfClosedCases, deadlineTable } from "./my-cases.js";
 
 const OPEN_STAGES = Object.keys(STAGES).filter((stage) => stage !== "closed");
 // Who may be given a case (the domain's rule `counsellor_active_in_agency`): an active counsellor or lead.
@@ -13,29 +13,45 @@ const ASSIGNABLE = ["counsellor", "lead"];
 export async function render(container, context) {
   const caseloadArea = h("div", { id: "team-caseload" });
   const overdueArea = h("div", { id: "team-overdue" });
+  const overdueOf = h("select", { id: "overdue-counsellor", name: "counsellor" });
+  let overdue = [];
+  let names = new Map();
+  const showOverdue = () => {
+    const chosen = overdueOf.value;
+    const shown = chosen ? overdue.filter((deadline) => deadline.counsellor === chosen) : overdue;
+    const none = chosen ? `${chosen} hat keine überfälligen Fristen.` : "Keine überfälligen Fristen.";
+    overdueArea.replaceChildren(deadlineTable("team-overdue-deadlines", shown, none, { withCounsellor: true, names }));
+  };
+  overdueOf.addEventListener("change", showOverdue);
   container.append(
     section("Fallzahlen je Beratung", caseloadArea),
-    h(
-      "div",
-      { class: "columns" },
-      section(
-        "Fall neu zuweisen",
-        h("p", { class: "hint" }, "An eine aktive Beraterin oder einen aktiven Berater Ihres Trägers."),
-        reassignmentForm(context, refresh),
-      ),
-      section("Überfällige Fristen im Team", overdueArea),
+    // Full width: with the client's name, the case and the counsellor its six columns need the page's breadth.
+    section(
+      "Überfällige Fristen im Team",
+      h("div", { class: "field inline" }, h("label", { for: "overdue-counsellor" }, "Beratung"), overdueOf),
+      overdueArea,
+    ),
+    section(
+      "Fall neu zuweisen",
+      h("p", { class: "hint" }, "An eine aktive Beraterin oder einen aktiven Berater Ihres Trägers."),
+      reassignmentForm(context, refresh),
     ),
   );
 
   async function refresh(minPosition) {
-    const [caseload, deadlines, staff] = await Promise.all([
+    const [caseload, deadlines, staff, openCases] = await Promise.all([
       getJson("/caseload", { min_position: minPosition }),
       getJson("/deadlines", { min_position: minPosition }),
       getJson("/staff"),
+      getAllPages("/cases", { status: "open" }),
     ]);
     const left = new Set(staff.items.filter((member) => !member.active).map((member) => member.subject));
     caseloadArea.replaceChildren(...leftWithCases(caseload, left), caseloadTable(caseload, left));
-    overdueArea.replaceChildren(deadlineTable("team-overdue-deadlines", deadlines.filter((deadline) => deadline.overdue), "Keine überfälligen Fristen.", { withCounsellor: true }));
+    overdue = deadlines.filter((deadline) => deadline.overdue);
+    names = new Map(openCases.map((item) => [item.id, item.name]));
+    await addNamesOfClosedCases(names, overdue);
+    fillOverdueChoice(overdueOf, overdue);
+    showOverdue();
     fillCounsellors(container, caseload, left, staff.items.filter((member) => member.active && ASSIGNABLE.includes(member.role)));
   }
   await refresh();
@@ -67,6 +83,17 @@ function caseloadTable(caseload, left) {
       formatNumber(entry.overdue),
     ]),
   });
+}
+
+// The counsellors with overdue items, each with how many: "alle" keeps the whole team's list.
+function fillOverdueChoice(select, overdue) {
+  const chosen = select.value;
+  const counts = new Map();
+  for (const deadline of overdue) counts.set(deadline.counsellor, (counts.get(deadline.counsellor) ?? 0) + 1);
+  select.replaceChildren(
+    h("option", { value: "" }, `alle (${formatNumber(overdue.length)})`),
+    ...[...counts].sort(([a], [b]) => a.localeCompare(b)).map(([name, count]) => h("option", { value: name, selected: name === chosen }, `${name} (${formatNumber(count)})`)),
+  );
 }
 
 // From whom: everyone with open cases (those who left marked); to whom: the active counsellors and leads.
