@@ -10,13 +10,18 @@ from domain.privacy import PERSONAL_FIELDS, PERSONAL_ITEM_FIELDS, field_path
 from domain.rules.common import SPECIAL_CATEGORIES
 
 
-class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
+class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """`withheld`: the fields of `data` that hold the client's personal data, which the reader's role does not see
+    (they read null): `profile.target_occupation` a field of a part, `items.description` that field of every item.
+    Left out where nothing is withheld, so a reader tells a field withheld from one left empty."""
+
     version: int
     type: str
     date: date
     recorded_at: datetime
     recorded_by: str
     data: dict[str, Any]
+    withheld: tuple[str, ...] = ()
 
 
 def history_entry(event: ev.CaseEvent) -> HistoryEntry:
@@ -43,24 +48,27 @@ def without_personal_data(entry: HistoryEntry) -> HistoryEntry:
     if not personal and not in_items:
         return entry
     data = dict(entry.data)
-    for name in personal:
-        _blank_path(data, field_path(name))
+    withheld = [name for name in personal if _blank_path(data, field_path(name))]
     for part, names in in_items.items():
         items = data.get(part)
         if isinstance(items, list):
             data[part] = [_blanked(item, names) for item in items]
-    return msgspec.structs.replace(entry, data=data)
+            withheld += [f"{part}.{name}" for name in names]
+    return msgspec.structs.replace(entry, data=data, withheld=tuple(withheld))
 
 
-def _blank_path(data: dict[str, Any], path: tuple[str, ...]) -> None:
+def _blank_path(data: dict[str, Any], path: tuple[str, ...]) -> bool:
+    """Sets the field at `path` to null; False where the event has no such field."""
     head, rest = path[0], path[1:]
     if head not in data:
-        return
+        return False
     if not rest:
         data[head] = None
-    elif isinstance(data[head], dict):
+        return True
+    if isinstance(data[head], dict):
         data[head] = {**data[head]}
-        _blank_path(data[head], rest)
+        return _blank_path(data[head], rest)
+    return False
 
 
 def _blanked(item: Any, names: tuple[str, ...]) -> Any:

@@ -194,3 +194,27 @@ async def test_after_erasure_every_role_reads_the_personal_data_as_null(client: 
         assert (history[0]["data"]["personal"], history[1]["data"]["note"]) == (None, None)
     logged = await access_log(client, tokens, case_id=case["id"])
     assert not any(item["personal_data"] for item in logged["items"])  # nothing personal was shown after erasure
+
+
+async def test_a_reader_without_personal_data_is_told_which_fields_are_withheld_from_her(
+    client: Client, tokens: Tokens
+) -> None:
+    """An auditor reads a session's topics and note as null: `withheld` names them, so an empty field (no note was
+    written) is not mistaken for one she may not see; a counsellor's entries carry no `withheld`."""
+    case = await open_case(client, tokens.headers(COUNSELLOR))
+    steps = [session_step(note="a private note"), session_step(day="2026-01-08", topics=[])]
+    for step in steps:
+        recorded = await client.post(f"/cases/{case['id']}/steps", json=step, headers=tokens.headers(COUNSELLOR))
+        assert recorded.status_code == 201, recorded.text
+
+    for who in (AUDITOR, FUNDER_AUDITOR):
+        events = (await client.get(f"/cases/{case['id']}/history", headers=tokens.headers(who))).json()["events"]
+        assert [event.get("withheld") for event in events] == [
+            ["personal", "profile.target_occupation"],
+            ["note", "topics"],
+            ["note", "topics"],
+        ]
+        assert events[1]["data"]["note"] is None
+    counselling = (await client.get(f"/cases/{case['id']}/history", headers=tokens.headers(COUNSELLOR))).json()
+    assert not any("withheld" in event for event in counselling["events"])
+    assert counselling["events"][1]["data"]["note"] == "a private note"

@@ -166,6 +166,25 @@ def test_an_auditor_views_a_case_as_of_a_version_and_verifies_the_log(tab: Tab) 
     tab.screenshot("fallverlauf-pruefung", readme=True)
 
 
+def test_an_auditor_is_told_which_fields_of_a_step_are_withheld_from_her_role(tab: Tab) -> None:
+    """A session's topics and note read "nicht sichtbar für Ihre Rolle" for her, not as if nothing had been written."""
+    demo = tab.demo
+    case = next(item for item in demo.all_pages("auditor", "/cases", status="open") if item["version"] > 2)
+    events = demo.api("auditor", f"/cases/{case['id']}/history")["events"]
+    session = next(event for event in events if event["type"] == "counselling_session_held")
+    assert session["withheld"] == ["note", "topics"]
+    tab.sign_in("auditor")
+    tab.open(f"#/fallverlauf/{case['id']}")
+
+    item = tab.page.locator(f"#timeline > li[data-version='{session['version']}']")
+    withheld = item.locator("dl.details .withheld")
+    expect(withheld).to_have_count(2)
+    expect(withheld.locator("dt")).to_have_text(["Themen", "Notiz"])
+    expect(withheld.locator("dd")).to_have_text(["nicht sichtbar für Ihre Rolle"] * 2)
+    shown = item.locator("dl.details > div:not(.withheld)")
+    expect(shown.filter(has_text="Minuten").locator("dd")).to_have_text(str(session["data"]["minutes"]))
+
+
 def test_an_auditor_views_a_case_as_it_was_recorded_at_an_instant(tab: Tab) -> None:
     """The instant is the recording's (the timeline's "erfasst … am"), given in the browser's local time."""
     demo = tab.demo

@@ -5,7 +5,8 @@ import { words } from "./case-parts.js";
 import { formatDay, formatInstant, h } from "./dom.js";
 import { EVENT_TYPES, fieldLabel, label } from "./labels.js";
 
-export function timelineList(events) {
+// `erased`: the client's personal data are erased, so what the API withholds reads "gelöscht".
+export function timelineList(events, { erased = false } = {}) {
   return h(
     "ol",
     { class: "timeline", id: "timeline" },
@@ -19,7 +20,7 @@ export function timelineList(events) {
           { class: "what" },
           h("p", { class: "title" }, h("strong", {}, label(EVENT_TYPES, event.type)), h("span", { class: "version" }, `Version ${event.version}`)),
           h("p", { class: "meta" }, "erfasst von ", h("span", { class: "who" }, event.recorded_by), " am ", h("time", { datetime: event.recorded_at }, formatInstant(event.recorded_at))),
-          details(event.data),
+          details(event.data, event.withheld ?? [], erased),
           h("p", { class: "later-note" }, "nach dem gezeigten Stand"),
         ),
       ),
@@ -27,11 +28,20 @@ export function timelineList(events) {
   );
 }
 
-// The event's fields in words; personal data appear only where the API sent them (never to auditors).
-function details(data) {
+// The event's fields in words; personal data appear only where the API sent them (never to auditors). A field the API
+// withholds from her role (`withheld`: `note`, `profile.target_occupation`) says so, rather than vanishing like one
+// left empty; the person's own data are the page's "Person" section's to explain.
+function details(data, withheld, erased) {
+  // A field of every item of a list (`items.description`) is not shown apart from its items.
+  const hidden = new Set(withheld.filter((path) => !Array.isArray(data[path.split(".")[0]])).map((path) => path.split(".").pop()));
   const items = [];
   const add = (key, value) => {
-    if (value === null || value === undefined || key === "personal") return;
+    if (key === "personal") return;
+    if (value === null && hidden.has(key)) {
+      items.push(h("div", { class: "withheld" }, h("dt", {}, fieldLabel(key)), h("dd", {}, erased ? "gelöscht" : "nicht sichtbar für Ihre Rolle")));
+      return;
+    }
+    if (value === null || value === undefined) return;
     if (typeof value === "object" && !Array.isArray(value)) {
       for (const [inner, innerValue] of Object.entries(value)) add(inner, innerValue);
       return;

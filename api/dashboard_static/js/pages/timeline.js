@@ -46,7 +46,7 @@ async function showCase(container, session, caseId, notice) {
   document.title = `Fall ${shortId(caseId)} – Lotse`;
 
   const stateArea = h("div", { id: "case-state" });
-  const timeline = timelineList(history.events);
+  const timeline = timelineList(history.events, { erased: current.personal_data_erased });
   const showState = (state) => {
     stateArea.replaceChildren(stateList(state, current.version));
     for (const item of timeline.children) item.classList.toggle("later", Number(item.dataset.version) > state.version);
