@@ -25,7 +25,7 @@ def lagging(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Iterato
     server.start()
     try:
         server.lotse("demo", "--cases", "5")
-        yield Demo(base=server.base, tokens={"lead": server.token("petra", "lead")})
+        yield Demo(base=server.base, tokens={"lead": server.token("petra", "lead")}, server=server)
     finally:
         server.stop()
 

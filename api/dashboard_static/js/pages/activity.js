@@ -1,7 +1,8 @@
 // "Tätigkeitsbericht": what the desk did in a period (GET /statistics/activity) — sessions by mode and language,
 // persons counselled and their migration background, short contacts, outreach, employers and referrals.
 
-import { getCsv, getJson } from "../api.js";
+import { getJson } from "../api.js";
+import { saveCsv } from "../downloads.js";
 import { drawBarChart } from "../charts.js";
 import { cell, formatDay, formatNumber, formatPercent, h, message, section, showsChoiceIn, table, today } from "../dom.js";
 import { CONTACT_TOPICS, EMPLOYER_SIZES, LANGUAGES, OUTREACH_KINDS, REFERRAL_OUTCOMES, REFERRAL_TARGETS, SESSION_MODES, label } from "../labels.js";
@@ -65,7 +66,9 @@ export async function render(container, { session, params }) {
       "p",
       { class: "hint", id: "activity-proof" },
       `Zeitraum ${formatDay(report.from)} bis ${formatDay(report.to)}, Träger ${report.agency ?? "alle"}, berechnet bei Logposition ${formatNumber(report.as_of_position)} (${report.definition_version}). `,
-      csvLink(query),
+      csvLink(query, "activity-csv", "Als CSV herunterladen", {}),
+      " ",
+      csvLink(query, "activity-csv-excel", "für Excel herunterladen", { forExcel: true }),
     ),
   );
   const languages = mostFirst(Object.entries(report.sessions.by_language), (numbers) => numbers.sessions);
@@ -112,16 +115,11 @@ function byTable(id, first, counts, labels, row = (value) => [cell(value)], colu
   return table({ id, columns: [first, ...columns], rows: entries.map(([key, value]) => [label(labels, key), ...row(value)]) });
 }
 
-function csvLink(query) {
-  const link = h("a", { href: "#", id: "activity-csv" }, "Als CSV herunterladen");
-  link.addEventListener("click", async (event) => {
+function csvLink(query, id, text, options) {
+  const link = h("a", { href: "#", id }, text);
+  link.addEventListener("click", (event) => {
     event.preventDefault();
-    const url = URL.createObjectURL(await getCsv("/statistics/activity", query));
-    const download = h("a", { href: url, download: `taetigkeitsbericht_${query.from}_${query.to}.csv` });
-    document.body.append(download);
-    download.click();
-    download.remove();
-    URL.revokeObjectURL(url);
+    saveCsv("/statistics/activity", query, `taetigkeitsbericht_${query.from}_${query.to}.csv`, options);
   });
   return link;
 }

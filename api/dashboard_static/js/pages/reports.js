@@ -1,7 +1,8 @@
 // "Berichte": published reports (GET /reports) — frozen, signed figures of an ended period. Analysts read only these;
 // leads and auditors publish them here (POST /reports).
 
-import { ApiError, getCsv, getJson, postJson } from "../api.js";
+import { ApiError, getJson, postJson } from "../api.js";
+import { saveCsv } from "../downloads.js";
 import { cell, formatDay, formatInstant, formatNumber, formatPercent, h, message, section, table, today } from "../dom.js";
 import {
   ACTIVITY_PARTS, ACTIVITY_TOTALS, FUNNEL_STAGES, GENDER_COLUMNS, INDICATORS, INTERPRETING, PATHWAYS, REPORT_BASES,
@@ -59,7 +60,7 @@ async function renderReport(container, id) {
       ? [h("p", { class: "hint", id: "suppression-note" }, `${formatNumber(report.suppressed.length)} Zellen sind unterdrückt: Sie beträfen weniger als 5 oder ließen sich aus diesem und früher veröffentlichten Berichten errechnen.`)]
       : []),
     report.kind === "esf" ? esfTable(report) : cellsTable(report),
-    downloadButton(report),
+    h("div", { class: "actions" }, ...downloadButtons(report)),
   );
 }
 
@@ -120,21 +121,13 @@ function cellsTable(report) {
   });
 }
 
-function downloadButton(report) {
-  return h(
-    "button",
-    {
-      type: "button",
-      onclick: async () => {
-        const blob = await getCsv(`/reports/${report.id}`);
-        const link = h("a", { href: URL.createObjectURL(blob), download: `bericht_${report.kind}_${report.period}.csv` });
-        document.body.append(link);
-        link.click();
-        link.remove();
-      },
-    },
-    "Bericht als CSV",
-  );
+function downloadButtons(report) {
+  const path = `/reports/${report.id}`;
+  const filename = `bericht_${report.kind}_${report.period}.csv`;
+  return [
+    h("button", { type: "button", onclick: () => saveCsv(path, {}, filename) }, "Bericht als CSV"),
+    h("button", { type: "button", class: "secondary", onclick: () => saveCsv(path, {}, filename, { forExcel: true }) }, "Bericht für Excel"),
+  ];
 }
 
 function publishForm(session, published) {

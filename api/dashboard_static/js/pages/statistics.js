@@ -1,7 +1,8 @@
 // "Förderstatistik": the ESF+ common indicators by gender for a period and basis, with the log position and
 // digest they were computed at; entries per month, the pathway funnel and the outcome rates; CSV downloads.
 
-import { getCsv, getJson } from "../api.js";
+import { getJson } from "../api.js";
+import { saveCsv } from "../downloads.js";
 import { drawBarChart } from "../charts.js";
 import { cell, formatDay, formatMonth, formatNumber, formatPercent, h, isoDay, message, section, showsChoiceIn, table, today } from "../dom.js";
 import { FOLLOW_UP_RESPONSES, FUNNEL_STAGES, GENDER_COLUMNS, INDICATORS, PATHWAYS, STATISTICS_BASES, label } from "../labels.js";
@@ -91,22 +92,18 @@ function proof(esf, funnel, period) {
     h(
       "div",
       { class: "actions" },
-      downloadButton("ESF+-Indikatoren als CSV", "/statistics/esf", { from: esf.from, to: esf.to, basis: esf.basis, agency: period.agency }, `esf-indikatoren_${esf.from}_${esf.to}_${esf.basis}.csv`),
-      downloadButton("Verlauf nach Weg als CSV", "/statistics/funnel", { agency: period.agency }, `verlauf-nach-weg_${funnel.as_of_position}.csv`),
+      ...downloadButtons("ESF+-Indikatoren", "/statistics/esf", { from: esf.from, to: esf.to, basis: esf.basis, agency: period.agency }, `esf-indikatoren_${esf.from}_${esf.to}_${esf.basis}.csv`),
+      ...downloadButtons("Verlauf nach Weg", "/statistics/funnel", { agency: period.agency }, `verlauf-nach-weg_${funnel.as_of_position}.csv`),
     ),
   );
 }
 
-function downloadButton(text, path, query, filename) {
-  const button = h("button", { type: "button", class: "secondary" }, text);
-  button.addEventListener("click", async () => {
-    const link = h("a", { href: URL.createObjectURL(await getCsv(path, query)), download: filename });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-  });
-  return button;
+// The CSV as the API answers it, and the same for a German Excel.
+function downloadButtons(subject, path, query, filename) {
+  return [
+    h("button", { type: "button", class: "secondary", onclick: () => saveCsv(path, query, filename) }, `${subject} als CSV`),
+    h("button", { type: "button", class: "secondary", onclick: () => saveCsv(path, query, filename, { forExcel: true }) }, `${subject} für Excel`),
+  ];
 }
 
 function indicatorTable(esf) {
