@@ -32,7 +32,7 @@ def register(demo: Demo, name: str) -> dict[str, Any]:
 
 def test_a_counsellor_registers_an_employer_and_records_its_counselling_and_a_referral(tab: Tab) -> None:
     demo = tab.demo
-    name = f"Pflegedienst Sonnenhof {uuid.uuid4().hex[:6]}"
+    name = "Pflegedienst Sonnenhof"  # once per demo: no other employer of that name
     tab.sign_in("counsellor")
     tab.open("#/arbeitgeber")
     page = tab.page
@@ -97,7 +97,7 @@ def test_a_counsellor_registers_an_employer_and_records_its_counselling_and_a_re
 
 def test_a_refused_employer_step_names_its_field_in_german_and_records_nothing(tab: Tab) -> None:
     demo = tab.demo
-    employer = register(demo, f"Bäckerei Morgenrot {uuid.uuid4().hex[:6]}")
+    employer = register(demo, "Bäckerei Morgenrot")
     tab.expect_console_error("status of 422")
     tab.sign_in("counsellor")
     tab.open(f"#/arbeitgeber/{employer['id']}")
@@ -121,7 +121,7 @@ def test_a_refused_employer_step_names_its_field_in_german_and_records_nothing(t
 
 def test_a_step_on_an_employer_changed_meanwhile_is_refused_and_the_page_reloads_it(tab: Tab) -> None:
     demo = tab.demo
-    employer = register(demo, f"Autohaus Rheinblick {uuid.uuid4().hex[:6]}")
+    employer = register(demo, "Autohaus Rheinblick")
     tab.expect_console_error("status of 412")
     tab.sign_in("lead")
     tab.open(f"#/arbeitgeber/{employer['id']}")
