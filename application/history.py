@@ -11,9 +11,10 @@ from domain.rules.common import SPECIAL_CATEGORIES
 
 
 class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """`withheld`: the fields of `data` that hold the client's personal data, which the reader's role does not see
-    (they read null): `profile.target_occupation` a field of a part, `items.description` that field of every item.
-    Left out where nothing is withheld, so a reader tells a field withheld from one left empty."""
+    """`withheld`: the fields of `data` that hold the client's personal data, which the reader does not see (they
+    read null): to a role without personal data, and to every role once they are erased. `profile.target_occupation`
+    names a field of a part, `items.description` that field of every item. Left out where nothing is withheld, so a
+    reader tells a field withheld from one left empty."""
 
     version: int
     type: str

@@ -60,13 +60,13 @@ class SqlStaffDirectory:
     def members(self, agency: str) -> list[StaffMember]:
         with self.database.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT subject, role, active FROM {self.database.table(STAFF_TABLE)}"
-                " WHERE agency = ? ORDER BY subject",
-                (agency,),
+                f"SELECT subject, role, active FROM {self.database.table(STAFF_TABLE)} WHERE agency = ?", (agency,)
             )
-            return [
+            members = [
                 StaffMember(subject=str(row[0]), role=_role(row[1]), active=bool(row[2])) for row in cursor.fetchall()
             ]
+        # Sorted here, not by the database: a German collation orders "Zeynep" before "ben", SQLite and "C" after.
+        return sorted(members, key=lambda member: member.subject)
 
     def register(self, agency: str, subject: str, role: Role, now: datetime | None = None) -> int:
         """Makes her active in this role and answers the token generation a token issued now carries.

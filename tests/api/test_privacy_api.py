@@ -192,6 +192,7 @@ async def test_after_erasure_every_role_reads_the_personal_data_as_null(client: 
         assert (now["personal"], now["personal_data_erased"]) == (None, True)
         history = (await client.get(f"/cases/{case['id']}/history", headers=tokens.headers(who))).json()["events"]
         assert (history[0]["data"]["personal"], history[1]["data"]["note"]) == (None, None)
+        assert history[1]["withheld"] == ["note", "topics"]  # erased for her too, not empty
     logged = await access_log(client, tokens, case_id=case["id"])
     assert not any(item["personal_data"] for item in logged["items"])  # nothing personal was shown after erasure
 

@@ -137,6 +137,7 @@ def test_a_step_on_an_employer_changed_meanwhile_is_refused_and_the_page_reloads
     assert demo.api("lead", f"/employers/{employer['id']}")["version"] == 2  # the other's step only
     page.get_by_role("button", name="Arbeitgeber neu laden").click()
     expect(page.locator("#state-heading")).to_have_text("Aktueller Stand (Version 2)")
+    expect(page.get_by_label("Art des Schritts")).to_be_focused()  # back where she was, not at the page's top
     expect(page.locator("#timeline li").nth(1)).to_contain_text("Telefon")
 
 
@@ -168,3 +169,15 @@ def test_an_address_that_names_no_employer_says_so(tab: Tab) -> None:
     expect(page.get_by_role("alert")).to_contain_text("Diese Adresse nennt keinen Arbeitgeber.")
     tab.open(f"#/arbeitgeber/{uuid.uuid4()}")
     expect(page.get_by_role("alert")).to_contain_text("Diesen Arbeitgeber gibt es nicht")
+
+
+def test_without_the_apis_description_the_employers_are_listed_and_the_form_says_why_it_is_missing(tab: Tab) -> None:
+    tab.page.route("**/schema/openapi.json", lambda route: route.fulfill(status=503, body="{}"))
+    tab.expect_console_error("status of 503")
+    tab.sign_in("counsellor")
+    tab.open("#/arbeitgeber")
+    page = tab.page
+
+    expect(page.locator("#employers-table tbody tr").first).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Arbeitgeber lassen sich gerade nicht erfassen")
+    expect(page.locator("#employer-form")).to_have_count(0)

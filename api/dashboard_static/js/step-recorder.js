@@ -5,7 +5,7 @@ import { ApiError, getAllPages, newIdempotencyKey, openCase, recordStep } from "
 import { formatDay, h, message, today } from "./dom.js";
 import { EVENT_TYPES, label } from "./labels.js";
 import { schemaForm } from "./schema-form.js";
-import { firstContactSchema, openApiDocument, stepTypes } from "./schema.js";
+import { DescriptionUnavailable, firstContactSchema, openApiDocument, stepTypes } from "./schema.js";
 
 // Only a lead reassigns a case (API.md's role table); the API refuses it to counsellors anyway.
 const LEAD_ONLY = new Set(["counsellor_assigned"]);
@@ -47,14 +47,20 @@ export function unionRecorder(document, types, { chosen, note = null, suggestion
   let form = null;
   let shown = 0;
 
+  // While the chosen type's form is being made (its suggestions may be read first), nothing can be sent: the fields
+  // on screen would be the previous type's.
   const showFields = async () => {
     const mine = ++shown;
     const { type, schema } = types.find((candidate) => candidate.type === typeSelect.value);
+    form = null;
+    submit.disabled = true;
+    fieldsArea.replaceChildren(message("Die Angaben werden geladen …"));
     const suggestions = await suggestionsFor(type);
     if (mine !== shown) return; // she chose another type meanwhile
     form = schemaForm(document, schema, { idPrefix: "schritt", wording: type, preset: { date: today() }, suggestions });
     fieldsArea.replaceChildren(form.element);
     summary.replaceChildren();
+    submit.disabled = false;
   };
   typeSelect.addEventListener("change", showFields);
 
@@ -240,4 +246,15 @@ function showRefusal(error, form, summary, reload) {
   );
   const firstInvalid = form.element.querySelector("[aria-invalid='true']");
   (firstInvalid ?? summary).focus();
+}
+
+// A form made from the API's description (`make()`), or, when that description cannot be had, a note saying that
+// `what` cannot be recorded just now: the rest of the page shows either way.
+export async function formOrNote(make, what) {
+  try {
+    return await make();
+  } catch (error) {
+    if (!(error instanceof DescriptionUnavailable)) throw error;
+    return message(`${what} lassen sich gerade nicht erfassen: ${error.message} Bitte laden Sie die Seite später neu.`, "error");
+  }
 }

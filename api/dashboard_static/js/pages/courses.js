@@ -6,7 +6,7 @@ import { formatDay, formatNumber, h, message, section, table, today } from "../d
 import { COURSE_KINDS, SCHEDULES, label } from "../labels.js";
 import { courseTitle, fundingOptions, fundingWords, kindOptions, place } from "../offers.js";
 import { openApiDocument, recordSchema } from "../schema.js";
-import { EARLIER_TEXT, newEntryForm } from "../step-recorder.js";
+import { EARLIER_TEXT, formOrNote, newEntryForm } from "../step-recorder.js";
 
 const PAGE_SIZE = 50;
 
@@ -139,7 +139,7 @@ export async function render(container, { session }) {
 
   const sections = [
     h("p", { class: "hint" }, "Die Angebote der Bildungsträger im Katalog Ihres Trägers: Prüfungsvorbereitung, Teilqualifikationen, Anpassungsqualifizierungen, Sprachkurse und Umschulungen. Zurückgezogene Angebote erscheinen nicht."),
-    keeping ? await newOffer(notice, (position) => load(true, position)) : null,
+    keeping ? await formOrNote(() => newOffer(notice, (position) => load(true, position)), "Angebote") : null,
     section("Suche", form),
     section("Angebote", notice, results, more),
   ];

@@ -6,8 +6,8 @@ import { ApiError, getAllPages, getJson, recordEmployerStep } from "../api.js";
 import { fieldList } from "../case-parts.js";
 import { caseLink, formatNumber, h, message, section } from "../dom.js";
 import { EVENT_TYPES, label } from "../labels.js";
-import { DescriptionUnavailable, openApiDocument, unionTypes } from "../schema.js";
-import { unionRecorder } from "../step-recorder.js";
+import { openApiDocument, unionTypes } from "../schema.js";
+import { formOrNote, unionRecorder } from "../step-recorder.js";
 import { timelineList } from "../timeline-list.js";
 
 export const RECORDERS = ["counsellor", "lead"];
@@ -41,7 +41,12 @@ export async function employerPage(container, session, employerId, notice = null
     await employerPage(container, session, employerId, text);
     container.querySelector("#step-notice")?.focus();
   };
-  const recorder = RECORDERS.includes(session.role) ? await recorderOrNote(employer, session, again) : null;
+  // After a refusal because someone else changed it: the employer as it is now, focus back in the step form.
+  const reload = async () => {
+    await employerPage(container, session, employerId, null);
+    container.querySelector("#step-form select, #step-form input")?.focus();
+  };
+  const recorder = RECORDERS.includes(session.role) ? await recorderOrNote(employer, session, again, reload) : null;
   container.replaceChildren(
     ...[
       heading,
@@ -74,22 +79,19 @@ function standing(employer) {
   );
 }
 
-async function recorderOrNote(employer, session, again) {
-  try {
+function recorderOrNote(employer, session, again, reload) {
+  return formOrNote(async () => {
     const [document, types] = await Promise.all([openApiDocument(), unionTypes("/employers/{employer_id}/steps")]);
-    return await unionRecorder(document, types, {
+    return unionRecorder(document, types, {
       chosen: "employer_counselled",
       suggestionsFor: (type) => (type === "employee_referred" ? referableCases(session) : {}),
       send: (step, key) => recordEmployerStep(employer.id, step, employer.version, key),
       savedText: (step, answer) => `Gespeichert: ${label(EVENT_TYPES, step.type)} (Version ${answer.employer.version}).`,
       onRecorded: (answer, text) => again(text),
       afterFailure: "Der Arbeitgeber ließ sich danach nicht neu laden",
-      reload: { run: () => again(null), text: "Arbeitgeber neu laden" },
+      reload: { run: reload, text: "Arbeitgeber neu laden" },
     });
-  } catch (error) {
-    if (!(error instanceof DescriptionUnavailable)) throw error;
-    return message(`Schritte lassen sich gerade nicht erfassen: ${error.message} Bitte laden Sie die Seite später neu.`, "error");
-  }
+  }, "Schritte");
 }
 
 // The open cases she may name as the referred person's, by name; without them the case id can still be typed.

@@ -7,7 +7,7 @@ import { getAllPages, recordEntry } from "../api.js";
 import { formatDay, formatNumber, h, message, section, showsChoiceIn, table } from "../dom.js";
 import { EMPLOYER_SIZES, label } from "../labels.js";
 import { openApiDocument, recordSchema } from "../schema.js";
-import { EARLIER_TEXT, newEntryForm } from "../step-recorder.js";
+import { EARLIER_TEXT, formOrNote, newEntryForm } from "../step-recorder.js";
 import { RECORDERS, SMALL_AND_MEDIUM, employerPage } from "./employer.js";
 
 export async function render(container, { session, params, rest }) {
@@ -27,7 +27,7 @@ export async function render(container, { session, params, rest }) {
   );
   const listed = h("div", { id: "employer-list" });
   const showList = async (position = null) => listed.replaceChildren(...(await employerList(chosen, acrossAgencies, position)));
-  if (RECORDERS.includes(session.role)) container.append(await registration(showList));
+  if (RECORDERS.includes(session.role)) container.append(await formOrNote(() => registration(showList), "Arbeitgeber"));
   container.append(listed);
   await showList();
 }

@@ -15,12 +15,20 @@ export async function render(container, context) {
   const overdueArea = h("div", { id: "team-overdue" });
   const overdueOf = h("select", { id: "overdue-counsellor", name: "counsellor" });
   let overdue = [];
-  let names = new Map();
-  const showOverdue = () => {
+  let shownOnce = 0;
+  // The clients' names only for one counsellor's items: each name read is a read of that client's data in the
+  // access log, and the whole team's list would read every open case's.
+  const showOverdue = async () => {
+    const mine = ++shownOnce;
     const chosen = overdueOf.value;
     const shown = chosen ? overdue.filter((deadline) => deadline.counsellor === chosen) : overdue;
     const none = chosen ? `${chosen} hat keine überfälligen Fristen.` : "Keine überfälligen Fristen.";
-    overdueArea.replaceChildren(deadlineTable("team-overdue-deadlines", shown, none, { withCounsellor: true, names }));
+    const names = chosen && shown.length ? await namesOf(chosen, shown) : null;
+    if (mine !== shownOnce) return; // another choice meanwhile
+    overdueArea.replaceChildren(
+      ...(chosen ? [] : [h("p", { class: "hint", id: "overdue-names-hint" }, "Die Namen der Personen zeigt die Liste, wenn Sie eine Beratung wählen.")]),
+      deadlineTable("team-overdue-deadlines", shown, none, { withCounsellor: true, names }),
+    );
   };
   overdueOf.addEventListener("change", showOverdue);
   container.append(
@@ -39,19 +47,16 @@ export async function render(container, context) {
   );
 
   async function refresh(minPosition) {
-    const [caseload, deadlines, staff, openCases] = await Promise.all([
+    const [caseload, deadlines, staff] = await Promise.all([
       getJson("/caseload", { min_position: minPosition }),
       getJson("/deadlines", { min_position: minPosition }),
       getJson("/staff"),
-      getAllPages("/cases", { status: "open" }),
     ]);
     const left = new Set(staff.items.filter((member) => !member.active).map((member) => member.subject));
     caseloadArea.replaceChildren(...leftWithCases(caseload, left), caseloadTable(caseload, left));
     overdue = deadlines.filter((deadline) => deadline.overdue);
-    names = new Map(openCases.map((item) => [item.id, item.name]));
-    await addNamesOfClosedCases(names, overdue);
     fillOverdueChoice(overdueOf, overdue);
-    showOverdue();
+    await showOverdue();
     fillCounsellors(container, caseload, left, staff.items.filter((member) => member.active && ASSIGNABLE.includes(member.role)));
   }
   await refresh();
@@ -83,6 +88,15 @@ function caseloadTable(caseload, left) {
       formatNumber(entry.overdue),
     ]),
   });
+}
+
+// The names of one counsellor's clients with overdue items: her open cases from the case list, a closed case's
+// (its follow-up) read one by one, as "Meine Fälle" reads them.
+async function namesOf(counsellor, deadlines) {
+  const cases = await getAllPages("/cases", { counsellor, status: "open" });
+  const names = new Map(cases.map((item) => [item.id, item.name]));
+  await addNamesOfClosedCases(names, deadlines);
+  return names;
 }
 
 // The counsellors with overdue items, each with how many: "alle" keeps the whole team's list.
