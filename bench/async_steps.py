@@ -9,8 +9,9 @@ agency's case is not found), the rules, the event sealed by the mapper, a group 
 statements (the recording lock, the case list's row with the event, the hash chain's link), the cache updated and the
 product's answer; a write that loses a race to another process (or shares a refused batch) reads its case again and
 decides anew, as the product's does. It leaves out the idempotency keys, `If-Match`, a snapshot every 50 versions,
-and the retry write by write of a batch the database refuses; the layers the product records through (application/workspace.py, application/cases.py, the eventsourcing library's `Application.save`) are
-not there either.
+and the retry write by write of a batch the database refuses; the layers the product records through
+(application/workspace.py, application/cases.py, the eventsourcing library's `Application.save`) are not there
+either.
 
 `POST /prototype-in-threads/cases/{id}/steps` does the same work as a synchronous handler, in Lotse's handler threads
 through its connection pool and group commit: what the prototype leaves out is then told apart from where it runs.
